@@ -1,0 +1,27 @@
+namespace Tokenwise.Metering;
+
+/// <summary>
+/// Token counts of one call in one canonical convention, whatever the provider reported.
+/// </summary>
+/// <remarks>
+/// <see cref="InputTokens"/> counts every prompt token the model read, cached or not (OpenAI's
+/// <c>prompt_tokens</c> convention). <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/>
+/// are subsets of it. Anthropic reports <c>input_tokens</c> without cache reads and writes, so its
+/// adapter adds them in; mixing the two conventions is the classic cost bug this type exists to stop.
+/// Likewise <see cref="ReasoningTokens"/> is a subset of <see cref="OutputTokens"/>.
+/// </remarks>
+public readonly record struct TokenUsage(
+    long InputTokens,
+    long CachedInputTokens,
+    long CacheWriteTokens,
+    long OutputTokens,
+    long ReasoningTokens)
+{
+    /// <summary>Prompt tokens billed at the plain input rate.</summary>
+    public long UncachedInputTokens => Math.Max(0, InputTokens - CachedInputTokens - CacheWriteTokens);
+
+    /// <summary>Generated tokens that are not reasoning tokens.</summary>
+    public long VisibleOutputTokens => Math.Max(0, OutputTokens - ReasoningTokens);
+
+    public long TotalTokens => InputTokens + OutputTokens;
+}

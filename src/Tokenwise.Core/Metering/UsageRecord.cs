@@ -1,0 +1,34 @@
+namespace Tokenwise.Metering;
+
+/// <summary>
+/// What one request through the gateway used and cost: the row of the usage log.
+/// Written once per request, whether it succeeded, failed or was cancelled.
+/// </summary>
+public sealed class UsageRecord
+{
+    public required string Id { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    /// <summary>The API called, e.g. <c>chat.completions</c> or <c>embeddings</c>.</summary>
+    public required string Endpoint { get; init; }
+    /// <summary>The wire dialect the client spoke: <c>openai</c> or <c>anthropic</c>.</summary>
+    public required string Dialect { get; init; }
+    /// <summary>The model name the client asked for; empty when the request could not be parsed.</summary>
+    public string Model { get; set; } = "";
+    public string? Provider { get; set; }
+    public string? UpstreamModel { get; set; }
+    public bool Stream { get; set; }
+    /// <summary>HTTP status returned to the client; 499 when the client went away first.</summary>
+    public int Status { get; set; }
+    /// <summary>The error code (e.g. <c>model_not_found</c>, <c>upstream_timeout</c>) of a failed request.</summary>
+    public string? ErrorCode { get; set; }
+    public TokenUsage Usage { get; set; }
+    public decimal CostUsd { get; set; }
+    /// <summary>True when the token counts were estimated with a tokenizer instead of reported upstream.</summary>
+    public bool Estimated { get; set; }
+    public double LatencyMs { get; set; }
+    /// <summary>Time to the first byte of the answer from upstream, when one arrived.</summary>
+    public double? TtftMs { get; set; }
+    /// <summary>Request and response bodies, only when body logging is enabled.</summary>
+    public string? RequestBody { get; set; }
+    public string? ResponseBody { get; set; }
+}

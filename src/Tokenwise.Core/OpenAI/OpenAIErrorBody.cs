@@ -1,0 +1,85 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.OpenAI;
+
+/// <summary>OpenAI's error body: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+public static class OpenAIErrorBody
+{
+    public static void Write(GatewayError error, IBufferWriter<byte> output)
+    {
+        // Relaxed escaping keeps messages readable ("'model'", not "\u0027model\u0027"); bodies are JSON, never HTML.
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteStartObject("error");
+        w.WriteString("message", error.Message);
+        w.WriteString("type", error.Type);
+        WriteStringOrNull(w, "param", error.Param);
+        WriteStringOrNull(w, "code", error.Code);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The most specific code of an upstream error body (<c>error.code</c>, else <c>error.type</c>).</summary>
+    public static string? ReadCode(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (!isError || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                string? code = null, type = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isCode = reader.ValueTextEquals("code"u8);
+                    var isType = reader.ValueTextEquals("type"u8);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        if (isCode) { code = reader.GetString(); }
+                        else if (isType) { type = reader.GetString(); }
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                return code ?? type;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the status alone describes the failure.
+        }
+
+        return null;
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Metering;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.OpenAI;
+
+/// <summary>
+/// Estimates the prompt tokens of an OpenAI-format request with a real tokenizer, for when the
+/// provider reports no usage. Follows OpenAI's published accounting for chat: each message costs
+/// its text plus 3 tokens of framing, and every reply is primed with 3 more.
+/// </summary>
+public static class OpenAIPromptEstimator
+{
+    private const int TokensPerMessage = 3;
+    private const int ReplyPriming = 3;
+
+    public static long Estimate(LlmRequest request, string model)
+    {
+        var text = new StringBuilder();
+        long framing = 0;
+        long preTokenized = 0;
+        var reader = new Utf8JsonReader(request.Body.Span);
+        try
+        {
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("messages"u8))
+                {
+                    reader.Read();
+                    framing = CollectMessages(ref reader, text) + ReplyPriming;
+                }
+                else if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("tools"u8))
+                {
+                    reader.Read();
+                    preTokenized += CollectStrings(ref reader, text);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Parsed once already; an estimate from what was read is still better than none.
+        }
+
+        return framing + preTokenized + TokenEstimator.Count(model, text.ToString());
+    }
+
+    private static long CollectMessages(ref Utf8JsonReader reader, StringBuilder text)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long messages = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            messages++;
+            CollectStrings(ref reader, text, skipNames: true);
+        }
+
+        return messages * TokensPerMessage;
+    }
+
+    /// <summary>
+    /// Appends every string value under the current token to <paramref name="text"/>; returns the
+    /// count of integers in token arrays (embeddings accept pre-tokenized input).
+    /// </summary>
+    private static long CollectStrings(ref Utf8JsonReader reader, StringBuilder text, bool skipNames = false)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            text.Append(reader.GetString()).Append('\n');
+            return 0;
+        }
+
+        if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
+        {
+            return 0;
+        }
+
+        long numbers = 0;
+        var depth = reader.CurrentDepth;
+        var skipValue = false;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    // Images travel as URLs or base64; their text is not what the model is billed for.
+                    skipValue = reader.ValueTextEquals("image_url"u8) || reader.ValueTextEquals("url"u8)
+                        || (skipNames && (reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("type"u8)));
+                    break;
+                case JsonTokenType.String when !skipValue:
+                    text.Append(reader.GetString()).Append('\n');
+                    break;
+                case JsonTokenType.Number when reader.CurrentDepth >= depth + 1:
+                    numbers++;
+                    break;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray when skipValue:
+                    reader.Skip();
+                    skipValue = false;
+                    break;
+                default:
+                    skipValue = false;
+                    break;
+            }
+        }
+
+        return numbers;
+    }
+}

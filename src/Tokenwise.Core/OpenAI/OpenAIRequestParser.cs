@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Tokenwise.Json;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.OpenAI;
+
+/// <summary>
+/// Reads an OpenAI-dialect request body in one forward pass with <see cref="Utf8JsonReader"/>:
+/// validates that it is one JSON object and picks out the fields the gateway needs, recording where
+/// they sit so the body can be forwarded with only those bytes changed.
+/// </summary>
+public static class OpenAIRequestParser
+{
+    public const string Dialect = "openai";
+
+    public static bool TryParse(ReadOnlyMemory<byte> body, ApiKind api, out LlmRequest request, out GatewayError error)
+    {
+        request = null!;
+        error = null!;
+        var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        string? model = null;
+        JsonSpan modelValue = default;
+        JsonSpan? streamOptionsValue = null;
+        bool stream = false, includeUsage = false;
+        long? maxOutput = null;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = GatewayError.InvalidRequest("The request body must be a JSON object.", "invalid_json");
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("model"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        error = GatewayError.InvalidRequest("'model' must be a string.", "invalid_type", "model");
+                        return false;
+                    }
+
+                    model = reader.GetString();
+                    modelValue = new JsonSpan((int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex));
+                }
+                else if (reader.ValueTextEquals("stream"u8))
+                {
+                    reader.Read();
+                    stream = reader.TokenType == JsonTokenType.True;
+                }
+                else if (reader.ValueTextEquals("stream_options"u8))
+                {
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        includeUsage = ReadIncludeUsage(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+
+                    streamOptionsValue = new JsonSpan(start, (int)reader.BytesConsumed - start);
+                }
+                else if (reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_tokens"u8))
+                {
+                    var isCompletionTokens = reader.ValueTextEquals("max_completion_tokens"u8);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && (isCompletionTokens || maxOutput is null))
+                    {
+                        maxOutput = n;
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                error = InvalidJson("the body has content after its closing brace");
+                return false;
+            }
+        }
+        catch (JsonException e)
+        {
+            error = InvalidJson(e.Message);
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(model))
+        {
+            error = GatewayError.InvalidRequest("You must provide a model parameter.", "missing_required_parameter", "model");
+            return false;
+        }
+
+        request = new LlmRequest
+        {
+            Api = api,
+            Dialect = Dialect,
+            Body = body,
+            Model = model,
+            Stream = stream && api == ApiKind.ChatCompletions,
+            ClientRequestedUsage = includeUsage,
+            MaxOutputTokens = maxOutput,
+            ModelValue = modelValue,
+            StreamOptionsValue = streamOptionsValue,
+            ClosingBrace = LastBrace(body.Span),
+        };
+        return true;
+    }
+
+    private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
+    {
+        var includeUsage = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+            reader.Read();
+            if (isIncludeUsage)
+            {
+                includeUsage = reader.TokenType == JsonTokenType.True;
+            }
+
+            reader.Skip();
+        }
+
+        return includeUsage;
+    }
+
+    private static int LastBrace(ReadOnlySpan<byte> body) => body.LastIndexOf((byte)'}');
+
+    private static GatewayError InvalidJson(string detail) => GatewayError.InvalidRequest(
+        $"We could not parse the JSON body of your request ({detail}). The body must be a valid JSON object.", "invalid_json");
+}

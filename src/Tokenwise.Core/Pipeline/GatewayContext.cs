@@ -1,0 +1,16 @@
+using Tokenwise.Metering;
+
+namespace Tokenwise.Pipeline;
+
+/// <summary>One request on its way through the pipeline: what was asked, who asked, and its usage record.</summary>
+public sealed class GatewayContext(LlmRequest request, UsageRecord record, CancellationToken aborted)
+{
+    public LlmRequest Request { get; } = request;
+    public UsageRecord Record { get; } = record;
+    /// <summary>Fires when the client disconnects.</summary>
+    public CancellationToken Aborted { get; } = aborted;
+    /// <summary>The credential the client presented (bearer token or x-api-key), if any; never forwarded upstream.</summary>
+    public string? ApiKey { get; init; }
+    /// <summary>Set by model resolution.</summary>
+    public ModelDeployment? Deployment { get; set; }
+}

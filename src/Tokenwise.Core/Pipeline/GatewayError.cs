@@ -1,0 +1,32 @@
+namespace Tokenwise.Pipeline;
+
+/// <summary>
+/// An error the gateway answers with itself, independent of dialect; each endpoint writes it in its
+/// client's error format.
+/// </summary>
+/// <param name="Status">HTTP status.</param>
+/// <param name="Type">OpenAI-style error type, e.g. <c>invalid_request_error</c>.</param>
+/// <param name="Code">Machine-readable code, e.g. <c>model_not_found</c>.</param>
+/// <param name="Message">What went wrong and what to do about it.</param>
+/// <param name="Param">The request field at fault, when there is one.</param>
+public sealed record GatewayError(int Status, string Type, string? Code, string Message, string? Param = null)
+{
+    public static GatewayError InvalidRequest(string message, string? code = null, string? param = null) =>
+        new(400, "invalid_request_error", code, message, param);
+
+    public static GatewayError ModelNotFound(string message) =>
+        new(404, "invalid_request_error", "model_not_found", message, "model");
+
+    public static GatewayError Unauthorized(string message) =>
+        new(401, "authentication_error", "invalid_api_key", message);
+
+    public static GatewayError PayloadTooLarge(long limit) =>
+        new(413, "invalid_request_error", "request_too_large",
+            $"The request body exceeds the gateway's limit of {limit} bytes (setting server.max_request_body_bytes).");
+
+    public static GatewayError UpstreamUnavailable(string provider, string reason) =>
+        new(502, "api_error", "upstream_unavailable", $"Provider '{provider}' could not be reached: {reason}");
+
+    public static GatewayError UpstreamTimeout(string provider, string which) =>
+        new(504, "api_error", "upstream_timeout", $"Provider '{provider}' did not answer in time ({which} timeout).");
+}

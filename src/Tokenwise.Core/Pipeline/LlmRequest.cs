@@ -1,0 +1,27 @@
+using Tokenwise.Json;
+
+namespace Tokenwise.Pipeline;
+
+/// <summary>
+/// A parsed client request: the few fields the gateway acts on, plus the raw JSON body so that every
+/// other field reaches the provider untouched and in order.
+/// </summary>
+public sealed class LlmRequest
+{
+    public required ApiKind Api { get; init; }
+    public required string Dialect { get; init; }
+    public required ReadOnlyMemory<byte> Body { get; init; }
+    public required string Model { get; init; }
+    public bool Stream { get; init; }
+    /// <summary>True when the client itself asked for a usage chunk (<c>stream_options.include_usage</c>).</summary>
+    public bool ClientRequestedUsage { get; init; }
+    /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
+    public long? MaxOutputTokens { get; init; }
+
+    /// <summary>Where the <c>model</c> value sits in <see cref="Body"/>, so it can be replaced in place.</summary>
+    internal JsonSpan ModelValue { get; init; }
+    /// <summary>Where the <c>stream_options</c> value sits, when present.</summary>
+    internal JsonSpan? StreamOptionsValue { get; init; }
+    /// <summary>Offset of the body's closing brace, where new top-level fields are inserted.</summary>
+    internal int ClosingBrace { get; init; }
+}

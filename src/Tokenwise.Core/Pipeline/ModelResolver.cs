@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Tokenwise.Pricing;
+
+namespace Tokenwise.Pipeline;
+
+/// <summary>
+/// Turns the model name a client sent into a deployment. In order: a model declared in the config;
+/// <c>provider/model</c> for a configured provider; a bare name the price catalog attributes to a
+/// configured provider; in demo mode, any catalog model, served by the simulated provider.
+/// </summary>
+public sealed class ModelResolver
+{
+    // Names like "openai/anything" are resolved on the fly; the cap keeps a client sending random
+    // names from growing the cache without bound.
+    private const int DynamicCacheLimit = 10_000;
+
+    private readonly IReadOnlyDictionary<string, ModelDeployment> _configured;
+    private readonly IReadOnlyDictionary<string, ProviderInfo> _providers;
+    private readonly PriceCatalog _catalog;
+    private readonly string? _demoProvider;
+    private readonly ConcurrentDictionary<string, ModelDeployment> _dynamic = new(StringComparer.Ordinal);
+
+    public ModelResolver(IEnumerable<ModelDeployment> configured, IEnumerable<ProviderInfo> providers, PriceCatalog catalog, string? demoProvider)
+    {
+        _configured = configured.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        _providers = providers.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        _catalog = catalog;
+        _demoProvider = demoProvider;
+    }
+
+    public IEnumerable<ModelDeployment> ConfiguredModels => _configured.Values;
+
+    public IEnumerable<ProviderInfo> Providers => _providers.Values;
+
+    public bool TryResolve(string model, out ModelDeployment deployment, out GatewayError error)
+    {
+        error = null!;
+        if (_configured.TryGetValue(model, out deployment!) || _dynamic.TryGetValue(model, out deployment!))
+        {
+            return true;
+        }
+
+        var resolved = ResolveDynamic(model, out var message);
+        if (resolved is null)
+        {
+            error = GatewayError.ModelNotFound(message);
+            return false;
+        }
+
+        if (_dynamic.Count < DynamicCacheLimit)
+        {
+            _dynamic.TryAdd(model, resolved);
+        }
+
+        deployment = resolved;
+        return true;
+    }
+
+    /// <summary>The deployment for an upstream model of a provider, priced from the catalog.</summary>
+    public ModelDeployment Deploy(string name, ProviderInfo provider, string upstreamModel)
+    {
+        var price = _catalog.Find(upstreamModel, provider.CatalogProvider);
+        return new ModelDeployment(name, provider.Name, upstreamModel, price ?? ModelPrice.Free(upstreamModel), price is not null);
+    }
+
+    private ModelDeployment? ResolveDynamic(string model, out string message)
+    {
+        var slash = model.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && _providers.TryGetValue(model[..slash], out var provider))
+        {
+            message = "";
+            return Deploy(model, provider, model[(slash + 1)..]);
+        }
+
+        var price = _catalog.Find(model);
+        if (price?.LitellmProvider is { } catalogProvider)
+        {
+            var owner = _providers.Values.FirstOrDefault(p => string.Equals(p.CatalogProvider, catalogProvider, StringComparison.OrdinalIgnoreCase));
+            if (owner is not null)
+            {
+                message = "";
+                return new ModelDeployment(model, owner.Name, model, price);
+            }
+
+            if (_demoProvider is not null && _providers.TryGetValue(_demoProvider, out var demo))
+            {
+                message = "";
+                return new ModelDeployment(model, demo.Name, model, price);
+            }
+
+            message = $"The model '{model}' is served by provider '{catalogProvider}', which is not configured. "
+                + $"Configure it (for OpenAI set OPENAI_API_KEY) or address a configured provider as provider/model.";
+            return null;
+        }
+
+        var known = _providers.Count == 0 ? "none" : string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal));
+        message = $"The model '{model}' does not exist or is not configured. Use a model declared under 'models' in the config, "
+            + $"or address one as provider/model with a configured provider (configured providers: {known}).";
+        return null;
+    }
+}

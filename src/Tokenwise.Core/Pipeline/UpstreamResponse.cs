@@ -1,0 +1,23 @@
+namespace Tokenwise.Pipeline;
+
+/// <summary>An upstream's answer: status and headers now, body to be read (or relayed) by the caller.</summary>
+public sealed class UpstreamResponse(int statusCode, string? contentType, Stream body, IDisposable? owner = null) : IDisposable
+{
+    public int StatusCode { get; } = statusCode;
+    public string? ContentType { get; } = contentType;
+    public Stream Body { get; } = body;
+    /// <summary>The upstream's <c>Retry-After</c>, passed on to the client with 429 and 503 answers.</summary>
+    public string? RetryAfter { get; init; }
+    /// <summary>The upstream's own request id, kept for support requests to the provider.</summary>
+    public string? UpstreamRequestId { get; init; }
+    /// <summary>Fires when the call's total timeout expires; body reads must observe it.</summary>
+    public CancellationToken Deadline { get; init; }
+
+    public bool IsSuccess => StatusCode is >= 200 and < 300;
+
+    public void Dispose()
+    {
+        Body.Dispose();
+        owner?.Dispose();
+    }
+}

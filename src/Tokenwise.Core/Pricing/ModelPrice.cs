@@ -1,0 +1,61 @@
+using Tokenwise.Metering;
+
+namespace Tokenwise.Pricing;
+
+/// <summary>
+/// One entry of the price catalog, holding the fields of LiteLLM's schema that Tokenwise prices with.
+/// All prices are USD per token.
+/// </summary>
+public sealed record ModelPrice
+{
+    public required string Key { get; init; }
+    public string? LitellmProvider { get; init; }
+    public string? Mode { get; init; }
+    public long? MaxInputTokens { get; init; }
+    public long? MaxOutputTokens { get; init; }
+    public decimal InputPerToken { get; init; }
+    public decimal OutputPerToken { get; init; }
+    /// <summary>Price of a prompt token read from the provider's prompt cache; null means the input price.</summary>
+    public decimal? CacheReadPerToken { get; init; }
+    /// <summary>Price of a prompt token written to the provider's prompt cache (5-minute TTL); null means the input price.</summary>
+    public decimal? CacheWritePerToken { get; init; }
+    /// <summary>Price of a cache write with a one-hour TTL; kept for what-if analysis.</summary>
+    public decimal? CacheWrite1hPerToken { get; init; }
+    /// <summary>Price of a reasoning token; null means the output price (OpenAI bills reasoning as output).</summary>
+    public decimal? ReasoningPerToken { get; init; }
+    /// <summary>Long-context tiers, ascending by threshold.</summary>
+    public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
+
+    /// <summary>Zero prices, for models the catalog does not know and local models priced at nothing.</summary>
+    public static ModelPrice Free(string key) => new() { Key = key };
+
+    /// <summary>
+    /// The exact USD cost of <paramref name="usage"/>. Each kind of token is priced at its own rate,
+    /// and a long-context tier applies to the whole request once its input exceeds the threshold.
+    /// </summary>
+    public decimal Cost(in TokenUsage usage)
+    {
+        var input = InputPerToken;
+        var output = OutputPerToken;
+        var cacheRead = CacheReadPerToken;
+        var cacheWrite = CacheWritePerToken;
+        for (var i = Tiers.Count - 1; i >= 0; i--)
+        {
+            var tier = Tiers[i];
+            if (usage.InputTokens > tier.AboveInputTokens)
+            {
+                input = tier.InputPerToken ?? input;
+                output = tier.OutputPerToken ?? output;
+                cacheRead = tier.CacheReadPerToken ?? cacheRead;
+                cacheWrite = tier.CacheWritePerToken ?? cacheWrite;
+                break;
+            }
+        }
+
+        return usage.UncachedInputTokens * input
+            + usage.CachedInputTokens * (cacheRead ?? input)
+            + usage.CacheWriteTokens * (cacheWrite ?? input)
+            + usage.VisibleOutputTokens * output
+            + usage.ReasoningTokens * (ReasoningPerToken ?? output);
+    }
+}

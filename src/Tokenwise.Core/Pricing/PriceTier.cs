@@ -1,0 +1,12 @@
+namespace Tokenwise.Pricing;
+
+/// <summary>
+/// Prices that replace the base prices once a request's input exceeds <see cref="AboveInputTokens"/>
+/// (LiteLLM's <c>*_above_200k_tokens</c> fields). A null price keeps the base price.
+/// </summary>
+public sealed record PriceTier(
+    long AboveInputTokens,
+    decimal? InputPerToken,
+    decimal? OutputPerToken,
+    decimal? CacheReadPerToken,
+    decimal? CacheWritePerToken);

@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Tokenwise.Metering;
+
+namespace Tokenwise.Providers.Simulated;
+
+/// <summary>
+/// Writes answers in OpenAI's exact wire format: chat completions, stream chunks as server-sent
+/// events, and embeddings. Shared by the simulated provider and the tests' fake upstream, so both
+/// speak the same bytes as the real API.
+/// </summary>
+public static class OpenAIWireWriter
+{
+    private const string Fingerprint = "fp_tokenwise_sim";
+
+    public static byte[] ChatCompletion(SimulatedAnswer answer, bool includeUsage = true)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            WriteHeader(w, answer, "chat.completion");
+            w.WriteStartArray("choices");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WriteStartObject("message");
+            w.WriteString("role", "assistant");
+            w.WriteString("content", answer.Text);
+            w.WriteNull("refusal");
+            w.WriteStartArray("annotations");
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteNull("logprobs");
+            w.WriteString("finish_reason", answer.FinishReason);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            if (includeUsage)
+            {
+                WriteUsage(w, answer.Usage);
+            }
+
+            w.WriteString("service_tier", "default");
+            w.WriteString("system_fingerprint", Fingerprint);
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The events of a streamed answer, in OpenAI's order: a role chunk, one chunk per piece of
+    /// text, a finish chunk, the usage chunk (empty choices) when asked for, then <c>[DONE]</c>.
+    /// </summary>
+    public static IEnumerable<byte[]> ChatCompletionEvents(SimulatedAnswer answer, bool includeUsage)
+    {
+        yield return Event(answer, w =>
+        {
+            w.WriteString("role", "assistant");
+            w.WriteString("content", "");
+            w.WriteNull("refusal");
+        }, finishReason: null, includeUsage);
+        foreach (var piece in answer.Pieces)
+        {
+            yield return Event(answer, w => w.WriteString("content", piece), finishReason: null, includeUsage);
+        }
+
+        yield return Event(answer, _ => { }, answer.FinishReason, includeUsage);
+        if (includeUsage)
+        {
+            yield return Sse(w =>
+            {
+                w.WriteStartObject();
+                WriteHeader(w, answer, "chat.completion.chunk");
+                w.WriteStartArray("choices");
+                w.WriteEndArray();
+                WriteUsage(w, answer.Usage);
+                w.WriteString("service_tier", "default");
+                w.WriteString("system_fingerprint", Fingerprint);
+                w.WriteEndObject();
+            });
+        }
+
+        yield return "data: [DONE]\n\n"u8.ToArray();
+    }
+
+    public static byte[] Embeddings(string model, IReadOnlyList<float[]> vectors, long promptTokens, bool base64)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            for (var i = 0; i < vectors.Count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteString("object", "embedding");
+                w.WriteNumber("index", i);
+                if (base64)
+                {
+                    w.WriteBase64String("embedding", MemoryMarshal.AsBytes(vectors[i].AsSpan()));
+                }
+                else
+                {
+                    w.WriteStartArray("embedding");
+                    foreach (var value in vectors[i])
+                    {
+                        w.WriteNumberValue(value);
+                    }
+
+                    w.WriteEndArray();
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("model", model);
+            w.WriteStartObject("usage");
+            w.WriteNumber("prompt_tokens", promptTokens);
+            w.WriteNumber("total_tokens", promptTokens);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] Event(SimulatedAnswer answer, Action<Utf8JsonWriter> writeDelta, string? finishReason, bool includeUsage) => Sse(w =>
+    {
+        w.WriteStartObject();
+        WriteHeader(w, answer, "chat.completion.chunk");
+        w.WriteString("service_tier", "default");
+        w.WriteString("system_fingerprint", Fingerprint);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        writeDelta(w);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            w.WriteNull("finish_reason");
+        }
+        else
+        {
+            w.WriteString("finish_reason", finishReason);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (includeUsage)
+        {
+            // With include_usage, OpenAI sends "usage": null on every chunk before the last.
+            w.WriteNull("usage");
+        }
+
+        w.WriteEndObject();
+    });
+
+    private static byte[] Sse(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        buffer.Write("data: "u8);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            write(w);
+        }
+
+        buffer.Write("\n\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteHeader(Utf8JsonWriter w, SimulatedAnswer answer, string objectType)
+    {
+        w.WriteString("id", answer.Id);
+        w.WriteString("object", objectType);
+        w.WriteNumber("created", answer.Created);
+        w.WriteString("model", answer.Model);
+    }
+
+    private static void WriteUsage(Utf8JsonWriter w, TokenUsage usage)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", usage.InputTokens);
+        w.WriteNumber("completion_tokens", usage.OutputTokens);
+        w.WriteNumber("total_tokens", usage.TotalTokens);
+        w.WriteStartObject("prompt_tokens_details");
+        w.WriteNumber("cached_tokens", usage.CachedInputTokens);
+        w.WriteNumber("audio_tokens", 0);
+        w.WriteEndObject();
+        w.WriteStartObject("completion_tokens_details");
+        w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+        w.WriteNumber("audio_tokens", 0);
+        w.WriteNumber("accepted_prediction_tokens", 0);
+        w.WriteNumber("rejected_prediction_tokens", 0);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,98 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Metering;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Providers.Simulated;
+
+/// <summary>
+/// Produces deterministic answers: the same request always gets the same text, and the usage is
+/// counted with the model's real tokenizer, as a provider would report it.
+/// </summary>
+public static class SimulatedAnswers
+{
+    private static readonly string[] s_sentences =
+    [
+        "Tokenwise meters every request to the cent.",
+        "This answer comes from the simulated provider, so no API key was needed.",
+        "Caching repeated questions is the cheapest way to cut a bill.",
+        "A smaller model answers most routine questions just as well.",
+        "Budgets are reserved before the call and settled after it.",
+        "Every token in this sentence was counted with a real tokenizer.",
+        "Agents whose context grows every step are where the money goes.",
+        "The usage log records latency and time to first token as well.",
+    ];
+
+    public static SimulatedAnswer Answer(LlmRequest request, string model, SimulatedUsageShape shape, long created)
+    {
+        var hash = XxHash64.HashToUInt64(request.Body.Span);
+        var sentences = 2 + (int)(hash % 3);
+        var pieces = new List<string>();
+        for (var i = 0; i < sentences; i++)
+        {
+            var sentence = s_sentences[(int)((hash >> (8 * i)) % (ulong)s_sentences.Length)];
+            foreach (var word in sentence.Split(' '))
+            {
+                pieces.Add(pieces.Count == 0 ? word : " " + word);
+            }
+        }
+
+        var finishReason = "stop";
+        var tokenizer = TokenEstimator.ForModel(model);
+        if (request.MaxOutputTokens is { } limit)
+        {
+            // Stop at the limit, as a real model does, and say so.
+            while (pieces.Count > 1 && tokenizer.CountTokens(string.Concat(pieces)) > limit)
+            {
+                pieces.RemoveAt(pieces.Count - 1);
+                finishReason = "length";
+            }
+        }
+
+        var prompt = OpenAIPromptEstimator.Estimate(request, model);
+        var completion = tokenizer.CountTokens(string.Concat(pieces)) + shape.ReasoningTokens;
+        var cached = (long)Math.Floor(prompt * shape.CachedPromptShare);
+        var usage = new TokenUsage(prompt, cached, 0, completion, shape.ReasoningTokens);
+        return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason);
+    }
+
+    /// <summary>A deterministic unit vector per input text (seeded by its hash).</summary>
+    public static float[] Embedding(string input, int dimensions)
+    {
+        var random = new Random((int)XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(input)));
+        var vector = new float[dimensions];
+        double norm = 0;
+        for (var i = 0; i < dimensions; i++)
+        {
+            vector[i] = (float)(random.NextDouble() * 2 - 1);
+            norm += vector[i] * vector[i];
+        }
+
+        var scale = (float)(1 / Math.Sqrt(norm));
+        for (var i = 0; i < dimensions; i++)
+        {
+            vector[i] *= scale;
+        }
+
+        return vector;
+    }
+
+    /// <summary>The inputs of an embeddings request: a string, or an array of strings.</summary>
+    public static IReadOnlyList<string> EmbeddingInputs(LlmRequest request, out int? dimensions, out bool base64)
+    {
+        using var document = JsonDocument.Parse(request.Body);
+        var root = document.RootElement;
+        dimensions = root.TryGetProperty("dimensions", out var d) && d.TryGetInt32(out var n) ? n : null;
+        base64 = root.TryGetProperty("encoding_format", out var f) && f.ValueEquals("base64");
+        if (!root.TryGetProperty("input", out var input))
+        {
+            return [];
+        }
+
+        return input.ValueKind == JsonValueKind.Array
+            ? input.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToList()
+            : [input.ValueKind == JsonValueKind.String ? input.GetString()! : input.GetRawText()];
+    }
+}

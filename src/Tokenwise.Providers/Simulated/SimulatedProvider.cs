@@ -1,0 +1,66 @@
+using System.IO.Pipelines;
+using Tokenwise.Metering;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Providers.Simulated;
+
+/// <summary>
+/// A provider that answers in-process with deterministic text and realistic usage and latency, in
+/// OpenAI's wire format, so the whole gateway can be tried without an API key (<c>serve --demo</c>).
+/// </summary>
+public sealed class SimulatedProvider(string name, SimulatedLatency latency, TimeProvider time) : IProvider
+{
+    public const string DefaultName = "simulated";
+    private const int DefaultEmbeddingDimensions = 1536;
+
+    public string Name => name;
+
+    public async ValueTask<UpstreamResponse> SendAsync(LlmRequest request, ModelDeployment deployment, CancellationToken cancellationToken)
+    {
+        if (request.Api == ApiKind.Embeddings)
+        {
+            var inputs = SimulatedAnswers.EmbeddingInputs(request, out var dimensions, out var base64);
+            var vectors = inputs.Select(i => SimulatedAnswers.Embedding(i, dimensions ?? DefaultEmbeddingDimensions)).ToList();
+            var tokens = inputs.Sum(i => (long)TokenEstimator.Count(deployment.UpstreamModel, i));
+            await Task.Delay(latency.FirstToken, time, cancellationToken);
+            return Json(OpenAIWireWriter.Embeddings(deployment.UpstreamModel, vectors, tokens, base64));
+        }
+
+        var answer = SimulatedAnswers.Answer(request, deployment.UpstreamModel, SimulatedUsageShape.Plain, time.GetUtcNow().ToUnixTimeSeconds());
+        await Task.Delay(latency.FirstToken, time, cancellationToken);
+        if (!request.Stream)
+        {
+            await Task.Delay(latency.PerToken * answer.Usage.OutputTokens, time, cancellationToken);
+            return Json(OpenAIWireWriter.ChatCompletion(answer));
+        }
+
+        // The gateway always asks for stream usage, as it does of real providers.
+        var events = OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage: true);
+        var pipe = new Pipe();
+        _ = WriteEventsAsync(events, pipe.Writer);
+        return new UpstreamResponse(200, "text/event-stream; charset=utf-8", pipe.Reader.AsStream());
+    }
+
+    private async Task WriteEventsAsync(IEnumerable<byte[]> events, PipeWriter writer)
+    {
+        try
+        {
+            foreach (var sseEvent in events)
+            {
+                var flushed = await writer.WriteAsync(sseEvent);
+                if (flushed.IsCompleted)
+                {
+                    break; // the reader went away: the client disconnected
+                }
+
+                await Task.Delay(latency.PerToken, time);
+            }
+        }
+        finally
+        {
+            await writer.CompleteAsync();
+        }
+    }
+
+    private static UpstreamResponse Json(byte[] body) => new(200, "application/json", new MemoryStream(body, writable: false));
+}

@@ -1,0 +1,3 @@
+namespace Tokenwise.Admin;
+
+public sealed record HealthStatus(string Status);

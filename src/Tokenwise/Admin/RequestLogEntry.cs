@@ -1,0 +1,31 @@
+using Tokenwise.Metering;
+
+namespace Tokenwise.Admin;
+
+/// <summary>A usage record as the admin API shows it.</summary>
+public sealed record RequestLogEntry(
+    string Id,
+    DateTimeOffset Time,
+    string Endpoint,
+    string Dialect,
+    string Model,
+    string? Provider,
+    string? UpstreamModel,
+    bool Stream,
+    int Status,
+    string? ErrorCode,
+    long InputTokens,
+    long CachedInputTokens,
+    long CacheWriteTokens,
+    long OutputTokens,
+    long ReasoningTokens,
+    decimal CostUsd,
+    bool Estimated,
+    double LatencyMs,
+    double? TtftMs)
+{
+    public static RequestLogEntry From(UsageRecord r) => new(
+        r.Id, r.StartedAt, r.Endpoint, r.Dialect, r.Model, r.Provider, r.UpstreamModel, r.Stream, r.Status, r.ErrorCode,
+        r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
+        r.CostUsd, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null);
+}

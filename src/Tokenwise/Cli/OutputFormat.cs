@@ -1,0 +1,8 @@
+namespace Tokenwise.Cli;
+
+internal enum OutputFormat
+{
+    Table,
+    Json,
+    Csv,
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Tokenwise.Configuration;
+
+public sealed class ProviderOptions
+{
+    /// <summary><c>openai</c>, <c>openai-compatible</c> or <c>simulated</c>.</summary>
+    [ConfigurationKeyName("type")]
+    public string? Type { get; set; }
+
+    [ConfigurationKeyName("base_url")]
+    public string? BaseUrl { get; set; }
+
+    /// <summary>The API key itself; prefer <see cref="ApiKeyEnv"/> so keys stay out of files.</summary>
+    [ConfigurationKeyName("api_key")]
+    public string? ApiKey { get; set; }
+
+    /// <summary>The environment variable holding the API key.</summary>
+    [ConfigurationKeyName("api_key_env")]
+    public string? ApiKeyEnv { get; set; }
+
+    /// <summary>The provider's name in the price catalog (<c>litellm_provider</c>); defaults by type.</summary>
+    [ConfigurationKeyName("catalog_provider")]
+    public string? CatalogProvider { get; set; }
+
+    /// <summary>Simulated provider only: <c>realistic</c> (default) or <c>none</c>.</summary>
+    [ConfigurationKeyName("latency")]
+    public string? Latency { get; set; }
+}

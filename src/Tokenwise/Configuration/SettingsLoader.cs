@@ -1,0 +1,132 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace Tokenwise.Configuration;
+
+/// <summary>
+/// Loads the settings: the YAML file, then <c>TOKENWISE_*</c> environment variables, then explicit
+/// overrides (command-line flags); adds the providers the environment provides (<c>OPENAI_API_KEY</c>);
+/// then rejects unknown settings and invalid values with messages that name them.
+/// </summary>
+public static class SettingsLoader
+{
+    public const string EnvironmentPrefix = "TOKENWISE_";
+
+    public static TokenwiseOptions Load(string? configPath, IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = new ConfigurationBuilder();
+        YamlConfigurationSource? yaml = null;
+        if (configPath is not null)
+        {
+            yaml = new YamlConfigurationSource(configPath);
+            builder.Add(yaml);
+        }
+
+        var fromEnvironment = environment
+            .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(e => e.Key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e => e.Value, StringComparer.OrdinalIgnoreCase);
+        builder.AddInMemoryCollection(fromEnvironment);
+        builder.AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        var configuration = builder.Build();
+
+        string Where(string key) =>
+            yaml is not null && yaml.Lines.TryGetValue(key, out var line) ? $" ({System.IO.Path.GetFileName(yaml.Path)} line {line})"
+            : fromEnvironment.ContainsKey(key) ? $" (environment variable {EnvironmentPrefix}{key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()})"
+            : "";
+
+        var errors = new List<string>();
+        CheckKnown(configuration, typeof(TokenwiseOptions), "", errors, Where);
+        var options = new TokenwiseOptions();
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the type it expected, e.g. "Failed to convert ... at 'server:max_request_body_bytes'".
+            errors.Add(e.Message + (e.InnerException is null ? "" : " " + e.InnerException.Message));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+
+        AddEnvironmentProviders(options, environment);
+        errors.AddRange(TokenwiseOptionsValidator.Validate(options, environment).Select(e => e.Path.Length == 0 ? e.Message
+            : $"{e.Path.Replace(':', '.')}{Where(e.Path)}: {e.Message}"));
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+
+        return options;
+    }
+
+    /// <summary>The process environment as a dictionary, the default source of provider keys.</summary>
+    public static IReadOnlyDictionary<string, string?> ProcessEnvironment() =>
+        Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+
+    /// <summary>Providers that need no config file: OpenAI from OPENAI_API_KEY, and the simulated one in demo mode.</summary>
+    private static void AddEnvironmentProviders(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment)
+    {
+        if (!options.Providers.ContainsKey(ProviderTypes.OpenAI) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.OpenAIKeyVariable)))
+        {
+            options.Providers[ProviderTypes.OpenAI] = new ProviderOptions
+            {
+                Type = ProviderTypes.OpenAI,
+                ApiKeyEnv = ProviderTypes.OpenAIKeyVariable,
+                BaseUrl = environment.GetValueOrDefault(ProviderTypes.OpenAIBaseUrlVariable),
+            };
+        }
+
+        if (options.Demo && !options.Providers.ContainsKey(ProviderTypes.Simulated))
+        {
+            options.Providers[ProviderTypes.Simulated] = new ProviderOptions { Type = ProviderTypes.Simulated };
+        }
+    }
+
+    /// <summary>Reports every key that matches no setting: a typo must not be silently ignored.</summary>
+    private static void CheckKnown(IConfiguration section, Type type, string path, List<string> errors, Func<string, string> where)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var childPath = path.Length == 0 ? child.Key : ConfigurationPath.Combine(path, child.Key);
+            var childType = ChildType(type, child.Key);
+            if (childType is null)
+            {
+                errors.Add($"{childPath.Replace(':', '.')}{where(childPath)}: unknown setting. See docs/configuration.md for the settings.");
+            }
+            else if (!IsScalar(childType))
+            {
+                CheckKnown(child, childType, childPath, errors, where);
+            }
+        }
+    }
+
+    private static Type? ChildType(Type type, string key)
+    {
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            return type.GetGenericArguments()[1];
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            return int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? type.GetGenericArguments()[0] : null;
+        }
+
+        return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(p => string.Equals(p.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? p.Name, key, StringComparison.OrdinalIgnoreCase))
+            ?.PropertyType;
+    }
+
+    private static bool IsScalar(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal);
+    }
+}

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Tokenwise.Configuration;
+
+public sealed class StorageOptions
+{
+    [ConfigurationKeyName("sqlite_path")]
+    public string SqlitePath { get; set; } = "tokenwise.db";
+
+    /// <summary>Most records the background writer stores in one transaction.</summary>
+    [ConfigurationKeyName("batch_size")]
+    public int BatchSize { get; set; } = 1000;
+}

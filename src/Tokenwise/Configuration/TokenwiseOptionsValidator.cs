@@ -1,0 +1,135 @@
+using System.Net;
+
+namespace Tokenwise.Configuration;
+
+/// <summary>Checks setting values; each problem names its setting path (e.g. <c>models:0:provider</c>).</summary>
+public static class TokenwiseOptionsValidator
+{
+    public readonly record struct Problem(string Path, string Message);
+
+    public static IEnumerable<Problem> Validate(TokenwiseOptions o, IReadOnlyDictionary<string, string?> environment)
+    {
+        foreach (var url in o.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || uri.Scheme is not ("http" or "https"))
+            {
+                yield return new("server:urls", $"'{url}' is not an http(s) URL such as {ServerOptions.DefaultUrl}.");
+            }
+            else if (string.IsNullOrEmpty(o.MasterKey) && !IsLoopback(uri))
+            {
+                yield return new("server:urls", $"refusing to listen on '{url}' beyond loopback without a master key. "
+                    + "Set TOKENWISE_MASTER_KEY (or master_key), or listen on 127.0.0.1.");
+            }
+        }
+
+        if (o.Server.MaxRequestBodyBytes <= 0)
+        {
+            yield return new("server:max_request_body_bytes", $"must be greater than 0, got {o.Server.MaxRequestBodyBytes}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.Storage.SqlitePath))
+        {
+            yield return new("storage:sqlite_path", "must name a file, e.g. tokenwise.db.");
+        }
+
+        if (o.Storage.BatchSize is < 1 or > 100_000)
+        {
+            yield return new("storage:batch_size", $"must be between 1 and 100000, got {o.Storage.BatchSize}.");
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            ("connect_timeout_seconds", o.Upstream.ConnectTimeoutSeconds),
+            ("first_byte_timeout_seconds", o.Upstream.FirstByteTimeoutSeconds),
+            ("total_timeout_seconds", o.Upstream.TotalTimeoutSeconds),
+            ("stream_idle_timeout_seconds", o.Upstream.StreamIdleTimeoutSeconds),
+            ("pooled_connection_idle_seconds", o.Upstream.PooledConnectionIdleSeconds),
+        })
+        {
+            if (!(value > 0))
+            {
+                yield return new("upstream:" + key, $"must be a number of seconds greater than 0, got {value}.");
+            }
+        }
+
+        if (o.Pricing.OverridesFile is { } overrides && !File.Exists(overrides))
+        {
+            yield return new("pricing:overrides_file", $"the file '{Path.GetFullPath(overrides)}' does not exist.");
+        }
+
+        foreach (var (name, p) in o.Providers)
+        {
+            var path = "providers:" + name;
+            var type = p.Type ?? (name.Equals(ProviderTypes.OpenAI, StringComparison.OrdinalIgnoreCase) ? ProviderTypes.OpenAI : null);
+            if (type is null || !ProviderTypes.All.Contains(type))
+            {
+                yield return new(path + ":type", $"must be one of {string.Join(", ", ProviderTypes.All)}, got '{p.Type}'.");
+                continue;
+            }
+
+            if (name.Contains('/', StringComparison.Ordinal))
+            {
+                yield return new(path, "a provider name cannot contain '/', which separates provider and model in model names.");
+            }
+
+            if (p.BaseUrl is not null && (!Uri.TryCreate(p.BaseUrl, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")))
+            {
+                yield return new(path + ":base_url", $"'{p.BaseUrl}' is not an http(s) URL.");
+            }
+
+            if (type == ProviderTypes.OpenAICompatible && p.BaseUrl is null)
+            {
+                yield return new(path + ":base_url", "is required for an openai-compatible provider, e.g. http://localhost:11434/v1.");
+            }
+
+            var keyVariable = p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : null);
+            if (p.ApiKey is null && keyVariable is not null && string.IsNullOrEmpty(environment.GetValueOrDefault(keyVariable)))
+            {
+                yield return new(path + ":api_key_env", $"the environment variable {keyVariable} is not set.");
+            }
+
+            if (p.Latency is not (null or "realistic" or "none"))
+            {
+                yield return new(path + ":latency", $"must be 'realistic' or 'none', got '{p.Latency}'.");
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < o.Models.Count; i++)
+        {
+            var m = o.Models[i];
+            var path = $"models:{i}";
+            if (string.IsNullOrWhiteSpace(m.Name))
+            {
+                yield return new(path + ":name", "is required.");
+            }
+            else if (!seen.Add(m.Name))
+            {
+                yield return new(path + ":name", $"'{m.Name}' is declared twice.");
+            }
+
+            if (m.Provider is null || !o.Providers.ContainsKey(m.Provider))
+            {
+                var known = o.Providers.Count == 0 ? "none; set OPENAI_API_KEY or declare providers" : string.Join(", ", o.Providers.Keys);
+                yield return new(path + ":provider", $"'{m.Provider}' is not a configured provider (configured: {known}).");
+            }
+
+            foreach (var (key, price) in new[]
+            {
+                ("input_cost_per_token", m.InputCostPerToken), ("output_cost_per_token", m.OutputCostPerToken),
+                ("cache_read_input_token_cost", m.CacheReadInputTokenCost), ("cache_creation_input_token_cost", m.CacheCreationInputTokenCost),
+                ("output_cost_per_reasoning_token", m.OutputCostPerReasoningToken),
+            })
+            {
+                if (price < 0)
+                {
+                    yield return new($"{path}:{key}", $"a price cannot be negative, got {price}.");
+                }
+            }
+        }
+    }
+
+    public static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+}

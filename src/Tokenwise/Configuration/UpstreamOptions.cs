@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Configuration;
+
+public sealed class UpstreamOptions
+{
+    [ConfigurationKeyName("connect_timeout_seconds")]
+    public double ConnectTimeoutSeconds { get; set; } = UpstreamTimeouts.Default.Connect.TotalSeconds;
+
+    [ConfigurationKeyName("first_byte_timeout_seconds")]
+    public double FirstByteTimeoutSeconds { get; set; } = UpstreamTimeouts.Default.FirstByte.TotalSeconds;
+
+    [ConfigurationKeyName("total_timeout_seconds")]
+    public double TotalTimeoutSeconds { get; set; } = UpstreamTimeouts.Default.Total.TotalSeconds;
+
+    [ConfigurationKeyName("stream_idle_timeout_seconds")]
+    public double StreamIdleTimeoutSeconds { get; set; } = UpstreamTimeouts.Default.StreamIdle.TotalSeconds;
+
+    /// <summary>Idle pooled connections are closed after this long.</summary>
+    [ConfigurationKeyName("pooled_connection_idle_seconds")]
+    public double PooledConnectionIdleSeconds { get; set; } = 90;
+
+    public UpstreamTimeouts ToTimeouts() => new(
+        TimeSpan.FromSeconds(ConnectTimeoutSeconds),
+        TimeSpan.FromSeconds(FirstByteTimeoutSeconds),
+        TimeSpan.FromSeconds(TotalTimeoutSeconds),
+        TimeSpan.FromSeconds(StreamIdleTimeoutSeconds));
+}

@@ -1,0 +1,335 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Tokenwise.Configuration;
+using Tokenwise.Hosting;
+using Tokenwise.Json;
+using Tokenwise.Metering;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Endpoints;
+
+/// <summary>
+/// The OpenAI-dialect endpoints (<c>/v1/chat/completions</c>, <c>/v1/embeddings</c>): read and parse
+/// the body, run the pipeline, relay the answer (streamed or not) and meter it. Every request ends in
+/// exactly one usage record, whatever happens.
+/// </summary>
+public sealed partial class OpenAIEndpoint(
+    GatewayPipeline pipeline,
+    UsageLog usageLog,
+    TokenwiseOptions options,
+    GatewayComponents components,
+    TimeProvider time,
+    ILogger<OpenAIEndpoint> logger)
+{
+    public const string RequestIdHeader = "x-tokenwise-request-id";
+    public const string CostHeader = "x-tokenwise-cost-usd";
+    private const int MaxUpstreamErrorBytes = 1024 * 1024;
+
+    private readonly long _maxBodyBytes = options.Server.MaxRequestBodyBytes;
+    private readonly bool _logBodies = options.Server.LogBodies;
+    private readonly TimeSpan _streamIdle = components.Timeouts.StreamIdle;
+
+    public Task ChatCompletionsAsync(HttpContext http) => HandleAsync(http, ApiKind.ChatCompletions, "chat.completions");
+
+    public Task EmbeddingsAsync(HttpContext http) => HandleAsync(http, ApiKind.Embeddings, "embeddings");
+
+    private async Task HandleAsync(HttpContext http, ApiKind api, string endpoint)
+    {
+        var started = time.GetTimestamp();
+        var record = new UsageRecord
+        {
+            Id = RequestIds.Next(time.GetUtcNow()),
+            StartedAt = time.GetUtcNow(),
+            Endpoint = endpoint,
+            Dialect = OpenAIRequestParser.Dialect,
+        };
+        http.Response.Headers[RequestIdHeader] = record.Id;
+        var aborted = http.RequestAborted;
+        using var body = new PooledBufferWriter(RequestLengthHint(http.Request));
+        GatewayContext? context = null;
+        try
+        {
+            if (!await ReadBodyAsync(http.Request, body, aborted))
+            {
+                await WriteErrorAsync(http, record, GatewayError.PayloadTooLarge(_maxBodyBytes));
+                return;
+            }
+
+            if (!OpenAIRequestParser.TryParse(body.WrittenMemory, api, out var request, out var parseError))
+            {
+                await WriteErrorAsync(http, record, parseError);
+                return;
+            }
+
+            record.Model = request.Model;
+            record.Stream = request.Stream;
+            if (_logBodies)
+            {
+                record.RequestBody = Encoding.UTF8.GetString(body.WrittenSpan);
+            }
+
+            context = new GatewayContext(request, record, aborted) { ApiKey = ApiKeyOf(http.Request) };
+            var response = await pipeline.InvokeAsync(context);
+            if (response.Error is { } error)
+            {
+                await WriteErrorAsync(http, record, error);
+                return;
+            }
+
+            using var upstream = response.Upstream!;
+            record.TtftMs = ElapsedMs(started);
+            if (!upstream.IsSuccess)
+            {
+                await RelayUpstreamErrorAsync(http, record, upstream, aborted);
+            }
+            else if (request.Stream)
+            {
+                await RelayStreamAsync(http, context, upstream, started);
+            }
+            else
+            {
+                await RelayJsonAsync(http, context, upstream);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            record.Status = StatusCodes.Status499ClientClosedRequest;
+            record.ErrorCode = "client_cancelled";
+            if (context is not null && record.Usage == default)
+            {
+                Estimate(context, generated: "");
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel rejects a body over its limit or a client that stops sending mid-body.
+            var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? GatewayError.PayloadTooLarge(_maxBodyBytes)
+                : GatewayError.InvalidRequest("The request body could not be read: " + e.Message, "invalid_body");
+            await TryWriteErrorAsync(http, record, error);
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(logger, record.Id, e);
+            await TryWriteErrorAsync(http, record, new GatewayError(500, "api_error", "internal_error",
+                $"The gateway failed to handle the request (request id {record.Id})."));
+        }
+        finally
+        {
+            record.LatencyMs = ElapsedMs(started);
+            if (context?.Deployment is { } deployment)
+            {
+                record.CostUsd = deployment.Price.Cost(record.Usage);
+            }
+
+            usageLog.Enqueue(record);
+        }
+    }
+
+    private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream)
+    {
+        var record = context.Record;
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted, upstream.Deadline);
+        using var answer = new PooledBufferWriter(4096);
+        try
+        {
+            await answer.ReadFromAsync(upstream.Body, long.MaxValue, token.Token);
+        }
+        catch (Exception e) when (!context.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            await WriteErrorAsync(http, record, upstream.Deadline.IsCancellationRequested
+                ? GatewayError.UpstreamTimeout(record.Provider ?? "", "total")
+                : GatewayError.UpstreamUnavailable(record.Provider ?? "", "the connection broke while reading the answer"));
+            Estimate(context, generated: "");
+            return;
+        }
+
+        if (OpenAIUsageReader.TryRead(answer.WrittenSpan, out var usage))
+        {
+            record.Usage = usage;
+        }
+        else
+        {
+            Estimate(context, OpenAIResponseText.Collect(answer.WrittenSpan));
+        }
+
+        record.Status = upstream.StatusCode;
+        var cost = context.Deployment!.Price.Cost(record.Usage);
+        http.Response.StatusCode = upstream.StatusCode;
+        http.Response.ContentType = upstream.ContentType ?? "application/json";
+        http.Response.ContentLength = answer.WrittenCount;
+        http.Response.Headers[CostHeader] = cost.ToString("0.############", CultureInfo.InvariantCulture);
+        if (_logBodies)
+        {
+            record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
+        }
+
+        await http.Response.Body.WriteAsync(answer.WrittenMemory, context.Aborted);
+    }
+
+    private async Task RelayStreamAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream, long started)
+    {
+        var record = context.Record;
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        http.Response.StatusCode = upstream.StatusCode;
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        record.Status = upstream.StatusCode;
+        record.TtftMs = null;
+
+        var meter = new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
+        using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted, upstream.Deadline);
+        var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
+            () => record.TtftMs = ElapsedMs(started), capture, token.Token);
+
+        if (outcome == RelayOutcome.ClientCancelled && !context.Aborted.IsCancellationRequested)
+        {
+            outcome = RelayOutcome.IdleTimeout; // the total deadline expired, not the client
+            record.ErrorCode = "upstream_timeout";
+        }
+
+        switch (outcome)
+        {
+            case RelayOutcome.ClientCancelled:
+                record.Status = StatusCodes.Status499ClientClosedRequest;
+                record.ErrorCode = "client_cancelled";
+                break;
+            case RelayOutcome.IdleTimeout:
+                record.ErrorCode ??= "upstream_idle_timeout";
+                await WriteStreamErrorAsync(http, GatewayError.UpstreamTimeout(record.Provider ?? "", record.ErrorCode == "upstream_timeout" ? "total" : "stream idle"));
+                break;
+            case RelayOutcome.UpstreamBroken:
+                record.ErrorCode = "upstream_stream_broken";
+                await WriteStreamErrorAsync(http, GatewayError.UpstreamUnavailable(record.Provider ?? "", "the stream broke before it finished"));
+                break;
+        }
+
+        if (meter.HasUsage)
+        {
+            record.Usage = meter.Usage;
+        }
+        else
+        {
+            Estimate(context, meter.GeneratedText);
+        }
+
+        if (capture is not null)
+        {
+            record.ResponseBody = Encoding.UTF8.GetString(capture.WrittenSpan);
+        }
+    }
+
+    private async Task RelayUpstreamErrorAsync(HttpContext http, UsageRecord record, UpstreamResponse upstream, CancellationToken aborted)
+    {
+        using var answer = new PooledBufferWriter(1024);
+        using var token = CancellationTokenSource.CreateLinkedTokenSource(aborted, upstream.Deadline);
+        try
+        {
+            await answer.ReadFromAsync(upstream.Body, MaxUpstreamErrorBytes, token.Token);
+        }
+        catch (Exception e) when (!aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The status still tells the client what happened.
+        }
+
+        record.Status = upstream.StatusCode;
+        record.ErrorCode = OpenAIErrorBody.ReadCode(answer.WrittenSpan) ?? $"upstream_{upstream.StatusCode}";
+        http.Response.StatusCode = upstream.StatusCode;
+        http.Response.ContentType = upstream.ContentType ?? "application/json";
+        if (upstream.RetryAfter is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = retryAfter;
+        }
+
+        await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
+    }
+
+    /// <summary>Counts tokens locally when the provider reported none, and flags the record as estimated.</summary>
+    private static void Estimate(GatewayContext context, string generated)
+    {
+        var model = context.Deployment?.UpstreamModel ?? context.Request.Model;
+        context.Record.Usage = new TokenUsage(OpenAIPromptEstimator.Estimate(context.Request, model), 0, 0, TokenEstimator.Count(model, generated), 0);
+        context.Record.Estimated = true;
+    }
+
+    private async Task<bool> ReadBodyAsync(HttpRequest request, PooledBufferWriter body, CancellationToken aborted)
+    {
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            return false;
+        }
+
+        return await body.ReadFromAsync(request.Body, _maxBodyBytes, aborted);
+    }
+
+    private int RequestLengthHint(HttpRequest request) =>
+        request.ContentLength is { } length && length <= _maxBodyBytes ? (int)length + 1 : 4096;
+
+    private static string? ApiKeyOf(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization[7..].Trim();
+        }
+
+        var apiKey = request.Headers["x-api-key"].ToString();
+        return apiKey.Length > 0 ? apiKey : null;
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, UsageRecord record, GatewayError error)
+    {
+        record.Status = error.Status;
+        record.ErrorCode = error.Code ?? error.Type;
+        http.Response.StatusCode = error.Status;
+        http.Response.ContentType = "application/json";
+        OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+    }
+
+    private static async Task TryWriteErrorAsync(HttpContext http, UsageRecord record, GatewayError error)
+    {
+        if (http.Response.HasStarted || http.RequestAborted.IsCancellationRequested)
+        {
+            record.Status = http.RequestAborted.IsCancellationRequested ? StatusCodes.Status499ClientClosedRequest : error.Status;
+            record.ErrorCode ??= error.Code;
+            return;
+        }
+
+        try
+        {
+            await WriteErrorAsync(http, record, error);
+        }
+        catch (OperationCanceledException)
+        {
+            record.Status = StatusCodes.Status499ClientClosedRequest;
+        }
+    }
+
+    /// <summary>After the first streamed byte the status is sent; a failure becomes a final error event.</summary>
+    private static async Task WriteStreamErrorAsync(HttpContext http, GatewayError error)
+    {
+        try
+        {
+            http.Response.BodyWriter.Write("data: "u8);
+            OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+            http.Response.BodyWriter.Write("\n\n"u8);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left as well.
+        }
+    }
+
+    private double ElapsedMs(long started) => time.GetElapsedTime(started).TotalMilliseconds;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} failed unexpectedly.")]
+    private static partial void LogUnexpected(ILogger logger, string requestId, Exception error);
+}

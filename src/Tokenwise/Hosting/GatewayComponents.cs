@@ -1,0 +1,104 @@
+using System.Net;
+using Tokenwise.Configuration;
+using Tokenwise.Pipeline;
+using Tokenwise.Pricing;
+using Tokenwise.Providers.OpenAICompatible;
+using Tokenwise.Providers.Simulated;
+
+namespace Tokenwise.Hosting;
+
+/// <summary>The price catalog, providers and model resolver built from validated settings.</summary>
+public sealed class GatewayComponents : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public GatewayComponents(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment, TimeProvider time)
+    {
+        Catalog = PriceCatalog.Embedded;
+        if (options.Pricing.OverridesFile is { } overridesFile)
+        {
+            try
+            {
+                using var stream = File.OpenRead(overridesFile);
+                Catalog = Catalog.With(LiteLlmCatalogFormat.Read(stream));
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or IOException)
+            {
+                throw new ConfigurationException($"pricing.overrides_file: '{overridesFile}' is not a readable catalog in LiteLLM's schema: {e.Message}");
+            }
+        }
+
+        Timeouts = options.Upstream.ToTimeouts();
+        // One pooled handler for every upstream: connections are reused across requests and providers.
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectTimeout = Timeouts.Connect,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(options.Upstream.PooledConnectionIdleSeconds),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            MaxConnectionsPerServer = int.MaxValue,
+            EnableMultipleHttp2Connections = true,
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // each phase has its own timeout in the provider
+        };
+
+        var providers = new List<IProvider>();
+        var infos = new List<ProviderInfo>();
+        foreach (var (name, p) in options.Providers)
+        {
+            var type = p.Type ?? ProviderTypes.OpenAI;
+            switch (type)
+            {
+                case ProviderTypes.Simulated:
+                    var latency = p.Latency == "none" ? SimulatedLatency.None : SimulatedLatency.Realistic;
+                    providers.Add(new SimulatedProvider(name, latency, time));
+                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Simulated));
+                    break;
+                default:
+                    var apiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : ""));
+                    var baseUrl = new Uri(p.BaseUrl ?? ProviderTypes.OpenAIBaseUrl);
+                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, _http, Timeouts));
+                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? (type == ProviderTypes.OpenAI ? "openai" : name)));
+                    break;
+            }
+        }
+
+        Providers = providers;
+        var demoProvider = options.Demo ? options.Providers.Keys.FirstOrDefault(k => (options.Providers[k].Type ?? "") == ProviderTypes.Simulated) : null;
+        var resolver = new ModelResolver([], infos, Catalog, demoProvider);
+        var configured = options.Models.Select(m => Configure(resolver, infos, m)).ToList();
+        Resolver = new ModelResolver(configured, infos, Catalog, demoProvider);
+    }
+
+    public PriceCatalog Catalog { get; }
+    public UpstreamTimeouts Timeouts { get; }
+    public IReadOnlyList<IProvider> Providers { get; }
+    public ModelResolver Resolver { get; }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>A declared model: the catalog price of its upstream model, with any price the config sets on top.</summary>
+    private static ModelDeployment Configure(ModelResolver resolver, List<ProviderInfo> providers, ModelOptions m)
+    {
+        var provider = providers.First(p => string.Equals(p.Name, m.Provider, StringComparison.OrdinalIgnoreCase));
+        var deployment = resolver.Deploy(m.Name!, provider, m.UpstreamModel ?? m.Name!);
+        var overridden = m.InputCostPerToken is not null || m.OutputCostPerToken is not null || m.CacheReadInputTokenCost is not null
+            || m.CacheCreationInputTokenCost is not null || m.OutputCostPerReasoningToken is not null;
+        if (!overridden)
+        {
+            return deployment;
+        }
+
+        var price = deployment.Price with
+        {
+            InputPerToken = m.InputCostPerToken ?? deployment.Price.InputPerToken,
+            OutputPerToken = m.OutputCostPerToken ?? deployment.Price.OutputPerToken,
+            CacheReadPerToken = m.CacheReadInputTokenCost ?? deployment.Price.CacheReadPerToken,
+            CacheWritePerToken = m.CacheCreationInputTokenCost ?? deployment.Price.CacheWritePerToken,
+            ReasoningPerToken = m.OutputCostPerReasoningToken ?? deployment.Price.ReasoningPerToken,
+        };
+        return deployment with { Price = price, Priced = true };
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tokenwise.Admin;
+using Tokenwise.Configuration;
+using Tokenwise.Endpoints;
+using Tokenwise.Metering;
+using Tokenwise.Pipeline;
+using Tokenwise.Storage;
+using Tokenwise.Storage.Sqlite;
+
+namespace Tokenwise.Hosting;
+
+/// <summary>Builds the gateway: settings, services, the pipeline and the endpoints, in one visible place.</summary>
+public static partial class GatewayHost
+{
+    /// <exception cref="ConfigurationException">The settings are invalid; the message says which and why.</exception>
+    public static WebApplication Build(GatewayStartOptions start)
+    {
+        var environment = start.Environment ?? SettingsLoader.ProcessEnvironment();
+        var options = SettingsLoader.Load(start.ConfigPath, environment, start.Settings);
+        var components = new GatewayComponents(options, environment, start.Time);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(options.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.TryAddSingleton(start.Time);
+        services.AddSingleton(options);
+        services.AddSingleton(components);
+        services.AddSingleton(new MasterKey(options.MasterKey));
+        services.AddSingleton<UsageLog>();
+        services.AddSingleton<IUsageStore>(new SqliteUsageStore(options.Storage.SqlitePath));
+        services.AddSingleton(sp => new UsageLogWriter(sp.GetRequiredService<UsageLog>(), sp.GetRequiredService<IUsageStore>(),
+            options.Storage.BatchSize, start.Time, sp.GetRequiredService<ILogger<UsageLogWriter>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<UsageLogWriter>());
+        services.AddSingleton<Readiness>();
+        services.AddSingleton(sp => new GatewayPipeline(
+            [
+                // The request path, in order. Each stage may answer itself or pass on.
+                new AuthenticationStage(sp.GetRequiredService<MasterKey>()),
+                new ModelResolutionStage(components.Resolver),
+            ],
+            new ProviderDispatcher(components.Providers).InvokeAsync));
+        services.AddSingleton<OpenAIEndpoint>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
+        app.Lifetime.ApplicationStopped.Register(components.Dispose);
+
+        var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
+        app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
+        app.MapPost("/v1/embeddings", openai.EmbeddingsAsync);
+        app.MapGet("/v1/models", ModelsEndpoint.Handle);
+        app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok"), AdminJsonContext.Default.HealthStatus));
+        app.MapGet("/readyz", (Readiness readiness) => readiness.IsReady
+            ? Results.Json(new HealthStatus("ready"), AdminJsonContext.Default.HealthStatus)
+            : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
+        AdminEndpoints.Map(app);
+        return app;
+    }
+
+    /// <summary>Prepares storage before serving: the schema must be current before the first record is written.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.GetRequiredService<IUsageStore>().InitializeAsync(cancellationToken);
+        app.Services.GetRequiredService<Readiness>().MarkReady();
+    }
+
+    private static void LogStarted(WebApplication app, TokenwiseOptions options, GatewayComponents components)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tokenwise");
+        LogListening(logger, string.Join(", ", app.Urls), Path.GetFullPath(options.Storage.SqlitePath));
+        if (components.Providers.Count == 0)
+        {
+            LogNoProviders(logger);
+        }
+        else
+        {
+            LogProviders(logger, string.Join(", ", components.Providers.Select(p => p.Name)));
+        }
+
+        if (string.IsNullOrEmpty(options.MasterKey))
+        {
+            LogNoMasterKey(logger);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tokenwise is listening on {Urls}; usage log: {Database}")]
+    private static partial void LogListening(ILogger logger, string urls, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Providers: {Providers}")]
+    private static partial void LogProviders(ILogger logger, string providers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No provider is configured, so every model request will fail with model_not_found. "
+        + "Set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server), pass --config with providers, or run 'tokenwise serve --demo' to try the simulated provider.")]
+    private static partial void LogNoProviders(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No master key (TOKENWISE_MASTER_KEY) is set: serving loopback only, without authentication.")]
+    private static partial void LogNoMasterKey(ILogger logger);
+}

@@ -1,0 +1,16 @@
+namespace Tokenwise.Hosting;
+
+/// <summary>What <c>tokenwise serve</c> (or a test) starts the gateway with.</summary>
+public sealed class GatewayStartOptions
+{
+    /// <summary>The YAML config file, if any.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Settings that win over the file and environment, by configuration key (<c>server:urls</c>, <c>demo</c>).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Environment variables to read provider keys and TOKENWISE_* settings from; the process environment by default.</summary>
+    public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

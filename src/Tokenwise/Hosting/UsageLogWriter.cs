@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tokenwise.Metering;
+using Tokenwise.Storage;
+
+namespace Tokenwise.Hosting;
+
+/// <summary>
+/// Drains the usage log into the store in batches, off the request path. A failed write is retried
+/// with the same batch, so records are delayed, never dropped; on shutdown the queue is drained.
+/// </summary>
+public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, int batchSize, TimeProvider time, ILogger<UsageLogWriter> logger) : BackgroundService
+{
+    private long _written;
+
+    /// <summary>Records stored so far, for tests and monitoring.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Waits until every record enqueued before the call is in the store.</summary>
+    public async Task FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var target = log.Enqueued;
+        var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        while (Written < target && time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(5, cancellationToken);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<UsageRecord>(batchSize);
+        // Shutdown completes the channel rather than cancelling this loop, so the backlog is drained.
+        while (await log.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < batchSize && log.Reader.TryRead(out var record))
+            {
+                batch.Add(record);
+            }
+
+            await WriteWithRetryAsync(batch, stoppingToken);
+            Interlocked.Add(ref _written, batch.Count);
+            batch.Clear();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        log.Complete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task WriteWithRetryAsync(List<UsageRecord> batch, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.AppendAsync(batch, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (attempt < 50 || !stoppingToken.IsCancellationRequested)
+            {
+                LogWriteFailed(logger, batch.Count, attempt, e);
+                await Task.Delay(delay, time, CancellationToken.None);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} usage records failed (attempt {Attempt}); retrying.")]
+    private static partial void LogWriteFailed(ILogger logger, int count, int attempt, Exception error);
+}

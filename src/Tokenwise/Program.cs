@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Tokenwise.Cli;
+
+var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes and cuts the cost of every request.")
+{
+    ServeCommand.Create(),
+    ReportCommand.Create(),
+    CatalogCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
