@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace Tokenwise.LoadBench;
+
+/// <summary>Command-line settings of the load bench.</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/Tokenwise.LoadBench -- [options]
+          --duration SECONDS     measured time of each phase (default 10)
+          --concurrency N        concurrent requests of the loaded phases (default 32)
+          --warmup SECONDS       unmeasured time before each phase (default 3)
+          --json FILE            also write the figures to FILE as JSON
+        """;
+
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+    public int Concurrency { get; private set; } = 32;
+    public string? JsonPath { get; private set; }
+
+    /// <summary>False with an empty <paramref name="problem"/> when help was asked for.</summary>
+    public static bool TryParse(string[] args, out BenchOptions options, out string problem)
+    {
+        options = new BenchOptions();
+        problem = "";
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help" or "-?")
+            {
+                return false;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                problem = $"{name} needs a value.";
+                return false;
+            }
+
+            var value = args[++i];
+            switch (name)
+            {
+                case "--duration" when TryPositive(value, out var seconds):
+                    options.Duration = TimeSpan.FromSeconds(seconds);
+                    break;
+                case "--warmup" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0:
+                    options.Warmup = TimeSpan.FromSeconds(seconds);
+                    break;
+                case "--concurrency" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 4096:
+                    options.Concurrency = n;
+                    break;
+                case "--json":
+                    options.JsonPath = value;
+                    break;
+                case "--duration" or "--warmup" or "--concurrency":
+                    problem = $"{name}: '{value}' is not a valid value.";
+                    return false;
+                default:
+                    problem = $"Unknown option '{name}'.";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryPositive(string value, out double seconds) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) && seconds > 0;
+}

@@ -1,0 +1,375 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Hosting;
+using Tokenwise.Testing;
+
+namespace Tokenwise.LoadBench;
+
+/// <summary>
+/// Load test of the gateway's overhead: the same small non-streaming chat request is sent straight to
+/// the fake upstream and then through the gateway (which forwards it to that same fake), at the same
+/// concurrency for the same time, and the two are compared. Everything runs in this one process.
+/// </summary>
+internal static class Program
+{
+    private const string RequestJson = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}""";
+    private const double GoalThroughputShare = 0.60;
+    private const double GoalAddedP50Ms = 0.2;
+    private const double GoalAddedP99Ms = 1.0;
+
+    private static readonly byte[] s_body = Encoding.UTF8.GetBytes(RequestJson);
+    private static readonly MediaTypeHeaderValue s_json = new("application/json");
+    private static readonly AuthenticationHeaderValue s_upstreamKey = new("Bearer", FakeUpstream.ApiKey);
+    private static string? s_firstError;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (!BenchOptions.TryParse(args, out var options, out var problem))
+        {
+            Console.Error.WriteLine(problem);
+            Console.Error.WriteLine(BenchOptions.Usage);
+            return problem.Length == 0 ? 0 : 2;
+        }
+
+        // The gateway and the fake log through the host's configuration, which reads the environment:
+        // keep both quiet so console output costs nothing during the run (errors still show).
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Error");
+
+        Console.WriteLine($"Tokenwise load bench: .NET {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} logical CPUs, "
+            + $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}");
+        Console.WriteLine($"duration {options.Duration.TotalSeconds:0.#} s and warm-up {options.Warmup.TotalSeconds:0.#} s per phase, concurrency 1 and {options.Concurrency}");
+        Console.WriteLine("The load generator, the fake upstream and the gateway run in this one process and share the CPU.");
+        Console.WriteLine();
+
+        var total = Stopwatch.StartNew();
+        await using var upstream = await FakeUpstream.StartAsync(recordRequests: false);
+        await using var gateway = await TestGateway.StartAsync(upstream);
+        var usageWriter = gateway.Services.GetRequiredService<UsageLogWriter>();
+
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 4096,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            UseProxy = false,
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        var direct = new Target("direct", new Uri($"{upstream.BaseUrl}/chat/completions"), Authorize: true, FlushAsync: null);
+        var through = new Target("gateway", new Uri($"{gateway.OpenAIBaseUrl}/chat/completions"), Authorize: false,
+            FlushAsync: () => usageWriter.FlushAsync(TimeSpan.FromSeconds(10)));
+
+        // Fail fast, with the reason, if either path does not answer 200.
+        foreach (var target in new[] { direct, through })
+        {
+            var (status, text) = await ProbeAsync(client, target);
+            if (status != HttpStatusCode.OK)
+            {
+                Console.Error.WriteLine($"{target.Name}: {(int)status} {text}");
+                return 1;
+            }
+        }
+
+        var phases = new List<PhaseResult>
+        {
+            await RunPhaseAsync(client, direct, 1, options),
+            await RunPhaseAsync(client, through, 1, options),
+            await RunPhaseAsync(client, direct, options.Concurrency, options),
+            await RunPhaseAsync(client, through, options.Concurrency, options),
+        };
+        var summary = Summary.From(phases, options.Concurrency);
+
+        PrintTable(phases);
+        PrintSummary(summary, options.Concurrency);
+        if (s_firstError is not null)
+        {
+            Console.WriteLine($"first error: {s_firstError}");
+        }
+
+        if (options.JsonPath is not null)
+        {
+            WriteJson(options, phases, summary);
+            Console.WriteLine($"figures written to {Path.GetFullPath(options.JsonPath)}");
+        }
+
+        Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:0.0} s");
+        return phases.Any(p => p.Errors > 0) ? 1 : 0;
+    }
+
+    private static async Task<(HttpStatusCode Status, string Text)> ProbeAsync(HttpClient client, Target target)
+    {
+        using var request = NewRequest(target);
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<PhaseResult> RunPhaseAsync(HttpClient client, Target target, int concurrency, BenchOptions options)
+    {
+        var name = $"{target.Name}@{concurrency}";
+        Console.Write($"running {name,-12} (warm-up {options.Warmup.TotalSeconds:0.#} s, measure {options.Duration.TotalSeconds:0.#} s) ... ");
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            await RunWorkersAsync(client, target, concurrency, options.Warmup, NewLatencyLists(concurrency, options.Warmup));
+        }
+
+        // Settle before measuring: the usage writer has stored the warm-up's records, the heap is clean.
+        await (target.FlushAsync?.Invoke() ?? Task.CompletedTask);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        var latencies = NewLatencyLists(concurrency, options.Duration);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var (errors, elapsed) = await RunWorkersAsync(client, target, concurrency, options.Duration, latencies);
+        // The gateway's usage records are written in the background: count that work in its phase.
+        await (target.FlushAsync?.Invoke() ?? Task.CompletedTask);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        var all = new long[latencies.Sum(l => l.Count)];
+        var at = 0;
+        foreach (var list in latencies)
+        {
+            list.CopyTo(all, at);
+            at += list.Count;
+        }
+
+        Array.Sort(all);
+        var result = new PhaseResult(
+            name,
+            target.Name,
+            concurrency,
+            all.Length,
+            errors,
+            elapsed.TotalSeconds,
+            all.Length / elapsed.TotalSeconds,
+            Ms(Percentile(all, 0.50)),
+            Ms(Percentile(all, 0.90)),
+            Ms(Percentile(all, 0.99)),
+            all.Length == 0 ? 0 : Ms(all[^1]),
+            all.Length == 0 ? 0 : Ms((long)all.Average()),
+            all.Length == 0 ? 0 : (double)allocated / all.Length);
+        Console.WriteLine($"{result.RequestsPerSecond,9:N0} req/s");
+        return result;
+    }
+
+    private static List<long>[] NewLatencyLists(int concurrency, TimeSpan duration)
+    {
+        // Sized up front (generously, for ~40k req/s) so that growing them adds nothing to the allocation figures.
+        var perWorker = (int)Math.Clamp(40_000 * duration.TotalSeconds / concurrency, 1024, 4_000_000);
+        return Enumerable.Range(0, concurrency).Select(_ => new List<long>(perWorker)).ToArray();
+    }
+
+    private static async Task<(long Errors, TimeSpan Elapsed)> RunWorkersAsync(
+        HttpClient client, Target target, int concurrency, TimeSpan duration, List<long>[] latencies)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var deadline = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = new Task<long>[concurrency];
+        for (var i = 0; i < concurrency; i++)
+        {
+            var list = latencies[i];
+            workers[i] = Task.Run(() => WorkerAsync(client, target, deadline, list));
+        }
+
+        var errors = (await Task.WhenAll(workers)).Sum();
+        return (errors, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Sends requests one after another until the deadline; records each success's latency, counts failures.</summary>
+    private static async Task<long> WorkerAsync(HttpClient client, Target target, long deadline, List<long> latencies)
+    {
+        var buffer = new byte[16 * 1024];
+        long errors = 0;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                using var request = NewRequest(target);
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                await using var body = await response.Content.ReadAsStreamAsync();
+                long length = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer)) > 0)
+                {
+                    length += read;
+                }
+
+                if (response.StatusCode == HttpStatusCode.OK && length > 0)
+                {
+                    latencies.Add(Stopwatch.GetTimestamp() - started);
+                }
+                else
+                {
+                    errors++;
+                    Interlocked.CompareExchange(ref s_firstError, $"{target.Name}: HTTP {(int)response.StatusCode}, {length} bytes", null);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+            {
+                errors++;
+                Interlocked.CompareExchange(ref s_firstError, $"{target.Name}: {e.GetType().Name}: {e.Message}", null);
+            }
+        }
+
+        return errors;
+    }
+
+    private static HttpRequestMessage NewRequest(Target target)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(s_body) };
+        request.Content.Headers.ContentType = s_json;
+        if (target.Authorize)
+        {
+            request.Headers.Authorization = s_upstreamKey;
+        }
+
+        return request;
+    }
+
+    /// <summary>Nearest-rank percentile of sorted timestamps-deltas.</summary>
+    private static long Percentile(long[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static void PrintTable(List<PhaseResult> phases)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| phase        | conc | requests |    req/s | p50 ms | p90 ms | p99 ms | max ms | errors |");
+        Console.WriteLine("|--------------|-----:|---------:|---------:|-------:|-------:|-------:|-------:|-------:|");
+        foreach (var p in phases)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {p.Name,-12} | {p.Concurrency,4} | {p.Requests,8} | {p.RequestsPerSecond,8:0} | {p.P50Ms,6:0.000} | {p.P90Ms,6:0.000} | {p.P99Ms,6:0.000} | {p.MaxMs,6:0.0} | {p.Errors,6} |"));
+        }
+
+        Console.WriteLine();
+    }
+
+    private static void PrintSummary(Summary s, int n)
+    {
+        static string Verdict(bool ok) => ok ? "met" : "NOT met";
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(c,
+            $"gateway throughput at concurrency {n}: {s.ThroughputSharePercent:0.0}% of direct (goal >= {GoalThroughputShare * 100:0}%: {Verdict(s.ThroughputSharePercent >= GoalThroughputShare * 100)})"));
+        Console.WriteLine(string.Create(c,
+            $"added latency at concurrency 1: p50 {s.AddedP50Ms:+0.000;-0.000} ms (goal <= {GoalAddedP50Ms} ms: {Verdict(s.AddedP50Ms <= GoalAddedP50Ms)}), "
+            + $"p99 {s.AddedP99Ms:+0.000;-0.000} ms (goal <= {GoalAddedP99Ms} ms: {Verdict(s.AddedP99Ms <= GoalAddedP99Ms)})"));
+        Console.WriteLine();
+        Console.WriteLine("bytes allocated per request in this process (client + gateway + fake upstream all in-process):");
+        Console.WriteLine(string.Create(c, $"  direct@1:  {s.DirectAllocatedPerRequest,9:N0} B/request (client + fake upstream)"));
+        Console.WriteLine(string.Create(c, $"  gateway@1: {s.GatewayAllocatedPerRequest,9:N0} B/request (client + gateway + fake upstream)"));
+        Console.WriteLine(string.Create(c, $"  gateway's share (difference): {s.GatewayShareAllocatedPerRequest:N0} B/request"));
+        Console.WriteLine("  (the share includes the gateway's Kestrel request handling, its outbound HttpClient call and the background");
+        Console.WriteLine("   SQLite usage writer, not only Tokenwise's own code; the <= 4 KB goal is for the own path, see Tokenwise.Benchmarks)");
+        Console.WriteLine();
+    }
+
+    private static void WriteJson(BenchOptions options, List<PhaseResult> phases, Summary summary)
+    {
+        using var stream = File.Create(options.JsonPath!);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteStartObject("environment");
+        w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
+        w.WriteString("os", RuntimeInformation.OSDescription);
+        w.WriteNumber("processor_count", Environment.ProcessorCount);
+        w.WriteBoolean("server_gc", GCSettings.IsServerGC);
+        w.WriteString("timestamp_utc", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteEndObject();
+        w.WriteStartObject("settings");
+        w.WriteNumber("duration_s", options.Duration.TotalSeconds);
+        w.WriteNumber("warmup_s", options.Warmup.TotalSeconds);
+        w.WriteNumber("concurrency", options.Concurrency);
+        w.WriteString("request_body", RequestJson);
+        w.WriteEndObject();
+        w.WriteStartArray("phases");
+        foreach (var p in phases)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", p.Name);
+            w.WriteString("target", p.Target);
+            w.WriteNumber("concurrency", p.Concurrency);
+            w.WriteNumber("requests", p.Requests);
+            w.WriteNumber("errors", p.Errors);
+            w.WriteNumber("seconds", Math.Round(p.Seconds, 3));
+            w.WriteNumber("requests_per_second", Math.Round(p.RequestsPerSecond, 1));
+            w.WriteNumber("p50_ms", Math.Round(p.P50Ms, 4));
+            w.WriteNumber("p90_ms", Math.Round(p.P90Ms, 4));
+            w.WriteNumber("p99_ms", Math.Round(p.P99Ms, 4));
+            w.WriteNumber("max_ms", Math.Round(p.MaxMs, 4));
+            w.WriteNumber("mean_ms", Math.Round(p.MeanMs, 4));
+            w.WriteNumber("allocated_bytes_per_request_in_process", Math.Round(p.AllocatedPerRequest, 0));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("summary");
+        w.WriteNumber("gateway_throughput_percent_of_direct", Math.Round(summary.ThroughputSharePercent, 2));
+        w.WriteNumber("added_p50_ms_at_concurrency_1", Math.Round(summary.AddedP50Ms, 4));
+        w.WriteNumber("added_p99_ms_at_concurrency_1", Math.Round(summary.AddedP99Ms, 4));
+        w.WriteNumber("direct_allocated_bytes_per_request_in_process", Math.Round(summary.DirectAllocatedPerRequest, 0));
+        w.WriteNumber("gateway_allocated_bytes_per_request_in_process", Math.Round(summary.GatewayAllocatedPerRequest, 0));
+        w.WriteNumber("gateway_share_allocated_bytes_per_request", Math.Round(summary.GatewayShareAllocatedPerRequest, 0));
+        w.WriteStartObject("goals");
+        w.WriteBoolean("throughput_at_least_60_percent", summary.ThroughputSharePercent >= GoalThroughputShare * 100);
+        w.WriteBoolean("added_p50_at_most_0_2_ms", summary.AddedP50Ms <= GoalAddedP50Ms);
+        w.WriteBoolean("added_p99_at_most_1_ms", summary.AddedP99Ms <= GoalAddedP99Ms);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private sealed record Target(string Name, Uri Url, bool Authorize, Func<Task>? FlushAsync);
+
+    private sealed record PhaseResult(
+        string Name,
+        string Target,
+        int Concurrency,
+        long Requests,
+        long Errors,
+        double Seconds,
+        double RequestsPerSecond,
+        double P50Ms,
+        double P90Ms,
+        double P99Ms,
+        double MaxMs,
+        double MeanMs,
+        double AllocatedPerRequest);
+
+    private sealed record Summary(
+        double ThroughputSharePercent,
+        double AddedP50Ms,
+        double AddedP99Ms,
+        double DirectAllocatedPerRequest,
+        double GatewayAllocatedPerRequest)
+    {
+        public double GatewayShareAllocatedPerRequest => GatewayAllocatedPerRequest - DirectAllocatedPerRequest;
+
+        public static Summary From(List<PhaseResult> phases, int n)
+        {
+            PhaseResult Find(string name) => phases.First(p => p.Name == name);
+            var direct1 = Find("direct@1");
+            var gateway1 = Find("gateway@1");
+            var directN = phases.Last(p => p.Target == "direct" && p.Concurrency == n);
+            var gatewayN = phases.Last(p => p.Target == "gateway" && p.Concurrency == n);
+            return new Summary(
+                directN.RequestsPerSecond == 0 ? 0 : 100 * gatewayN.RequestsPerSecond / directN.RequestsPerSecond,
+                gateway1.P50Ms - direct1.P50Ms,
+                gateway1.P99Ms - direct1.P99Ms,
+                direct1.AllocatedPerRequest,
+                gateway1.AllocatedPerRequest);
+        }
+    }
+}

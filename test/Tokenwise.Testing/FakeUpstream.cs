@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+using Tokenwise.Providers.Simulated;
+
+namespace Tokenwise.Testing;
+
+/// <summary>
+/// A fake OpenAI server on real Kestrel (loopback, port 0) that speaks the exact wire format, with
+/// failures on cue. A cue is written into the prompt as <c>#fake:NAME</c>, so it travels through the
+/// gateway untouched and tests can run in parallel against one server:
+/// <list type="bullet">
+/// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After), <c>err-500</c>: an OpenAI error.</item>
+/// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
+/// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
+/// <item><c>#fake:no-usage</c>: never report usage.</item>
+/// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
+/// <item><c>#fake:stall</c>: stream two chunks, then send nothing until the caller goes away.</item>
+/// <item><c>#fake:broken</c>: stream two chunks, then drop the connection.</item>
+/// </list>
+/// </summary>
+public sealed class FakeUpstream : IAsyncDisposable
+{
+    public const string ApiKey = "sk-fake-upstream-key";
+
+    private readonly WebApplication _app;
+    private int _activeStreams;
+
+    private FakeUpstream(WebApplication app, Uri baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>The OpenAI base URL, ending in <c>/v1</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>Every request received, in order.</summary>
+    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+
+    /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
+    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        FakeUpstream? fake = null;
+        app.MapPost("/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
+        app.MapPost("/v1/embeddings", http => fake!.EmbeddingsAsync(http, recordRequests));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake = new FakeUpstream(app, new Uri(address + "/v1"));
+        return fake;
+    }
+
+    /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
+    public async Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (ActiveStreams > 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        return ActiveStreams;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task ChatAsync(HttpContext http, bool record)
+    {
+        var (request, body) = await ReadAsync(http, ApiKind.ChatCompletions, record);
+        if (request is null)
+        {
+            return;
+        }
+
+        var cue = Cue(body);
+        if (await AnsweredWithErrorAsync(http, cue))
+        {
+            return;
+        }
+
+        var shape = cue == "cached-reasoning" ? new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64) : SimulatedUsageShape.Plain;
+        var answer = SimulatedAnswers.Answer(request, request.Model, shape, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var includeUsage = cue != "no-usage";
+        if (!request.Stream)
+        {
+            http.Response.ContentType = "application/json";
+            http.Response.Headers["x-request-id"] = "req_fake_" + answer.Id;
+            await http.Response.Body.WriteAsync(OpenAIWireWriter.ChatCompletion(answer, includeUsage));
+            return;
+        }
+
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        Interlocked.Increment(ref _activeStreams);
+        try
+        {
+            var sent = 0;
+            foreach (var sseEvent in OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage))
+            {
+                if (sent == 2 && cue is "stall" or "broken")
+                {
+                    if (cue == "broken")
+                    {
+                        http.Abort();
+                        return;
+                    }
+
+                    await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                }
+
+                await http.Response.Body.WriteAsync(sseEvent, http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+                sent++;
+                if (cue == "dribble")
+                {
+                    await Task.Delay(50, http.RequestAborted);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller went away: exactly what cancellation tests look for.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeStreams);
+        }
+    }
+
+    private async Task EmbeddingsAsync(HttpContext http, bool record)
+    {
+        var (request, body) = await ReadAsync(http, ApiKind.Embeddings, record);
+        if (request is null || await AnsweredWithErrorAsync(http, Cue(body)))
+        {
+            return;
+        }
+
+        var inputs = SimulatedAnswers.EmbeddingInputs(request, out var dimensions, out var base64);
+        var vectors = inputs.Select(i => SimulatedAnswers.Embedding(i, dimensions ?? 256)).ToList();
+        var tokens = inputs.Sum(i => (long)Metering.TokenEstimator.Count(request.Model, i));
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(OpenAIWireWriter.Embeddings(request.Model, vectors, tokens, base64));
+    }
+
+    private async Task<(LlmRequest? Request, string Body)> ReadAsync(HttpContext http, ApiKind api, bool record)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer);
+        var bytes = buffer.ToArray();
+        var text = Encoding.UTF8.GetString(bytes);
+        if (record)
+        {
+            Received.Enqueue(new ReceivedRequest(http.Request.Path, text,
+                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        }
+
+        if (http.Request.Headers.Authorization != "Bearer " + ApiKey)
+        {
+            await WriteErrorAsync(http, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
+            return (null, text);
+        }
+
+        if (!OpenAIRequestParser.TryParse(bytes, api, out var request, out var error))
+        {
+            await WriteErrorAsync(http, error.Status, error.Type, error.Code, error.Message);
+            return (null, text);
+        }
+
+        return (request, text);
+    }
+
+    private static async Task<bool> AnsweredWithErrorAsync(HttpContext http, string? cue)
+    {
+        if (cue is null)
+        {
+            return false;
+        }
+
+        if (cue.StartsWith("slow-", StringComparison.Ordinal))
+        {
+            await Task.Delay(int.Parse(cue[5..], System.Globalization.CultureInfo.InvariantCulture), http.RequestAborted);
+            return false;
+        }
+
+        switch (cue)
+        {
+            case "err-400":
+                await WriteErrorAsync(http, 400, "invalid_request_error", "invalid_value", "Invalid value for 'temperature'.");
+                return true;
+            case "err-401":
+                await WriteErrorAsync(http, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
+                return true;
+            case "err-404":
+                await WriteErrorAsync(http, 404, "invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it.");
+                return true;
+            case "err-429":
+                http.Response.Headers.RetryAfter = "7";
+                await WriteErrorAsync(http, 429, "requests", "rate_limit_exceeded", "Rate limit reached for requests.");
+                return true;
+            case "err-500":
+                await WriteErrorAsync(http, 500, "server_error", null, "The server had an error while processing your request.");
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, int status, string type, string? code, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        OpenAIErrorBody.Write(new GatewayError(status, type, code, message), http.Response.BodyWriter);
+        await http.Response.BodyWriter.FlushAsync();
+    }
+
+    private static string? Cue(string body)
+    {
+        var at = body.IndexOf("#fake:", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var start = at + 6;
+        var end = start;
+        while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
+        {
+            end++;
+        }
+
+        return body[start..end];
+    }
+}

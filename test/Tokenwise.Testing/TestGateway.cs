@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Tokenwise.Hosting;
+using Tokenwise.Metering;
+
+namespace Tokenwise.Testing;
+
+/// <summary>
+/// The real gateway on real Kestrel (loopback, port 0), with its own SQLite file in a temp folder and
+/// an environment of the test's choosing (never the machine's).
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestGateway(WebApplication app, Uri baseUrl, string directory)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Directory = directory;
+    }
+
+    /// <summary>The gateway's root URL; the OpenAI base URL is <c>{BaseUrl}v1</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    public Uri OpenAIBaseUrl => new(BaseUrl, "v1");
+
+    public string Directory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a gateway whose <c>openai</c> provider is <paramref name="upstream"/>.</summary>
+    public static Task<TestGateway> StartAsync(FakeUpstream upstream, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
+        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["providers:openai:type"] = "openai",
+            ["providers:openai:base_url"] = upstream.BaseUrl.ToString(),
+            ["providers:openai:api_key"] = FakeUpstream.ApiKey,
+        }, configYaml);
+
+    public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "tokenwise-test-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        string? configPath = null;
+        if (configYaml is not null)
+        {
+            configPath = Path.Combine(directory, "tokenwise.yaml");
+            await File.WriteAllTextAsync(configPath, configYaml);
+        }
+
+        var all = new Dictionary<string, string?>(settings)
+        {
+            ["server:urls"] = settings.TryGetValue("server:urls", out var urls) ? urls : "http://127.0.0.1:0",
+            ["storage:sqlite_path"] = Path.Combine(directory, "tokenwise.db"),
+        };
+        var app = GatewayHost.Build(new GatewayStartOptions
+        {
+            ConfigPath = configPath,
+            Settings = all,
+            Environment = environment ?? new Dictionary<string, string?>(),
+        });
+        await GatewayHost.InitializeAsync(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestGateway(app, new Uri(address + "/"), directory);
+    }
+
+    /// <summary>Every usage record stored so far, newest first (waits for the batch writer to catch up).</summary>
+    public async Task<IReadOnlyList<UsageRecord>> RecordsAsync(int limit = 1000)
+    {
+        await Services.GetRequiredService<UsageLogWriter>().FlushAsync(TimeSpan.FromSeconds(10));
+        return await Services.GetRequiredService<Storage.IUsageStore>().LatestAsync(limit);
+    }
+
+    /// <summary>The record of one request, by the id the gateway returned in <c>x-tokenwise-request-id</c>.</summary>
+    public async Task<UsageRecord> RecordAsync(string requestId)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var found = (await RecordsAsync()).FirstOrDefault(r => r.Id == requestId);
+            if (found is not null)
+            {
+                return found;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new InvalidOperationException($"No usage record for {requestId}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file briefly; the temp folder is cleaned by the OS.
+        }
+    }
+}

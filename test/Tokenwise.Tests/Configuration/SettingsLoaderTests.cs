@@ -1,0 +1,141 @@
+using Tokenwise.Configuration;
+
+namespace Tokenwise.Tests.Configuration;
+
+public sealed class SettingsLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tokenwise-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Yaml(string text)
+    {
+        var path = Path.Combine(_dir, "tokenwise.yaml");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static readonly Dictionary<string, string?> NoEnvironment = [];
+
+    [Fact]
+    public void RunsWithNoConfigAndNoProviders()
+    {
+        var options = SettingsLoader.Load(null, NoEnvironment);
+        Assert.Empty(options.Providers);
+        Assert.Equal(ServerOptions.DefaultUrl, options.Server.Urls);
+    }
+
+    [Fact]
+    public void OpenAIComesFromTheEnvironment()
+    {
+        var options = SettingsLoader.Load(null, new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-x", ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1" });
+        var openai = options.Providers["openai"];
+        Assert.Equal("http://127.0.0.1:9/v1", openai.BaseUrl);
+        Assert.Equal("OPENAI_API_KEY", openai.ApiKeyEnv);
+    }
+
+    [Fact]
+    public void DemoAddsTheSimulatedProvider()
+    {
+        var options = SettingsLoader.Load(null, NoEnvironment, new Dictionary<string, string?> { ["demo"] = "true" });
+        Assert.Equal("simulated", options.Providers["simulated"].Type);
+    }
+
+    [Fact]
+    public void AFullConfigBinds()
+    {
+        var options = SettingsLoader.Load(Yaml("""
+            server:
+              urls: http://127.0.0.1:9000
+              log_bodies: true
+            storage:
+              sqlite_path: /tmp/x.db
+            providers:
+              local:
+                type: openai-compatible
+                base_url: http://localhost:11434/v1
+            models:
+              - name: fast
+                provider: local
+                upstream_model: llama3.2
+                input_cost_per_token: 0
+                output_cost_per_token: 0.000001
+            """), NoEnvironment);
+
+        Assert.True(options.Server.LogBodies);
+        Assert.Equal("llama3.2", options.Models[0].UpstreamModel);
+        Assert.Equal(0.000001m, options.Models[0].OutputCostPerToken);
+    }
+
+    [Fact]
+    public void AnUnknownSettingIsNamedWithItsLine()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("""
+            server:
+              urls: http://127.0.0.1:9000
+              max_body: 10
+            """), NoEnvironment));
+        Assert.Contains("server.max_body (tokenwise.yaml line 3): unknown setting", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABadValueIsNamed()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("""
+            server:
+              max_request_body_bytes: lots
+            """), NoEnvironment));
+        Assert.Contains("max_request_body_bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedAtOnce()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("""
+            upstream:
+              total_timeout_seconds: 0
+            providers:
+              groq:
+                type: openai-compatible
+            models:
+              - name: fast
+                provider: nowhere
+            """), NoEnvironment));
+        Assert.Contains(e.Errors, m => m.StartsWith("upstream.total_timeout_seconds (tokenwise.yaml line 2)", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, m => m.StartsWith("providers.groq.base_url", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, m => m.StartsWith("models.0.provider (tokenwise.yaml line 8): 'nowhere' is not a configured provider", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ListeningBeyondLoopbackNeedsAMasterKey()
+    {
+        var settings = new Dictionary<string, string?> { ["server:urls"] = "http://0.0.0.0:8787" };
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(null, NoEnvironment, settings));
+        Assert.Contains("TOKENWISE_MASTER_KEY", e.Message, StringComparison.Ordinal);
+
+        var withKey = SettingsLoader.Load(null, new Dictionary<string, string?> { ["TOKENWISE_MASTER_KEY"] = "k" }, settings);
+        Assert.Equal("k", withKey.MasterKey);
+    }
+
+    [Fact]
+    public void EnvironmentVariablesOverrideTheFile()
+    {
+        var options = SettingsLoader.Load(Yaml("server:\n  log_bodies: false\n"),
+            new Dictionary<string, string?> { ["TOKENWISE_SERVER__LOG_BODIES"] = "true" });
+        Assert.True(options.Server.LogBodies);
+    }
+
+    [Fact]
+    public void AMissingProviderKeyIsNamed()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("providers:\n  openai:\n    type: openai\n"), NoEnvironment));
+        Assert.Contains("OPENAI_API_KEY is not set", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InvalidYamlIsReportedWithItsLine()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("server:\n  urls: [unclosed\n"), NoEnvironment));
+        Assert.Contains("invalid YAML", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using Tokenwise.Json;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Tests.OpenAI;
+
+public sealed class RequestParserTests
+{
+    private static LlmRequest Parse(string json)
+    {
+        Assert.True(OpenAIRequestParser.TryParse(Encoding.UTF8.GetBytes(json), ApiKind.ChatCompletions, out var request, out var error), error?.Message);
+        return request;
+    }
+
+    private static GatewayError Reject(string json)
+    {
+        Assert.False(OpenAIRequestParser.TryParse(Encoding.UTF8.GetBytes(json), ApiKind.ChatCompletions, out _, out var error));
+        return error;
+    }
+
+    private static string Rewrite(string json, string upstreamModel)
+    {
+        var request = Parse(json);
+        using var output = new PooledBufferWriter();
+        OpenAIUpstreamBody.Write(request, upstreamModel, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    [Fact]
+    public void ReadsTheFieldsTheGatewayActsOn()
+    {
+        var request = Parse("""{"messages":[],"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"max_tokens":50,"max_completion_tokens":70}""");
+
+        Assert.Equal("gpt-4o-mini", request.Model);
+        Assert.True(request.Stream);
+        Assert.True(request.ClientRequestedUsage);
+        Assert.Equal(70, request.MaxOutputTokens);
+    }
+
+    [Theory]
+    [InlineData("""{"model":""", "invalid_json")]
+    [InlineData("""{"model":"a"} trailing""", "invalid_json")]
+    [InlineData("""[1,2]""", "invalid_json")]
+    [InlineData("""{"messages":[]}""", "missing_required_parameter")]
+    [InlineData("""{"model":42}""", "invalid_type")]
+    [InlineData("""{"model":"a",}""", "invalid_json")]
+    public void MalformedBodiesAreRejectedWithA400(string json, string code)
+    {
+        var error = Reject(json);
+        Assert.Equal(400, error.Status);
+        Assert.Equal(code, error.Code);
+        Assert.Equal("invalid_request_error", error.Type);
+    }
+
+    [Fact]
+    public void EscapedModelNamesAreDecoded()
+    {
+        Assert.Equal("my/model", Parse("""{"model":"my\/model"}""").Model);
+    }
+
+    [Fact]
+    public void RenamingTheModelChangesOnlyItsValue()
+    {
+        const string body = """{ "zeta" : 1, "model" : "fast", "messages":[{"role":"user","content":"hi \u00e9"}], "alpha":{"x":[1,2.50]} }""";
+
+        var rewritten = Rewrite(body, "gpt-4o-mini");
+
+        Assert.Equal(body.Replace("\"fast\"", "\"gpt-4o-mini\"", StringComparison.Ordinal), rewritten);
+    }
+
+    [Fact]
+    public void StreamingRequestsAskForUsage()
+    {
+        Assert.Equal(
+            """{"model":"m","stream":true,"messages":[],"stream_options":{"include_usage":true}}""",
+            Rewrite("""{"model":"m","stream":true,"messages":[]}""", "m"));
+    }
+
+    [Fact]
+    public void ExistingStreamOptionsKeepTheirOtherMembers()
+    {
+        Assert.Equal(
+            """{"stream_options":{"include_usage":true,"include_obfuscation":false},"model":"up","stream":true}""",
+            Rewrite("""{"stream_options":{"include_usage":false,"include_obfuscation":false},"model":"m","stream":true}""", "up"));
+    }
+
+    [Fact]
+    public void AClientThatAskedForUsageIsForwardedAsIs()
+    {
+        var request = Parse("""{"model":"m","stream":true,"stream_options":{"include_usage":true}}""");
+        Assert.False(OpenAIUpstreamBody.NeedsRewrite(request, "m"));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using Tokenwise.OpenAI;
+
+namespace Tokenwise.Tests.OpenAI;
+
+public sealed class StreamMeterTests
+{
+    private const string ContentChunk = """{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null}""";
+    private const string ToolChunk = """{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]}}]}""";
+    private const string UsageChunk = """{"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}}""";
+
+    [Fact]
+    public void TheUsageChunkIsReadAndHiddenFromAClientThatDidNotAskForIt()
+    {
+        var meter = new OpenAIStreamMeter(clientRequestedUsage: false);
+
+        Assert.True(meter.Inspect(Encoding.UTF8.GetBytes(ContentChunk)));
+        Assert.False(meter.Inspect(Encoding.UTF8.GetBytes(UsageChunk)));
+        Assert.True(meter.Inspect("[DONE]"u8));
+
+        Assert.True(meter.HasUsage);
+        Assert.Equal(new Metering.TokenUsage(12, 4, 0, 5, 2), meter.Usage);
+        Assert.True(meter.SawDone);
+    }
+
+    [Fact]
+    public void AClientThatAskedForUsageReceivesTheUsageChunk()
+    {
+        var meter = new OpenAIStreamMeter(clientRequestedUsage: true);
+        Assert.True(meter.Inspect(Encoding.UTF8.GetBytes(UsageChunk)));
+    }
+
+    [Fact]
+    public void GeneratedTextAndToolArgumentsAreKeptForEstimation()
+    {
+        var meter = new OpenAIStreamMeter(false);
+        meter.Inspect(Encoding.UTF8.GetBytes(ContentChunk));
+        meter.Inspect(Encoding.UTF8.GetBytes(ToolChunk));
+
+        Assert.Equal("Hellof{\"a\":1}", meter.GeneratedText);
+        Assert.False(meter.HasUsage);
+    }
+
+    [Fact]
+    public void UsageOfANonStreamedResponseIsRead()
+    {
+        Assert.True(OpenAIUsageReader.TryRead(Encoding.UTF8.GetBytes("""{"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"""), out var usage));
+        Assert.Equal(new Metering.TokenUsage(7, 0, 0, 3, 0), usage);
+        Assert.False(OpenAIUsageReader.TryRead("""{"usage":null}"""u8, out _));
+    }
+
+    [Fact]
+    public void EmbeddingUsageCountsAsInput()
+    {
+        Assert.True(OpenAIUsageReader.TryRead("""{"data":[],"usage":{"prompt_tokens":8,"total_tokens":8}}"""u8, out var usage));
+        Assert.Equal(8, usage.InputTokens);
+        Assert.Equal(0, usage.OutputTokens);
+    }
+}

@@ -1,0 +1,63 @@
+using Tokenwise.Pipeline;
+using Tokenwise.Pricing;
+
+namespace Tokenwise.Tests.Pipeline;
+
+public sealed class ModelResolverTests
+{
+    private static readonly ProviderInfo OpenAI = new("openai", "openai");
+    private static readonly ProviderInfo Local = new("local", "local");
+
+    [Fact]
+    public void ProviderSlashModelPricesFromTheCatalog()
+    {
+        var resolver = new ModelResolver([], [OpenAI], PriceCatalog.Embedded, null);
+        Assert.True(resolver.TryResolve("openai/gpt-4o-mini", out var d, out _));
+        Assert.Equal(("openai", "gpt-4o-mini", true), (d.Provider, d.UpstreamModel, d.Priced));
+        Assert.Equal(0.00000015m, d.Price.InputPerToken);
+    }
+
+    [Fact]
+    public void ABareCatalogNameGoesToItsConfiguredProvider()
+    {
+        var resolver = new ModelResolver([], [Local, OpenAI], PriceCatalog.Embedded, null);
+        Assert.True(resolver.TryResolve("gpt-4o", out var d, out _));
+        Assert.Equal("openai", d.Provider);
+    }
+
+    [Fact]
+    public void UnknownLocalModelsAreServedUnpriced()
+    {
+        var resolver = new ModelResolver([], [Local], PriceCatalog.Embedded, null);
+        Assert.True(resolver.TryResolve("local/llama3.2", out var d, out _));
+        Assert.False(d.Priced);
+        Assert.Equal(0m, d.Price.InputPerToken);
+    }
+
+    [Fact]
+    public void AModelOfAnUnconfiguredProviderSaysWhatIsMissing()
+    {
+        var resolver = new ModelResolver([], [Local], PriceCatalog.Embedded, null);
+        Assert.False(resolver.TryResolve("gpt-4o", out _, out var error));
+        Assert.Equal((404, "model_not_found"), (error.Status, error.Code));
+        Assert.Contains("OPENAI_API_KEY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DemoModeServesCatalogModelsFromTheSimulatedProvider()
+    {
+        var resolver = new ModelResolver([], [new ProviderInfo("simulated", "simulated")], PriceCatalog.Embedded, "simulated");
+        Assert.True(resolver.TryResolve("claude-sonnet-4-5", out var d, out _));
+        Assert.Equal("simulated", d.Provider);
+        Assert.Equal(0.000003m, d.Price.InputPerToken);
+    }
+
+    [Fact]
+    public void ConfiguredNamesWin()
+    {
+        var fast = new ModelDeployment("gpt-4o", "local", "llama3.2", ModelPrice.Free("llama3.2"));
+        var resolver = new ModelResolver([fast], [Local, OpenAI], PriceCatalog.Embedded, null);
+        Assert.True(resolver.TryResolve("gpt-4o", out var d, out _));
+        Assert.Same(fast, d);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text;
+using Tokenwise.Pricing;
+
+namespace Tokenwise.Tests.Pricing;
+
+public sealed class CatalogFormatTests
+{
+    private const string LiteLlmSample = """
+        {
+          "sample_spec": { "input_cost_per_token": 0.0, "litellm_provider": "one of https://docs.litellm.ai/docs/providers" },
+          "my-model": {
+            "litellm_provider": "openai", "mode": "chat", "max_input_tokens": 128000, "max_tokens": 4096,
+            "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07, "cache_read_input_token_cost": 7.5e-08,
+            "input_cost_per_token_above_128k_tokens": 3e-07, "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 1.2e-05,
+            "input_cost_per_token_priority": 9e-07, "supports_vision": true
+          },
+          "azure/my-model": { "litellm_provider": "azure", "mode": "chat", "input_cost_per_token": 2e-07, "output_cost_per_token": 8e-07 }
+        }
+        """;
+
+    [Fact]
+    public void ReadsLiteLlmSchemaWithExactDecimalsAndSkipsTheSampleSpec()
+    {
+        var catalog = LiteLlmCatalogFormat.Read(new MemoryStream(Encoding.UTF8.GetBytes(LiteLlmSample)));
+
+        Assert.Equal(2, catalog.Count);
+        var price = catalog.Find("my-model")!;
+        Assert.Equal(0.00000015m, price.InputPerToken);
+        Assert.Equal(0.000000075m, price.CacheReadPerToken);
+        Assert.Equal(4096, price.MaxOutputTokens);
+        var tier = Assert.Single(price.Tiers);
+        Assert.Equal(128_000, tier.AboveInputTokens);
+        Assert.Equal(0.0000003m, tier.InputPerToken);
+    }
+
+    [Fact]
+    public void ProviderPrefixedEntryWinsForThatProvider()
+    {
+        var catalog = LiteLlmCatalogFormat.Read(new MemoryStream(Encoding.UTF8.GetBytes(LiteLlmSample)));
+
+        Assert.Equal(0.0000002m, catalog.Find("my-model", "azure")!.InputPerToken);
+        Assert.Equal(0.00000015m, catalog.Find("my-model", "openai")!.InputPerToken);
+    }
+
+    [Fact]
+    public void WriteThenReadKeepsEveryPrice()
+    {
+        var original = LiteLlmCatalogFormat.Read(new MemoryStream(Encoding.UTF8.GetBytes(LiteLlmSample)));
+        using var written = new MemoryStream();
+        LiteLlmCatalogFormat.Write(original.Entries, written);
+        var reread = LiteLlmCatalogFormat.Read(new MemoryStream(written.ToArray()));
+
+        foreach (var price in original.Entries)
+        {
+            var again = reread.Find(price.Key)!;
+            Assert.Equal(price with { Tiers = [] }, again with { Tiers = [] });
+            Assert.Equal(price.Tiers, again.Tiers);
+        }
+    }
+
+    [Fact]
+    public void OverridesReplaceShippedPrices()
+    {
+        var overrides = LiteLlmCatalogFormat.Read(new MemoryStream("""{"gpt-4o-mini":{"input_cost_per_token":1e-06,"output_cost_per_token":2e-06}}"""u8.ToArray()));
+        var merged = PriceCatalog.Embedded.With(overrides);
+
+        Assert.Equal(0.000001m, merged.Find("gpt-4o-mini")!.InputPerToken);
+        Assert.Equal(PriceCatalog.Embedded.Count, merged.Count);
+    }
+
+    [Fact]
+    public void ShippedCatalogHoldsOnlyMeteredModes()
+    {
+        Assert.True(PriceCatalog.Embedded.Count > 1000);
+        Assert.All(PriceCatalog.Embedded.Entries, p => Assert.Contains(p.Mode!, LiteLlmCatalogFormat.MeteredModes));
+    }
+}

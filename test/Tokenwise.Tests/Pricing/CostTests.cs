@@ -1,0 +1,76 @@
+using Tokenwise.Metering;
+using Tokenwise.Pricing;
+
+namespace Tokenwise.Tests.Pricing;
+
+/// <summary>Costs against hand computations from the catalog's published per-token prices.</summary>
+public sealed class CostTests
+{
+    private static ModelPrice Price(string model) => PriceCatalog.Embedded.Find(model) ?? throw new InvalidOperationException(model);
+
+    [Fact]
+    public void CachedPromptTokensArePricedAtTheCacheReadRateAndNotTwice()
+    {
+        // gpt-4o-mini: input $0.15/M, cached input $0.075/M, output $0.60/M.
+        // 1000 prompt tokens of which 400 cached: 600 × 0.15 + 400 × 0.075 + 500 × 0.60 = 420 µ$.
+        var cost = Price("gpt-4o-mini").Cost(new TokenUsage(1000, 400, 0, 500, 0));
+        Assert.Equal(0.00042m, cost);
+    }
+
+    [Fact]
+    public void ReasoningTokensAreBilledAsOutputOnceWithoutADedicatedPrice()
+    {
+        // o3-mini: input $1.10/M, cached $0.55/M, output $4.40/M; 1000 of the 1500 output tokens are reasoning.
+        // 976 × 1.10 + 1024 × 0.55 + 1500 × 4.40 = 1073.6 + 563.2 + 6600 = 8236.8 µ$.
+        var cost = Price("o3-mini").Cost(new TokenUsage(2000, 1024, 0, 1500, 1000));
+        Assert.Equal(0.0082368m, cost);
+    }
+
+    [Fact]
+    public void AReasoningPriceAppliesOnlyToReasoningTokens()
+    {
+        var price = ModelPrice.Free("x") with { OutputPerToken = 0.00001m, ReasoningPerToken = 0.000002m };
+        // 300 visible × $10/M + 700 reasoning × $2/M = 3000 + 1400 µ$.
+        Assert.Equal(0.0044m, price.Cost(new TokenUsage(0, 0, 0, 1000, 700)));
+    }
+
+    [Fact]
+    public void CacheReadsAndWritesEachHaveTheirOwnRate()
+    {
+        // claude-sonnet-4-5: input $3/M, cache read $0.30/M, cache write $3.75/M, output $15/M.
+        // Canonical input 3000 = 1500 plain + 1000 read + 500 written.
+        // 1500 × 3 + 1000 × 0.30 + 500 × 3.75 + 200 × 15 = 4500 + 300 + 1875 + 3000 = 9675 µ$.
+        var cost = Price("claude-sonnet-4-5").Cost(new TokenUsage(3000, 1000, 500, 200, 0));
+        Assert.Equal(0.009675m, cost);
+    }
+
+    [Fact]
+    public void LongContextTierRepricesTheWholeRequest()
+    {
+        // gemini-2.5-pro: above 200k input tokens, input $2.50/M and output $15/M instead of $1.25/M and $10/M.
+        var price = Price("gemini-2.5-pro");
+        Assert.Equal(200_000 * 0.00000125m + 1000 * 0.00001m, price.Cost(new TokenUsage(200_000, 0, 0, 1000, 0)));
+        Assert.Equal(250_000 * 0.0000025m + 1000 * 0.000015m, price.Cost(new TokenUsage(250_000, 0, 0, 1000, 0)));
+    }
+
+    [Fact]
+    public void MissingCacheReadPriceFallsBackToTheInputPrice()
+    {
+        var price = ModelPrice.Free("x") with { InputPerToken = 0.000001m };
+        Assert.Equal(0.001m, price.Cost(new TokenUsage(1000, 600, 0, 0, 0)));
+    }
+
+    [Fact]
+    public void ExactDecimalArithmeticKeepsSumsToTheCent()
+    {
+        // A million tiny requests add up exactly; a double sum of 1.5e-7 drifts.
+        var price = Price("gpt-4o-mini");
+        var total = 0m;
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            total += price.Cost(new TokenUsage(1, 0, 0, 0, 0));
+        }
+
+        Assert.Equal(0.15m, total);
+    }
+}
