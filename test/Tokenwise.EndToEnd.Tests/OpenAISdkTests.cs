@@ -1,41 +1,135 @@
 using System.ClientModel;
-using OpenAI;
+using Microsoft.Extensions.AI;
 using OpenAI.Chat;
-using Tokenwise.Testing;
 
 namespace Tokenwise.EndToEnd.Tests;
 
-/// <summary>The official OpenAI .NET SDK, unchanged but for its base URL, through the gateway to a fake upstream.</summary>
-public sealed class OpenAISdkTests : IAsyncLifetime
+/// <summary>The official OpenAI .NET SDK and Microsoft.Extensions.AI, unchanged but for the base URL.</summary>
+public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    private FakeUpstream _upstream = null!;
-    private TestGateway _gateway = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _upstream = await FakeUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
-    private ChatClient Chat(string model) =>
-        new(model, new ApiKeyCredential("sk-client-key"), new OpenAIClientOptions { Endpoint = _gateway.OpenAIBaseUrl });
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task NonStreamingCompletionIsAnsweredAndMetered()
+    public async Task NonStreamingCompletionIsAnsweredAndMeteredExactly()
     {
-        var result = await Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("Say hello")], cancellationToken: TestContext.Current.CancellationToken);
+        var result = await fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("Say hello")], cancellationToken: Ct);
 
         Assert.False(string.IsNullOrEmpty(result.Value.Content[0].Text));
-        var requestId = result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var id) ? id! : throw new Xunit.Sdk.XunitException("no request id");
-        var record = await _gateway.RecordAsync(requestId);
+        var headers = result.GetRawResponse().Headers;
+        Assert.True(headers.TryGetValue("x-tokenwise-request-id", out var requestId));
+        Assert.True(headers.TryGetValue("x-tokenwise-cost-usd", out var costHeader));
+        var record = await fixture.Gateway.RecordAsync(requestId!);
         Assert.Equal(result.Value.Usage.InputTokenCount, record.Usage.InputTokens);
         Assert.Equal(result.Value.Usage.OutputTokenCount, record.Usage.OutputTokens);
+        Assert.Equal(decimal.Parse(costHeader!, System.Globalization.CultureInfo.InvariantCulture), record.CostUsd);
         Assert.False(record.Estimated);
+        Assert.Equal(("openai", "gpt-4o-mini", 200), (record.Provider, record.UpstreamModel, record.Status));
+    }
+
+    [Fact]
+    public async Task StreamingCompletionArrivesInPiecesAndIsMetered()
+    {
+        var text = new System.Text.StringBuilder();
+        var updates = 0;
+        ChatTokenUsage? usage = null;
+        await foreach (var update in fixture.Chat("gpt-4o-mini").CompleteChatStreamingAsync([new UserChatMessage("Tell me something")], cancellationToken: Ct))
+        {
+            updates++;
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            usage ??= update.Usage;
+        }
+
+        Assert.True(updates > 3);
+        Assert.NotEmpty(text.ToString());
+        var record = (await fixture.Gateway.RecordsAsync()).First(r => r.Stream && r.Usage.InputTokens > 0 && r.Status == 200);
+        Assert.False(record.Estimated);
+        Assert.NotNull(record.TtftMs);
+        if (usage is not null)
+        {
+            Assert.Equal(usage.OutputTokenCount, record.Usage.OutputTokens);
+        }
+    }
+
+    [Fact]
+    public async Task MicrosoftExtensionsAIWorksStreamingAndNot()
+    {
+        IChatClient client = fixture.Chat("gpt-4o-mini").AsIChatClient();
+
+        var response = await client.GetResponseAsync("What does a gateway do?", cancellationToken: Ct);
+        Assert.False(string.IsNullOrEmpty(response.Text));
+        Assert.NotNull(response.Usage?.InputTokenCount);
+
+        var streamed = new System.Text.StringBuilder();
+        await foreach (var update in client.GetStreamingResponseAsync("And a streamed answer?", cancellationToken: Ct))
+        {
+            streamed.Append(update.Text);
+        }
+
+        Assert.NotEmpty(streamed.ToString());
+    }
+
+    [Fact]
+    public async Task AnUnknownModelIsATyped404WithModelNotFound()
+    {
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => fixture.Chat("no-such-model").CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct));
+        Assert.Equal(404, e.Status);
+        Assert.Contains("model_not_found", e.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("err-400", 400)]
+    [InlineData("err-401", 401)]
+    [InlineData("err-404", 404)]
+    [InlineData("err-429", 429)]
+    [InlineData("err-500", 500)]
+    public async Task UpstreamErrorsReachTheSdkAsTypedErrorsAndAreLogged(string cue, int status)
+    {
+        var e = await Assert.ThrowsAsync<ClientResultException>(() =>
+            fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage($"#fake:{cue}")], cancellationToken: Ct));
+
+        Assert.Equal(status, e.Status);
+        var raw = e.GetRawResponse()!;
+        if (status == 429)
+        {
+            Assert.True(raw.Headers.TryGetValue("Retry-After", out var retryAfter));
+            Assert.Equal("7", retryAfter);
+        }
+
+        Assert.True(raw.Headers.TryGetValue("x-tokenwise-request-id", out var requestId));
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+        Assert.Equal(status, record.Status);
+        Assert.NotNull(record.ErrorCode);
+    }
+
+    [Fact]
+    public async Task StreamingErrorsBeforeTheFirstByteKeepTheirStatus()
+    {
+        var e = await Assert.ThrowsAsync<ClientResultException>(async () =>
+        {
+            await foreach (var _ in fixture.Chat("gpt-4o-mini").CompleteChatStreamingAsync([new UserChatMessage("#fake:err-429")], cancellationToken: Ct))
+            {
+            }
+        });
+        Assert.Equal(429, e.Status);
+    }
+
+    [Fact]
+    public async Task EmbeddingsAreForwardedAndMetered()
+    {
+        var client = new global::OpenAI.Embeddings.EmbeddingClient("text-embedding-3-small", new ApiKeyCredential("sk-client"),
+            new global::OpenAI.OpenAIClientOptions { Endpoint = fixture.Gateway.OpenAIBaseUrl });
+        var result = await client.GenerateEmbeddingAsync("the cheapest token is the one never sent", cancellationToken: Ct);
+
+        Assert.Equal(256, result.Value.ToFloats().Length);
+        Assert.True(result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId));
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+        Assert.Equal("embeddings", record.Endpoint);
+        Assert.True(record.Usage.InputTokens > 0);
+        // text-embedding-3-small: $0.02 per million tokens.
+        Assert.Equal(record.Usage.InputTokens * 0.00000002m, record.CostUsd);
     }
 }

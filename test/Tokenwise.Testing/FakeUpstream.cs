@@ -113,6 +113,8 @@ public sealed class FakeUpstream : IAsyncDisposable
                 {
                     if (cue == "broken")
                     {
+                        // A reset discards data the peer has not read yet; give the caller time to read the first chunks.
+                        await Task.Delay(200, http.RequestAborted);
                         http.Abort();
                         return;
                     }

@@ -59,6 +59,7 @@ public sealed class TestGateway : IAsyncDisposable
             ConfigPath = configPath,
             Settings = all,
             Environment = environment ?? new Dictionary<string, string?>(),
+            Logging = logging => logging.ClearProviders(),
         });
         await GatewayHost.InitializeAsync(app);
         await app.StartAsync();

@@ -30,6 +30,7 @@ public static partial class GatewayHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        start.Logging?.Invoke(builder.Logging);
 
         var services = builder.Services;
         services.TryAddSingleton(start.Time);

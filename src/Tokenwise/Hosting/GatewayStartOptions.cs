@@ -13,4 +13,7 @@ public sealed class GatewayStartOptions
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Adjusts logging, e.g. to silence it in tests and benchmarks.</summary>
+    public Action<ILoggingBuilder>? Logging { get; init; }
 }

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using OpenAI.Chat;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests;
+
+/// <summary>Usage records: exact costs, estimates when usage is missing, and records for failed and cancelled requests.</summary>
+public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // o3-mini in the catalog: input $1.10/M, cached input $0.55/M, output (reasoning included) $4.40/M.
+    private static decimal O3MiniCost(long input, long cached, long output) =>
+        (input - cached) * 0.0000011m + cached * 0.00000055m + output * 0.0000044m;
+
+    [Fact]
+    public async Task NonStreamedRequestWithCachedAndReasoningTokensCostsWhatTheCatalogSays()
+    {
+        var result = await fixture.Chat("o3-mini").CompleteChatAsync([new UserChatMessage("#fake:cached-reasoning Explain prompt caching in two sentences, please.")], cancellationToken: Ct);
+        var usage = result.Value.Usage;
+        Assert.True(usage.InputTokenDetails.CachedTokenCount > 0);
+        Assert.Equal(64, usage.OutputTokenDetails.ReasoningTokenCount);
+
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+
+        Assert.Equal((usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount, 64L),
+            (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens, record.Usage.ReasoningTokens));
+        Assert.Equal(O3MiniCost(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
+        Assert.False(record.Estimated);
+    }
+
+    [Fact]
+    public async Task StreamedRequestWithCachedAndReasoningTokensCostsWhatTheCatalogSays()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""
+            {"model":"o3-mini","stream":true,"messages":[{"role":"user","content":"#fake:cached-reasoning Stream me an answer about caches."}]}
+            """), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        // The client did not ask for usage: the gateway asked upstream for it and kept it from the client.
+        Assert.DoesNotContain("\"choices\":[]", body, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.True(record.Usage.CachedInputTokens > 0);
+        Assert.Equal(64, record.Usage.ReasoningTokens);
+        Assert.Equal(O3MiniCost(record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens), record.CostUsd);
+        Assert.False(record.Estimated);
+
+        var forwarded = fixture.Upstream.Received.Last(r => r.Body.Contains("Stream me an answer", StringComparison.Ordinal));
+        Assert.Contains("\"stream_options\":{\"include_usage\":true}", forwarded.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClientThatAsksForStreamUsageGetsTheUsageChunk()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""
+            {"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"usage please"}]}
+            """), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("\"choices\":[],\"usage\":{\"prompt_tokens\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClientThatDisconnectsMidStreamLeavesAnEstimatedRecordAndNoUpstreamCall()
+    {
+        using var http = fixture.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = Json("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:stall tell me a long story"}]}"""),
+        };
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token);
+        var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
+        var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
+        Assert.True(await stream.ReadAsync(new byte[4096], hangUp.Token) > 0);
+
+        // Cancelling a read in progress aborts the connection, as a client that goes away does.
+        var pending = stream.ReadAsync(new byte[4096], hangUp.Token).AsTask();
+        await hangUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+
+        Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
+        var record = await fixture.Gateway.RecordAsync(requestId);
+        Assert.Equal((499, "client_cancelled", true), (record.Status, record.ErrorCode, record.Estimated));
+        Assert.True(record.Usage.InputTokens > 0);
+        Assert.True(record.Usage.OutputTokens > 0, "the streamed words that reached the client are counted");
+        Assert.Equal(record.Usage.InputTokens * 0.00000015m + record.Usage.OutputTokens * 0.0000006m, record.CostUsd);
+    }
+
+    [Fact]
+    public async Task AnUpstreamThatOmitsUsageIsEstimatedWithTheTokenizer()
+    {
+        var result = await fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("#fake:no-usage How are you?")], cancellationToken: Ct);
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+
+        Assert.True(record.Estimated);
+        Assert.True(record.Usage.InputTokens > 5);
+        var expectedOutput = Metering.TokenEstimator.Count("gpt-4o-mini", result.Value.Content[0].Text);
+        Assert.Equal(expectedOutput, record.Usage.OutputTokens);
+    }
+
+    [Fact]
+    public async Task AStalledStreamEndsAtTheIdleTimeoutWithAnErrorEvent()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""
+            {"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:stall wait"}]}
+            """), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Contains("upstream_timeout", body, StringComparison.Ordinal);
+        Assert.Equal(("upstream_idle_timeout", true), (record.ErrorCode, record.Estimated));
+        Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task ABrokenUpstreamStreamIsRecorded()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""
+            {"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:broken now"}]}
+            """), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Contains("upstream_unavailable", body, StringComparison.Ordinal);
+        Assert.Equal(("upstream_stream_broken", true), (record.ErrorCode, record.Estimated));
+    }
+
+    [Fact]
+    public async Task ASlowUpstreamHitsTheFirstByteTimeout()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""
+            {"model":"gpt-4o-mini","messages":[{"role":"user","content":"#fake:slow-5000"}]}
+            """), Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream_timeout", error!.Error.Code);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+        Assert.Equal(504, record.Status);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}

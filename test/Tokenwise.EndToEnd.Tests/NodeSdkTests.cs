@@ -1,0 +1,116 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests;
+
+/// <summary>
+/// The official <c>openai</c> npm package through the gateway: starts a fake upstream and the
+/// gateway, then runs <c>test/node/openai-sdk.test.mjs</c> with node's built-in test runner against it.
+/// </summary>
+public sealed class NodeSdkTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    private FakeUpstream _upstream = null!;
+    private TestGateway _gateway = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await FakeUpstream.StartAsync();
+        _gateway = await TestGateway.StartAsync(_upstream);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task OfficialNodeSdkPassesItsTestsThroughTheGateway()
+    {
+        var nodeDirectory = Path.Combine(RepositoryRoot(), "test", "node");
+        // Installing is the test script's job; a silent skip here would hide a broken setup.
+        Assert.True(Directory.Exists(Path.Combine(nodeDirectory, "node_modules", "openai")), "run: npm ci --prefix test/node");
+
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = nodeDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--test");
+        start.ArgumentList.Add("openai-sdk.test.mjs");
+        start.Environment["TOKENWISE_BASE_URL"] = _gateway.OpenAIBaseUrl.ToString();
+        start.Environment["NO_COLOR"] = "1";
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            Assert.Fail($"could not start node ({e.Message}): is Node.js installed and on PATH?");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            Assert.Fail($"node --test did not finish within {Timeout.TotalMinutes} minutes. Output so far:\n{Read(output)}");
+        }
+
+        process.WaitForExit(); // drains the redirected output after the exit
+        Assert.True(process.ExitCode == 0, $"node --test openai-sdk.test.mjs exited with {process.ExitCode}:\n{Read(output)}");
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static string Read(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    /// <summary>The nearest folder above the test binaries that holds <c>Tokenwise.slnx</c>.</summary>
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Tokenwise.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} has Tokenwise.slnx.");
+    }
+}
