@@ -1,0 +1,33 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests;
+
+/// <summary><c>serve --demo</c>: with no key and no config, catalog models answer from the simulated provider.</summary>
+public sealed class DemoModeTests
+{
+    [Fact]
+    public async Task DemoAnswersCatalogModelsPricedAtTheirCatalogPrice()
+    {
+        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["demo"] = "true",
+            ["providers:simulated:type"] = "simulated",
+            ["providers:simulated:latency"] = "none",
+        });
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions",
+            new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hello demo"}]}""", Encoding.UTF8, "application/json"),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var usage = json.RootElement.GetProperty("usage");
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+        Assert.Equal("simulated", record.Provider);
+        // gpt-4o: $2.50/M input, $10/M output.
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64() * 0.0000025m + usage.GetProperty("completion_tokens").GetInt64() * 0.00001m, record.CostUsd);
+    }
+}

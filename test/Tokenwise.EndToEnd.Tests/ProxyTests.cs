@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests;
+
+/// <summary>What the gateway forwards, what it refuses, and who may call it.</summary>
+public sealed class ProxyTests : IAsyncLifetime
+{
+    private const string MasterKey = "tw-master-test-key";
+    private FakeUpstream _upstream = null!;
+    private TestGateway _gateway = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await FakeUpstream.StartAsync();
+        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?>
+        {
+            ["master_key"] = MasterKey,
+            ["server:max_request_body_bytes"] = "2000",
+        }, configYaml: """
+            models:
+              - name: fast
+                provider: openai
+                upstream_model: gpt-4o-mini
+            """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    private HttpClient Http(string? key = MasterKey)
+    {
+        var http = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return http;
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task UnknownFieldsAreForwardedByteForByteAndOnlyTheModelIsRenamed()
+    {
+        const string body = """{"zeta":{"nested":[1,2.50,"x"]},"model":"fast","messages":[{"role":"user","content":"forward me \u00e9"}],"logit_bias":{"50256":-100},"alpha":true}""";
+        using var http = Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json(body), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = _upstream.Received.Last(r => r.Body.Contains("forward me", StringComparison.Ordinal));
+        Assert.Equal(body.Replace("\"fast\"", "\"gpt-4o-mini\"", StringComparison.Ordinal), forwarded.Body);
+    }
+
+    [Fact]
+    public async Task TheClientsCredentialsNeverReachTheUpstream()
+    {
+        using var http = Http();
+        http.DefaultRequestHeaders.Add("x-api-key", "client-secret-2");
+        http.DefaultRequestHeaders.Add("OpenAI-Organization", "org-client");
+        using var response = await http.PostAsync("v1/chat/completions", Json("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"whose key"}]}"""), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = _upstream.Received.Last(r => r.Body.Contains("whose key", StringComparison.Ordinal));
+        Assert.Equal("Bearer " + FakeUpstream.ApiKey, forwarded.Headers["Authorization"]);
+        Assert.DoesNotContain(forwarded.Headers, h => h.Value.Contains(MasterKey, StringComparison.Ordinal) || h.Value.Contains("client-secret-2", StringComparison.Ordinal));
+        Assert.False(forwarded.Headers.ContainsKey("OpenAI-Organization"));
+    }
+
+    [Fact]
+    public async Task WithAMasterKeyRequestsWithoutItAreRefusedInOpenAIsDialect()
+    {
+        using var anonymous = Http(key: null);
+        using var response = await anonymous.PostAsync("v1/chat/completions", Json("""{"model":"gpt-4o-mini","messages":[]}"""), Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("invalid_api_key", error!.Error.Code);
+
+        using var wrong = Http(key: "not-the-key");
+        using var admin = await wrong.GetAsync("admin/requests", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, admin.StatusCode);
+    }
+
+    [Fact]
+    public async Task OversizeBodiesAreA413AndLogged()
+    {
+        var big = new string('x', 5000);
+        using var http = Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{big}}"}]}"""), Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("request_too_large", error!.Error.Code);
+        var record = await _gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+        Assert.Equal(413, record.Status);
+    }
+
+    [Fact]
+    public async Task MalformedJsonIsA400InOpenAIsErrorBody()
+    {
+        using var http = Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""{"model": "gpt-4o-mini", "messages": [}"""), Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("invalid_request_error", "invalid_json"), (error!.Error.Type, error.Error.Code));
+        Assert.DoesNotContain(_upstream.Received, r => r.Body.Contains("\"messages\": [}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUnreachableUpstreamIsA502()
+    {
+        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["providers:dead:type"] = "openai-compatible",
+            ["providers:dead:base_url"] = "http://127.0.0.1:9/v1",
+        });
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions", Json("""{"model":"dead/some-model","messages":[]}"""), Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("upstream_unavailable", error!.Error.Code);
+    }
+
+    [Fact]
+    public async Task TheAdminApiListsTheLatestRecords()
+    {
+        using var http = Http();
+        using (var chat = await http.PostAsync("v1/chat/completions", Json("""{"model":"fast","messages":[{"role":"user","content":"for the log"}]}"""), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        }
+
+        using var response = await http.GetAsync("admin/requests?limit=1", Ct);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        var entry = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal("fast", entry.GetProperty("model").GetString());
+        Assert.Equal("openai", entry.GetProperty("provider").GetString());
+        Assert.Equal("gpt-4o-mini", entry.GetProperty("upstream_model").GetString());
+        foreach (var field in new[] { "id", "time", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "estimated", "latency_ms", "ttft_ms", "status" })
+        {
+            Assert.True(entry.TryGetProperty(field, out _), field);
+        }
+
+        using var bad = await http.GetAsync("admin/requests?limit=0", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task ModelsHealthAndReadiness()
+    {
+        using var http = Http();
+        using var models = JsonDocument.Parse(await http.GetStringAsync("v1/models", Ct));
+        var ids = models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Equal("fast", ids[0]);
+        Assert.Contains("gpt-4o-mini", ids);
+
+        using var health = await http.GetAsync("healthz", Ct);
+        using var ready = await http.GetAsync("readyz", Ct);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (health.StatusCode, ready.StatusCode));
+    }
+}
