@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 using Tokenwise.Testing;
 
 namespace Tokenwise.EndToEnd.Tests;
@@ -43,6 +44,7 @@ public sealed class NodeSdkTests : IAsyncLifetime
             UseShellExecute = false,
         };
         start.ArgumentList.Add("--test");
+        start.ArgumentList.Add("--test-reporter=tap"); // one format on every node version, checked below
         start.ArgumentList.Add("openai-sdk.test.mjs");
         start.Environment["TOKENWISE_BASE_URL"] = _gateway.OpenAIBaseUrl.ToString();
         start.Environment["NO_COLOR"] = "1";
@@ -76,7 +78,11 @@ public sealed class NodeSdkTests : IAsyncLifetime
         }
 
         process.WaitForExit(); // drains the redirected output after the exit
-        Assert.True(process.ExitCode == 0, $"node --test openai-sdk.test.mjs exited with {process.ExitCode}:\n{Read(output)}");
+        var text = Read(output);
+        Assert.True(process.ExitCode == 0, $"node --test openai-sdk.test.mjs exited with {process.ExitCode}:\n{text}");
+        // An exit code of 0 with no test run (a file emptied by mistake) must not pass.
+        Assert.True(Regex.IsMatch(text, @"^# pass [1-9]", RegexOptions.Multiline) && Regex.IsMatch(text, @"^# fail 0\s*$", RegexOptions.Multiline),
+            $"node --test ran no test, or its summary is missing:\n{text}");
     }
 
     private static void Append(StringBuilder output, string? line)
