@@ -56,20 +56,13 @@ public sealed class ModelResolver
         return true;
     }
 
-    /// <summary>The deployment for an upstream model of a provider, priced from the catalog.</summary>
-    public ModelDeployment Deploy(string name, ProviderInfo provider, string upstreamModel)
-    {
-        var price = _catalog.Find(upstreamModel, provider.CatalogProvider);
-        return new ModelDeployment(name, provider.Name, upstreamModel, price ?? ModelPrice.Free(upstreamModel), price is not null);
-    }
-
     private ModelDeployment? ResolveDynamic(string model, out string message)
     {
         var slash = model.IndexOf('/', StringComparison.Ordinal);
         if (slash > 0 && _providers.TryGetValue(model[..slash], out var provider))
         {
             message = "";
-            return Deploy(model, provider, model[(slash + 1)..]);
+            return ModelDeployment.FromCatalog(model, provider, model[(slash + 1)..], _catalog);
         }
 
         var price = _catalog.Find(model);

@@ -54,9 +54,7 @@ public static class AdminEndpoints
         var masterKey = context.HttpContext.RequestServices.GetRequiredService<MasterKey>();
         if (masterKey.IsSet)
         {
-            var authorization = context.HttpContext.Request.Headers.Authorization.ToString();
-            var presented = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
-            if (!masterKey.Matches(presented))
+            if (!masterKey.Matches(ClientKey.From(context.HttpContext.Request)))
             {
                 return AdminError(401, "The admin API needs the master key as 'Authorization: Bearer <key>'.");
             }

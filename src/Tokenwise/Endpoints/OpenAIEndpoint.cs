@@ -72,7 +72,7 @@ public sealed partial class OpenAIEndpoint(
                 record.RequestBody = Encoding.UTF8.GetString(body.WrittenSpan);
             }
 
-            context = new GatewayContext(request, record, aborted) { ApiKey = ApiKeyOf(http.Request) };
+            context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
             var response = await pipeline.InvokeAsync(context);
             if (response.Error is { } error)
             {
@@ -270,18 +270,6 @@ public sealed partial class OpenAIEndpoint(
 
     private int RequestLengthHint(HttpRequest request) =>
         request.ContentLength is { } length && length <= _maxBodyBytes ? (int)length + 1 : 4096;
-
-    private static string? ApiKeyOf(HttpRequest request)
-    {
-        var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return authorization[7..].Trim();
-        }
-
-        var apiKey = request.Headers["x-api-key"].ToString();
-        return apiKey.Length > 0 ? apiKey : null;
-    }
 
     private static async Task WriteErrorAsync(HttpContext http, UsageRecord record, GatewayError error)
     {

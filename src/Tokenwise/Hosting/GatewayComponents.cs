@@ -67,8 +67,7 @@ public sealed class GatewayComponents : IDisposable
 
         Providers = providers;
         var demoProvider = options.Demo ? options.Providers.Keys.FirstOrDefault(k => (options.Providers[k].Type ?? "") == ProviderTypes.Simulated) : null;
-        var resolver = new ModelResolver([], infos, Catalog, demoProvider);
-        var configured = options.Models.Select(m => Configure(resolver, infos, m)).ToList();
+        var configured = options.Models.Select(m => Configure(Catalog, infos, m)).ToList();
         Resolver = new ModelResolver(configured, infos, Catalog, demoProvider);
     }
 
@@ -80,10 +79,10 @@ public sealed class GatewayComponents : IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary>A declared model: the catalog price of its upstream model, with any price the config sets on top.</summary>
-    private static ModelDeployment Configure(ModelResolver resolver, List<ProviderInfo> providers, ModelOptions m)
+    private static ModelDeployment Configure(PriceCatalog catalog, List<ProviderInfo> providers, ModelOptions m)
     {
         var provider = providers.First(p => string.Equals(p.Name, m.Provider, StringComparison.OrdinalIgnoreCase));
-        var deployment = resolver.Deploy(m.Name!, provider, m.UpstreamModel ?? m.Name!);
+        var deployment = ModelDeployment.FromCatalog(m.Name!, provider, m.UpstreamModel ?? m.Name!, catalog);
         var overridden = m.InputCostPerToken is not null || m.OutputCostPerToken is not null || m.CacheReadInputTokenCost is not null
             || m.CacheCreationInputTokenCost is not null || m.OutputCostPerReasoningToken is not null;
         if (!overridden)

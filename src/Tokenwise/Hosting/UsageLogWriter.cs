@@ -11,6 +11,7 @@ namespace Tokenwise.Hosting;
 /// </summary>
 public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, int batchSize, TimeProvider time, ILogger<UsageLogWriter> logger) : BackgroundService
 {
+    private const int MaxAttemptsAtShutdown = 10;
     private long _written;
 
     /// <summary>Records stored so far, for tests and monitoring.</summary>
@@ -60,7 +61,8 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, int 
                 await store.AppendAsync(batch, CancellationToken.None);
                 return;
             }
-            catch (Exception e) when (attempt < 50 || !stoppingToken.IsCancellationRequested)
+            // While running, retry for as long as it takes; at shutdown, give up after a few tries rather than hang.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested || attempt < MaxAttemptsAtShutdown)
             {
                 LogWriteFailed(logger, batch.Count, attempt, e);
                 await Task.Delay(delay, time, CancellationToken.None);
