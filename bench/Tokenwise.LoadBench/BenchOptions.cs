@@ -11,12 +11,15 @@ internal sealed class BenchOptions
           --concurrency N        concurrent requests of the loaded phases (default 32)
           --warmup SECONDS       unmeasured time before each phase (default 3)
           --json FILE            also write the figures to FILE as JSON
+          --baseline-proxy       also measure a bare pass-through proxy (Kestrel + HttpClient, no Tokenwise
+                                 code) at both concurrencies, to separate the extra hop from the gateway's work
         """;
 
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
     public int Concurrency { get; private set; } = 32;
     public string? JsonPath { get; private set; }
+    public bool BaselineProxy { get; private set; }
 
     /// <summary>False with an empty <paramref name="problem"/> when help was asked for.</summary>
     public static bool TryParse(string[] args, out BenchOptions options, out string problem)
@@ -29,6 +32,12 @@ internal sealed class BenchOptions
             if (name is "-h" or "--help" or "-?")
             {
                 return false;
+            }
+
+            if (name == "--baseline-proxy")
+            {
+                options.BaselineProxy = true;
+                continue;
             }
 
             if (i + 1 >= args.Length)

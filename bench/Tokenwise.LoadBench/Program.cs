@@ -5,7 +5,9 @@ using System.Net.Http.Headers;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Tokenwise.Hosting;
 using Tokenwise.Testing;
 
@@ -37,20 +39,28 @@ internal static class Program
             return problem.Length == 0 ? 0 : 2;
         }
 
-        // The gateway and the fake log through the host's configuration, which reads the environment:
-        // keep both quiet so console output costs nothing during the run (errors still show).
+        // Logging must cost nothing during the run. TestGateway and FakeUpstream remove their log
+        // providers; the level is lowered as well (hosts read it from the environment) in case a
+        // provider ever comes back, so that only errors would be written.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Error");
 
-        Console.WriteLine($"Tokenwise load bench: .NET {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} logical CPUs, "
+        Console.WriteLine($"Tokenwise load bench: {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} logical CPUs, "
             + $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"duration {options.Duration.TotalSeconds:0.#} s and warm-up {options.Warmup.TotalSeconds:0.#} s per phase, concurrency 1 and {options.Concurrency}");
         Console.WriteLine("The load generator, the fake upstream and the gateway run in this one process and share the CPU.");
+        var loadBefore = LoadAverage();
+        if (loadBefore is not null)
+        {
+            Console.WriteLine($"load average before the run: {loadBefore}" + (ExceedsCores(loadBefore) ? "  (WARNING: the machine is busy; figures will be noisy)" : ""));
+        }
+
         Console.WriteLine();
 
         var total = Stopwatch.StartNew();
         await using var upstream = await FakeUpstream.StartAsync(recordRequests: false);
         await using var gateway = await TestGateway.StartAsync(upstream);
         var usageWriter = gateway.Services.GetRequiredService<UsageLogWriter>();
+        await using var proxy = options.BaselineProxy ? await BareProxy.StartAsync(upstream.BaseUrl, FakeUpstream.ApiKey) : null;
 
         using var client = new HttpClient(new SocketsHttpHandler
         {
@@ -69,8 +79,10 @@ internal static class Program
         var through = new Target("gateway", new Uri($"{gateway.OpenAIBaseUrl}/chat/completions"), Authorize: false,
             FlushAsync: () => usageWriter.FlushAsync(TimeSpan.FromSeconds(10)));
 
-        // Fail fast, with the reason, if either path does not answer 200.
-        foreach (var target in new[] { direct, through })
+        var bare = proxy is null ? null : new Target("proxy", new Uri($"{proxy.BaseUrl}/chat/completions"), Authorize: false, FlushAsync: null);
+
+        // Fail fast, with the reason, if a path does not answer 200.
+        foreach (var target in new[] { direct, through, bare }.OfType<Target>())
         {
             var (status, text) = await ProbeAsync(client, target);
             if (status != HttpStatusCode.OK)
@@ -80,17 +92,26 @@ internal static class Program
             }
         }
 
-        var phases = new List<PhaseResult>
+        var phases = new List<PhaseResult>();
+        foreach (var concurrency in new[] { 1, options.Concurrency })
         {
-            await RunPhaseAsync(client, direct, 1, options),
-            await RunPhaseAsync(client, through, 1, options),
-            await RunPhaseAsync(client, direct, options.Concurrency, options),
-            await RunPhaseAsync(client, through, options.Concurrency, options),
-        };
+            phases.Add(await RunPhaseAsync(client, direct, concurrency, options));
+            phases.Add(await RunPhaseAsync(client, through, concurrency, options));
+            if (bare is not null)
+            {
+                phases.Add(await RunPhaseAsync(client, bare, concurrency, options));
+            }
+        }
+
         var summary = Summary.From(phases, options.Concurrency);
 
         PrintTable(phases);
         PrintSummary(summary, options.Concurrency);
+        if (summary.Proxy is { } proxySummary)
+        {
+            PrintProxySummary(proxySummary, options.Concurrency);
+        }
+
         if (s_firstError is not null)
         {
             Console.WriteLine($"first error: {s_firstError}");
@@ -100,6 +121,12 @@ internal static class Program
         {
             WriteJson(options, phases, summary);
             Console.WriteLine($"figures written to {Path.GetFullPath(options.JsonPath)}");
+        }
+
+        var loadAfter = LoadAverage();
+        if (loadAfter is not null)
+        {
+            Console.WriteLine($"load average after the run: {loadAfter} (the run itself keeps the {Environment.ProcessorCount} CPUs busy; much more means other work shared them)");
         }
 
         Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:0.0} s");
@@ -237,6 +264,28 @@ internal static class Program
         return request;
     }
 
+    /// <summary>The 1, 5 and 15-minute load averages (Linux), to tell a quiet machine from a busy one.</summary>
+    private static string? LoadAverage()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return fields.Length >= 3 ? string.Join(' ', fields[..3]) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool ExceedsCores(string loadAverage) =>
+        double.TryParse(loadAverage.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var oneMinute)
+        && oneMinute > Environment.ProcessorCount;
+
     /// <summary>Nearest-rank percentile of sorted timestamps-deltas.</summary>
     private static long Percentile(long[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
@@ -276,16 +325,28 @@ internal static class Program
         Console.WriteLine();
     }
 
+    private static void PrintProxySummary(ProxySummary s, int n)
+    {
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine("bare pass-through proxy (Kestrel + HttpClient, no Tokenwise code), for reference:");
+        Console.WriteLine(string.Create(c, $"  proxy throughput at concurrency {n}: {s.ProxyThroughputSharePercent:0.0}% of direct; gateway: {s.GatewayThroughputSharePercentOfProxy:0.0}% of the proxy"));
+        Console.WriteLine(string.Create(c, $"  proxy added latency at concurrency 1: p50 {s.ProxyAddedP50Ms:+0.000;-0.000} ms, p99 {s.ProxyAddedP99Ms:+0.000;-0.000} ms"));
+        Console.WriteLine(string.Create(c, $"  gateway over the proxy at concurrency 1: p50 {s.GatewayOverProxyP50Ms:+0.000;-0.000} ms, p99 {s.GatewayOverProxyP99Ms:+0.000;-0.000} ms"));
+        Console.WriteLine(string.Create(c, $"  allocated per request in this process, proxy@1: {s.ProxyAllocatedPerRequest:N0} B (share over direct: {s.ProxyShareAllocatedPerRequest:N0} B)"));
+        Console.WriteLine();
+    }
+
     private static void WriteJson(BenchOptions options, List<PhaseResult> phases, Summary summary)
     {
         using var stream = File.Create(options.JsonPath!);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteStartObject("environment");
         w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
         w.WriteString("os", RuntimeInformation.OSDescription);
         w.WriteNumber("processor_count", Environment.ProcessorCount);
         w.WriteBoolean("server_gc", GCSettings.IsServerGC);
+        w.WriteString("load_average_at_end", LoadAverage());
         w.WriteString("timestamp_utc", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         w.WriteEndObject();
         w.WriteStartObject("settings");
@@ -322,6 +383,19 @@ internal static class Program
         w.WriteNumber("direct_allocated_bytes_per_request_in_process", Math.Round(summary.DirectAllocatedPerRequest, 0));
         w.WriteNumber("gateway_allocated_bytes_per_request_in_process", Math.Round(summary.GatewayAllocatedPerRequest, 0));
         w.WriteNumber("gateway_share_allocated_bytes_per_request", Math.Round(summary.GatewayShareAllocatedPerRequest, 0));
+        if (summary.Proxy is { } p2)
+        {
+            w.WriteStartObject("bare_proxy");
+            w.WriteNumber("proxy_throughput_percent_of_direct", Math.Round(p2.ProxyThroughputSharePercent, 2));
+            w.WriteNumber("gateway_throughput_percent_of_proxy", Math.Round(p2.GatewayThroughputSharePercentOfProxy, 2));
+            w.WriteNumber("proxy_added_p50_ms_at_concurrency_1", Math.Round(p2.ProxyAddedP50Ms, 4));
+            w.WriteNumber("proxy_added_p99_ms_at_concurrency_1", Math.Round(p2.ProxyAddedP99Ms, 4));
+            w.WriteNumber("gateway_over_proxy_p50_ms_at_concurrency_1", Math.Round(p2.GatewayOverProxyP50Ms, 4));
+            w.WriteNumber("gateway_over_proxy_p99_ms_at_concurrency_1", Math.Round(p2.GatewayOverProxyP99Ms, 4));
+            w.WriteNumber("proxy_allocated_bytes_per_request_in_process", Math.Round(p2.ProxyAllocatedPerRequest, 0));
+            w.WriteEndObject();
+        }
+
         w.WriteStartObject("goals");
         w.WriteBoolean("throughput_at_least_60_percent", summary.ThroughputSharePercent >= GoalThroughputShare * 100);
         w.WriteBoolean("added_p50_at_most_0_2_ms", summary.AddedP50Ms <= GoalAddedP50Ms);
@@ -353,7 +427,8 @@ internal static class Program
         double AddedP50Ms,
         double AddedP99Ms,
         double DirectAllocatedPerRequest,
-        double GatewayAllocatedPerRequest)
+        double GatewayAllocatedPerRequest,
+        ProxySummary? Proxy)
     {
         public double GatewayShareAllocatedPerRequest => GatewayAllocatedPerRequest - DirectAllocatedPerRequest;
 
@@ -364,12 +439,37 @@ internal static class Program
             var gateway1 = Find("gateway@1");
             var directN = phases.Last(p => p.Target == "direct" && p.Concurrency == n);
             var gatewayN = phases.Last(p => p.Target == "gateway" && p.Concurrency == n);
+            var proxy1 = phases.FirstOrDefault(p => p.Name == "proxy@1");
+            var proxyN = phases.LastOrDefault(p => p.Target == "proxy" && p.Concurrency == n);
+            var proxy = proxy1 is null || proxyN is null ? null : new ProxySummary(
+                Share(proxyN, directN),
+                Share(gatewayN, proxyN),
+                proxy1.P50Ms - direct1.P50Ms,
+                proxy1.P99Ms - direct1.P99Ms,
+                gateway1.P50Ms - proxy1.P50Ms,
+                gateway1.P99Ms - proxy1.P99Ms,
+                proxy1.AllocatedPerRequest,
+                proxy1.AllocatedPerRequest - direct1.AllocatedPerRequest);
             return new Summary(
-                directN.RequestsPerSecond == 0 ? 0 : 100 * gatewayN.RequestsPerSecond / directN.RequestsPerSecond,
+                Share(gatewayN, directN),
                 gateway1.P50Ms - direct1.P50Ms,
                 gateway1.P99Ms - direct1.P99Ms,
                 direct1.AllocatedPerRequest,
-                gateway1.AllocatedPerRequest);
+                gateway1.AllocatedPerRequest,
+                proxy);
         }
+
+        private static double Share(PhaseResult part, PhaseResult whole) =>
+            whole.RequestsPerSecond == 0 ? 0 : 100 * part.RequestsPerSecond / whole.RequestsPerSecond;
     }
+
+    private sealed record ProxySummary(
+        double ProxyThroughputSharePercent,
+        double GatewayThroughputSharePercentOfProxy,
+        double ProxyAddedP50Ms,
+        double ProxyAddedP99Ms,
+        double GatewayOverProxyP50Ms,
+        double GatewayOverProxyP99Ms,
+        double ProxyAllocatedPerRequest,
+        double ProxyShareAllocatedPerRequest);
 }

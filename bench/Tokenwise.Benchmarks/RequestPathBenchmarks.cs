@@ -1,0 +1,184 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Tokenwise.Hosting;
+using Tokenwise.Json;
+using Tokenwise.Metering;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+using Tokenwise.Pricing;
+
+namespace Tokenwise.Benchmarks;
+
+/// <summary>
+/// The gateway's own work on one request, piece by piece and all together, without any HTTP: what
+/// Tokenwise adds on top of Kestrel and HttpClient.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ShortConfig))]
+public class RequestPathBenchmarks
+{
+    private readonly ReadOnlyMemory<byte> _chatRequest = Payloads.ChatRequest;
+    private readonly byte[] _response = Payloads.ChatCompletionResponse;
+    private readonly byte[][] _events = Payloads.StreamEvents;
+    private LlmRequest _streamingRequest = null!;
+    private ModelPrice _price = null!;
+    private ModelResolver _resolver = null!;
+    private UsageLog _log = null!;
+    private Task _drain = Task.CompletedTask;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        if (!OpenAIRequestParser.TryParse(Payloads.StreamingChatRequest, ApiKind.ChatCompletions, out _streamingRequest, out var error))
+        {
+            throw new InvalidOperationException(error.Message);
+        }
+
+        _price = PriceCatalog.Embedded.Find("gpt-4o-mini") ?? throw new InvalidOperationException("gpt-4o-mini has no price.");
+        _resolver = new ModelResolver([], [new ProviderInfo("openai", "openai")], PriceCatalog.Embedded, null);
+        if (!_resolver.TryResolve("gpt-4o-mini", out _, out error))
+        {
+            throw new InvalidOperationException(error.Message);
+        }
+
+        // The gateway's usage writer, reduced to draining: records leave the channel as they would in production.
+        _log = new UsageLog();
+        var reader = _log.Reader;
+        _drain = Task.Run(async () =>
+        {
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out _))
+                {
+                }
+            }
+        });
+
+        // Sanity: the figures below are only meaningful if every piece does its job on these bodies.
+        if (!OpenAIUsageReader.TryRead(_response, out var usage) || usage.CachedInputTokens == 0 || MeterStream() == 0 || Rewrite() <= Payloads.StreamingChatRequest.Length)
+        {
+            throw new InvalidOperationException("The benchmark payloads do not exercise the request path.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _log.Complete();
+        _drain.GetAwaiter().GetResult();
+    }
+
+    /// <summary>(a) Parsing a ~1 KB chat request (system + user message, temperature, a tool).</summary>
+    [Benchmark]
+    public LlmRequest Parse()
+    {
+        OpenAIRequestParser.TryParse(_chatRequest, ApiKind.ChatCompletions, out var request, out _);
+        return request;
+    }
+
+    /// <summary>(b) Building the upstream body of a streamed request: model renamed, stream_options inserted.</summary>
+    [Benchmark]
+    public int Rewrite()
+    {
+        using var output = new PooledBufferWriter(_streamingRequest.Body.Length + 64);
+        OpenAIUpstreamBody.Write(_streamingRequest, Payloads.RenamedModel, output);
+        return output.WrittenCount;
+    }
+
+    /// <summary>(c) Metering a non-streaming answer: read its usage (~700 B body) and price it.</summary>
+    [Benchmark]
+    public decimal MeterJson()
+    {
+        OpenAIUsageReader.TryRead(_response, out var usage);
+        return _price.Cost(usage);
+    }
+
+    /// <summary>(d) Metering a whole streamed answer, event by event, as the SSE relay does.</summary>
+    [Benchmark]
+    public long MeterStream()
+    {
+        var meter = new OpenAIStreamMeter(false);
+        foreach (var sseEvent in _events)
+        {
+            if (SseRelay.TryGetData(sseEvent, out var data))
+            {
+                meter.Inspect(data);
+            }
+        }
+
+        return meter.Usage.TotalTokens;
+    }
+
+    /// <summary>(e) Creating a usage record and handing it to the background writer.</summary>
+    [Benchmark]
+    public void LogEnqueue()
+    {
+        var now = DateTimeOffset.UtcNow;
+        _log.Enqueue(new UsageRecord
+        {
+            Id = "req_0197a2c4e5f67b8c9d0e1f2a3b4c5d6e",
+            StartedAt = now,
+            Endpoint = "chat.completions",
+            Dialect = OpenAIRequestParser.Dialect,
+            Model = "gpt-4o-mini",
+            Provider = "openai",
+            UpstreamModel = "gpt-4o-mini",
+            Status = 200,
+            Usage = new TokenUsage(214, 128, 0, 61, 0),
+            CostUsd = 0.0000621m,
+            LatencyMs = 412.5,
+            TtftMs = 380.1,
+        });
+    }
+
+    /// <summary>
+    /// (f) Everything the gateway itself does for one non-streaming request, in the endpoint's order:
+    /// record and request id, parse, resolve, build the upstream body (always, as the worst case; the
+    /// gateway skips it when nothing changes), read the usage, price it, format the cost header, enqueue.
+    /// </summary>
+    [Benchmark]
+    public decimal GatewayOwnPath()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var record = new UsageRecord
+        {
+            Id = RequestIds.Next(now),
+            StartedAt = now,
+            Endpoint = "chat.completions",
+            Dialect = OpenAIRequestParser.Dialect,
+        };
+        if (!OpenAIRequestParser.TryParse(_chatRequest, ApiKind.ChatCompletions, out var request, out _))
+        {
+            return -1;
+        }
+
+        record.Model = request.Model;
+        record.Stream = request.Stream;
+        var context = new GatewayContext(request, record, CancellationToken.None);
+        if (!_resolver.TryResolve(request.Model, out var deployment, out _))
+        {
+            return -1;
+        }
+
+        context.Deployment = deployment;
+        record.Provider = deployment.Provider;
+        record.UpstreamModel = deployment.UpstreamModel;
+        using (var upstreamBody = new PooledBufferWriter(request.Body.Length + 64))
+        {
+            OpenAIUpstreamBody.Write(request, deployment.UpstreamModel, upstreamBody);
+        }
+
+        if (OpenAIUsageReader.TryRead(_response, out var usage))
+        {
+            record.Usage = usage;
+        }
+
+        record.Status = 200;
+        var cost = context.Deployment.Price.Cost(record.Usage);
+        var costHeader = cost.ToString("0.############", CultureInfo.InvariantCulture);
+        record.LatencyMs = costHeader.Length; // keeps the header string alive; the value is irrelevant
+        record.CostUsd = deployment.Price.Cost(record.Usage);
+        _log.Enqueue(record);
+        return record.CostUsd;
+    }
+}
