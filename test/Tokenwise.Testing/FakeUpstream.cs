@@ -149,11 +149,8 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var inputs = SimulatedAnswers.EmbeddingInputs(request, out var dimensions, out var base64);
-        var vectors = inputs.Select(i => SimulatedAnswers.Embedding(i, dimensions ?? 256)).ToList();
-        var tokens = inputs.Sum(i => (long)Metering.TokenEstimator.Count(request.Model, i));
         http.Response.ContentType = "application/json";
-        await http.Response.Body.WriteAsync(OpenAIWireWriter.Embeddings(request.Model, vectors, tokens, base64));
+        await http.Response.Body.WriteAsync(SimulatedAnswers.EmbeddingsResponse(request, request.Model, defaultDimensions: 256));
     }
 
     private async Task<(LlmRequest? Request, string Body)> ReadAsync(HttpContext http, ApiKind api, bool record)

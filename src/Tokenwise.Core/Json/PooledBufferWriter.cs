@@ -36,7 +36,9 @@ public sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWrit
     {
         while (true)
         {
-            var read = await stream.ReadAsync(GetMemory(4096), cancellationToken);
+            // Read into whatever room is left; the buffer grows (doubling) only once it is full, so a
+            // buffer sized from Content-Length is read into without being regrown.
+            var read = await stream.ReadAsync(GetMemory(), cancellationToken);
             if (read == 0)
             {
                 return true;

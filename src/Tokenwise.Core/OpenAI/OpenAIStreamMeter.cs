@@ -117,9 +117,27 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage)
             }
             else if (reader.TokenType == JsonTokenType.String && collect)
             {
-                (_generated ??= new StringBuilder()).Append(reader.GetString());
+                Append(ref reader);
                 collect = false;
             }
         }
+    }
+
+    /// <summary>
+    /// Appends the current string token without allocating a string: a stream delta is a token or
+    /// two, so it is decoded on the stack; only an unusually long one is decoded on the heap.
+    /// </summary>
+    private void Append(ref Utf8JsonReader reader)
+    {
+        var generated = _generated ??= new StringBuilder();
+        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        if (length > 256)
+        {
+            generated.Append(reader.GetString());
+            return;
+        }
+
+        Span<char> chars = stackalloc char[256];
+        generated.Append(chars[..reader.CopyString(chars)]);
     }
 }

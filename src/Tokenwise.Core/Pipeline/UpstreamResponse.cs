@@ -8,10 +8,11 @@ public sealed class UpstreamResponse(int statusCode, string? contentType, Stream
     public Stream Body { get; } = body;
     /// <summary>The upstream's <c>Retry-After</c>, passed on to the client with 429 and 503 answers.</summary>
     public string? RetryAfter { get; init; }
-    /// <summary>The upstream's own request id, kept for support requests to the provider.</summary>
-    public string? UpstreamRequestId { get; init; }
-    /// <summary>Fires when the call's total timeout expires; body reads must observe it.</summary>
-    public CancellationToken Deadline { get; init; }
+    /// <summary>
+    /// Cancels reads of <see cref="Body"/>: fires when the caller's token does (the client went away)
+    /// or when the call's total timeout expires. Readers tell the two apart by the caller's token.
+    /// </summary>
+    public CancellationToken ReadCancellation { get; init; }
 
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 

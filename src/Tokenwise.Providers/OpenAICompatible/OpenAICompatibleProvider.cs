@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
@@ -30,45 +31,67 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
         {
             Content = new ReadOnlyMemoryContent(rented?.WrittenMemory ?? request.Body),
         };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        // Constant header values go in unparsed: no header-value objects per call.
+        message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         message.Headers.Authorization = _authorization;
         if (request.Stream)
         {
-            message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
         }
 
-        // The total deadline outlives this method: it bounds reading the body too, so it belongs to the response.
-        var deadline = new CancellationTokenSource(timeouts.Total);
-        using var firstByte = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        firstByte.CancelAfter(timeouts.FirstByte);
+        // One source bounds the whole call: it follows the caller's token, fires at the first-byte
+        // timeout while the headers are awaited, and is then re-armed for what is left of the total
+        // timeout, so that it also bounds reading the body (through UpstreamResponse.ReadCancellation).
+        var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        call.CancelAfter(timeouts.FirstByte < timeouts.Total ? timeouts.FirstByte : timeouts.Total);
+        var sentAt = Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, firstByte.Token);
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, call.Token);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or HttpRequestException)
         {
-            Release(message, rented, deadline);
-            throw Translate(e, firstByte.IsCancellationRequested);
+            Release(message, rented, call);
+            throw Translate(e, call.IsCancellationRequested);
         }
         catch
         {
-            Release(message, rented, deadline);
+            Release(message, rented, call);
             throw;
         }
 
-        // Past the headers, an expired total deadline aborts the body read by disposing the response.
-        var abortOnDeadline = deadline.Token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
-        var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var remaining = timeouts.Total - Stopwatch.GetElapsedTime(sentAt);
+        if (remaining <= TimeSpan.Zero)
+        {
+            response.Dispose();
+            Release(message, rented, call);
+            throw new UpstreamException(GatewayError.UpstreamTimeout(name, "total"));
+        }
+
+        call.CancelAfter(remaining);
+        // Past the headers, cancellation aborts the body read (and the upstream call) by disposing the response.
+        var resources = new CallResources(message, response, rented, call,
+            call.Token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response));
+        Stream body;
+        try
+        {
+            body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        }
+        catch
+        {
+            resources.Dispose();
+            throw;
+        }
+
         return new UpstreamResponse(
             (int)response.StatusCode,
-            response.Content.Headers.ContentType?.ToString(),
+            response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType) ? contentType.ToString() : null,
             body,
-            new CallResources(message, response, rented, deadline, abortOnDeadline))
+            resources)
         {
-            RetryAfter = response.Headers.RetryAfter?.ToString(),
-            UpstreamRequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null,
-            Deadline = deadline.Token,
+            RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter) ? retryAfter.ToString() : null,
+            ReadCancellation = call.Token,
         };
     }
 
@@ -80,15 +103,15 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
         }
 
         return timedOut && e is OperationCanceledException
-            ? new UpstreamException(GatewayError.UpstreamTimeout(name, "first-byte"), e)
+            ? new UpstreamException(GatewayError.UpstreamTimeout(name, timeouts.FirstByte < timeouts.Total ? "first-byte" : "total"), e)
             : new UpstreamException(GatewayError.UpstreamUnavailable(name, e.Message), e);
     }
 
-    private static void Release(HttpRequestMessage message, PooledBufferWriter? rented, CancellationTokenSource deadline)
+    private static void Release(HttpRequestMessage message, PooledBufferWriter? rented, CancellationTokenSource call)
     {
         message.Dispose();
         rented?.Dispose();
-        deadline.Dispose();
+        call.Dispose();
     }
 
     private static Uri Combine(Uri baseUrl, string path)
@@ -99,13 +122,13 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
 
     /// <summary>Everything one upstream call holds until its body has been read.</summary>
     private sealed class CallResources(HttpRequestMessage message, HttpResponseMessage response, PooledBufferWriter? rented,
-        CancellationTokenSource deadline, CancellationTokenRegistration abortOnDeadline) : IDisposable
+        CancellationTokenSource call, CancellationTokenRegistration abortOnCancel) : IDisposable
     {
         public void Dispose()
         {
-            abortOnDeadline.Dispose();
+            abortOnCancel.Dispose();
             response.Dispose();
-            Release(message, rented, deadline);
+            Release(message, rented, call);
         }
     }
 }

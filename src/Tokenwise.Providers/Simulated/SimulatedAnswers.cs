@@ -58,8 +58,21 @@ public static class SimulatedAnswers
         return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason);
     }
 
+    /// <summary>
+    /// The whole embeddings answer in OpenAI's wire format: a deterministic vector per input, of the
+    /// requested <c>dimensions</c> (else <paramref name="defaultDimensions"/>), float or base64 as asked,
+    /// with the input tokens counted by the model's tokenizer.
+    /// </summary>
+    public static byte[] EmbeddingsResponse(LlmRequest request, string model, int defaultDimensions)
+    {
+        var inputs = EmbeddingInputs(request, out var dimensions, out var base64);
+        var vectors = inputs.Select(i => Embedding(i, dimensions ?? defaultDimensions)).ToList();
+        var tokens = inputs.Sum(i => (long)TokenEstimator.Count(model, i));
+        return OpenAIWireWriter.Embeddings(model, vectors, tokens, base64);
+    }
+
     /// <summary>A deterministic unit vector per input text (seeded by its hash).</summary>
-    public static float[] Embedding(string input, int dimensions)
+    private static float[] Embedding(string input, int dimensions)
     {
         var random = new Random((int)XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(input)));
         var vector = new float[dimensions];
@@ -80,7 +93,7 @@ public static class SimulatedAnswers
     }
 
     /// <summary>The inputs of an embeddings request: a string, or an array of strings.</summary>
-    public static IReadOnlyList<string> EmbeddingInputs(LlmRequest request, out int? dimensions, out bool base64)
+    private static IReadOnlyList<string> EmbeddingInputs(LlmRequest request, out int? dimensions, out bool base64)
     {
         using var document = JsonDocument.Parse(request.Body);
         var root = document.RootElement;

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Providers.Simulated;
@@ -19,11 +18,9 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
     {
         if (request.Api == ApiKind.Embeddings)
         {
-            var inputs = SimulatedAnswers.EmbeddingInputs(request, out var dimensions, out var base64);
-            var vectors = inputs.Select(i => SimulatedAnswers.Embedding(i, dimensions ?? DefaultEmbeddingDimensions)).ToList();
-            var tokens = inputs.Sum(i => (long)TokenEstimator.Count(deployment.UpstreamModel, i));
+            var embeddings = SimulatedAnswers.EmbeddingsResponse(request, deployment.UpstreamModel, DefaultEmbeddingDimensions);
             await Task.Delay(latency.FirstToken, time, cancellationToken);
-            return Json(OpenAIWireWriter.Embeddings(deployment.UpstreamModel, vectors, tokens, base64));
+            return Json(embeddings, cancellationToken);
         }
 
         var answer = SimulatedAnswers.Answer(request, deployment.UpstreamModel, SimulatedUsageShape.Plain, time.GetUtcNow().ToUnixTimeSeconds());
@@ -31,14 +28,14 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
         if (!request.Stream)
         {
             await Task.Delay(latency.PerToken * answer.Usage.OutputTokens, time, cancellationToken);
-            return Json(OpenAIWireWriter.ChatCompletion(answer));
+            return Json(OpenAIWireWriter.ChatCompletion(answer), cancellationToken);
         }
 
         // The gateway always asks for stream usage, as it does of real providers.
         var events = OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage: true);
         var pipe = new Pipe();
         _ = WriteEventsAsync(events, pipe.Writer);
-        return new UpstreamResponse(200, "text/event-stream; charset=utf-8", pipe.Reader.AsStream());
+        return new UpstreamResponse(200, "text/event-stream; charset=utf-8", pipe.Reader.AsStream()) { ReadCancellation = cancellationToken };
     }
 
     private async Task WriteEventsAsync(IEnumerable<byte[]> events, PipeWriter writer)
@@ -62,5 +59,6 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
         }
     }
 
-    private static UpstreamResponse Json(byte[] body) => new(200, "application/json", new MemoryStream(body, writable: false));
+    private static UpstreamResponse Json(byte[] body, CancellationToken cancellationToken) =>
+        new(200, "application/json", new MemoryStream(body, writable: false)) { ReadCancellation = cancellationToken };
 }

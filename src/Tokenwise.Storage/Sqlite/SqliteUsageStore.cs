@@ -12,6 +12,10 @@ public sealed class SqliteUsageStore : IUsageStore
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body
         """;
 
+    private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
+    private static readonly string s_insert =
+        $"INSERT OR REPLACE INTO usage_events ({Columns}) VALUES ({string.Join(", ", s_columnNames.Select(n => "$" + n))})";
+
     private readonly string _connectionString;
 
     public SqliteUsageStore(string path)
@@ -22,6 +26,7 @@ public sealed class SqliteUsageStore : IUsageStore
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
+            // Microsoft.Data.Sqlite retries a busy database for this long, so writers wait for each other.
             DefaultTimeout = 30,
         }.ToString();
     }
@@ -67,14 +72,8 @@ public sealed class SqliteUsageStore : IUsageStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = $"""
-            INSERT OR REPLACE INTO usage_events ({Columns}) VALUES (
-            $id, $started_at_ms, $endpoint, $dialect, $model, $provider, $upstream_model, $stream, $status, $error_code,
-            $input_tokens, $cached_input_tokens, $cache_write_tokens, $output_tokens, $reasoning_tokens,
-            $cost_picousd, $estimated, $latency_ms, $ttft_ms, $request_body, $response_body)
-            """;
-        var names = Columns.Split(',', StringSplitOptions.TrimEntries);
-        var parameters = names.Select(n => insert.Parameters.Add(new SqliteParameter("$" + n, null))).ToArray();
+        insert.CommandText = s_insert;
+        var parameters = s_columnNames.Select(n => insert.Parameters.Add(new SqliteParameter("$" + n, null))).ToArray();
         insert.Prepare();
         foreach (var r in records)
         {
@@ -164,8 +163,8 @@ public sealed class SqliteUsageStore : IUsageStore
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        // Per connection: WAL makes NORMAL durable against application crashes, and writers wait for each other.
-        await ExecuteAsync(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;", cancellationToken);
+        // Per connection: WAL makes NORMAL durable against application crashes.
+        await ExecuteAsync(connection, "PRAGMA synchronous=NORMAL;", cancellationToken);
         return connection;
     }
 

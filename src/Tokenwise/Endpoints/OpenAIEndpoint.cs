@@ -40,10 +40,11 @@ public sealed partial class OpenAIEndpoint(
     private async Task HandleAsync(HttpContext http, ApiKind api, string endpoint)
     {
         var started = time.GetTimestamp();
+        var now = time.GetUtcNow();
         var record = new UsageRecord
         {
-            Id = RequestIds.Next(time.GetUtcNow()),
-            StartedAt = time.GetUtcNow(),
+            Id = RequestIds.Next(now),
+            StartedAt = now,
             Endpoint = endpoint,
             Dialect = OpenAIRequestParser.Dialect,
         };
@@ -81,18 +82,14 @@ public sealed partial class OpenAIEndpoint(
             }
 
             using var upstream = response.Upstream!;
-            record.TtftMs = ElapsedMs(started);
-            if (!upstream.IsSuccess)
+            if (upstream.IsSuccess && request.Stream)
             {
-                await RelayUpstreamErrorAsync(http, record, upstream, aborted);
-            }
-            else if (request.Stream)
-            {
-                await RelayStreamAsync(http, context, upstream, started);
+                await RelayStreamAsync(http, context, upstream, started); // TTFT: the first event relayed
             }
             else
             {
-                await RelayJsonAsync(http, context, upstream);
+                record.TtftMs = ElapsedMs(started); // TTFT: the upstream's response headers
+                await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -121,9 +118,10 @@ public sealed partial class OpenAIEndpoint(
         finally
         {
             record.LatencyMs = ElapsedMs(started);
-            if (context?.Deployment is { } deployment)
+            // A non-streamed answer was priced already, for its cost header; everything else is priced here.
+            if (context is not null && record.CostUsd == 0m)
             {
-                record.CostUsd = deployment.Price.Cost(record.Usage);
+                Price(context);
             }
 
             usageLog.Enqueue(record);
@@ -133,15 +131,14 @@ public sealed partial class OpenAIEndpoint(
     private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream)
     {
         var record = context.Record;
-        using var token = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted, upstream.Deadline);
         using var answer = new PooledBufferWriter(4096);
         try
         {
-            await answer.ReadFromAsync(upstream.Body, long.MaxValue, token.Token);
+            await answer.ReadFromAsync(upstream.Body, long.MaxValue, upstream.ReadCancellation);
         }
         catch (Exception e) when (!context.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            await WriteErrorAsync(http, record, upstream.Deadline.IsCancellationRequested
+            await WriteErrorAsync(http, record, upstream.ReadCancellation.IsCancellationRequested
                 ? GatewayError.UpstreamTimeout(record.Provider ?? "", "total")
                 : GatewayError.UpstreamUnavailable(record.Provider ?? "", "the connection broke while reading the answer"));
             Estimate(context, generated: "");
@@ -158,7 +155,7 @@ public sealed partial class OpenAIEndpoint(
         }
 
         record.Status = upstream.StatusCode;
-        var cost = context.Deployment!.Price.Cost(record.Usage);
+        var cost = Price(context);
         http.Response.StatusCode = upstream.StatusCode;
         http.Response.ContentType = upstream.ContentType ?? "application/json";
         http.Response.ContentLength = answer.WrittenCount;
@@ -180,13 +177,11 @@ public sealed partial class OpenAIEndpoint(
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         record.Status = upstream.StatusCode;
-        record.TtftMs = null;
 
         var meter = new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
         using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
-        using var token = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted, upstream.Deadline);
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
-            () => record.TtftMs = ElapsedMs(started), capture, token.Token);
+            () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
 
         if (outcome == RelayOutcome.ClientCancelled && !context.Aborted.IsCancellationRequested)
         {
@@ -228,10 +223,9 @@ public sealed partial class OpenAIEndpoint(
     private async Task RelayUpstreamErrorAsync(HttpContext http, UsageRecord record, UpstreamResponse upstream, CancellationToken aborted)
     {
         using var answer = new PooledBufferWriter(1024);
-        using var token = CancellationTokenSource.CreateLinkedTokenSource(aborted, upstream.Deadline);
         try
         {
-            await answer.ReadFromAsync(upstream.Body, MaxUpstreamErrorBytes, token.Token);
+            await answer.ReadFromAsync(upstream.Body, MaxUpstreamErrorBytes, upstream.ReadCancellation);
         }
         catch (Exception e) when (!aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -249,6 +243,10 @@ public sealed partial class OpenAIEndpoint(
 
         await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
     }
+
+    /// <summary>Sets the record's cost from its final usage.</summary>
+    private static decimal Price(GatewayContext context) =>
+        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Price.Cost(context.Record.Usage) : 0m;
 
     /// <summary>Counts tokens locally when the provider reported none, and flags the record as estimated.</summary>
     private static void Estimate(GatewayContext context, string generated)
