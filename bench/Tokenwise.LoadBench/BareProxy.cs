@@ -3,11 +3,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+
+using Tokenwise.Testing;
 
 namespace Tokenwise.LoadBench;
 
@@ -45,10 +45,7 @@ internal sealed class BareProxy : IAsyncDisposable
         var target = new Uri($"{upstreamBaseUrl}/chat/completions");
         var authorization = new AuthenticationHeaderValue("Bearer", upstreamKey);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = Loopback.CreateBuilder().Build();
         app.MapPost("/v1/chat/completions", async (HttpContext context) =>
         {
             var length = (int)(context.Request.ContentLength ?? 4096);
@@ -84,8 +81,7 @@ internal sealed class BareProxy : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BareProxy(app, http, new Uri(address + "/v1"));
+        return new BareProxy(app, http, new Uri(Loopback.Address(app), "v1"));
     }
 
     public async ValueTask DisposeAsync()

@@ -336,73 +336,43 @@ internal static class Program
         Console.WriteLine();
     }
 
+    /// <summary>Every figure as JSON: the records that hold them, serialized with snake_case names.</summary>
     private static void WriteJson(BenchOptions options, List<PhaseResult> phases, Summary summary)
     {
+        var report = new
+        {
+            Environment = new
+            {
+                Runtime = RuntimeInformation.FrameworkDescription,
+                Os = RuntimeInformation.OSDescription,
+                ProcessorCount = Environment.ProcessorCount,
+                ServerGc = GCSettings.IsServerGC,
+                LoadAverageAtEnd = LoadAverage(),
+                TimestampUtc = DateTimeOffset.UtcNow,
+            },
+            Settings = new
+            {
+                DurationS = options.Duration.TotalSeconds,
+                WarmupS = options.Warmup.TotalSeconds,
+                options.Concurrency,
+                RequestBody = RequestJson,
+            },
+            Phases = phases,
+            Summary = summary,
+            Goals = new
+            {
+                ThroughputAtLeast60Percent = summary.ThroughputSharePercent >= GoalThroughputShare * 100,
+                AddedP50AtMost02Ms = summary.AddedP50Ms <= GoalAddedP50Ms,
+                AddedP99AtMost1Ms = summary.AddedP99Ms <= GoalAddedP99Ms,
+            },
+        };
         using var stream = File.Create(options.JsonPath!);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        w.WriteStartObject();
-        w.WriteStartObject("environment");
-        w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
-        w.WriteString("os", RuntimeInformation.OSDescription);
-        w.WriteNumber("processor_count", Environment.ProcessorCount);
-        w.WriteBoolean("server_gc", GCSettings.IsServerGC);
-        w.WriteString("load_average_at_end", LoadAverage());
-        w.WriteString("timestamp_utc", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        w.WriteEndObject();
-        w.WriteStartObject("settings");
-        w.WriteNumber("duration_s", options.Duration.TotalSeconds);
-        w.WriteNumber("warmup_s", options.Warmup.TotalSeconds);
-        w.WriteNumber("concurrency", options.Concurrency);
-        w.WriteString("request_body", RequestJson);
-        w.WriteEndObject();
-        w.WriteStartArray("phases");
-        foreach (var p in phases)
+        JsonSerializer.Serialize(stream, report, new JsonSerializerOptions
         {
-            w.WriteStartObject();
-            w.WriteString("name", p.Name);
-            w.WriteString("target", p.Target);
-            w.WriteNumber("concurrency", p.Concurrency);
-            w.WriteNumber("requests", p.Requests);
-            w.WriteNumber("errors", p.Errors);
-            w.WriteNumber("seconds", Math.Round(p.Seconds, 3));
-            w.WriteNumber("requests_per_second", Math.Round(p.RequestsPerSecond, 1));
-            w.WriteNumber("p50_ms", Math.Round(p.P50Ms, 4));
-            w.WriteNumber("p90_ms", Math.Round(p.P90Ms, 4));
-            w.WriteNumber("p99_ms", Math.Round(p.P99Ms, 4));
-            w.WriteNumber("max_ms", Math.Round(p.MaxMs, 4));
-            w.WriteNumber("mean_ms", Math.Round(p.MeanMs, 4));
-            w.WriteNumber("allocated_bytes_per_request_in_process", Math.Round(p.AllocatedPerRequest, 0));
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartObject("summary");
-        w.WriteNumber("gateway_throughput_percent_of_direct", Math.Round(summary.ThroughputSharePercent, 2));
-        w.WriteNumber("added_p50_ms_at_concurrency_1", Math.Round(summary.AddedP50Ms, 4));
-        w.WriteNumber("added_p99_ms_at_concurrency_1", Math.Round(summary.AddedP99Ms, 4));
-        w.WriteNumber("direct_allocated_bytes_per_request_in_process", Math.Round(summary.DirectAllocatedPerRequest, 0));
-        w.WriteNumber("gateway_allocated_bytes_per_request_in_process", Math.Round(summary.GatewayAllocatedPerRequest, 0));
-        w.WriteNumber("gateway_share_allocated_bytes_per_request", Math.Round(summary.GatewayShareAllocatedPerRequest, 0));
-        if (summary.Proxy is { } p2)
-        {
-            w.WriteStartObject("bare_proxy");
-            w.WriteNumber("proxy_throughput_percent_of_direct", Math.Round(p2.ProxyThroughputSharePercent, 2));
-            w.WriteNumber("gateway_throughput_percent_of_proxy", Math.Round(p2.GatewayThroughputSharePercentOfProxy, 2));
-            w.WriteNumber("proxy_added_p50_ms_at_concurrency_1", Math.Round(p2.ProxyAddedP50Ms, 4));
-            w.WriteNumber("proxy_added_p99_ms_at_concurrency_1", Math.Round(p2.ProxyAddedP99Ms, 4));
-            w.WriteNumber("gateway_over_proxy_p50_ms_at_concurrency_1", Math.Round(p2.GatewayOverProxyP50Ms, 4));
-            w.WriteNumber("gateway_over_proxy_p99_ms_at_concurrency_1", Math.Round(p2.GatewayOverProxyP99Ms, 4));
-            w.WriteNumber("proxy_allocated_bytes_per_request_in_process", Math.Round(p2.ProxyAllocatedPerRequest, 0));
-            w.WriteEndObject();
-        }
-
-        w.WriteStartObject("goals");
-        w.WriteBoolean("throughput_at_least_60_percent", summary.ThroughputSharePercent >= GoalThroughputShare * 100);
-        w.WriteBoolean("added_p50_at_most_0_2_ms", summary.AddedP50Ms <= GoalAddedP50Ms);
-        w.WriteBoolean("added_p99_at_most_1_ms", summary.AddedP99Ms <= GoalAddedP99Ms);
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndObject();
+            WriteIndented = true,
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
     }
 
     private sealed record Target(string Name, Uri Url, bool Authorize, Func<Task>? FlushAsync);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using OpenAI.Chat;
-using Tokenwise.Testing;
+using Tokenwise.Metering;
 
 namespace Tokenwise.EndToEnd.Tests;
 
@@ -35,12 +35,9 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task StreamedRequestWithCachedAndReasoningTokensCostsWhatTheCatalogSays()
     {
-        using var http = fixture.Http();
-        using var response = await http.PostAsync("v1/chat/completions", Json("""
+        var (body, record) = await PostAsync("""
             {"model":"o3-mini","stream":true,"messages":[{"role":"user","content":"#fake:cached-reasoning Stream me an answer about caches."}]}
-            """), Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+            """);
 
         // The client did not ask for usage: the gateway asked upstream for it and kept it from the client.
         Assert.DoesNotContain("\"choices\":[]", body, StringComparison.Ordinal);
@@ -57,11 +54,9 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task AClientThatAsksForStreamUsageGetsTheUsageChunk()
     {
-        using var http = fixture.Http();
-        using var response = await http.PostAsync("v1/chat/completions", Json("""
+        var (body, _) = await PostAsync("""
             {"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"usage please"}]}
-            """), Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
+            """);
         Assert.Contains("\"choices\":[],\"usage\":{\"prompt_tokens\"", body, StringComparison.Ordinal);
     }
 
@@ -108,12 +103,9 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task AStalledStreamEndsAtTheIdleTimeoutWithAnErrorEvent()
     {
-        using var http = fixture.Http();
-        using var response = await http.PostAsync("v1/chat/completions", Json("""
+        var (body, record) = await PostAsync("""
             {"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:stall wait"}]}
-            """), Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+            """);
 
         Assert.Contains("upstream_timeout", body, StringComparison.Ordinal);
         Assert.Equal(("upstream_idle_timeout", true), (record.ErrorCode, record.Estimated));
@@ -123,12 +115,9 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task ABrokenUpstreamStreamIsRecorded()
     {
-        using var http = fixture.Http();
-        using var response = await http.PostAsync("v1/chat/completions", Json("""
+        var (body, record) = await PostAsync("""
             {"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:broken now"}]}
-            """), Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+            """);
 
         Assert.Contains("upstream_unavailable", body, StringComparison.Ordinal);
         Assert.Equal(("upstream_stream_broken", true), (record.ErrorCode, record.Estimated));
@@ -150,4 +139,13 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>Posts a raw chat request to the gateway; returns the whole answer and the request's usage record.</summary>
+    private async Task<(string Body, UsageRecord Record)> PostAsync(string json)
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json(json), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        return (body, await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single()));
+    }
 }

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Providers.Simulated;
@@ -46,16 +44,12 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     public static async Task<FakeUpstream> StartAsync(bool recordRequests = true)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = Loopback.CreateBuilder().Build();
         FakeUpstream? fake = null;
         app.MapPost("/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/v1/embeddings", http => fake!.EmbeddingsAsync(http, recordRequests));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake = new FakeUpstream(app, new Uri(address + "/v1"));
+        fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"));
         return fake;
     }
 

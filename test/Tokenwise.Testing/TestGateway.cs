@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tokenwise.Hosting;
 using Tokenwise.Metering;
 
@@ -63,8 +61,7 @@ public sealed class TestGateway : IAsyncDisposable
         });
         await GatewayHost.InitializeAsync(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestGateway(app, new Uri(address + "/"), directory);
+        return new TestGateway(app, Loopback.Address(app), directory);
     }
 
     /// <summary>Every usage record stored so far, newest first (waits for the batch writer to catch up).</summary>

@@ -1,6 +1,6 @@
 using Tokenwise.Admin;
 
-namespace Tokenwise.Tests.Pipeline;
+namespace Tokenwise.Tests.Admin;
 
 public sealed class DurationsTests
 {
