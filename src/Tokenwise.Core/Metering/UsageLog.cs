@@ -12,8 +12,9 @@ namespace Tokenwise.Metering;
 /// </remarks>
 public sealed class UsageLog
 {
+    // Not SingleReader: that variant cannot count its items, and Pending (which the writer batches by) must.
     private readonly Channel<UsageRecord> _channel = Channel.CreateUnbounded<UsageRecord>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
 
     public ChannelReader<UsageRecord> Reader => _channel.Reader;
 
