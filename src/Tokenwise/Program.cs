@@ -5,6 +5,9 @@ var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes an
 {
     ServeCommand.Create(),
     ReportCommand.Create(),
+    AdminCommands.Keys(),
+    AdminCommands.Budgets(),
+    AdminCommands.Limits(),
     CatalogCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -15,6 +15,16 @@ public sealed class UsageRecord
     /// <summary>The model name the client asked for; empty when the request could not be parsed.</summary>
     public string Model { get; set; } = "";
     public string? Provider { get; set; }
+    /// <summary>The virtual key that made the request (its id, never its secret); null for the master key or no key.</summary>
+    public string? KeyId { get; set; }
+    /// <summary>The team of <see cref="KeyId"/>.</summary>
+    public string? Team { get; set; }
+    /// <summary>Tags from <c>x-tokenwise-tags</c> or the request's <c>metadata</c>, e.g. <c>feature=triage</c>; null when none.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; set; }
+    /// <summary>One agent run or conversation (<c>x-tokenwise-session</c>).</summary>
+    public string? SessionId { get; set; }
+    /// <summary>The business outcome the request worked towards (<c>x-tokenwise-outcome</c>).</summary>
+    public string? OutcomeId { get; set; }
     public string? UpstreamModel { get; set; }
     public bool Stream { get; set; }
     /// <summary>HTTP status returned to the client; 499 when the client went away first.</summary>

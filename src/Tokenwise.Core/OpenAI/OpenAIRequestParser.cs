@@ -23,6 +23,7 @@ public static class OpenAIRequestParser
         JsonSpan? streamOptionsValue = null;
         bool stream = false, includeUsage = false;
         long? maxOutput = null;
+        Dictionary<string, string>? metadata = null;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -74,6 +75,11 @@ public static class OpenAIRequestParser
                         maxOutput = n;
                     }
                 }
+                else if (reader.ValueTextEquals("metadata"u8))
+                {
+                    reader.Read();
+                    metadata = ReadMetadata(ref reader);
+                }
                 else
                 {
                     reader.Read();
@@ -108,6 +114,7 @@ public static class OpenAIRequestParser
             Stream = stream && api == ApiKind.ChatCompletions,
             ClientRequestedUsage = includeUsage,
             MaxOutputTokens = maxOutput,
+            Metadata = metadata,
             ModelValue = modelValue,
             StreamOptionsValue = streamOptionsValue,
             ClosingBrace = LastBrace(body.Span),
@@ -131,6 +138,33 @@ public static class OpenAIRequestParser
         }
 
         return includeUsage;
+    }
+
+    /// <summary>The string values of OpenAI's <c>metadata</c> object (other values are not tags and are left alone).</summary>
+    private static Dictionary<string, string>? ReadMetadata(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                metadata[name] = reader.GetString()!;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return metadata.Count == 0 ? null : metadata;
     }
 
     private static int LastBrace(ReadOnlySpan<byte> body) => body.LastIndexOf((byte)'}');

@@ -1,3 +1,4 @@
+using Tokenwise.Budgets;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Pipeline;
@@ -13,4 +14,10 @@ public sealed class GatewayContext(LlmRequest request, UsageRecord record, Cance
     public string? ApiKey { get; init; }
     /// <summary>Set by model resolution.</summary>
     public ModelDeployment? Deployment { get; set; }
+    /// <summary>Set by the admission gate when a budget or rate limit applies; settled by the endpoint.</summary>
+    public Admission? Admission { get; set; }
+    /// <summary>Headers the stages add to the client's response (rate-limit state, budget warnings), in order.</summary>
+    public List<KeyValuePair<string, string>>? ResponseHeaders { get; private set; }
+
+    public void AddResponseHeader(string name, string value) => (ResponseHeaders ??= []).Add(new(name, value));
 }

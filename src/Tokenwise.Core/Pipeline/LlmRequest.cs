@@ -17,6 +17,8 @@ public sealed class LlmRequest
     public bool ClientRequestedUsage { get; init; }
     /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
     public long? MaxOutputTokens { get; init; }
+    /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
     /// <summary>Where the <c>model</c> value sits in <see cref="Body"/>, so it can be replaced in place.</summary>
     internal JsonSpan ModelValue { get; init; }

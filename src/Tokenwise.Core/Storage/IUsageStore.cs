@@ -1,3 +1,4 @@
+using Tokenwise.Budgets;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Storage;
@@ -14,6 +15,15 @@ public interface IUsageStore
     /// <summary>The most recent records, newest first.</summary>
     Task<IReadOnlyList<UsageRecord>> LatestAsync(int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Requests, tokens and cost since <paramref name="since"/>, grouped as asked, largest spend first (by day: oldest first).</summary>
-    Task<IReadOnlyList<SpendRow>> SpendAsync(DateTimeOffset since, SpendGrouping by, CancellationToken cancellationToken = default);
+    /// <summary>Requests, tokens and cost, grouped as asked, largest spend first (by day: oldest first).</summary>
+    Task<IReadOnlyList<SpendRow>> SpendAsync(SpendQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>What one budget target spent since <paramref name="since"/>, so a restart keeps the budget's count.</summary>
+    Task<decimal> SpentAsync(BudgetScope scope, string target, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores an outcome; a second report of the same id replaces the first (its status may change).</summary>
+    Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Outcomes reported since <paramref name="since"/>, per workflow, with what their requests cost.</summary>
+    Task<IReadOnlyList<WorkflowRow>> WorkflowsAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 }

@@ -6,4 +6,9 @@ public enum SpendGrouping
     Model,
     Provider,
     Day,
+    Key,
+    Team,
+    /// <summary>The value of one tag, named in <see cref="SpendQuery.Tag"/>.</summary>
+    Tag,
+    Session,
 }

@@ -35,5 +35,54 @@ internal static class SqliteMigrations
         );
         CREATE INDEX ix_usage_events_started_at ON usage_events (started_at_ms);
         """,
+
+        // 2: attribution on the log; keys, budgets, rate limits and reported outcomes.
+        """
+        ALTER TABLE usage_events ADD COLUMN key_id TEXT;
+        ALTER TABLE usage_events ADD COLUMN team TEXT;
+        ALTER TABLE usage_events ADD COLUMN tags TEXT;
+        ALTER TABLE usage_events ADD COLUMN session_id TEXT;
+        ALTER TABLE usage_events ADD COLUMN outcome_id TEXT;
+        CREATE INDEX ix_usage_events_session ON usage_events (session_id) WHERE session_id IS NOT NULL;
+        CREATE INDEX ix_usage_events_outcome ON usage_events (outcome_id) WHERE outcome_id IS NOT NULL;
+        CREATE TABLE virtual_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            team TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            allowed_models TEXT NOT NULL,
+            expires_at_ms INTEGER,
+            revoked_at_ms INTEGER,
+            metadata TEXT NOT NULL
+        );
+        CREATE TABLE budgets (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            target TEXT NOT NULL,
+            amount_picousd INTEGER NOT NULL,
+            period TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            alert_percents TEXT NOT NULL
+        );
+        CREATE TABLE rate_limits (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            target TEXT NOT NULL,
+            requests_per_minute INTEGER,
+            tokens_per_minute INTEGER,
+            max_concurrent INTEGER
+        );
+        CREATE TABLE outcomes (
+            team TEXT NOT NULL,
+            id TEXT NOT NULL,
+            workflow TEXT NOT NULL,
+            status TEXT NOT NULL,
+            value REAL,
+            reported_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (team, id)
+        );
+        """,
     ];
 }

@@ -1,4 +1,7 @@
 using Microsoft.Data.Sqlite;
+using System.Globalization;
+using System.Text.Json;
+using Tokenwise.Budgets;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Storage.Sqlite;
@@ -9,57 +12,28 @@ public sealed class SqliteUsageStore : IUsageStore
     private const string Columns = """
         id, started_at_ms, endpoint, dialect, model, provider, upstream_model, stream, status, error_code,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
-        cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body
+        cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
+        key_id, team, tags, session_id, outcome_id
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
     private static readonly string s_insert =
         $"INSERT OR REPLACE INTO usage_events ({Columns}) VALUES ({string.Join(", ", s_columnNames.Select(n => "$" + n))})";
 
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
+
+    public SqliteUsageStore(SqliteDatabase database) => _database = database;
 
     public SqliteUsageStore(string path)
+        : this(new SqliteDatabase(path))
     {
-        Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            // Microsoft.Data.Sqlite retries a busy database for this long, so writers wait for each other.
-            DefaultTimeout = 30,
-        }.ToString();
     }
 
-    public string Path { get; }
+    public string Path => _database.Path;
 
-    public int SchemaVersion => SqliteMigrations.All.Count;
+    public int SchemaVersion => SqliteDatabase.SchemaVersion;
 
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        var directory = System.IO.Path.GetDirectoryName(Path);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
-        var version = Convert.ToInt32(await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-        if (version > SqliteMigrations.All.Count)
-        {
-            throw new InvalidOperationException(
-                $"The database '{Path}' has schema version {version}, newer than this Tokenwise ({SqliteMigrations.All.Count}). Upgrade Tokenwise.");
-        }
-
-        for (var next = version; next < SqliteMigrations.All.Count; next++)
-        {
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, SqliteMigrations.All[next], cancellationToken, transaction);
-            await ExecuteAsync(connection, $"PRAGMA user_version = {next + 1};", cancellationToken, transaction);
-            await transaction.CommitAsync(cancellationToken);
-        }
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _database.InitializeAsync(cancellationToken);
 
     public async Task AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
     {
@@ -68,7 +42,7 @@ public sealed class SqliteUsageStore : IUsageStore
             return;
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
@@ -83,6 +57,8 @@ public sealed class SqliteUsageStore : IUsageStore
                 r.Stream ? 1 : 0, r.Status, r.ErrorCode,
                 r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
                 CostUnits.ToPicoUsd(r.CostUsd), r.Estimated ? 1 : 0, r.LatencyMs, r.TtftMs, r.RequestBody, r.ResponseBody,
+                r.KeyId, r.Team, r.Tags is null ? null : JsonSerializer.Serialize(ToDictionary(r.Tags), StorageJsonContext.Default.DictionaryStringString),
+                r.SessionId, r.OutcomeId,
             ];
             for (var i = 0; i < values.Length; i++)
             {
@@ -97,7 +73,7 @@ public sealed class SqliteUsageStore : IUsageStore
 
     public async Task<IReadOnlyList<UsageRecord>> LatestAsync(int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var query = connection.CreateCommand();
         query.CommandText = $"SELECT {Columns} FROM usage_events ORDER BY started_at_ms DESC, id DESC LIMIT $limit";
         query.Parameters.AddWithValue("$limit", limit);
@@ -124,31 +100,42 @@ public sealed class SqliteUsageStore : IUsageStore
                 TtftMs = reader.IsDBNull(18) ? null : reader.GetDouble(18),
                 RequestBody = NullableString(reader, 19),
                 ResponseBody = NullableString(reader, 20),
+                KeyId = NullableString(reader, 21),
+                Team = NullableString(reader, 22),
+                Tags = NullableString(reader, 23) is { } tags ? JsonSerializer.Deserialize(tags, StorageJsonContext.Default.DictionaryStringString) : null,
+                SessionId = NullableString(reader, 24),
+                OutcomeId = NullableString(reader, 25),
             });
         }
 
         return records;
     }
 
-    public async Task<IReadOnlyList<SpendRow>> SpendAsync(DateTimeOffset since, SpendGrouping by, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<SpendRow>> SpendAsync(SpendQuery query, CancellationToken cancellationToken = default)
     {
-        var (group, order) = by switch
+        var (group, order) = query.By switch
         {
             SpendGrouping.Model => ("model", "cost DESC, grp"),
             SpendGrouping.Provider => ("coalesce(provider, '(none)')", "cost DESC, grp"),
             SpendGrouping.Day => ("strftime('%Y-%m-%d', started_at_ms / 1000, 'unixepoch')", "grp"),
-            _ => throw new ArgumentOutOfRangeException(nameof(by), by, null),
+            SpendGrouping.Key => ("coalesce(key_id, '(none)')", "cost DESC, grp"),
+            SpendGrouping.Team => ("coalesce(team, '(none)')", "cost DESC, grp"),
+            SpendGrouping.Tag => ("coalesce(json_extract(tags, $tag), '(none)')", "cost DESC, grp"),
+            SpendGrouping.Session => ("coalesce(session_id, '(none)')", "cost DESC, grp"),
+            _ => throw new ArgumentOutOfRangeException(nameof(query), query.By, null),
         };
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var query = connection.CreateCommand();
-        query.CommandText = $"""
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
             SELECT {group} AS grp, count(*), sum(status >= 400), sum(input_tokens), sum(cached_input_tokens),
                    sum(output_tokens), sum(reasoning_tokens), sum(cost_picousd) AS cost
-            FROM usage_events WHERE started_at_ms >= $since
-            GROUP BY grp ORDER BY {order}
+            FROM usage_events WHERE started_at_ms >= $since {(query.By == SpendGrouping.Session ? "AND session_id IS NOT NULL" : "")}
+            GROUP BY grp ORDER BY {order} {(query.Limit is null ? "" : "LIMIT $limit")}
             """;
-        query.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        command.Parameters.AddWithValue("$since", query.Since.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$tag", "$." + JsonPathKey(query.Tag ?? ""));
+        command.Parameters.AddWithValue("$limit", query.Limit ?? -1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<SpendRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -159,29 +146,79 @@ public sealed class SqliteUsageStore : IUsageStore
         return rows;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    public async Task<decimal> SpentAsync(BudgetScope scope, string target, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        // Per connection: WAL makes NORMAL durable against application crashes.
-        await ExecuteAsync(connection, "PRAGMA synchronous=NORMAL;", cancellationToken);
-        return connection;
+        var (condition, value, tag) = scope switch
+        {
+            BudgetScope.Key => ("key_id = $value", target, ""),
+            BudgetScope.Team => ("team = $value", target, ""),
+            BudgetScope.Session => ("session_id = $value", target, ""),
+            BudgetScope.Tag => ("json_extract(tags, $tag) = $value", target[(target.IndexOf('=', StringComparison.Ordinal) + 1)..],
+                "$." + JsonPathKey(target[..Math.Max(0, target.IndexOf('=', StringComparison.Ordinal))])),
+            _ => throw new ArgumentOutOfRangeException(nameof(scope), scope, null),
+        };
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT coalesce(sum(cost_picousd), 0) FROM usage_events WHERE started_at_ms >= $since AND {condition}";
+        command.Parameters.AddWithValue("$since", since == DateTimeOffset.MinValue ? long.MinValue : since.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$value", value);
+        command.Parameters.AddWithValue("$tag", tag);
+        return CostUnits.FromPicoUsd(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture));
     }
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? transaction = null)
+    public async Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default)
     {
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT OR REPLACE INTO outcomes (team, id, workflow, status, value, reported_at_ms)
+            VALUES ($team, $id, $workflow, $status, $value, $at)
+            """;
+        command.Parameters.AddWithValue("$team", outcome.Team);
+        command.Parameters.AddWithValue("$id", outcome.Id);
+        command.Parameters.AddWithValue("$workflow", outcome.Workflow);
+        command.Parameters.AddWithValue("$status", outcome.Status == OutcomeStatus.Success ? "success" : "failure");
+        command.Parameters.AddWithValue("$value", outcome.Value is { } v ? (object)(double)v : DBNull.Value);
+        command.Parameters.AddWithValue("$at", outcome.ReportedAt.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<WorkflowRow>> WorkflowsAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync(cancellationToken);
+        // Requests are matched to outcomes by id within the same team (the master key's team is '').
+        command.CommandText = """
+            SELECT o.workflow, count(*), sum(o.status = 'success'), sum(o.status = 'failure'),
+                   coalesce(sum(u.requests), 0), coalesce(sum(u.cost), 0),
+                   coalesce(sum(CASE WHEN o.status = 'failure' THEN u.cost END), 0), sum(o.value)
+            FROM outcomes o
+            LEFT JOIN (SELECT coalesce(team, '') AS team, outcome_id, count(*) AS requests, sum(cost_picousd) AS cost
+                       FROM usage_events WHERE outcome_id IS NOT NULL GROUP BY 1, 2) u
+                   ON u.team = o.team AND u.outcome_id = o.id
+            WHERE o.reported_at_ms >= $since
+            GROUP BY o.workflow ORDER BY 6 DESC, o.workflow
+            """;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<WorkflowRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var successes = reader.GetInt64(2);
+            var spend = CostUnits.FromPicoUsd(reader.GetInt64(5));
+            rows.Add(new WorkflowRow(reader.GetString(0), reader.GetInt64(1), successes, reader.GetInt64(3), reader.GetInt64(4), spend,
+                successes == 0 ? null : spend / successes, CostUnits.FromPicoUsd(reader.GetInt64(6)),
+                reader.IsDBNull(7) ? null : (decimal)reader.GetDouble(7)));
+        }
+
+        return rows;
     }
+
+    /// <summary>A tag name as one quoted JSON path step, so names with dots or spaces work.</summary>
+    private static string JsonPathKey(string name) => "\"" + name.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static Dictionary<string, string> ToDictionary(IReadOnlyDictionary<string, string> tags) =>
+        tags as Dictionary<string, string> ?? tags.ToDictionary(StringComparer.Ordinal);
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => SqliteDatabase.NullableString(reader, ordinal);
 }

@@ -17,6 +17,58 @@ public static class AdminEndpoints
         var admin = app.MapGroup("/admin").AddEndpointFilter(RequireMasterKey);
         admin.MapGet("/requests", LatestRequestsAsync);
         admin.MapGet("/reports/spend", SpendAsync);
+        admin.MapGet("/reports/outcomes", OutcomesAsync);
+
+        admin.MapPost("/keys", (CreateKeyRequest body, AdminService service, CancellationToken ct) =>
+            Run(async () => Results.Json(await service.CreateKeyAsync(body, ct), AdminJsonContext.Default.KeyInfo, statusCode: 201)));
+        admin.MapGet("/keys", (AdminService service) => Results.Json(service.ListKeys().ToArray(), AdminJsonContext.Default.KeyInfoArray));
+        admin.MapPost("/keys/{id}/rotate", (string id, AdminService service, CancellationToken ct) =>
+            Run(async () => Results.Json(await service.RotateKeyAsync(id, ct), AdminJsonContext.Default.KeyInfo)));
+        admin.MapPost("/keys/{id}/revoke", (string id, AdminService service, CancellationToken ct) =>
+            Run(async () => Results.Json(await service.RevokeKeyAsync(id, ct), AdminJsonContext.Default.KeyInfo)));
+
+        admin.MapPost("/budgets", (BudgetRequest body, AdminService service, CancellationToken ct) =>
+            Run(async () => Results.Json(await service.SaveBudgetAsync(body, ct), AdminJsonContext.Default.BudgetInfo, statusCode: 201)));
+        admin.MapGet("/budgets", async (AdminService service) =>
+            Results.Json((await service.ListBudgetsAsync()).ToArray(), AdminJsonContext.Default.BudgetInfoArray));
+        admin.MapDelete("/budgets/{id}", DeletePolicy);
+
+        admin.MapPost("/rate-limits", (RateLimitRequest body, AdminService service, CancellationToken ct) =>
+            Run(async () => Results.Json(await service.SaveRateLimitAsync(body, ct), AdminJsonContext.Default.RateLimitInfo, statusCode: 201)));
+        admin.MapGet("/rate-limits", (AdminService service) => Results.Json(service.ListRateLimits().ToArray(), AdminJsonContext.Default.RateLimitInfoArray));
+        admin.MapDelete("/rate-limits/{id}", DeletePolicy);
+    }
+
+    private static Task<IResult> DeletePolicy(string id, AdminService service, CancellationToken ct) =>
+        Run(async () =>
+        {
+            await service.DeletePolicyAsync(id, ct);
+            return Results.NoContent();
+        });
+
+    /// <summary>Runs an admin action, answering a refused one with a 4xx that says why.</summary>
+    internal static async Task<IResult> Run(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (AdminException e)
+        {
+            return AdminError(e.Status, e.Message);
+        }
+    }
+
+    private static async Task<IResult> OutcomesAsync(string? since, IUsageStore store, UsageLogWriter writer, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!Durations.TryParse(since ?? "30d", out var window))
+        {
+            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
+        }
+
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var rows = await store.WorkflowsAsync(time.GetUtcNow() - window, cancellationToken);
+        return Results.Json(rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray);
     }
 
     private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)
@@ -32,20 +84,26 @@ public static class AdminEndpoints
         return Results.Json(records.Select(RequestLogEntry.From).ToArray(), AdminJsonContext.Default.RequestLogEntryArray);
     }
 
-    private static async Task<IResult> SpendAsync(string? since, string? by, IUsageStore store, UsageLogWriter writer, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> SpendAsync(string? since, string? by, int? limit, IUsageStore store, UsageLogWriter writer, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (!Durations.TryParse(since ?? "24h", out var window))
         {
             return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
         }
 
-        if (!Enum.TryParse<SpendGrouping>(by ?? "model", ignoreCase: true, out var grouping) || !Enum.IsDefined(grouping))
+        if (!SpendGroupings.TryParse(by ?? "model", out var grouping, out var tag))
         {
-            return AdminError(400, $"by must be one of {string.Join(", ", Enum.GetNames<SpendGrouping>()).ToLowerInvariant()}, got '{by}'.");
+            return AdminError(400, $"by must be one of {SpendGroupings.Names}, got '{by}'.");
+        }
+
+        if (limit is < 1 or > MaxLimit)
+        {
+            return AdminError(400, $"limit must be between 1 and {MaxLimit}.");
         }
 
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var rows = await store.SpendAsync(time.GetUtcNow() - window, grouping, cancellationToken);
+        var rows = await store.SpendAsync(new SpendQuery(time.GetUtcNow() - window, grouping, tag, limit), cancellationToken);
         return Results.Json(rows.ToArray(), AdminJsonContext.Default.SpendRowArray);
     }
 
@@ -63,7 +121,7 @@ public static class AdminEndpoints
         return await next(context);
     }
 
-    private static IResult AdminError(int status, string message)
+    internal static IResult AdminError(int status, string message)
     {
         var body = new PooledBufferWriter(256);
         OpenAIErrorBody.Write(GatewayError.InvalidRequest(message), body);

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
-using Spectre.Console;
 using Tokenwise.Admin;
 using Tokenwise.Configuration;
 using Tokenwise.Storage;
@@ -9,23 +7,70 @@ using Tokenwise.Storage.Sqlite;
 
 namespace Tokenwise.Cli;
 
-/// <summary><c>tokenwise report spend</c>: spend from the usage log, grouped by model, provider or day.</summary>
+/// <summary>
+/// <c>tokenwise report spend|sessions|outcomes</c>: reports read straight from the usage log, so they work
+/// whether or not the gateway is running.
+/// </summary>
 internal static class ReportCommand
 {
     public static Command Create()
     {
+        var by = new Option<string>("--by") { Description = $"Group by {SpendGroupings.Names}.", DefaultValueFactory = _ => "model" };
+        var spend = Subcommand("spend", "Requests, tokens and cost, grouped.", "24h", [by], async (parse, store, since, format, ct) =>
+        {
+            if (!SpendGroupings.TryParse(parse.GetValue(by)!, out var grouping, out var tag))
+            {
+                return await Fail($"--by must be one of {SpendGroupings.Names}, got '{parse.GetValue(by)}'.");
+            }
+
+            WriteSpend(await store.SpendAsync(new SpendQuery(since, grouping, tag), ct), grouping, tag, format);
+            return 0;
+        });
+
+        var top = new Option<int>("--top") { Description = "How many sessions.", DefaultValueFactory = _ => 10 };
+        var sessions = Subcommand("sessions", "The sessions (agent runs) that spent most.", "24h", [top], async (parse, store, since, format, ct) =>
+        {
+            WriteSpend(await store.SpendAsync(new SpendQuery(since, SpendGrouping.Session, Limit: Math.Max(1, parse.GetValue(top))), ct), SpendGrouping.Session, null, format);
+            return 0;
+        });
+
+        var outcomes = Subcommand("outcomes", "Per workflow: outcomes, successes, spend and cost per successful outcome.", "30d", [],
+            async (parse, store, since, format, ct) =>
+            {
+                var rows = await store.WorkflowsAsync(since, ct);
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray),
+                    ["Workflow", "Outcomes", "Successes", "Failures", "Requests", "Spend (USD)", "Per success (USD)", "Spent on failures (USD)", "Value (USD)"],
+                    ["workflow", "outcomes", "successes", "failures", "requests", "spend_usd", "cost_per_success_usd", "failed_spend_usd", "value_usd"],
+                    rows.Select(r => new object?[]
+                    {
+                        r.Workflow, r.Outcomes, r.Successes, r.Failures, r.Requests, r.SpendUsd, r.CostPerSuccessUsd, r.FailedSpendUsd, r.ValueUsd,
+                    }));
+                return 0;
+            });
+
+        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes };
+    }
+
+    private delegate Task<int> ReportAction(ParseResult parse, SqliteUsageStore store, DateTimeOffset since, OutputFormat format, CancellationToken cancellationToken);
+
+    /// <summary>A report command with the options every report has: --since, --format, --config, --db.</summary>
+    private static Command Subcommand(string name, string description, string defaultSince, Option[] extra, ReportAction action)
+    {
         var config = CliOptions.Config();
         var format = CliOptions.Format();
         var db = new Option<string?>("--db") { Description = "The SQLite usage log (default: storage.sqlite_path from the config, else tokenwise.db)." };
-        var since = new Option<string>("--since") { Description = "How far back: 30m, 24h, 7d, ...", DefaultValueFactory = _ => "24h" };
-        var by = new Option<SpendGrouping>("--by") { Description = "Group by model, provider or day.", DefaultValueFactory = _ => SpendGrouping.Model };
-        var spend = new Command("spend", "Requests, tokens and cost, grouped.") { since, by, format, config, db };
-        spend.SetAction(async (parse, cancellationToken) =>
+        var since = new Option<string>("--since") { Description = "How far back: 30m, 24h, 7d, ...", DefaultValueFactory = _ => defaultSince };
+        var command = new Command(name, description) { since, format, config, db };
+        foreach (var option in extra)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
         {
             if (!Durations.TryParse(parse.GetValue(since), out var window))
             {
-                await Console.Error.WriteLineAsync($"--since must be a duration such as 30m, 24h or 7d, got '{parse.GetValue(since)}'.");
-                return 2;
+                return await Fail($"--since must be a duration such as 30m, 24h or 7d, got '{parse.GetValue(since)}'.");
             }
 
             string path;
@@ -35,70 +80,37 @@ internal static class ReportCommand
             }
             catch (ConfigurationException e)
             {
-                await Console.Error.WriteLineAsync(e.Message);
-                return 2;
+                return await Fail(e.Message);
             }
 
             if (!File.Exists(path))
             {
-                await Console.Error.WriteLineAsync($"No usage log at '{Path.GetFullPath(path)}'. Start the gateway first, or pass --db.");
-                return 2;
+                return await Fail($"No usage log at '{Path.GetFullPath(path)}'. Start the gateway first, or pass --db.");
             }
 
             var store = new SqliteUsageStore(path);
             await store.InitializeAsync(cancellationToken);
-            var grouping = parse.GetValue(by);
-            var rows = await store.SpendAsync(DateTimeOffset.UtcNow - window, grouping, cancellationToken);
-            Write(rows, grouping, parse.GetValue(format));
-            return 0;
+            return await action(parse, store, DateTimeOffset.UtcNow - window, parse.GetValue(format), cancellationToken);
         });
-        return new Command("report", "Reports from the usage log.") { spend };
+        return command;
     }
 
-    private static void Write(IReadOnlyList<SpendRow> rows, SpendGrouping grouping, OutputFormat format)
+    private static void WriteSpend(IReadOnlyList<SpendRow> rows, SpendGrouping grouping, string? tag, OutputFormat format)
     {
-        var inv = CultureInfo.InvariantCulture;
-        switch (format)
-        {
-            case OutputFormat.Json:
-                Console.WriteLine(JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.SpendRowArray));
-                break;
-            case OutputFormat.Csv:
-                Console.WriteLine($"{grouping.ToString().ToLowerInvariant()},requests,failed,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,cost_usd");
-                foreach (var r in rows)
-                {
-                    Console.WriteLine(string.Join(',', Csv(r.Group), r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens,
-                        r.OutputTokens, r.ReasoningTokens, r.CostUsd.ToString(inv)));
-                }
+        static object?[] Cells(string group, long requests, long failed, long input, long cached, long output, long reasoning, decimal cost) =>
+            [group, requests, failed, input, cached, output, reasoning, cost];
 
-                break;
-            default:
-                var table = new Table().AddColumns(grouping.ToString(), "Requests", "Failed", "Input", "Cached", "Output", "Reasoning", "Cost (USD)");
-                foreach (var c in Enumerable.Range(1, 7))
-                {
-                    table.Columns[c].RightAligned();
-                }
-
-                foreach (var r in rows)
-                {
-                    table.AddRow(Markup.Escape(r.Group), N(r.Requests), N(r.Failed), N(r.InputTokens), N(r.CachedInputTokens),
-                        N(r.OutputTokens), N(r.ReasoningTokens), r.CostUsd.ToString("0.000000", inv));
-                }
-
-                if (rows.Count > 1)
-                {
-                    table.AddRow("[bold]Total[/]", N(rows.Sum(r => r.Requests)), N(rows.Sum(r => r.Failed)), N(rows.Sum(r => r.InputTokens)),
-                        N(rows.Sum(r => r.CachedInputTokens)), N(rows.Sum(r => r.OutputTokens)), N(rows.Sum(r => r.ReasoningTokens)),
-                        rows.Sum(r => r.CostUsd).ToString("0.000000", inv));
-                }
-
-                AnsiConsole.Write(table);
-                break;
-        }
-
-        static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.SpendRowArray),
+            [tag is null ? grouping.ToString() : "Tag " + tag, "Requests", "Failed", "Input", "Cached", "Output", "Reasoning", "Cost (USD)"],
+            [grouping.ToString().ToLowerInvariant(), "requests", "failed", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd"],
+            rows.Select(r => Cells(r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.OutputTokens, r.ReasoningTokens, r.CostUsd)),
+            Cells("Total", rows.Sum(r => r.Requests), rows.Sum(r => r.Failed), rows.Sum(r => r.InputTokens), rows.Sum(r => r.CachedInputTokens),
+                rows.Sum(r => r.OutputTokens), rows.Sum(r => r.ReasoningTokens), rows.Sum(r => r.CostUsd)));
     }
 
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    private static async Task<int> Fail(string message)
+    {
+        await Console.Error.WriteLineAsync(message);
+        return 2;
+    }
 }

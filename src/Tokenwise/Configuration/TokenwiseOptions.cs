@@ -28,6 +28,9 @@ public sealed class TokenwiseOptions
     [ConfigurationKeyName("pricing")]
     public PricingOptions Pricing { get; set; } = new();
 
+    [ConfigurationKeyName("budgets")]
+    public BudgetOptions Budgets { get; set; } = new();
+
     [ConfigurationKeyName("providers")]
     public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

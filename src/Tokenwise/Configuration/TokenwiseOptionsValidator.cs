@@ -33,6 +33,17 @@ public static class TokenwiseOptionsValidator
             yield return new("storage:sqlite_path", "must name a file, e.g. tokenwise.db.");
         }
 
+        if (!TryFindTimeZone(o.Budgets.TimeZone, out _))
+        {
+            yield return new("budgets:time_zone", $"'{o.Budgets.TimeZone}' is not a known IANA time zone such as UTC or Europe/Berlin.");
+        }
+
+        if (o.Budgets.AlertWebhookUrl is { } webhook
+            && (!Uri.TryCreate(webhook, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps)))
+        {
+            yield return new("budgets:alert_webhook_url", $"'{webhook}' is not an http(s) URL.");
+        }
+
         if (o.Storage.BatchSize is < 1 or > 100_000)
         {
             yield return new("storage:batch_size", $"must be between 1 and 100000, got {o.Storage.BatchSize}.");
@@ -127,6 +138,20 @@ public static class TokenwiseOptionsValidator
                     yield return new($"{path}:{key}", $"a price cannot be negative, got {price}.");
                 }
             }
+        }
+    }
+
+    public static bool TryFindTimeZone(string id, out TimeZoneInfo zone)
+    {
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        {
+            zone = TimeZoneInfo.Utc;
+            return false;
         }
     }
 

@@ -73,8 +73,15 @@ public sealed partial class OpenAIEndpoint(
                 record.RequestBody = Encoding.UTF8.GetString(body.WrittenSpan);
             }
 
+            if (Attribution.Read(http.Request, request, record) is { } attributionError)
+            {
+                await WriteErrorAsync(http, record, attributionError);
+                return;
+            }
+
             context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
             var response = await pipeline.InvokeAsync(context);
+            WriteHeaders(http, context);
             if (response.Error is { } error)
             {
                 await WriteErrorAsync(http, record, error);
@@ -125,6 +132,22 @@ public sealed partial class OpenAIEndpoint(
             }
 
             usageLog.Enqueue(record);
+            if (context?.Admission is { } admission)
+            {
+                await admission.SettleAsync(record.CostUsd, record.Usage.TotalTokens);
+            }
+        }
+    }
+
+    /// <summary>Headers the stages set: rate-limit state, budget warnings, retry-after on a rejection.</summary>
+    private static void WriteHeaders(HttpContext http, GatewayContext context)
+    {
+        if (context.ResponseHeaders is { } headers)
+        {
+            foreach (var (name, value) in headers)
+            {
+                http.Response.Headers.Append(name, value);
+            }
         }
     }
 

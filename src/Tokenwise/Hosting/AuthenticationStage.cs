@@ -2,22 +2,28 @@ using Tokenwise.Pipeline;
 
 namespace Tokenwise.Hosting;
 
-/// <summary>
-/// Admits a request when it carries the master key, or when the gateway has no key (it then listens
-/// on loopback only). Virtual keys per team plug in here.
-/// </summary>
-public sealed class AuthenticationStage(MasterKey masterKey) : IGatewayStage
+/// <summary>Admits an authenticated client to the models its key allows, and attributes the request to the key and its team.</summary>
+public sealed class AuthenticationStage(ClientAuthenticator authenticator) : IGatewayStage
 {
     public ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
     {
-        if (!masterKey.IsSet || masterKey.Matches(context.ApiKey))
+        if (authenticator.Authenticate(context.ApiKey, out var key) is { } error)
         {
-            return next(context);
+            return ValueTask.FromResult(GatewayResponse.Fail(error));
         }
 
-        var message = context.ApiKey is null
-            ? "No API key provided. Send it as 'Authorization: Bearer <key>'."
-            : "Incorrect API key provided.";
-        return ValueTask.FromResult(GatewayResponse.Fail(GatewayError.Unauthorized(message)));
+        if (key is not null)
+        {
+            if (!key.Allows(context.Request.Model))
+            {
+                return ValueTask.FromResult(GatewayResponse.Fail(new GatewayError(403, "permission_error", "model_not_allowed",
+                    $"The API key {key.Prefix}… may not use model '{context.Request.Model}'. Allowed: {string.Join(", ", key.AllowedModels)}.", "model")));
+            }
+
+            context.Record.KeyId = key.Id;
+            context.Record.Team = key.Team;
+        }
+
+        return next(context);
     }
 }

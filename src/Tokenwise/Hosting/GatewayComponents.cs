@@ -10,7 +10,6 @@ namespace Tokenwise.Hosting;
 /// <summary>The price catalog, providers and model resolver built from validated settings.</summary>
 public sealed class GatewayComponents : IDisposable
 {
-    private readonly HttpClient _http;
 
     public GatewayComponents(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment, TimeProvider time)
     {
@@ -30,7 +29,7 @@ public sealed class GatewayComponents : IDisposable
 
         Timeouts = options.Upstream.ToTimeouts();
         // One pooled handler for every upstream: connections are reused across requests and providers.
-        _http = new HttpClient(new SocketsHttpHandler
+        Http = new HttpClient(new SocketsHttpHandler
         {
             ConnectTimeout = Timeouts.Connect,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(options.Upstream.PooledConnectionIdleSeconds),
@@ -59,7 +58,7 @@ public sealed class GatewayComponents : IDisposable
                 default:
                     var apiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : ""));
                     var baseUrl = new Uri(p.BaseUrl ?? ProviderTypes.OpenAIBaseUrl);
-                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, _http, Timeouts));
+                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, Http, Timeouts));
                     infos.Add(new ProviderInfo(name, p.CatalogProvider ?? (type == ProviderTypes.OpenAI ? "openai" : name)));
                     break;
             }
@@ -76,7 +75,10 @@ public sealed class GatewayComponents : IDisposable
     public IReadOnlyList<IProvider> Providers { get; }
     public ModelResolver Resolver { get; }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>The one pooled client for every outbound call: providers and alert webhooks.</summary>
+    public HttpClient Http { get; }
+
+    public void Dispose() => Http.Dispose();
 
     /// <summary>A declared model: the catalog price of its upstream model, with any price the config sets on top.</summary>
     private static ModelDeployment Configure(PriceCatalog catalog, List<ProviderInfo> providers, ModelOptions m)

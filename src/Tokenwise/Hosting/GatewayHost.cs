@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tokenwise.Access;
 using Tokenwise.Admin;
+using Tokenwise.Budgets;
 using Tokenwise.Configuration;
 using Tokenwise.Endpoints;
 using Tokenwise.Metering;
@@ -38,7 +40,18 @@ public static partial class GatewayHost
         services.AddSingleton(components);
         services.AddSingleton(new MasterKey(options.MasterKey));
         services.AddSingleton<UsageLog>();
-        services.AddSingleton<IUsageStore>(new SqliteUsageStore(options.Storage.SqlitePath));
+        var database = new SqliteDatabase(options.Storage.SqlitePath);
+        services.AddSingleton<IUsageStore>(new SqliteUsageStore(database));
+        services.AddSingleton<IAdminStore>(new SqliteAdminStore(database));
+        services.AddSingleton<KeyRing>();
+        services.AddSingleton<ClientAuthenticator>();
+        services.AddSingleton<ICounterStore>(sp => new InProcessCounterStore(start.Time));
+        services.AddSingleton(sp => new BudgetAlertSender(
+            options.Budgets.AlertWebhookUrl is { } webhook ? new Uri(webhook) : null, components.Http, start.Time, sp.GetRequiredService<ILogger<BudgetAlertSender>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<BudgetAlertSender>());
+        services.AddSingleton(sp => new AdmissionGate(sp.GetRequiredService<ICounterStore>(), sp.GetRequiredService<BudgetAlertSender>(), start.Time,
+            TokenwiseOptionsValidator.TryFindTimeZone(options.Budgets.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc));
+        services.AddSingleton<AdminService>();
         services.AddSingleton(sp => new UsageLogWriter(sp.GetRequiredService<UsageLog>(), sp.GetRequiredService<IUsageStore>(),
             options.Storage.BatchSize, start.Time, sp.GetRequiredService<ILogger<UsageLogWriter>>()));
         services.AddHostedService(sp => sp.GetRequiredService<UsageLogWriter>());
@@ -46,8 +59,9 @@ public static partial class GatewayHost
         services.AddSingleton(sp => new GatewayPipeline(
             [
                 // The request path, in order. Each stage may answer itself or pass on.
-                new AuthenticationStage(sp.GetRequiredService<MasterKey>()),
+                new AuthenticationStage(sp.GetRequiredService<ClientAuthenticator>()),
                 new ModelResolutionStage(components.Resolver),
+                sp.GetRequiredService<AdmissionGate>(),
             ],
             new ProviderDispatcher(components.Providers).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();
@@ -61,6 +75,7 @@ public static partial class GatewayHost
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", openai.EmbeddingsAsync);
         app.MapGet("/v1/models", ModelsEndpoint.Handle);
+        app.MapPost("/v1/outcomes", OutcomesEndpoint.HandleAsync);
         app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok"), AdminJsonContext.Default.HealthStatus));
         app.MapGet("/readyz", (Readiness readiness) => readiness.IsReady
             ? Results.Json(new HealthStatus("ready"), AdminJsonContext.Default.HealthStatus)
@@ -73,6 +88,7 @@ public static partial class GatewayHost
     public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.GetRequiredService<IUsageStore>().InitializeAsync(cancellationToken);
+        await app.Services.GetRequiredService<AdminService>().LoadAsync(cancellationToken);
         app.Services.GetRequiredService<Readiness>().MarkReady();
     }
 

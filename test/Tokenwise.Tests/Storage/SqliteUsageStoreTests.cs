@@ -83,19 +83,19 @@ public sealed class SqliteUsageStoreTests : IDisposable
             Record("d", day2, "local", "ollama", 0m),
         ], TestContext.Current.CancellationToken);
 
-        var byModel = await store.SpendAsync(day1.AddHours(-1), SpendGrouping.Model, TestContext.Current.CancellationToken);
+        var byModel = await store.SpendAsync(new SpendQuery(day1.AddHours(-1), SpendGrouping.Model), TestContext.Current.CancellationToken);
         Assert.Equal(["gpt-4o-mini", "o3-mini", "local"], byModel.Select(r => r.Group));
         Assert.Equal(0.30m, byModel[0].CostUsd);
         Assert.Equal(2, byModel[0].Requests);
         Assert.Equal(1, byModel[1].Failed);
 
-        var byProvider = await store.SpendAsync(day1.AddHours(-1), SpendGrouping.Provider, TestContext.Current.CancellationToken);
+        var byProvider = await store.SpendAsync(new SpendQuery(day1.AddHours(-1), SpendGrouping.Provider), TestContext.Current.CancellationToken);
         Assert.Equal(0.35m, byProvider.Single(r => r.Group == "openai").CostUsd);
 
-        var byDay = await store.SpendAsync(day1.AddHours(-1), SpendGrouping.Day, TestContext.Current.CancellationToken);
+        var byDay = await store.SpendAsync(new SpendQuery(day1.AddHours(-1), SpendGrouping.Day), TestContext.Current.CancellationToken);
         Assert.Equal(["2026-11-01", "2026-11-02"], byDay.Select(r => r.Group));
 
-        var recent = await store.SpendAsync(day2.AddHours(-1), SpendGrouping.Model, TestContext.Current.CancellationToken);
+        var recent = await store.SpendAsync(new SpendQuery(day2.AddHours(-1), SpendGrouping.Model), TestContext.Current.CancellationToken);
         Assert.Equal(0.20m, recent.Single(r => r.Group == "gpt-4o-mini").CostUsd);
     }
 

@@ -1,0 +1,322 @@
+using System.Globalization;
+using Tokenwise.Metering;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Budgets;
+
+/// <summary>
+/// The one gate every model request passes, whatever its endpoint, dialect or key: it reserves the most
+/// the request can cost against every budget and rate limit that applies, atomically, and rejects it when
+/// a hard one would be exceeded. The endpoint settles the reservation with the real usage afterwards
+/// (<see cref="Admission.SettleAsync"/>), so concurrent requests can never together spend past a hard budget.
+/// </summary>
+public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alerts, TimeProvider time, TimeZoneInfo zone) : IGatewayStage
+{
+    /// <summary>The output bound of a request that sets no <c>max_tokens</c> for a model whose catalog entry gives no limit.</summary>
+    public const long DefaultOutputBound = 4096;
+
+    public const string WarningHeader = "x-tokenwise-budget-warning";
+
+    private volatile PolicyBook _book = PolicyBook.Empty;
+
+    public PolicyBook Book => _book;
+
+    public TimeZoneInfo Zone => zone;
+
+    public void Replace(PolicyBook book) => _book = book;
+
+    public async ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
+    {
+        var book = _book;
+        if (book.IsEmpty)
+        {
+            return await next(context);
+        }
+
+        var admission = Plan(book, context);
+        if (admission is null)
+        {
+            return await next(context);
+        }
+
+        var result = await counters.TryAddAsync(admission.Checks);
+        if (!result.Admitted)
+        {
+            return Reject(context, admission, result);
+        }
+
+        context.Admission = admission;
+        AddHeaders(context, admission, result.Values);
+        return await next(context);
+    }
+
+    /// <summary>The counters this request touches, or null when no budget or limit applies to it.</summary>
+    private Admission? Plan(PolicyBook book, GatewayContext context)
+    {
+        var record = context.Record;
+        var now = time.GetUtcNow();
+        List<CounterCheck>? checks = null;
+        List<Admission.Part>? parts = null;
+        ReservedCost? reserve = null;
+
+        foreach (var budget in book.Budgets)
+        {
+            if (BudgetTarget(budget, record) is not { } target)
+            {
+                continue;
+            }
+
+            reserve ??= Reserve(context);
+            var window = BudgetWindow.Of(budget.Period, now, zone);
+            var key = string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
+            Add(ref checks, ref parts, new CounterCheck(key, reserve.Value.Usd, budget.Mode == BudgetMode.Hard ? budget.AmountUsd : null, window.End),
+                new Admission.Part(Admission.PartKind.Budget, budget, null, target, window.Start, window.End));
+        }
+
+        var minute = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+        var minuteEnd = minute.AddMinutes(1);
+        foreach (var limit in book.RateLimits)
+        {
+            if (LimitTarget(limit, record, context) is not { } target)
+            {
+                continue;
+            }
+
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{limit.Id}:{target}");
+            var stamp = minute.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            if (limit.RequestsPerMinute is { } rpm)
+            {
+                Add(ref checks, ref parts, new CounterCheck($"rpm:{prefix}:{stamp}", 1, rpm, minuteEnd),
+                    new Admission.Part(Admission.PartKind.Requests, null, limit, target, minute, minuteEnd));
+            }
+
+            if (limit.TokensPerMinute is { } tpm)
+            {
+                reserve ??= Reserve(context);
+                Add(ref checks, ref parts, new CounterCheck($"tpm:{prefix}:{stamp}", reserve.Value.Tokens, tpm, minuteEnd),
+                    new Admission.Part(Admission.PartKind.Tokens, null, limit, target, minute, minuteEnd));
+            }
+
+            if (limit.MaxConcurrent is { } concurrent)
+            {
+                Add(ref checks, ref parts, new CounterCheck($"concurrent:{prefix}", 1, concurrent, null),
+                    new Admission.Part(Admission.PartKind.Concurrent, null, limit, target, minute, null));
+            }
+        }
+
+        return checks is null ? null : new Admission(this, checks, parts!);
+    }
+
+    private static void Add(ref List<CounterCheck>? checks, ref List<Admission.Part>? parts, CounterCheck check, Admission.Part part)
+    {
+        (checks ??= []).Add(check);
+        (parts ??= []).Add(part);
+    }
+
+    private static string? BudgetTarget(Budget budget, UsageRecord record)
+    {
+        var value = budget.Scope switch
+        {
+            BudgetScope.Key => record.KeyId,
+            BudgetScope.Team => record.Team,
+            BudgetScope.Session => record.SessionId,
+            BudgetScope.Tag => record.Tags is { } tags && TagMatches(budget.Target, tags) ? budget.Target : null,
+            _ => null,
+        };
+        return value is not null && (budget.Target == Budget.EachTarget || string.Equals(budget.Target, value, StringComparison.Ordinal)) ? value : null;
+    }
+
+    private static bool TagMatches(string target, IReadOnlyDictionary<string, string> tags)
+    {
+        var equals = target.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && tags.TryGetValue(target[..equals], out var value) && value == target[(equals + 1)..];
+    }
+
+    private static string? LimitTarget(RateLimit limit, UsageRecord record, GatewayContext context)
+    {
+        var value = limit.Scope switch
+        {
+            RateLimitScope.Key => record.KeyId,
+            RateLimitScope.Team => record.Team,
+            RateLimitScope.Model => context.Deployment?.Name ?? context.Request.Model,
+            _ => null,
+        };
+        return value is not null && (limit.Target == Budget.EachTarget || string.Equals(limit.Target, value, StringComparison.OrdinalIgnoreCase)) ? value : null;
+    }
+
+    /// <summary>
+    /// The most the request can cost: its prompt counted with the model's tokenizer, every prompt token at the
+    /// uncached rate, and its output at the bound it set (else the model's output limit).
+    /// </summary>
+    private static ReservedCost Reserve(GatewayContext context)
+    {
+        var request = context.Request;
+        var model = context.Deployment?.UpstreamModel ?? request.Model;
+        var price = context.Deployment?.Price;
+        var prompt = request.Dialect == OpenAIRequestParser.Dialect
+            ? OpenAIPromptEstimator.Estimate(request, model)
+            : request.Body.Length; // without a tokenizer-based estimate for the dialect, its length in bytes bounds its tokens
+        var output = request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? price?.MaxOutputTokens ?? DefaultOutputBound;
+        var usage = new TokenUsage(prompt, 0, 0, output, 0);
+        var usd = price is null ? 0m : Math.Max(price.Cost(usage), price.Cost(usage with { ReasoningTokens = output }));
+        return new ReservedCost(usd, usage.TotalTokens);
+    }
+
+    private GatewayResponse Reject(GatewayContext context, Admission admission, CounterResult result)
+    {
+        var part = admission.Parts[result.FailedIndex];
+        var check = admission.Checks[result.FailedIndex];
+        var now = time.GetUtcNow();
+        var current = result.Values[result.FailedIndex];
+        var resets = part.WindowEnd is { } end ? $" It resets at {end.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'}." : "";
+        var retryAfter = part.WindowEnd is { } e ? (long)Math.Ceiling((e - now).TotalSeconds) : part.Kind == Admission.PartKind.Concurrent ? 1 : (long?)null;
+        if (retryAfter is { } seconds)
+        {
+            context.AddResponseHeader("retry-after", seconds.ToString(CultureInfo.InvariantCulture));
+        }
+
+        AddHeaders(context, admission, result.Values);
+        var inv = CultureInfo.InvariantCulture;
+        GatewayError error = part.Kind switch
+        {
+            Admission.PartKind.Budget => new GatewayError(429, "insufficient_quota", "budget_exceeded", string.Create(inv,
+                $"Budget exceeded: the {part.Budget!.Describe()} allows ${part.Budget.AmountUsd}; ${current:0.######} is spent or reserved and this request may cost up to ${check.Amount:0.######}.{resets}")),
+            Admission.PartKind.Requests => new GatewayError(429, "requests", "rate_limit_exceeded", string.Create(inv,
+                $"Rate limit reached: the {part.Limit!.Describe()} allows {check.Limit} requests per minute; {current} were made.{resets}")),
+            Admission.PartKind.Tokens => new GatewayError(429, "tokens", "rate_limit_exceeded", string.Create(inv,
+                $"Rate limit reached: the {part.Limit!.Describe()} allows {check.Limit} tokens per minute; {current} are used or reserved and this request may use up to {check.Amount}.{resets}")),
+            _ => new GatewayError(429, "requests", "rate_limit_exceeded", string.Create(inv,
+                $"Rate limit reached: the {part.Limit!.Describe()} allows {check.Limit} concurrent requests; retry when one finishes.")),
+        };
+        return GatewayResponse.Fail(error);
+    }
+
+    /// <summary>OpenAI-style <c>x-ratelimit-*</c> headers for the tightest request and token limits, and soft-budget warnings.</summary>
+    private void AddHeaders(GatewayContext context, Admission admission, decimal[] values)
+    {
+        var now = time.GetUtcNow();
+        (decimal Remaining, decimal Limit, DateTimeOffset Reset)? requests = null, tokens = null;
+        for (var i = 0; i < admission.Parts.Count; i++)
+        {
+            var part = admission.Parts[i];
+            var check = admission.Checks[i];
+            switch (part.Kind)
+            {
+                case Admission.PartKind.Requests or Admission.PartKind.Tokens:
+                    var remaining = Math.Max(0, check.Limit!.Value - values[i]);
+                    ref var tightest = ref part.Kind == Admission.PartKind.Requests ? ref requests : ref tokens;
+                    if (tightest is null || remaining < tightest.Value.Remaining)
+                    {
+                        tightest = (remaining, check.Limit.Value, part.WindowEnd!.Value);
+                    }
+
+                    break;
+                case Admission.PartKind.Budget when part.Budget!.Mode == BudgetMode.Soft && values[i] > part.Budget.AmountUsd:
+                    context.AddResponseHeader(WarningHeader, string.Create(CultureInfo.InvariantCulture,
+                        $"{part.Budget.Describe()} is over its ${part.Budget.AmountUsd} (${values[i]:0.######} spent or reserved)"));
+                    break;
+            }
+        }
+
+        Write(context, "requests", requests, now);
+        Write(context, "tokens", tokens, now);
+
+        static void Write(GatewayContext context, string what, (decimal Remaining, decimal Limit, DateTimeOffset Reset)? limit, DateTimeOffset now)
+        {
+            if (limit is not { } l)
+            {
+                return;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            context.AddResponseHeader($"x-ratelimit-limit-{what}", l.Limit.ToString("0", inv));
+            context.AddResponseHeader($"x-ratelimit-remaining-{what}", l.Remaining.ToString("0", inv));
+            context.AddResponseHeader($"x-ratelimit-reset-{what}", Math.Ceiling(Math.Max(0, (l.Reset - now).TotalSeconds)).ToString("0", inv) + "s");
+        }
+    }
+
+    /// <summary>Gives back what was reserved beyond the real usage, and alerts on thresholds the settled spend crossed.</summary>
+    internal async ValueTask SettleAsync(Admission admission, decimal costUsd, long tokens)
+    {
+        var changes = new List<CounterCheck>(admission.Checks.Count + 2);
+        var spentIndexes = new List<int>();
+        for (var i = 0; i < admission.Parts.Count; i++)
+        {
+            var part = admission.Parts[i];
+            var check = admission.Checks[i];
+            switch (part.Kind)
+            {
+                case Admission.PartKind.Budget:
+                    changes.Add(check with { Amount = costUsd - check.Amount, Limit = null });
+                    // Settled spend alone, so alerts fire on what was spent, never on what was only reserved.
+                    spentIndexes.Add(i);
+                    changes.Add(check with { Key = "spent:" + check.Key, Amount = costUsd, Limit = null });
+                    break;
+                case Admission.PartKind.Tokens:
+                    changes.Add(check with { Amount = tokens - check.Amount, Limit = null });
+                    break;
+                case Admission.PartKind.Concurrent:
+                    changes.Add(check with { Amount = -1, Limit = null });
+                    break;
+            }
+        }
+
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        var values = await counters.AddAsync(changes);
+        if (costUsd <= 0)
+        {
+            return;
+        }
+
+        var at = time.GetUtcNow();
+        var c = 0;
+        for (var i = 0; i < admission.Parts.Count; i++)
+        {
+            var part = admission.Parts[i];
+            switch (part.Kind)
+            {
+                case Admission.PartKind.Budget:
+                    var spent = values[c + 1];
+                    var before = spent - costUsd;
+                    foreach (var percent in part.Budget!.AlertPercents)
+                    {
+                        var threshold = part.Budget.AmountUsd * percent / 100m;
+                        if (before < threshold && spent >= threshold)
+                        {
+                            alerts.Post(new BudgetAlert(part.Budget.Id, part.Budget.Scope, part.Target, part.Budget.Period, part.Budget.Mode,
+                                percent, part.Budget.AmountUsd, spent, part.WindowStart, part.WindowEnd, at));
+                        }
+                    }
+
+                    c += 2;
+                    break;
+                case Admission.PartKind.Tokens or Admission.PartKind.Concurrent:
+                    c++;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Adds spend recorded before the gateway started (read from the usage log) to a budget's current window.</summary>
+    public async ValueTask SeedAsync(Budget budget, string target, decimal spentUsd)
+    {
+        var window = BudgetWindow.Of(budget.Period, time.GetUtcNow(), zone);
+        var key = string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
+        await counters.AddAsync([new CounterCheck(key, spentUsd, null, window.End), new CounterCheck("spent:" + key, spentUsd, null, window.End)]);
+    }
+
+    /// <summary>Spent and reserved USD in a budget's current window for one target.</summary>
+    public async ValueTask<decimal> CurrentAsync(Budget budget, string target)
+    {
+        var window = BudgetWindow.Of(budget.Period, time.GetUtcNow(), zone);
+        var key = string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
+        return (await counters.AddAsync([new CounterCheck(key, 0, null, window.End)]))[0]; // adding nothing reads the value
+    }
+
+    private readonly record struct ReservedCost(decimal Usd, long Tokens);
+}

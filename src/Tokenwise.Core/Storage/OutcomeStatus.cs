@@ -1,0 +1,7 @@
+namespace Tokenwise.Storage;
+
+public enum OutcomeStatus
+{
+    Success,
+    Failure,
+}

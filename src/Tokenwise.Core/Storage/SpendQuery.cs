@@ -1,0 +1,6 @@
+namespace Tokenwise.Storage;
+
+/// <summary>A spend report: records since a moment, grouped by one dimension.</summary>
+/// <param name="Tag">The tag whose values form the groups, when grouping by tag.</param>
+/// <param name="Limit">At most this many groups (the largest spend first), e.g. the top sessions.</param>
+public sealed record SpendQuery(DateTimeOffset Since, SpendGrouping By, string? Tag = null, int? Limit = null);

@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+using Tokenwise.Access;
+using Tokenwise.Budgets;
+using Tokenwise.Storage;
+
+namespace Tokenwise.Admin;
+
+// The admin API's request and response bodies (snake_case JSON, see AdminJsonContext).
+
+public sealed record CreateKeyRequest(string? Name, string? Team, string[]? AllowedModels, DateTimeOffset? ExpiresAt, Dictionary<string, string>? Metadata);
+
+/// <summary>A key as the admin API shows it: never its hash, and its secret (<see cref="Key"/>) only once, when created or rotated.</summary>
+public sealed record KeyInfo(
+    string Id, string Name, string Team, string Prefix, DateTimeOffset CreatedAt, string[] AllowedModels,
+    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, Dictionary<string, string> Metadata, bool Active)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Key { get; init; }
+
+    public static KeyInfo From(VirtualKey k, DateTimeOffset now) => new(k.Id, k.Name, k.Team, k.Prefix, k.CreatedAt, [.. k.AllowedModels],
+        k.ExpiresAt, k.RevokedAt, new(k.Metadata), k.IsActive(now));
+}
+
+public sealed record BudgetRequest(string? Id, string? Scope, string? Target, decimal? AmountUsd, string? Period, string? Mode, int[]? AlertPercents);
+
+/// <summary>A budget and, for a single target, what its current window has spent or reserved.</summary>
+public sealed record BudgetInfo(
+    string Id, string Scope, string Target, decimal AmountUsd, string Period, string Mode, int[] AlertPercents,
+    DateTimeOffset? WindowStart, DateTimeOffset? ResetsAt, decimal? CurrentUsd);
+
+public sealed record RateLimitRequest(string? Id, string? Scope, string? Target, long? RequestsPerMinute, long? TokensPerMinute, long? MaxConcurrent);
+
+public sealed record RateLimitInfo(string Id, string Scope, string Target, long? RequestsPerMinute, long? TokensPerMinute, long? MaxConcurrent)
+{
+    public static RateLimitInfo From(RateLimit l) =>
+        new(l.Id, l.Scope.ToString().ToLowerInvariant(), l.Target, l.RequestsPerMinute, l.TokensPerMinute, l.MaxConcurrent);
+}
+
+public sealed record OutcomeRequest(string? OutcomeId, string? Workflow, string? Status, decimal? Value);
+
+public sealed record OutcomeInfo(string OutcomeId, string Workflow, string Status, decimal? Value, DateTimeOffset ReportedAt)
+{
+    public static OutcomeInfo From(Outcome o) => new(o.Id, o.Workflow, o.Status.ToString().ToLowerInvariant(), o.Value, o.ReportedAt);
+}
+
+/// <summary>The JSON a budget alert webhook receives.</summary>
+public sealed record BudgetAlertMessage(
+    string Event, string BudgetId, string Scope, string Target, string Period, string Mode, int Percent,
+    decimal AmountUsd, decimal SpentUsd, DateTimeOffset? WindowStart, DateTimeOffset? ResetsAt, DateTimeOffset At)
+{
+    public static BudgetAlertMessage From(BudgetAlert a) => new("budget.threshold_crossed", a.BudgetId, a.Scope.ToString().ToLowerInvariant(),
+        a.Target, a.Period.ToString().ToLowerInvariant(), a.Mode.ToString().ToLowerInvariant(), a.Percent, a.AmountUsd, a.SpentUsd,
+        a.WindowStart == DateTimeOffset.MinValue ? null : a.WindowStart, a.ResetsAt, a.At);
+}

@@ -1,0 +1,227 @@
+using System.Security.Cryptography;
+using Tokenwise.Access;
+using Tokenwise.Budgets;
+using Tokenwise.Storage;
+
+namespace Tokenwise.Admin;
+
+/// <summary>
+/// Changes to keys, budgets and rate limits: validated, written to the store, then applied to the in-memory
+/// key ring and admission gate, so the next request sees them. One place for the admin API and start-up.
+/// </summary>
+public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing keys, AdmissionGate gate, TimeProvider time)
+{
+    /// <summary>Loads keys and policies at start, and counts what each budget's current window spent before the restart.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        keys.Load(await store.KeysAsync(cancellationToken));
+        gate.Replace(new PolicyBook(await store.BudgetsAsync(cancellationToken), await store.RateLimitsAsync(cancellationToken)));
+        foreach (var budget in gate.Book.Budgets)
+        {
+            await SeedAsync(budget, cancellationToken);
+        }
+    }
+
+    public async Task<KeyInfo> CreateKeyAsync(CreateKeyRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Team))
+        {
+            throw new AdminException("team is required: every key belongs to a team.");
+        }
+
+        var now = time.GetUtcNow();
+        if (request.ExpiresAt is { } expires && expires <= now)
+        {
+            throw new AdminException("expires_at must be in the future.");
+        }
+
+        var secret = KeySecret.Generate();
+        var key = new VirtualKey
+        {
+            Id = KeySecret.NewId(),
+            Name = string.IsNullOrWhiteSpace(request.Name) ? request.Team.Trim() : request.Name.Trim(),
+            Team = request.Team.Trim(),
+            Hash = KeySecret.Hash(secret),
+            Prefix = KeySecret.Shown(secret),
+            CreatedAt = now,
+            AllowedModels = request.AllowedModels ?? [],
+            ExpiresAt = request.ExpiresAt,
+            Metadata = request.Metadata ?? [],
+        };
+        await store.SaveKeyAsync(key, cancellationToken);
+        keys.Put(key);
+        return KeyInfo.From(key, now) with { Key = secret };
+    }
+
+    public IReadOnlyList<KeyInfo> ListKeys()
+    {
+        var now = time.GetUtcNow();
+        return [.. keys.All().Select(k => KeyInfo.From(k, now))];
+    }
+
+    /// <summary>A new secret for the same key (id, team, budgets and history stay); the old secret stops working at once.</summary>
+    public async Task<KeyInfo> RotateKeyAsync(string id, CancellationToken cancellationToken)
+    {
+        var key = Find(id);
+        if (key.RevokedAt is not null)
+        {
+            throw new AdminException($"Key {id} is revoked; create a new key instead.", 409);
+        }
+
+        var secret = KeySecret.Generate();
+        var rotated = key with { Hash = KeySecret.Hash(secret), Prefix = KeySecret.Shown(secret) };
+        await store.SaveKeyAsync(rotated, cancellationToken);
+        keys.Put(rotated);
+        return KeyInfo.From(rotated, time.GetUtcNow()) with { Key = secret };
+    }
+
+    public async Task<KeyInfo> RevokeKeyAsync(string id, CancellationToken cancellationToken)
+    {
+        var key = Find(id);
+        var now = time.GetUtcNow();
+        var revoked = key with { RevokedAt = key.RevokedAt ?? now };
+        await store.SaveKeyAsync(revoked, cancellationToken);
+        keys.Put(revoked);
+        return KeyInfo.From(revoked, now);
+    }
+
+    public async Task<BudgetInfo> SaveBudgetAsync(BudgetRequest request, CancellationToken cancellationToken)
+    {
+        var scope = Parse<BudgetScope>(request.Scope, "scope");
+        var target = request.Target?.Trim();
+        if (string.IsNullOrEmpty(target))
+        {
+            throw new AdminException("target is required: a key id, team name, tag name=value or session id (or * for each key or session).");
+        }
+
+        if (scope == BudgetScope.Tag && (target.IndexOf('=', StringComparison.Ordinal) is <= 0 || target.EndsWith('=')))
+        {
+            throw new AdminException($"A tag budget's target is name=value, e.g. feature=triage; got '{target}'.");
+        }
+
+        if (target == Budget.EachTarget && scope is not (BudgetScope.Key or BudgetScope.Session))
+        {
+            throw new AdminException("target * (each separately) is only for key and session budgets.");
+        }
+
+        if (request.AmountUsd is not > 0)
+        {
+            throw new AdminException("amount_usd must be greater than 0.");
+        }
+
+        var alerts = request.AlertPercents ?? [.. Budget.DefaultAlertPercents];
+        if (alerts.Any(p => p is < 1 or > 1000))
+        {
+            throw new AdminException("alert_percents must be between 1 and 1000.");
+        }
+
+        var budget = new Budget(NewId("budget", request.Id), scope, target, request.AmountUsd.Value, Parse<BudgetPeriod>(request.Period ?? "month", "period"),
+            Parse<BudgetMode>(request.Mode ?? "hard", "mode"), [.. alerts.Distinct().Order()]);
+        await store.SaveBudgetAsync(budget, cancellationToken);
+        gate.Replace(gate.Book.With(budget));
+        await SeedAsync(budget, cancellationToken);
+        return await DescribeAsync(budget);
+    }
+
+    public async Task<IReadOnlyList<BudgetInfo>> ListBudgetsAsync()
+    {
+        var list = new List<BudgetInfo>();
+        foreach (var budget in gate.Book.Budgets)
+        {
+            list.Add(await DescribeAsync(budget));
+        }
+
+        return list;
+    }
+
+    public async Task<RateLimitInfo> SaveRateLimitAsync(RateLimitRequest request, CancellationToken cancellationToken)
+    {
+        var scope = Parse<RateLimitScope>(request.Scope, "scope");
+        var target = request.Target?.Trim();
+        if (string.IsNullOrEmpty(target))
+        {
+            throw new AdminException("target is required: a key id, team name or model name (or * for each).");
+        }
+
+        if (request.RequestsPerMinute is null && request.TokensPerMinute is null && request.MaxConcurrent is null)
+        {
+            throw new AdminException("Set at least one of requests_per_minute, tokens_per_minute, max_concurrent.");
+        }
+
+        if (request.RequestsPerMinute is < 1 || request.TokensPerMinute is < 1 || request.MaxConcurrent is < 1)
+        {
+            throw new AdminException("Limits must be at least 1.");
+        }
+
+        var limit = new RateLimit(NewId("limit", request.Id), scope, target, request.RequestsPerMinute, request.TokensPerMinute, request.MaxConcurrent);
+        await store.SaveRateLimitAsync(limit, cancellationToken);
+        gate.Replace(gate.Book.With(limit));
+        return RateLimitInfo.From(limit);
+    }
+
+    public IReadOnlyList<RateLimitInfo> ListRateLimits() => [.. gate.Book.RateLimits.Select(RateLimitInfo.From)];
+
+    public async Task DeletePolicyAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await store.DeletePolicyAsync(id, cancellationToken))
+        {
+            throw new AdminException($"There is no budget or rate limit '{id}'.", 404);
+        }
+
+        gate.Replace(gate.Book.Without(id));
+    }
+
+    public async Task<OutcomeInfo> RecordOutcomeAsync(OutcomeRequest request, string? team, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.OutcomeId) || string.IsNullOrWhiteSpace(request.Workflow))
+        {
+            throw new AdminException("outcome_id and workflow are required.");
+        }
+
+        var status = request.Status?.ToLowerInvariant() switch
+        {
+            "success" => OutcomeStatus.Success,
+            "failure" => OutcomeStatus.Failure,
+            _ => throw new AdminException($"status must be success or failure, got '{request.Status}'."),
+        };
+        var outcome = new Outcome(team ?? "", request.OutcomeId.Trim(), request.Workflow.Trim(), status, request.Value, time.GetUtcNow());
+        await usage.RecordOutcomeAsync(outcome, cancellationToken);
+        return OutcomeInfo.From(outcome);
+    }
+
+    private async Task SeedAsync(Budget budget, CancellationToken cancellationToken)
+    {
+        if (budget.Target == Budget.EachTarget)
+        {
+            return; // one window per key or session, counted as they come
+        }
+
+        var window = BudgetWindow.Of(budget.Period, time.GetUtcNow(), gate.Zone);
+        var spent = await usage.SpentAsync(budget.Scope, budget.Target, window.Start, cancellationToken);
+        var current = await gate.CurrentAsync(budget, budget.Target);
+        if (spent > current)
+        {
+            await gate.SeedAsync(budget, budget.Target, spent - current);
+        }
+    }
+
+    private async Task<BudgetInfo> DescribeAsync(Budget b)
+    {
+        var window = BudgetWindow.Of(b.Period, time.GetUtcNow(), gate.Zone);
+        var single = b.Target != Budget.EachTarget;
+        return new BudgetInfo(b.Id, b.Scope.ToString().ToLowerInvariant(), b.Target, b.AmountUsd, b.Period.ToString().ToLowerInvariant(),
+            b.Mode.ToString().ToLowerInvariant(), [.. b.AlertPercents], b.Period == BudgetPeriod.Lifetime ? null : window.Start, window.End,
+            single ? await gate.CurrentAsync(b, b.Target) : null);
+    }
+
+    private VirtualKey Find(string id) => keys.FindById(id) ?? throw new AdminException($"There is no key '{id}'.", 404);
+
+    private static T Parse<T>(string? value, string field)
+        where T : struct, Enum =>
+        Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
+            ? parsed
+            : throw new AdminException($"{field} must be one of {string.Join(", ", Enum.GetNames<T>()).ToLowerInvariant()}, got '{value}'.");
+
+    private static string NewId(string kind, string? requested) =>
+        string.IsNullOrWhiteSpace(requested) ? $"{kind}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}" : requested.Trim();
+}
