@@ -65,7 +65,12 @@ public static partial class GatewayHost
             ],
             new ProviderDispatcher(components.Providers).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            // Admin request bodies bind with the same snake_case names the admin API answers with.
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
+        });
 
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));

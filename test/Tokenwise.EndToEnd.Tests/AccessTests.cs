@@ -1,0 +1,250 @@
+using System.ClientModel;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using OpenAI;
+using OpenAI.Chat;
+using Tokenwise.Access;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests;
+
+/// <summary>Virtual keys, budgets, rate limits and outcomes through the real gateway, with a master key set.</summary>
+public sealed class AccessTests : IAsyncLifetime
+{
+    private const string MasterKey = "tw-master-test-key";
+    private FakeUpstream _upstream = null!;
+    private TestGateway _gateway = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await FakeUpstream.StartAsync();
+        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?> { ["master_key"] = MasterKey });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AKeyIsStoredHashedAttributesItsRequestsAndIsRefusedOnceRevokedOrRotated()
+    {
+        var key = await CreateKeyAsync("support");
+        var secret = key.GetProperty("key").GetString()!;
+        var id = key.GetProperty("id").GetString()!;
+
+        var answer = await Chat(secret).CompleteChatAsync([new UserChatMessage("hello")], cancellationToken: Ct);
+        answer.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        var record = await _gateway.RecordAsync(requestId!);
+        Assert.Equal((id, "support"), (record.KeyId, record.Team));
+
+        // The database holds the key's SHA-256, never the key.
+        using (var db = new SqliteConnection($"Data Source={Path.Combine(_gateway.Directory, "tokenwise.db")}"))
+        {
+            await db.OpenAsync(Ct);
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT hash, prefix FROM virtual_keys WHERE id = $id";
+            query.Parameters.AddWithValue("$id", id);
+            using var reader = await query.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal(KeySecret.Hash(secret), reader.GetString(0));
+            Assert.NotEqual(secret, reader.GetString(1));
+        }
+
+        Assert.DoesNotContain(secret, await File.ReadAllTextAsync(Path.Combine(_gateway.Directory, "tokenwise.db"), Ct), StringComparison.Ordinal);
+
+        var listed = await Admin().GetStringAsync("admin/keys", Ct);
+        Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(KeySecret.Hash(secret), listed, StringComparison.Ordinal);
+
+        // Rotation: the old secret stops at once, the new one works.
+        using var rotation = await Admin().PostAsync($"admin/keys/{id}/rotate", null, Ct);
+        var rotated = (await rotation.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString()!;
+        await AssertRefusedAsync(secret, 401);
+        await Chat(rotated).CompleteChatAsync([new UserChatMessage("hello again")], cancellationToken: Ct);
+
+        using var revocation = await Admin().PostAsync($"admin/keys/{id}/revoke", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, revocation.StatusCode);
+        var refused = await AssertRefusedAsync(rotated, 401);
+        Assert.Contains("was revoked", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AKeyLimitedToSomeModelsIsRefusedOthers()
+    {
+        using var created = await Admin().PostAsJsonAsync("admin/keys", new { team = "search", allowed_models = new[] { "gpt-4o-mini" } }, Ct);
+        var secret = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString()!;
+        await Chat(secret).CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct);
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(secret, "o3-mini").CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct));
+        Assert.Equal(403, error.Status);
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsThroughTheGatewayNeverSettleAboveAHardTeamBudget()
+    {
+        const decimal amount = 0.0005m;
+        var secret = (await CreateKeyAsync("agents")).GetProperty("key").GetString()!;
+        using var budget = await Admin().PostAsJsonAsync("admin/budgets",
+            new { id = "agents-daily", scope = "team", target = "agents", amount_usd = amount, period = "day", mode = "hard" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, budget.StatusCode);
+
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        var statuses = new ConcurrentBag<HttpStatusCode>();
+        string? rejection = null;
+        HttpResponseMessage? rejected = null;
+        await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = Ct }, async (i, ct) =>
+        {
+            var random = new Random(i);
+            var words = string.Join(' ', Enumerable.Repeat("please", random.Next(1, 400)));
+            var response = await http.PostAsync("v1/chat/completions", new StringContent(
+                $$"""{"model":"gpt-4o-mini","max_tokens":{{random.Next(16, 600)}},"messages":[{"role":"user","content":"{{words}}"}]}""",
+                System.Text.Encoding.UTF8, "application/json"), ct);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && Interlocked.CompareExchange(ref rejected, response, null) is null)
+            {
+                rejection = await response.Content.ReadAsStringAsync(ct);
+                return;
+            }
+
+            response.Dispose();
+        });
+
+        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        var records = await _gateway.RecordsAsync();
+        var spent = records.Where(r => r.Team == "agents").Sum(r => r.CostUsd);
+        Assert.True(spent <= amount, $"the team spent {spent}, over its budget of {amount}");
+
+        // OpenAI's error body, with when the budget starts again.
+        using var error = JsonDocument.Parse(rejection!);
+        Assert.Equal("budget_exceeded", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("It resets at", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(long.Parse(rejected!.Headers.GetValues("retry-after").Single(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+        rejected.Dispose();
+
+        using var listed = await Admin().GetAsync("admin/budgets", Ct);
+        var current = (await listed.Content.ReadFromJsonAsync<JsonElement>(Ct))[0].GetProperty("current_usd").GetDecimal();
+        Assert.Equal(spent, current);
+    }
+
+    [Fact]
+    public async Task ARateLimitRejectionIsA429InOpenAIsDialectWithTheLimitAndReset()
+    {
+        var key = await CreateKeyAsync("ratelimited");
+        using var limit = await Admin().PostAsJsonAsync("admin/rate-limits",
+            new { scope = "key", target = key.GetProperty("id").GetString(), requests_per_minute = 1 }, Ct);
+        Assert.Equal(HttpStatusCode.Created, limit.StatusCode);
+        var chat = Chat(key.GetProperty("key").GetString()!);
+        var first = await chat.CompleteChatAsync([new UserChatMessage("one")], cancellationToken: Ct);
+        first.GetRawResponse().Headers.TryGetValue("x-ratelimit-remaining-requests", out var remaining);
+        Assert.Equal("0", remaining);
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("two")], cancellationToken: Ct));
+        Assert.Equal(429, error.Status);
+        var raw = error.GetRawResponse()!;
+        using var body = JsonDocument.Parse(raw.Content.ToString());
+        Assert.Equal("rate_limit_exceeded", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("allows 1 requests per minute", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(raw.Headers.TryGetValue("retry-after", out _));
+        Assert.True(raw.Headers.TryGetValue("x-ratelimit-reset-requests", out _));
+    }
+
+    [Fact]
+    public async Task CostPerSuccessfulOutcomeEqualsAHandComputation()
+    {
+        var secret = (await CreateKeyAsync("support")).GetProperty("key").GetString()!;
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+
+        // Three tickets: T1 takes two requests and is resolved, T2 one and is resolved, T3 two and fails.
+        var costs = new Dictionary<string, decimal>();
+        foreach (var (ticket, question) in new[] { ("T1", "reset my password"), ("T1", "it still fails"), ("T2", "invoice copy"), ("T3", "refund"), ("T3", "refund now") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+            {
+                Content = JsonContent.Create(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = question } } }),
+            };
+            request.Headers.Add("x-tokenwise-outcome", ticket);
+            request.Headers.Add("x-tokenwise-tags", "feature=support-bot, env=test");
+            using var response = await http.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var cost = decimal.Parse(response.Headers.GetValues("x-tokenwise-cost-usd").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            costs[ticket] = costs.GetValueOrDefault(ticket) + cost;
+        }
+
+        foreach (var (ticket, status) in new[] { ("T1", "success"), ("T2", "success"), ("T3", "failure") })
+        {
+            using var reported = await http.PostAsJsonAsync("v1/outcomes", new { outcome_id = ticket, workflow = "ticket-resolution", status }, Ct);
+            Assert.Equal(HttpStatusCode.Created, reported.StatusCode);
+        }
+
+        using var bad = await http.PostAsJsonAsync("v1/outcomes", new { outcome_id = "T4", workflow = "ticket-resolution", status = "maybe" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        await _gateway.RecordsAsync(); // the writer has stored every record
+        var report = await Admin().GetFromJsonAsync<JsonElement>("admin/reports/outcomes?since=1d", Ct);
+        var row = report.EnumerateArray().Single(r => r.GetProperty("workflow").GetString() == "ticket-resolution");
+        var total = costs.Values.Sum();
+        Assert.Equal(3, row.GetProperty("outcomes").GetInt64());
+        Assert.Equal(2, row.GetProperty("successes").GetInt64());
+        Assert.Equal(5, row.GetProperty("requests").GetInt64());
+        Assert.Equal(total, row.GetProperty("spend_usd").GetDecimal());
+        Assert.Equal(total / 2, row.GetProperty("cost_per_success_usd").GetDecimal());
+        Assert.Equal(costs["T3"], row.GetProperty("failed_spend_usd").GetDecimal());
+
+        var byTag = await Admin().GetFromJsonAsync<JsonElement>("admin/reports/spend?since=1d&by=tag:feature", Ct);
+        Assert.Equal(total, byTag.EnumerateArray().Single(r => r.GetProperty("group").GetString() == "support-bot").GetProperty("cost_usd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task BadAdminInputIsA400ThatSaysWhy()
+    {
+        using var noTeam = await Admin().PostAsJsonAsync("admin/keys", new { name = "x" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, noTeam.StatusCode);
+        Assert.Contains("team is required", await noTeam.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        using var badPeriod = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "team", target = "a", amount_usd = 1, period = "fortnight" }, Ct);
+        Assert.Contains("period must be one of hour, day, week, month, lifetime", await badPeriod.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        using var badTag = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "tag", target = "feature", amount_usd = 1 }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badTag.StatusCode);
+
+        using var noKey = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        using var unauthorized = await noKey.GetAsync("admin/keys", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
+
+    private async Task<JsonElement> CreateKeyAsync(string team)
+    {
+        using var created = await Admin().PostAsJsonAsync("admin/keys", new { name = team + "-app", team }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+
+    private async Task<string> AssertRefusedAsync(string secret, int status)
+    {
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(secret).CompleteChatAsync([new UserChatMessage("hello")], cancellationToken: Ct));
+        Assert.Equal(status, error.Status);
+        return error.Message;
+    }
+
+    private HttpClient Admin()
+    {
+        var http = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
+        return http;
+    }
+
+    private ChatClient Chat(string key, string model = "gpt-4o-mini") => new(model, new ApiKeyCredential(key), new OpenAIClientOptions
+    {
+        Endpoint = _gateway.OpenAIBaseUrl,
+        RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+    });
+}
