@@ -16,9 +16,16 @@ public sealed class CliTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenwise.dll"));
         foreach (var arg in args)
         {
@@ -32,6 +39,37 @@ public sealed class CliTests : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task KeysAndBudgetsAreManagedThroughTheRunningGateway()
+    {
+        await using var upstream = await Testing.FakeUpstream.StartAsync();
+        await using var gateway = await Testing.TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["master_key"] = "tw-cli-master" });
+        var env = new Dictionary<string, string> { ["TOKENWISE_URL"] = gateway.BaseUrl.ToString(), ["TOKENWISE_MASTER_KEY"] = "tw-cli-master" };
+
+        var created = await RunAsync(env, "keys", "create", "--team", "support", "--name", "bot", "--format", "json");
+        Assert.Equal(0, created.Exit);
+        using var key = JsonDocument.Parse(created.Out);
+        var id = key.RootElement.GetProperty("id").GetString()!;
+        Assert.StartsWith("tw-", key.RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
+
+        var budget = await RunAsync(env, "budgets", "create", "--scope", "team", "--target", "support", "--amount", "5", "--period", "day", "--format", "csv");
+        Assert.Equal(0, budget.Exit);
+        Assert.StartsWith("id,scope,target,amount_usd,period,mode,alert_percents,current_usd,resets_at\n", budget.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        var revoked = await RunAsync(env, "keys", "revoke", id);
+        Assert.Equal(0, revoked.Exit);
+        var list = await RunAsync(env, "keys", "list", "--format", "json");
+        Assert.False(JsonDocument.Parse(list.Out).RootElement[0].GetProperty("active").GetBoolean());
+
+        var refused = await RunAsync(env, "budgets", "create", "--scope", "team", "--target", "x", "--amount", "5", "--period", "fortnight");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("period must be one of", refused.Err, StringComparison.Ordinal);
+
+        var unreachable = await RunAsync(new Dictionary<string, string> { ["TOKENWISE_URL"] = "http://127.0.0.1:9" }, "keys", "list");
+        Assert.Equal(1, unreachable.Exit);
+        Assert.Contains("Could not reach the gateway", unreachable.Err, StringComparison.Ordinal);
     }
 
     [Fact]
