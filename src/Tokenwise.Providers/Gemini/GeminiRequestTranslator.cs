@@ -211,7 +211,7 @@ internal static class GeminiRequestTranslator
                     // Gemini has one system instruction; system messages anywhere in the conversation join it, in order.
                     foreach (var part in ContentParts(message["content"], path, allowMedia: false))
                     {
-                        systemParts.Add(part);
+                        systemParts.Add(part!.DeepClone()); // a node belongs to one parent
                     }
 
                     break;
