@@ -122,7 +122,8 @@ public static class SseRelay
     }
 
     /// <summary>Finds the blank line that ends an event (LF LF or CRLF CRLF); the length includes it.</summary>
-    internal static bool TryFindEventEnd(ReadOnlySpan<byte> bytes, out int length)
+    /// <remarks>Public for adapters that translate another vendor's event stream into OpenAI's.</remarks>
+    public static bool TryFindEventEnd(ReadOnlySpan<byte> bytes, out int length)
     {
         var offset = 0;
         while (true)
@@ -152,7 +153,7 @@ public static class SseRelay
     }
 
     /// <summary>The event's <c>data:</c> payload (OpenAI sends one data line per event).</summary>
-    internal static bool TryGetData(ReadOnlySpan<byte> sseEvent, out ReadOnlySpan<byte> data)
+    public static bool TryGetData(ReadOnlySpan<byte> sseEvent, out ReadOnlySpan<byte> data)
     {
         var line = sseEvent;
         while (!line.IsEmpty)

@@ -6,7 +6,8 @@ namespace Tokenwise.Pipeline;
 /// <summary>
 /// Turns the model name a client sent into a deployment. In order: a model declared in the config;
 /// <c>provider/model</c> for a configured provider; a bare name the price catalog attributes to a
-/// configured provider; in demo mode, any catalog model, served by the simulated provider.
+/// configured provider, or lists under a configured provider's prefix; in demo mode, any catalog
+/// model, served by the simulated provider.
 /// </summary>
 public sealed class ModelResolver
 {
@@ -66,22 +67,30 @@ public sealed class ModelResolver
         }
 
         var price = _catalog.Find(model);
-        if (price?.LitellmProvider is { } catalogProvider)
+        var owner = price?.LitellmProvider is { } catalogProvider
+            ? _providers.Values.FirstOrDefault(p => string.Equals(p.CatalogProvider, catalogProvider, StringComparison.OrdinalIgnoreCase))
+            : null;
+        if (owner is not null)
         {
-            var owner = _providers.Values.FirstOrDefault(p => string.Equals(p.CatalogProvider, catalogProvider, StringComparison.OrdinalIgnoreCase));
-            if (owner is not null)
-            {
-                message = "";
-                return new ModelDeployment(model, owner.Name, model, price);
-            }
+            message = "";
+            return new ModelDeployment(model, owner.Name, model, price!);
+        }
 
+        if (ResolvePrefixed(model) is { } prefixed)
+        {
+            message = "";
+            return prefixed;
+        }
+
+        if (price?.LitellmProvider is { } unconfigured)
+        {
             if (_demoProvider is not null && _providers.TryGetValue(_demoProvider, out var demo))
             {
                 message = "";
                 return new ModelDeployment(model, demo.Name, model, price);
             }
 
-            message = $"The model '{model}' is served by provider '{catalogProvider}', which is not configured. "
+            message = $"The model '{model}' is served by provider '{unconfigured}', which is not configured. "
                 + $"Configure it (for OpenAI set OPENAI_API_KEY) or address a configured provider as provider/model.";
             return null;
         }
@@ -89,6 +98,24 @@ public sealed class ModelResolver
         var known = _providers.Count == 0 ? "none" : string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal));
         message = $"The model '{model}' does not exist or is not configured. Use a model declared under 'models' in the config, "
             + $"or address one as provider/model with a configured provider (configured providers: {known}).";
+        return null;
+    }
+
+    /// <summary>
+    /// A bare name the catalog lists under a configured provider's prefix: the catalog files
+    /// <c>gemini-2.5-flash</c> under Vertex AI but also has <c>gemini/gemini-2.5-flash</c>, which a
+    /// configured Gemini provider serves, priced at that entry (Gemini API and Vertex prices differ).
+    /// </summary>
+    private ModelDeployment? ResolvePrefixed(string model)
+    {
+        foreach (var provider in _providers.Values)
+        {
+            if (_catalog.Find($"{provider.CatalogProvider}/{model}") is { } price)
+            {
+                return new ModelDeployment(model, provider.Name, model, price);
+            }
+        }
+
         return null;
     }
 }

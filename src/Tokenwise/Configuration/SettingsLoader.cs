@@ -70,7 +70,7 @@ public static class SettingsLoader
         Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
 
-    /// <summary>Providers that need no config file: OpenAI from OPENAI_API_KEY, and the simulated one in demo mode.</summary>
+    /// <summary>Providers that need no config file: OpenAI from OPENAI_API_KEY, Gemini from GEMINI_API_KEY (or GOOGLE_API_KEY), and the simulated one in demo mode.</summary>
     private static void AddEnvironmentProviders(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment)
     {
         if (!options.Providers.ContainsKey(ProviderTypes.OpenAI) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.OpenAIKeyVariable)))
@@ -80,6 +80,17 @@ public static class SettingsLoader
                 Type = ProviderTypes.OpenAI,
                 ApiKeyEnv = ProviderTypes.OpenAIKeyVariable,
                 BaseUrl = environment.GetValueOrDefault(ProviderTypes.OpenAIBaseUrlVariable),
+            };
+        }
+
+        var geminiKey = ProviderTypes.DefaultKeyVariable(ProviderTypes.Gemini, environment)!;
+        if (!options.Providers.ContainsKey(ProviderTypes.Gemini) && !string.IsNullOrEmpty(environment.GetValueOrDefault(geminiKey)))
+        {
+            options.Providers[ProviderTypes.Gemini] = new ProviderOptions
+            {
+                Type = ProviderTypes.Gemini,
+                ApiKeyEnv = geminiKey,
+                BaseUrl = environment.GetValueOrDefault(ProviderTypes.GeminiBaseUrlVariable),
             };
         }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Tokenwise.Configuration;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
+using Tokenwise.Providers.Gemini;
 using Tokenwise.Providers.OpenAICompatible;
 using Tokenwise.Providers.Simulated;
 
@@ -54,6 +55,11 @@ public sealed class GatewayComponents : IDisposable
                     var latency = p.Latency == "none" ? SimulatedLatency.None : SimulatedLatency.Realistic;
                     providers.Add(new SimulatedProvider(name, latency, time));
                     infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Simulated));
+                    break;
+                case ProviderTypes.Gemini:
+                    var geminiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.DefaultKeyVariable(type, environment)!);
+                    providers.Add(new GeminiProvider(name, new Uri(p.BaseUrl ?? GeminiProvider.DefaultBaseUrl), string.IsNullOrEmpty(geminiKey) ? null : geminiKey, _http, Timeouts, time));
+                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Gemini));
                     break;
                 default:
                     var apiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : ""));

@@ -34,6 +34,23 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal("OPENAI_API_KEY", openai.ApiKeyEnv);
     }
 
+    [Theory]
+    [InlineData("GEMINI_API_KEY")]
+    [InlineData("GOOGLE_API_KEY")]
+    public void GeminiComesFromTheEnvironment(string keyVariable)
+    {
+        var options = SettingsLoader.Load(null, new Dictionary<string, string?> { [keyVariable] = "g-x", ["GEMINI_BASE_URL"] = "http://127.0.0.1:9" });
+        var gemini = options.Providers["gemini"];
+        Assert.Equal(("gemini", "http://127.0.0.1:9", keyVariable), (gemini.Type, gemini.BaseUrl, gemini.ApiKeyEnv));
+    }
+
+    [Fact]
+    public void AGeminiProviderWithoutAKeyIsRejected()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("providers:\n  google:\n    type: gemini\n"), NoEnvironment));
+        Assert.Contains("GEMINI_API_KEY", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void DemoAddsTheSimulatedProvider()
     {

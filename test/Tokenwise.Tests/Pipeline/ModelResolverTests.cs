@@ -26,6 +26,15 @@ public sealed class ModelResolverTests
     }
 
     [Fact]
+    public void ABareGeminiNameGoesToTheGeminiProviderAtGeminiApiPrices()
+    {
+        // The catalog files gemini-2.0-flash-001 under Vertex AI ($0.15/M input) and gemini/gemini-2.0-flash-001 at $0.10/M.
+        var resolver = new ModelResolver([], [OpenAI, new ProviderInfo("google", "gemini")], PriceCatalog.Embedded, null);
+        Assert.True(resolver.TryResolve("gemini-2.0-flash-001", out var d, out _));
+        Assert.Equal(("google", "gemini-2.0-flash-001", 0.0000001m), (d.Provider, d.UpstreamModel, d.Price.InputPerToken));
+    }
+
+    [Fact]
     public void UnknownLocalModelsAreServedUnpriced()
     {
         var resolver = new ModelResolver([], [Local], PriceCatalog.Embedded, null);

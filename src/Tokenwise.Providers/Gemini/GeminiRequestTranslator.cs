@@ -1,0 +1,566 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Providers.Gemini;
+
+/// <summary>
+/// Translates an OpenAI chat-completions body into a Gemini <c>GenerateContentRequest</c>. Every
+/// OpenAI field is either translated, deliberately ignored (<see cref="IgnoredFields"/>), or refused
+/// with a 400 that names it: a request must never lose meaning silently on its way to Gemini.
+/// docs/translation.md is the table of all of it.
+/// </summary>
+internal static class GeminiRequestTranslator
+{
+    /// <summary>
+    /// OpenAI fields that change nothing about the answer, so they are dropped on purpose:
+    /// <c>model</c> and <c>stream</c> become the URL; <c>stream_options</c> is moot because the
+    /// translated stream always carries usage (the endpoint hides it from clients that did not ask);
+    /// <c>user</c>, <c>safety_identifier</c>, <c>store</c>, <c>metadata</c>, <c>service_tier</c> and
+    /// <c>prompt_cache_key</c> are bookkeeping for OpenAI's own platform, which Gemini has no place for.
+    /// </summary>
+    public static readonly IReadOnlySet<string> IgnoredFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "model", "stream", "stream_options", "user", "safety_identifier", "store", "metadata", "service_tier", "prompt_cache_key",
+    };
+
+    /// <summary>
+    /// <c>reasoning_effort</c> → <c>thinkingConfig.thinkingBudget</c>. low/medium/high follow Google's
+    /// own OpenAI-compatibility layer (1K/8K/24K); none turns thinking off (models that cannot turn it
+    /// off answer 400); minimal is 512, the smallest budget every Gemini 2.5 model accepts.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> ThinkingBudgets = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["none"] = 0, ["minimal"] = 512, ["low"] = 1024, ["medium"] = 8192, ["high"] = 24576,
+    };
+
+    /// <summary>Returns the Gemini request, or false with a 400 naming the field Gemini cannot express.</summary>
+    public static bool TryTranslate(ReadOnlyMemory<byte> openAIBody, out JsonObject gemini, out GatewayError error)
+    {
+        gemini = null!;
+        error = null!;
+        try
+        {
+            if (JsonNode.Parse(openAIBody.Span) is not JsonObject request)
+            {
+                error = GatewayError.InvalidRequest("The request body must be a JSON object.", "invalid_json");
+                return false;
+            }
+
+            gemini = Translate(request);
+            return true;
+        }
+        catch (Unsupported e)
+        {
+            error = GatewayError.InvalidRequest(e.Message, e.Code, e.Param);
+            return false;
+        }
+        catch (JsonException e)
+        {
+            error = GatewayError.InvalidRequest($"We could not parse the JSON body of your request ({e.Message}).", "invalid_json");
+            return false;
+        }
+    }
+
+    private static JsonObject Translate(JsonObject request)
+    {
+        var generation = new JsonObject();
+        JsonArray? tools = null;
+        JsonObject? toolConfig = null;
+        foreach (var (name, value) in request)
+        {
+            if (IgnoredFields.Contains(name) || value is null)
+            {
+                continue;
+            }
+
+            switch (name)
+            {
+                case "messages":
+                    break; // below, once the whole request is known
+                case "temperature":
+                    generation["temperature"] = Number(value, name);
+                    break;
+                case "top_p":
+                    generation["topP"] = Number(value, name);
+                    break;
+                case "max_tokens" when !request.ContainsKey("max_completion_tokens"):
+                case "max_completion_tokens":
+                    generation["maxOutputTokens"] = Number(value, name);
+                    break;
+                case "max_tokens":
+                    break; // max_completion_tokens wins, as with OpenAI
+                case "n":
+                    if (Number(value, name).GetValue<double>() != 1)
+                    {
+                        throw new Unsupported(name, "'n' greater than 1 is not supported for Gemini models: the gateway translates one candidate. Send n requests instead.");
+                    }
+
+                    break;
+                case "seed":
+                    generation["seed"] = Number(value, name);
+                    break;
+                case "presence_penalty":
+                    generation["presencePenalty"] = Number(value, name);
+                    break;
+                case "frequency_penalty":
+                    generation["frequencyPenalty"] = Number(value, name);
+                    break;
+                case "stop":
+                    generation["stopSequences"] = StopSequences(value);
+                    break;
+                case "response_format":
+                    ResponseFormat(value, generation);
+                    break;
+                case "reasoning_effort":
+                    generation["thinkingConfig"] = new JsonObject { ["thinkingBudget"] = ThinkingBudget(value) };
+                    break;
+                case "tools":
+                    tools = Tools(value);
+                    break;
+                case "tool_choice":
+                    toolConfig = ToolChoice(value);
+                    break;
+                case "parallel_tool_calls":
+                    if (value.GetValueKind() == JsonValueKind.False)
+                    {
+                        throw new Unsupported(name, "'parallel_tool_calls': false is not supported for Gemini models, which may always call several functions at once.");
+                    }
+
+                    break;
+                case "logprobs" or "top_logprobs" or "logit_bias" when IsUnset(value):
+                    break;
+                default:
+                    throw new Unsupported(name, $"'{name}' is not supported for Gemini models: the gateway cannot express it in Gemini's API.");
+            }
+        }
+
+        var gemini = new JsonObject();
+        var (contents, system) = Messages(request["messages"]);
+        gemini["contents"] = contents;
+        if (system is not null)
+        {
+            gemini["systemInstruction"] = system;
+        }
+
+        if (tools is not null)
+        {
+            gemini["tools"] = tools;
+        }
+
+        if (toolConfig is not null)
+        {
+            gemini["toolConfig"] = toolConfig;
+        }
+
+        if (generation.Count > 0)
+        {
+            gemini["generationConfig"] = generation;
+        }
+
+        return gemini;
+    }
+
+    /// <summary>false, null, an empty object or 0: the client asked for nothing Gemini would have to do.</summary>
+    private static bool IsUnset(JsonNode value) => value.GetValueKind() switch
+    {
+        JsonValueKind.False or JsonValueKind.Null => true,
+        JsonValueKind.Object => value.AsObject().Count == 0,
+        JsonValueKind.Number => value.GetValue<double>() == 0,
+        _ => false,
+    };
+
+    private static (JsonArray Contents, JsonObject? System) Messages(JsonNode? messagesNode)
+    {
+        if (messagesNode is not JsonArray messages || messages.Count == 0)
+        {
+            throw new Unsupported("messages", "'messages' must be a non-empty array.", "invalid_value");
+        }
+
+        var contents = new JsonArray();
+        var systemParts = new JsonArray();
+        JsonArray? toolResults = null; // consecutive tool messages answer one model turn together
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var path = $"messages[{i}]";
+            if (messages[i] is not JsonObject message)
+            {
+                throw new Unsupported(path, $"'{path}' must be an object.", "invalid_value");
+            }
+
+            var role = Str(message["role"]);
+            foreach (var (field, value) in message)
+            {
+                // SDKs echo assistant messages back with null fields (refusal, audio, function_call) and empty annotations.
+                if (value is null || field is "role" or "content" or "tool_calls" or "tool_call_id" || field == "annotations" && value is JsonArray { Count: 0 })
+                {
+                    continue;
+                }
+
+                throw new Unsupported($"{path}.{field}", $"'{path}.{field}' is not supported for Gemini models: Gemini has no place for it.");
+            }
+
+            if (role != "tool")
+            {
+                toolResults = null;
+            }
+
+            switch (role)
+            {
+                case "system" or "developer":
+                    // Gemini has one system instruction; system messages anywhere in the conversation join it, in order.
+                    foreach (var part in ContentParts(message["content"], path, allowMedia: false))
+                    {
+                        systemParts.Add(part!.DeepClone()); // a node belongs to one parent
+                    }
+
+                    break;
+                case "user":
+                    contents.Add(Content("user", ContentParts(message["content"], path, allowMedia: true)));
+                    break;
+                case "assistant":
+                    var parts = message["content"] is null ? new JsonArray() : ContentParts(message["content"], path, allowMedia: false);
+                    foreach (var call in FunctionCalls(message["tool_calls"], path))
+                    {
+                        parts.Add(call);
+                    }
+
+                    if (parts.Count > 0)
+                    {
+                        contents.Add(Content("model", parts));
+                    }
+
+                    break;
+                case "tool":
+                    if (toolResults is null)
+                    {
+                        toolResults = new JsonArray();
+                        contents.Add(Content("user", toolResults));
+                    }
+
+                    toolResults.Add(FunctionResponse(messages, i, message, path));
+                    break;
+                default:
+                    throw new Unsupported($"{path}.role", $"'{path}.role' must be system, developer, user, assistant or tool for Gemini models, got '{role}'.", "invalid_value");
+            }
+        }
+
+        return (contents, systemParts.Count == 0 ? null : new JsonObject { ["parts"] = systemParts });
+    }
+
+    private static JsonObject Content(string role, JsonArray parts) => new() { ["role"] = role, ["parts"] = parts };
+
+    /// <summary>A message's content: a string, or an array of text, image and file parts.</summary>
+    private static JsonArray ContentParts(JsonNode? content, string path, bool allowMedia)
+    {
+        if (content is null)
+        {
+            throw new Unsupported($"{path}.content", $"'{path}.content' is required.", "invalid_value");
+        }
+
+        if (content.GetValueKind() == JsonValueKind.String)
+        {
+            return [new JsonObject { ["text"] = content.GetValue<string>() }];
+        }
+
+        if (content is not JsonArray items)
+        {
+            throw new Unsupported($"{path}.content", $"'{path}.content' must be a string or an array of parts.", "invalid_value");
+        }
+
+        var parts = new JsonArray();
+        for (var j = 0; j < items.Count; j++)
+        {
+            var partPath = $"{path}.content[{j}]";
+            var item = items[j] as JsonObject;
+            var type = Str(item?["type"]);
+            switch (type)
+            {
+                case "text" or "refusal" when Str(item![type]) is { } text:
+                    parts.Add(new JsonObject { ["text"] = text });
+                    break;
+                case "image_url" when allowMedia:
+                    parts.Add(ImagePart(item!["image_url"], partPath + ".image_url"));
+                    break;
+                case "file" when allowMedia:
+                    parts.Add(FilePart(item!["file"], partPath + ".file"));
+                    break;
+                default:
+                    throw new Unsupported($"{partPath}.type", $"'{partPath}.type' '{type}' is not supported here for Gemini models "
+                        + (allowMedia ? "(supported: text, image_url, file with file_data)." : "(only text parts are)."));
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>
+    /// A data: URL travels inline; an http(s) URL becomes a <c>fileData</c> part that Gemini fetches
+    /// itself (its MIME type guessed from the extension, since Gemini needs one for most files).
+    /// <c>detail</c> is a resolution hint with no per-part equivalent in Gemini, so it is ignored.
+    /// </summary>
+    private static JsonObject ImagePart(JsonNode? imageUrl, string path)
+    {
+        var url = Str(imageUrl) ?? Str(imageUrl?["url"]);
+        if (url is null)
+        {
+            throw new Unsupported(path + ".url", $"'{path}.url' is required.", "invalid_value");
+        }
+
+        if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        {
+            return InlineData(url, path + ".url");
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new Unsupported(path + ".url", $"'{path}.url' must be a data: URL or an http(s) URL.", "invalid_value");
+        }
+
+        var fileData = new JsonObject();
+        if (MimeTypeFromExtension(uri.AbsolutePath) is { } mimeType)
+        {
+            fileData["mimeType"] = mimeType;
+        }
+
+        fileData["fileUri"] = url;
+        return new JsonObject { ["fileData"] = fileData };
+    }
+
+    private static JsonObject FilePart(JsonNode? file, string path)
+    {
+        if (Str(file?["file_data"]) is { } data && data.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        {
+            return InlineData(data, path + ".file_data");
+        }
+
+        throw new Unsupported(path, $"'{path}' must carry its content as a data: URL in 'file_data' for Gemini models (file ids of OpenAI's Files API mean nothing to Gemini).");
+    }
+
+    /// <summary><c>data:image/png;base64,AAAA</c> → <c>{"inlineData":{"mimeType":"image/png","data":"AAAA"}}</c>.</summary>
+    private static JsonObject InlineData(string dataUrl, string path)
+    {
+        var comma = dataUrl.IndexOf(',', StringComparison.Ordinal);
+        var header = comma < 0 ? "" : dataUrl[5..comma];
+        if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase) || header.Length == ";base64".Length)
+        {
+            throw new Unsupported(path, $"'{path}' must be a base64 data: URL with a MIME type, such as data:image/png;base64,....", "invalid_value");
+        }
+
+        return new JsonObject
+        {
+            ["inlineData"] = new JsonObject { ["mimeType"] = header[..^";base64".Length], ["data"] = dataUrl[(comma + 1)..] },
+        };
+    }
+
+    private static string? MimeTypeFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".webp" => "image/webp",
+        ".gif" => "image/gif",
+        ".heic" => "image/heic",
+        ".heif" => "image/heif",
+        ".pdf" => "application/pdf",
+        _ => null,
+    };
+
+    /// <summary>An assistant's tool calls become <c>functionCall</c> parts, their JSON-string arguments parsed back into objects.</summary>
+    private static IEnumerable<JsonObject> FunctionCalls(JsonNode? toolCalls, string path)
+    {
+        if (toolCalls is null)
+        {
+            yield break;
+        }
+
+        if (toolCalls is not JsonArray calls)
+        {
+            throw new Unsupported(path + ".tool_calls", $"'{path}.tool_calls' must be an array.", "invalid_value");
+        }
+
+        for (var j = 0; j < calls.Count; j++)
+        {
+            var callPath = $"{path}.tool_calls[{j}]";
+            var function = calls[j]?["function"];
+            var name = Str(function?["name"]);
+            if (Str(calls[j]?["type"]) is not (null or "function") || name is null)
+            {
+                throw new Unsupported(callPath, $"'{callPath}' must be a function call with a name for Gemini models.", "invalid_value");
+            }
+
+            yield return new JsonObject
+            {
+                ["functionCall"] = new JsonObject { ["name"] = name, ["args"] = Arguments(function!["arguments"], callPath + ".function.arguments") },
+            };
+        }
+    }
+
+    private static JsonObject Arguments(JsonNode? arguments, string path)
+    {
+        var text = Str(arguments);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject args)
+            {
+                return args;
+            }
+        }
+        catch (JsonException)
+        {
+            // Reported below.
+        }
+
+        throw new Unsupported(path, $"'{path}' must be a JSON object in a string: Gemini takes function arguments as an object.", "invalid_value");
+    }
+
+    /// <summary>
+    /// A tool message becomes a <c>functionResponse</c>. Gemini needs the function's name, which the
+    /// OpenAI tool message does not carry: it is found from the <c>tool_call_id</c> in the nearest
+    /// earlier assistant message (generated ids like <c>call_0</c> repeat across turns, so nearest wins).
+    /// The result text is wrapped as <c>{"content": text}</c>, since Gemini takes a JSON object.
+    /// </summary>
+    private static JsonObject FunctionResponse(JsonArray messages, int index, JsonObject message, string path)
+    {
+        var id = Str(message["tool_call_id"]);
+        if (id is null)
+        {
+            throw new Unsupported(path + ".tool_call_id", $"'{path}.tool_call_id' is required.", "invalid_value");
+        }
+
+        string? name = null;
+        for (var i = index - 1; i >= 0 && name is null; i--)
+        {
+            if (Str(messages[i]?["role"]) == "assistant" && messages[i]?["tool_calls"] is JsonArray calls)
+            {
+                name = Str(calls.FirstOrDefault(c => Str(c?["id"]) == id)?["function"]?["name"]);
+            }
+        }
+
+        if (name is null)
+        {
+            throw new Unsupported(path + ".tool_call_id", $"'{path}.tool_call_id' '{id}' matches no tool call of an earlier assistant message; Gemini needs the function's name.", "invalid_value");
+        }
+
+        var text = string.Concat(ContentParts(message["content"], path, allowMedia: false).Select(p => p!["text"]!.GetValue<string>()));
+        return new JsonObject
+        {
+            ["functionResponse"] = new JsonObject { ["name"] = name, ["response"] = new JsonObject { ["content"] = text } },
+        };
+    }
+
+    /// <summary>
+    /// Function tools become one <c>functionDeclarations</c> list. The parameters go in as
+    /// <c>parametersJsonSchema</c>, which takes JSON Schema as OpenAI clients write it (Gemini's older
+    /// <c>parameters</c> takes an OpenAPI subset and rejects e.g. <c>additionalProperties</c>).
+    /// </summary>
+    private static JsonArray Tools(JsonNode value)
+    {
+        if (value is not JsonArray tools)
+        {
+            throw new Unsupported("tools", "'tools' must be an array.", "invalid_value");
+        }
+
+        var declarations = new JsonArray();
+        for (var i = 0; i < tools.Count; i++)
+        {
+            var path = $"tools[{i}]";
+            var function = tools[i]?["function"] as JsonObject;
+            if (Str(tools[i]?["type"]) != "function" || Str(function?["name"]) is null)
+            {
+                throw new Unsupported(path + ".type", $"'{path}' must be a function tool with a name for Gemini models (type '{tools[i]?["type"]}' is not supported).");
+            }
+
+            var declaration = new JsonObject { ["name"] = function!["name"]!.DeepClone() };
+            if (function["description"] is { } description)
+            {
+                declaration["description"] = description.DeepClone();
+            }
+
+            if (function["parameters"] is JsonObject parameters)
+            {
+                declaration["parametersJsonSchema"] = parameters.DeepClone();
+            }
+
+            // "strict" asks OpenAI to follow the schema exactly; Gemini always validates calls against it.
+            declarations.Add(declaration);
+        }
+
+        return [new JsonObject { ["functionDeclarations"] = declarations }];
+    }
+
+    private static JsonObject ToolChoice(JsonNode value)
+    {
+        var choice = Str(value);
+        var config = new JsonObject();
+        switch (choice)
+        {
+            case "auto":
+                config["mode"] = "AUTO";
+                break;
+            case "none":
+                config["mode"] = "NONE";
+                break;
+            case "required":
+                config["mode"] = "ANY";
+                break;
+            case null when value is JsonObject && Str(value["type"]) == "function" && Str(value["function"]?["name"]) is not null:
+                config["mode"] = "ANY";
+                config["allowedFunctionNames"] = new JsonArray(value["function"]!["name"]!.DeepClone());
+                break;
+            default:
+                throw new Unsupported("tool_choice", "'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}} for Gemini models.");
+        }
+
+        return new JsonObject { ["functionCallingConfig"] = config };
+    }
+
+    private static JsonArray StopSequences(JsonNode value) => value switch
+    {
+        JsonArray items when items.All(s => s?.GetValueKind() == JsonValueKind.String) => (JsonArray)items.DeepClone(),
+        JsonValue when value.GetValueKind() == JsonValueKind.String => [value.DeepClone()],
+        _ => throw new Unsupported("stop", "'stop' must be a string or an array of strings.", "invalid_value"),
+    };
+
+    /// <summary>json_object → JSON mode; json_schema → JSON mode constrained by the schema (as JSON Schema).</summary>
+    private static void ResponseFormat(JsonNode value, JsonObject generation)
+    {
+        switch (value is JsonObject ? Str(value["type"]) : null)
+        {
+            case "text":
+                break;
+            case "json_object":
+                generation["responseMimeType"] = "application/json";
+                break;
+            case "json_schema" when (value["json_schema"]?["schema"]) is JsonObject schema:
+                generation["responseMimeType"] = "application/json";
+                generation["responseJsonSchema"] = schema.DeepClone();
+                break;
+            default:
+                throw new Unsupported("response_format", "'response_format' must be text, json_object or json_schema with a schema for Gemini models.");
+        }
+    }
+
+    private static int ThinkingBudget(JsonNode value)
+    {
+        var effort = Str(value) ?? "";
+        return ThinkingBudgets.TryGetValue(effort, out var budget) ? budget
+            : throw new Unsupported("reasoning_effort", $"'reasoning_effort' must be one of {string.Join(", ", ThinkingBudgets.Keys)}.", "invalid_value");
+    }
+
+    private static string? Str(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static JsonNode Number(JsonNode value, string name) =>
+        value.GetValueKind() == JsonValueKind.Number ? value.DeepClone() : throw new Unsupported(name, $"'{name}' must be a number.", "invalid_type");
+
+    /// <summary>A field Gemini cannot express or a value the translation cannot read; becomes a 400 naming it.</summary>
+    private sealed class Unsupported(string param, string message, string code = "unsupported_parameter") : Exception(message)
+    {
+        public string Param { get; } = param;
+        public string Code { get; } = code;
+    }
+}

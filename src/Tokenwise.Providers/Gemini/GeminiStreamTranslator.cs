@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tokenwise.Metering;
+using Tokenwise.OpenAI;
+using static Tokenwise.Providers.Gemini.GeminiWire;
+
+namespace Tokenwise.Providers.Gemini;
+
+/// <summary>
+/// Translates Gemini's stream (each event a whole <c>GenerateContentResponse</c> with the next piece)
+/// into OpenAI <c>chat.completion.chunk</c> events, one Gemini event at a time: a role chunk first, a
+/// chunk per text piece or function call, a finish chunk, then at the end the usage chunk (empty
+/// choices, which the endpoint hides from clients that did not ask for usage) and <c>[DONE]</c>.
+/// </summary>
+internal sealed class GeminiStreamTranslator(string model, long created)
+{
+    private string? _id;
+    private string _model = model;
+    private int _toolCalls;
+    private bool _finished;
+    private TokenUsage? _usage;
+
+    /// <summary>Translates one Gemini event's <c>data</c> payload into zero or more OpenAI events.</summary>
+    public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    {
+        JsonObject? response;
+        try
+        {
+            response = JsonNode.Parse(data) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            response = null;
+        }
+
+        if (response is null || response["error"] is not null)
+        {
+            // Gemini reports a failure after the stream started as an error event; OpenAI clients read it the same way.
+            var (error, _) = GeminiErrorTranslator.ToOpenAI(500, response is null ? "{}"u8 : data);
+            output.Write("data: "u8);
+            OpenAIErrorBody.Write(response is null ? error with { Message = "Gemini sent a stream event that is not JSON." } : error, output);
+            output.Write("\n\n"u8);
+            return;
+        }
+
+        if (_id is null)
+        {
+            _id = CompletionId(response);
+            _model = Str(response["modelVersion"]) ?? _model;
+            Chunk(output, w =>
+            {
+                w.WriteString("role", "assistant");
+                w.WriteString("content", "");
+            }, finishReason: null);
+        }
+
+        if (response["usageMetadata"] is JsonObject usage)
+        {
+            _usage = Usage(usage); // each event carries the usage so far; the last one is final
+        }
+
+        var candidate = (response["candidates"] as JsonArray)?.FirstOrDefault();
+        foreach (var part in AnswerParts(candidate))
+        {
+            if (Str(part["text"]) is { Length: > 0 } text)
+            {
+                Chunk(output, w => w.WriteString("content", text), finishReason: null);
+            }
+            else if (part["functionCall"] is JsonObject call)
+            {
+                var index = _toolCalls++;
+                Chunk(output, w =>
+                {
+                    // Gemini sends each call whole, so one chunk carries its id, name and all its arguments.
+                    w.WriteStartArray("tool_calls");
+                    w.WriteStartObject();
+                    w.WriteNumber("index", index);
+                    w.WriteString("id", ToolCallId(call, index));
+                    w.WriteString("type", "function");
+                    w.WriteStartObject("function");
+                    w.WriteString("name", Str(call["name"]) ?? "");
+                    w.WriteString("arguments", Arguments(call));
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                }, finishReason: null);
+            }
+        }
+
+        var blocked = candidate is null && response["promptFeedback"]?["blockReason"] is not null;
+        if (!_finished && (Str(candidate?["finishReason"]) is { } reason || blocked))
+        {
+            _finished = true;
+            Chunk(output, _ => { }, blocked ? "content_filter" : FinishReason(Str(candidate?["finishReason"]), _toolCalls > 0));
+        }
+    }
+
+    /// <summary>Ends the translated stream once Gemini's has ended: the usage chunk, then <c>[DONE]</c>.</summary>
+    public void Complete(IBufferWriter<byte> output)
+    {
+        if (_usage is { } usage)
+        {
+            Event(output, w =>
+            {
+                w.WriteStartObject();
+                WriteHeader(w, _id!, "chat.completion.chunk", created, _model);
+                w.WriteStartArray("choices");
+                w.WriteEndArray();
+                WriteUsage(w, usage);
+                w.WriteEndObject();
+            });
+        }
+
+        output.Write("data: [DONE]\n\n"u8);
+    }
+
+    private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason) => Event(output, w =>
+    {
+        w.WriteStartObject();
+        WriteHeader(w, _id!, "chat.completion.chunk", created, _model);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        writeDelta(w);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            w.WriteNull("finish_reason");
+        }
+        else
+        {
+            w.WriteString("finish_reason", finishReason);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static void Event(IBufferWriter<byte> output, Action<Utf8JsonWriter> write)
+    {
+        output.Write("data: "u8);
+        using (var w = new Utf8JsonWriter(output, WriterOptions))
+        {
+            write(w);
+        }
+
+        output.Write("\n\n"u8);
+    }
+}

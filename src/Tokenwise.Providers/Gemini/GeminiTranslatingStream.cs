@@ -1,0 +1,110 @@
+using System.Buffers;
+using Tokenwise.OpenAI;
+
+namespace Tokenwise.Providers.Gemini;
+
+/// <summary>
+/// Gemini's server-sent-event body read as an OpenAI one: each read pulls from upstream only until at
+/// least one whole Gemini event has been translated, so events flow through one by one and nothing is
+/// buffered beyond the event being read. Cancellation and I/O errors of the upstream read pass through
+/// unchanged, so the relay still tells a client that left from an idle or broken upstream.
+/// </summary>
+internal sealed class GeminiTranslatingStream(Stream upstream, GeminiStreamTranslator translator) : Stream
+{
+    private readonly ArrayBufferWriter<byte> _translated = new(4096);
+    private byte[] _pending = ArrayPool<byte>.Shared.Rent(16 * 1024);
+    private int _pendingCount;
+    private int _translatedRead;
+    private bool _upstreamEnded;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (_translatedRead == _translated.WrittenCount)
+        {
+            if (_upstreamEnded)
+            {
+                return 0;
+            }
+
+            _translated.ResetWrittenCount();
+            _translatedRead = 0;
+            if (_pendingCount == _pending.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(_pending.Length * 2);
+                _pending.AsSpan(0, _pendingCount).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_pending);
+                _pending = bigger;
+            }
+
+            var read = await upstream.ReadAsync(_pending.AsMemory(_pendingCount), cancellationToken);
+            if (read == 0)
+            {
+                // A last event without its blank line is still an event.
+                TranslateEvent(_pending.AsSpan(0, _pendingCount));
+                _pendingCount = 0;
+                translator.Complete(_translated);
+                _upstreamEnded = true;
+                continue;
+            }
+
+            _pendingCount += read;
+            var consumed = 0;
+            while (SseRelay.TryFindEventEnd(_pending.AsSpan(consumed, _pendingCount - consumed), out var length))
+            {
+                TranslateEvent(_pending.AsSpan(consumed, length));
+                consumed += length;
+            }
+
+            _pending.AsSpan(consumed, _pendingCount - consumed).CopyTo(_pending);
+            _pendingCount -= consumed;
+        }
+
+        var count = Math.Min(buffer.Length, _translated.WrittenCount - _translatedRead);
+        _translated.WrittenMemory.Slice(_translatedRead, count).CopyTo(buffer);
+        _translatedRead += count;
+        return count;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _pending.Length > 0)
+        {
+            upstream.Dispose();
+            ArrayPool<byte>.Shared.Return(_pending);
+            _pending = [];
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void TranslateEvent(ReadOnlySpan<byte> sseEvent)
+    {
+        // Comments and keep-alives have no data line; Gemini sends none today, but they are legal SSE.
+        if (SseRelay.TryGetData(sseEvent, out var data) && !data.IsEmpty)
+        {
+            translator.Translate(data, _translated);
+        }
+    }
+}
