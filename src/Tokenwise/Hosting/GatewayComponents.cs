@@ -58,7 +58,7 @@ public sealed class GatewayComponents : IDisposable
                     break;
                 case ProviderTypes.Gemini:
                     var geminiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.DefaultKeyVariable(type, environment)!);
-                    providers.Add(new GeminiProvider(name, new Uri(p.BaseUrl ?? GeminiProvider.DefaultBaseUrl), string.IsNullOrEmpty(geminiKey) ? null : geminiKey, _http, Timeouts, time));
+                    providers.Add(new GeminiProvider(name, new Uri(p.BaseUrl ?? GeminiProvider.DefaultBaseUrl), string.IsNullOrEmpty(geminiKey) ? null : geminiKey, Http, Timeouts, time));
                     infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Gemini));
                     break;
                 default:
