@@ -17,6 +17,11 @@ public sealed class LlmRequest
     public bool ClientRequestedUsage { get; init; }
     /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
     public long? MaxOutputTokens { get; init; }
+    /// <summary>
+    /// Client headers that belong to the dialect and travel on to a provider that speaks it (Anthropic's
+    /// <c>anthropic-version</c> and <c>anthropic-beta</c>); never credentials.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> DialectHeaders { get; init; } = [];
 
     /// <summary>Where the <c>model</c> value sits in <see cref="Body"/>, so it can be replaced in place.</summary>
     internal JsonSpan ModelValue { get; init; }

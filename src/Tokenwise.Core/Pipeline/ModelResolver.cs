@@ -82,7 +82,7 @@ public sealed class ModelResolver
             }
 
             message = $"The model '{model}' is served by provider '{catalogProvider}', which is not configured. "
-                + $"Configure it (for OpenAI set OPENAI_API_KEY) or address a configured provider as provider/model.";
+                + $"Configure it (for OpenAI set OPENAI_API_KEY, for Anthropic ANTHROPIC_API_KEY) or address a configured provider as provider/model.";
             return null;
         }
 

@@ -6,10 +6,24 @@ public static class ProviderTypes
     public const string OpenAI = "openai";
     public const string OpenAICompatible = "openai-compatible";
     public const string Simulated = "simulated";
+    public const string Anthropic = "anthropic";
 
     public const string OpenAIBaseUrl = "https://api.openai.com/v1";
     public const string OpenAIKeyVariable = "OPENAI_API_KEY";
     public const string OpenAIBaseUrlVariable = "OPENAI_BASE_URL";
 
-    public static readonly IReadOnlyList<string> All = [OpenAI, OpenAICompatible, Simulated];
+    // Anthropic's convention (as its SDKs read ANTHROPIC_BASE_URL): the root, without /v1.
+    public const string AnthropicBaseUrl = "https://api.anthropic.com";
+    public const string AnthropicKeyVariable = "ANTHROPIC_API_KEY";
+    public const string AnthropicBaseUrlVariable = "ANTHROPIC_BASE_URL";
+
+    public static readonly IReadOnlyList<string> All = [OpenAI, OpenAICompatible, Simulated, Anthropic];
+
+    /// <summary>The environment variable a provider of <paramref name="type"/> reads its key from when none is configured.</summary>
+    public static string? DefaultKeyVariable(string type) => type switch
+    {
+        OpenAI => OpenAIKeyVariable,
+        Anthropic => AnthropicKeyVariable,
+        _ => null,
+    };
 }

@@ -83,7 +83,7 @@ public static class TokenwiseOptionsValidator
                 yield return new(path + ":base_url", "is required for an openai-compatible provider, e.g. http://localhost:11434/v1.");
             }
 
-            var keyVariable = p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : null);
+            var keyVariable = p.ApiKeyEnv ?? ProviderTypes.DefaultKeyVariable(type);
             if (p.ApiKey is null && keyVariable is not null && string.IsNullOrEmpty(environment.GetValueOrDefault(keyVariable)))
             {
                 yield return new(path + ":api_key_env", $"the environment variable {keyVariable} is not set.");

@@ -2,6 +2,7 @@ using System.Net;
 using Tokenwise.Configuration;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
+using Tokenwise.Providers.Anthropic;
 using Tokenwise.Providers.OpenAICompatible;
 using Tokenwise.Providers.Simulated;
 
@@ -55,6 +56,12 @@ public sealed class GatewayComponents : IDisposable
                     var latency = p.Latency == "none" ? SimulatedLatency.None : SimulatedLatency.Realistic;
                     providers.Add(new SimulatedProvider(name, latency, time));
                     infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Simulated));
+                    break;
+                case ProviderTypes.Anthropic:
+                    var anthropicKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.AnthropicKeyVariable);
+                    providers.Add(new AnthropicProvider(name, new Uri(p.BaseUrl ?? ProviderTypes.AnthropicBaseUrl),
+                        string.IsNullOrEmpty(anthropicKey) ? null : anthropicKey, _http, Timeouts));
+                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Anthropic));
                     break;
                 default:
                     var apiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : ""));
