@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tokenwise.Anthropic;
 using Tokenwise.Metering;
@@ -13,7 +14,7 @@ namespace Tokenwise.Testing;
 /// A fake Anthropic Messages API on real Kestrel (loopback, port 0) that speaks the exact wire format:
 /// messages streamed and not, every stream event type, <c>count_tokens</c>, and Anthropic's error
 /// bodies. Answers are deterministic (ids derive from the request body), so tests can compare bytes.
-/// Cues are written into the prompt as <c>#fake:NAME</c>, as with <see cref="FakeUpstream"/>:
+/// Cues are written into the prompt as <c>#fake:NAME</c>, as with <see cref="FakeUpstream"/> (cache, thinking and tool combine):
 /// <list type="bullet">
 /// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-403</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After),
 /// <c>err-500</c>, <c>err-529</c>: Anthropic's error body with that status.</item>
@@ -32,6 +33,9 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     public const string ApiKey = "sk-ant-fake-upstream-key";
     public const int CacheReadTokens = 2048;
     public const int CacheWriteTokens = 512;
+
+    // Anthropic escapes only what JSON requires ("\"", not "\u0022"); so does the fake, for byte-exact golden files.
+    private static readonly JsonWriterOptions s_wire = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly WebApplication _app;
     private int _activeStreams;
@@ -86,10 +90,9 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         using var document = JsonDocument.Parse(requestBody);
         var root = document.RootElement;
         var model = root.GetProperty("model").GetString()!;
-        var cue = Cue(requestBody);
         var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(requestBody)))[..24];
         var blocks = new List<FakeBlock>();
-        if (cue == "thinking")
+        if (HasCue(requestBody, "thinking"))
         {
             blocks.Add(new FakeBlock("thinking", "The user wants a short answer, so I keep it brief.", Signature: "EqQBCkYIBRgCKkDfakeSignature" + id));
         }
@@ -99,7 +102,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         {
             blocks.Add(new FakeBlock("text", $"The tool returned: {toolResult}. That answers your question."));
         }
-        else if (cue == "tool" && root.TryGetProperty("tools", out var tools) && tools.GetArrayLength() > 0)
+        else if (HasCue(requestBody, "tool") && root.TryGetProperty("tools", out var tools) && tools.GetArrayLength() > 0)
         {
             var tool = tools[0];
             blocks.Add(new FakeBlock("text", "Let me look that up."));
@@ -113,7 +116,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         }
 
         var output = blocks.Sum(b => TokenEstimator.Count(model, b.Text) + (b.ToolName is null ? 0 : TokenEstimator.Count(model, b.ToolName)));
-        var cached = cue == "cache";
+        var cached = HasCue(requestBody, "cache");
         var usage = new AnthropicUsage(InputTokens(model, root), cached ? CacheReadTokens : 0, cached ? CacheWriteTokens : 0, output);
         return new FakeMessage("msg_fake_" + id, model, blocks, stopReason, usage);
     }
@@ -122,7 +125,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     public static string MessageJson(FakeMessage message)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, s_wire))
         {
             WriteMessageStart(w, message, streaming: false);
             w.WriteStartArray("content");
@@ -453,7 +456,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     private static string Event(string name, Action<Utf8JsonWriter> writeMembers)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, s_wire))
         {
             w.WriteStartObject();
             writeMembers(w);
@@ -576,7 +579,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     private static string ToolInput(JsonElement tool)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, s_wire))
         {
             w.WriteStartObject();
             if (tool.TryGetProperty("input_schema", out var schema) && schema.TryGetProperty("properties", out var properties))
@@ -605,6 +608,10 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>Whether the answer-shaping cue <paramref name="name"/> (cache, thinking, tool) is present; they combine.</summary>
+    private static bool HasCue(string body, string name) => body.Contains("#fake:" + name, StringComparison.Ordinal);
+
+    /// <summary>The first cue, for the cues that replace or end an answer (errors, slow, stall, broken).</summary>
     private static string? Cue(string body)
     {
         var at = body.IndexOf("#fake:", StringComparison.Ordinal);
