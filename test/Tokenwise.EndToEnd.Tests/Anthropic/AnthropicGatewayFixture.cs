@@ -27,8 +27,10 @@ public sealed class AnthropicGatewayFixture : IAsyncLifetime
             ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
             ["providers:sim:type"] = "simulated",
             ["providers:sim:latency"] = "none",
-            ["upstream:stream_idle_timeout_seconds"] = "1",
-            ["upstream:first_byte_timeout_seconds"] = "1",
+            // Long enough that a loaded machine (CI runs every test class at once) never hits them by
+            // accident: the disconnect test must see the client leave before the idle timeout.
+            ["upstream:stream_idle_timeout_seconds"] = "5",
+            ["upstream:first_byte_timeout_seconds"] = "30",
             ["server:max_request_body_bytes"] = "20000",
         }, configYaml: """
             models:
