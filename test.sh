@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs the npm client the SDK tests drive, then the .NET test projects.
+# Runs every test: installs the npm clients the SDK tests drive, then the .NET test projects.
 set -euo pipefail
 cd "$(dirname "$0")"
 

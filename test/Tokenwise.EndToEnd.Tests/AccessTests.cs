@@ -16,6 +16,7 @@ public sealed class AccessTests : IAsyncLifetime
 {
     private const string MasterKey = "tw-master-test-key";
     private FakeUpstream _upstream = null!;
+    private FakeAnthropicUpstream _anthropic = null!;
     private TestGateway _gateway = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -23,13 +24,21 @@ public sealed class AccessTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _upstream = await FakeUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?> { ["master_key"] = MasterKey });
+        _anthropic = await FakeAnthropicUpstream.StartAsync();
+        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?>
+        {
+            ["master_key"] = MasterKey,
+            ["providers:anthropic:type"] = "anthropic",
+            ["providers:anthropic:base_url"] = _anthropic.BaseUrl.ToString(),
+            ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
+        });
     }
 
     public async ValueTask DisposeAsync()
     {
         await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
+        await _anthropic.DisposeAsync();
     }
 
     [Fact]
@@ -154,6 +163,56 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Contains("allows 1 requests per minute", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(raw.Headers.TryGetValue("retry-after", out _));
         Assert.True(raw.Headers.TryGetValue("x-ratelimit-reset-requests", out _));
+    }
+
+    [Fact]
+    public async Task RejectionsInAnthropicsDialectCarryItsErrorBodyTheStatusAndTheReset()
+    {
+        var key = await CreateKeyAsync("claude-team");
+        var secret = key.GetProperty("key").GetString()!;
+        using var limit = await Admin().PostAsJsonAsync("admin/rate-limits",
+            new { scope = "key", target = key.GetProperty("id").GetString(), requests_per_minute = 1 }, Ct);
+        var client = new global::Anthropic.AnthropicClient { BaseUrl = _gateway.BaseUrl.ToString().TrimEnd('/'), ApiKey = secret, MaxRetries = 0 };
+        var request = new global::Anthropic.Models.Messages.MessageCreateParams
+        {
+            Model = "claude-haiku-4-5",
+            MaxTokens = 64,
+            Messages = [new global::Anthropic.Models.Messages.UserMessageParam("hello")],
+        };
+        await client.Messages.Create(request, Ct);
+
+        // The official SDK raises its typed rate-limit error.
+        var limited = await Assert.ThrowsAsync<global::Anthropic.Exceptions.AnthropicRateLimitException>(() => client.Messages.Create(request, Ct));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+
+        // The body is Anthropic's error shape, with the limit and when it resets; retry-after says when to come back.
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        http.DefaultRequestHeaders.Add("x-api-key", secret);
+        http.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        using var response = await http.PostAsync("v1/messages", new StringContent(
+            """{"model":"claude-haiku-4-5","max_tokens":64,"messages":[{"role":"user","content":"hello"}]}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal("rate_limit_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("allows 1 requests per minute", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("It resets at", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // A hard budget gates the Anthropic endpoint the same way.
+        var spender = (await CreateKeyAsync("tiny")).GetProperty("key").GetString()!;
+        using var budget = await Admin().PostAsJsonAsync("admin/budgets",
+            new { scope = "team", target = "tiny", amount_usd = 0.000001m, period = "month" }, Ct);
+        http.DefaultRequestHeaders.Remove("x-api-key");
+        http.DefaultRequestHeaders.Add("x-api-key", spender);
+        using var refused = await http.PostAsync("v1/messages", new StringContent(
+            """{"model":"claude-haiku-4-5","max_tokens":64,"messages":[{"role":"user","content":"hello"}]}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        using var refusal = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("Budget exceeded", refusal.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("It resets at", refusal.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var records = await _gateway.RecordsAsync();
+        Assert.Contains(records, r => r.Dialect == "anthropic" && r.Team == "tiny" && r.ErrorCode == "budget_exceeded" && r.Status == 429);
     }
 
     [Fact]

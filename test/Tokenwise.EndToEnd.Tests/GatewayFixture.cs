@@ -17,8 +17,9 @@ public sealed class GatewayFixture : IAsyncLifetime
         Upstream = await FakeUpstream.StartAsync();
         Gateway = await TestGateway.StartAsync(Upstream, new Dictionary<string, string?>
         {
-            ["upstream:stream_idle_timeout_seconds"] = "1",
-            ["upstream:first_byte_timeout_seconds"] = "1",
+            // Short for the timeout tests, but not so short that a loaded machine trips them by accident.
+            ["upstream:stream_idle_timeout_seconds"] = "3",
+            ["upstream:first_byte_timeout_seconds"] = "3",
         });
     }
 

@@ -7,34 +7,50 @@ using Tokenwise.Testing;
 namespace Tokenwise.EndToEnd.Tests;
 
 /// <summary>
-/// The official <c>openai</c> npm package through the gateway: starts a fake upstream and the
-/// gateway, then runs <c>test/node/openai-sdk.test.mjs</c> with node's built-in test runner against it.
+/// The official <c>openai</c> and <c>@anthropic-ai/sdk</c> npm packages through the gateway: starts a
+/// fake OpenAI and a fake Anthropic upstream and the gateway, then runs <c>test/node/openai-sdk.test.mjs</c>
+/// and <c>anthropic-sdk.test.mjs</c> with node's built-in test runner against it.
 /// </summary>
 public sealed class NodeSdkTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     private FakeUpstream _upstream = null!;
+    private FakeAnthropicUpstream _anthropic = null!;
     private TestGateway _gateway = null!;
 
     public async ValueTask InitializeAsync()
     {
         _upstream = await FakeUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream);
+        _anthropic = await FakeAnthropicUpstream.StartAsync();
+        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?>
+        {
+            ["providers:anthropic:type"] = "anthropic",
+            ["providers:anthropic:base_url"] = _anthropic.BaseUrl.ToString(),
+            ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
+        });
     }
 
     public async ValueTask DisposeAsync()
     {
         await _gateway.DisposeAsync();
+        await _anthropic.DisposeAsync();
         await _upstream.DisposeAsync();
     }
 
     [Fact]
-    public async Task OfficialNodeSdkPassesItsTestsThroughTheGateway()
+    public Task OfficialNodeSdkPassesItsTestsThroughTheGateway() =>
+        RunNodeTestsAsync("openai-sdk.test.mjs", "openai", "TOKENWISE_BASE_URL", _gateway.OpenAIBaseUrl.ToString());
+
+    [Fact]
+    public Task OfficialAnthropicNodeSdkPassesItsTestsThroughTheGateway() =>
+        RunNodeTestsAsync("anthropic-sdk.test.mjs", "@anthropic-ai/sdk", "TOKENWISE_ROOT_URL", _gateway.BaseUrl.ToString().TrimEnd('/'));
+
+    private static async Task RunNodeTestsAsync(string testFile, string package, string urlVariable, string url)
     {
         var nodeDirectory = Path.Combine(RepositoryRoot(), "test", "node");
         // Installing is the test script's job; a silent skip here would hide a broken setup.
-        Assert.True(Directory.Exists(Path.Combine(nodeDirectory, "node_modules", "openai")), "run: npm ci --prefix test/node");
+        Assert.True(Directory.Exists(Path.Combine(nodeDirectory, "node_modules", package)), "run: npm ci --prefix test/node");
 
         var start = new ProcessStartInfo("node")
         {
@@ -45,8 +61,8 @@ public sealed class NodeSdkTests : IAsyncLifetime
         };
         start.ArgumentList.Add("--test");
         start.ArgumentList.Add("--test-reporter=tap"); // one format on every node version, checked below
-        start.ArgumentList.Add("openai-sdk.test.mjs");
-        start.Environment["TOKENWISE_BASE_URL"] = _gateway.OpenAIBaseUrl.ToString();
+        start.ArgumentList.Add(testFile);
+        start.Environment[urlVariable] = url;
         start.Environment["NO_COLOR"] = "1";
 
         var output = new StringBuilder();
@@ -79,7 +95,7 @@ public sealed class NodeSdkTests : IAsyncLifetime
 
         process.WaitForExit(); // drains the redirected output after the exit
         var text = Read(output);
-        Assert.True(process.ExitCode == 0, $"node --test openai-sdk.test.mjs exited with {process.ExitCode}:\n{text}");
+        Assert.True(process.ExitCode == 0, $"node --test {testFile} exited with {process.ExitCode}:\n{text}");
         // An exit code of 0 with no test run (a file emptied by mistake) must not pass.
         Assert.True(Regex.IsMatch(text, @"^# pass [1-9]", RegexOptions.Multiline) && Regex.IsMatch(text, @"^# fail 0\s*$", RegexOptions.Multiline),
             $"node --test ran no test, or its summary is missing:\n{text}");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Tokenwise.Metering;
-using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Budgets;
@@ -29,7 +28,8 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     public async ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
     {
         var book = _book;
-        if (book.IsEmpty)
+        // Counting tokens is free and has its own limits upstream; it spends nothing.
+        if (book.IsEmpty || context.Request.Api == ApiKind.CountTokens)
         {
             return await next(context);
         }
@@ -154,9 +154,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var request = context.Request;
         var model = context.Deployment?.UpstreamModel ?? request.Model;
         var price = context.Deployment?.Price;
-        var prompt = request.Dialect == OpenAIRequestParser.Dialect
-            ? OpenAIPromptEstimator.Estimate(request, model)
-            : request.Body.Length; // without a tokenizer-based estimate for the dialect, its length in bytes bounds its tokens
+        var prompt = PromptTokens.Estimate(request, model);
         var output = request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? price?.MaxOutputTokens ?? DefaultOutputBound;
         var usage = new TokenUsage(prompt, 0, 0, output, 0);
         var usd = price is null ? 0m : Math.Max(price.Cost(usage), price.Cost(usage with { ReasoningTokens = output }));

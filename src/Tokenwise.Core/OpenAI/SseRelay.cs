@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Tokenwise.Metering;
 
 namespace Tokenwise.OpenAI;
 
@@ -17,7 +18,7 @@ public enum RelayOutcome
 }
 
 /// <summary>
-/// Copies a server-sent-event stream from upstream to the client event by event, as the bytes
+/// Copies a server-sent-event stream (any dialect) from upstream to the client event by event, as the bytes
 /// arrive: each complete event is inspected by the meter and written (or dropped) at once, and
 /// the client is flushed after every read, so nothing is held back for buffering.
 /// </summary>
@@ -28,7 +29,7 @@ public static class SseRelay
     public static async Task<RelayOutcome> RelayAsync(
         Stream upstream,
         PipeWriter client,
-        OpenAIStreamMeter meter,
+        IStreamMeter meter,
         TimeSpan idleTimeout,
         Action onFirstEvent,
         IBufferWriter<byte>? capture,
@@ -110,7 +111,7 @@ public static class SseRelay
         }
     }
 
-    private static void Forward(ReadOnlySpan<byte> sseEvent, PipeWriter client, OpenAIStreamMeter meter, IBufferWriter<byte>? capture)
+    private static void Forward(ReadOnlySpan<byte> sseEvent, PipeWriter client, IStreamMeter meter, IBufferWriter<byte>? capture)
     {
         if (TryGetData(sseEvent, out var data) && !meter.Inspect(data))
         {
@@ -152,7 +153,7 @@ public static class SseRelay
         }
     }
 
-    /// <summary>The event's <c>data:</c> payload (OpenAI sends one data line per event).</summary>
+    /// <summary>The event's <c>data:</c> payload (OpenAI and Anthropic send one data line per event).</summary>
     public static bool TryGetData(ReadOnlySpan<byte> sseEvent, out ReadOnlySpan<byte> data)
     {
         var line = sseEvent;

@@ -5,4 +5,8 @@ public enum ApiKind
 {
     ChatCompletions,
     Embeddings,
+    /// <summary>Anthropic's <c>/v1/messages</c>.</summary>
+    Messages,
+    /// <summary>Anthropic's <c>/v1/messages/count_tokens</c>.</summary>
+    CountTokens,
 }

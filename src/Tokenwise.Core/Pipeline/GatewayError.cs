@@ -27,6 +27,11 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
     public static GatewayError UpstreamUnavailable(string provider, string reason) =>
         new(502, "api_error", "upstream_unavailable", $"Provider '{provider}' could not be reached: {reason}");
 
+    public static GatewayError TranslationUnavailable(string model, string provider, string dialect) =>
+        new(400, "invalid_request_error", "translation_unavailable",
+            $"The model '{model}' is served by provider '{provider}', which does not speak the {dialect} API, and translating "
+            + $"{dialect} requests to other providers is not available yet. Use a model served by a provider of type {dialect}.", "model");
+
     public static GatewayError UpstreamTimeout(string provider, string which) =>
         new(504, "api_error", "upstream_timeout", $"Provider '{provider}' did not answer in time ({which} timeout).");
 }

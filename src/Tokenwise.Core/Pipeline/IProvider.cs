@@ -9,6 +9,12 @@ public interface IProvider
     string Name { get; }
 
     /// <summary>
+    /// Whether the provider can answer a request that came in in <paramref name="dialect"/> (and answer
+    /// in it). Adapters speak the OpenAI dialect unless they say otherwise; translation widens this.
+    /// </summary>
+    bool Accepts(string dialect) => dialect == OpenAI.OpenAIRequestParser.Dialect;
+
+    /// <summary>
     /// Sends <paramref name="request"/> to <paramref name="deployment"/>'s upstream model and returns
     /// once the response headers arrived; the body is read by the caller.
     /// </summary>

@@ -19,6 +19,11 @@ public sealed class LlmRequest
     public long? MaxOutputTokens { get; init; }
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    /// <summary>
+    /// Client headers that belong to the dialect and travel on to a provider that speaks it (Anthropic's
+    /// <c>anthropic-version</c> and <c>anthropic-beta</c>); never credentials.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> DialectHeaders { get; init; } = [];
 
     /// <summary>Where the <c>model</c> value sits in <see cref="Body"/>, so it can be replaced in place.</summary>
     internal JsonSpan ModelValue { get; init; }

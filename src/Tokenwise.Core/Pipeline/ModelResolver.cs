@@ -91,7 +91,7 @@ public sealed class ModelResolver
             }
 
             message = $"The model '{model}' is served by provider '{unconfigured}', which is not configured. "
-                + $"Configure it (for OpenAI set OPENAI_API_KEY) or address a configured provider as provider/model.";
+                + $"Configure it (for OpenAI set OPENAI_API_KEY, for Anthropic ANTHROPIC_API_KEY, for Gemini GEMINI_API_KEY) or address a configured provider as provider/model.";
             return null;
         }
 

@@ -14,6 +14,11 @@ public sealed class ProviderDispatcher(IEnumerable<IProvider> providers)
             return GatewayError.UpstreamUnavailable(deployment.Provider, "no such provider is configured");
         }
 
+        if (!provider.Accepts(context.Request.Dialect))
+        {
+            return GatewayError.TranslationUnavailable(context.Request.Model, provider.Name, context.Request.Dialect);
+        }
+
         try
         {
             return GatewayResponse.From(await provider.SendAsync(context.Request, deployment, context.Aborted));

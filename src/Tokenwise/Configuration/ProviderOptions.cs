@@ -4,7 +4,7 @@ namespace Tokenwise.Configuration;
 
 public sealed class ProviderOptions
 {
-    /// <summary><c>openai</c>, <c>openai-compatible</c>, <c>gemini</c> or <c>simulated</c>.</summary>
+    /// <summary><c>openai</c>, <c>openai-compatible</c>, <c>anthropic</c>, <c>gemini</c> or <c>simulated</c>.</summary>
     [ConfigurationKeyName("type")]
     public string? Type { get; set; }
 

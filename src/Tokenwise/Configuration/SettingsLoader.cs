@@ -7,7 +7,8 @@ namespace Tokenwise.Configuration;
 
 /// <summary>
 /// Loads the settings: the YAML file, then <c>TOKENWISE_*</c> environment variables, then explicit
-/// overrides (command-line flags); adds the providers the environment provides (<c>OPENAI_API_KEY</c>);
+/// overrides (command-line flags); adds the providers the environment provides (<c>OPENAI_API_KEY</c>,
+/// <c>ANTHROPIC_API_KEY</c>);
 /// then rejects unknown settings and invalid values with messages that name them.
 /// </summary>
 public static class SettingsLoader
@@ -70,7 +71,7 @@ public static class SettingsLoader
         Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
 
-    /// <summary>Providers that need no config file: OpenAI from OPENAI_API_KEY, Gemini from GEMINI_API_KEY (or GOOGLE_API_KEY), and the simulated one in demo mode.</summary>
+    /// <summary>Providers that need no config file: OpenAI from OPENAI_API_KEY, Anthropic from ANTHROPIC_API_KEY, Gemini from GEMINI_API_KEY (or GOOGLE_API_KEY), and the simulated one in demo mode.</summary>
     private static void AddEnvironmentProviders(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment)
     {
         if (!options.Providers.ContainsKey(ProviderTypes.OpenAI) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.OpenAIKeyVariable)))
@@ -80,6 +81,16 @@ public static class SettingsLoader
                 Type = ProviderTypes.OpenAI,
                 ApiKeyEnv = ProviderTypes.OpenAIKeyVariable,
                 BaseUrl = environment.GetValueOrDefault(ProviderTypes.OpenAIBaseUrlVariable),
+            };
+        }
+
+        if (!options.Providers.ContainsKey(ProviderTypes.Anthropic) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.AnthropicKeyVariable)))
+        {
+            options.Providers[ProviderTypes.Anthropic] = new ProviderOptions
+            {
+                Type = ProviderTypes.Anthropic,
+                ApiKeyEnv = ProviderTypes.AnthropicKeyVariable,
+                BaseUrl = environment.GetValueOrDefault(ProviderTypes.AnthropicBaseUrlVariable),
             };
         }
 

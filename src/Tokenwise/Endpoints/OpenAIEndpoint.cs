@@ -81,7 +81,7 @@ public sealed partial class OpenAIEndpoint(
 
             context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
             var response = await pipeline.InvokeAsync(context);
-            WriteHeaders(http, context);
+            StageResults.WriteHeaders(http, context);
             if (response.Error is { } error)
             {
                 await WriteErrorAsync(http, record, error);
@@ -131,23 +131,7 @@ public sealed partial class OpenAIEndpoint(
                 Price(context);
             }
 
-            usageLog.Enqueue(record);
-            if (context?.Admission is { } admission)
-            {
-                await admission.SettleAsync(record.CostUsd, record.Usage.TotalTokens);
-            }
-        }
-    }
-
-    /// <summary>Headers the stages set: rate-limit state, budget warnings, retry-after on a rejection.</summary>
-    private static void WriteHeaders(HttpContext http, GatewayContext context)
-    {
-        if (context.ResponseHeaders is { } headers)
-        {
-            foreach (var (name, value) in headers)
-            {
-                http.Response.Headers.Append(name, value);
-            }
+            await StageResults.CompleteAsync(usageLog, record, context);
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class ClientAuthenticator(MasterKey masterKey, KeyRing keys, TimeP
         }
 
         return GatewayError.Unauthorized(presented is null
-            ? "No API key provided. Send it as 'Authorization: Bearer <key>'."
+            ? "No API key provided. Send it as 'Authorization: Bearer <key>' (or 'x-api-key: <key>')."
             : "Incorrect API key provided.");
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Tokenwise.Configuration;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
+using Tokenwise.Providers.Anthropic;
 using Tokenwise.Providers.Gemini;
 using Tokenwise.Providers.OpenAICompatible;
 using Tokenwise.Providers.Simulated;
@@ -55,6 +56,12 @@ public sealed class GatewayComponents : IDisposable
                     var latency = p.Latency == "none" ? SimulatedLatency.None : SimulatedLatency.Realistic;
                     providers.Add(new SimulatedProvider(name, latency, time));
                     infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Simulated));
+                    break;
+                case ProviderTypes.Anthropic:
+                    var anthropicKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.AnthropicKeyVariable);
+                    providers.Add(new AnthropicProvider(name, new Uri(p.BaseUrl ?? ProviderTypes.AnthropicBaseUrl),
+                        string.IsNullOrEmpty(anthropicKey) ? null : anthropicKey, Http, Timeouts));
+                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Anthropic));
                     break;
                 case ProviderTypes.Gemini:
                     var geminiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.DefaultKeyVariable(type, environment)!);

@@ -65,6 +65,7 @@ public static partial class GatewayHost
             ],
             new ProviderDispatcher(components.Providers).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();
+        services.AddSingleton<AnthropicEndpoint>();
         services.ConfigureHttpJsonOptions(json =>
         {
             // Admin request bodies bind with the same snake_case names the admin API answers with.
@@ -79,6 +80,9 @@ public static partial class GatewayHost
         var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", openai.EmbeddingsAsync);
+        var anthropic = app.Services.GetRequiredService<AnthropicEndpoint>();
+        app.MapPost("/v1/messages", anthropic.MessagesAsync);
+        app.MapPost("/v1/messages/count_tokens", anthropic.CountTokensAsync);
         app.MapGet("/v1/models", ModelsEndpoint.Handle);
         app.MapPost("/v1/outcomes", OutcomesEndpoint.HandleAsync);
         app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok"), AdminJsonContext.Default.HealthStatus));

@@ -52,6 +52,21 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnthropicComesFromTheEnvironment()
+    {
+        var options = SettingsLoader.Load(null, new Dictionary<string, string?> { ["ANTHROPIC_API_KEY"] = "sk-ant-x", ["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9" });
+        var anthropic = options.Providers["anthropic"];
+        Assert.Equal(("anthropic", "http://127.0.0.1:9", "ANTHROPIC_API_KEY"), (anthropic.Type, anthropic.BaseUrl, anthropic.ApiKeyEnv));
+    }
+
+    [Fact]
+    public void AnAnthropicProviderWithoutItsKeyIsNamed()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("providers:\n  claude:\n    type: anthropic\n"), NoEnvironment));
+        Assert.Contains("ANTHROPIC_API_KEY is not set", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DemoAddsTheSimulatedProvider()
     {
         var options = SettingsLoader.Load(null, NoEnvironment, new Dictionary<string, string?> { ["demo"] = "true" });

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Tokenwise.Metering;
+
+namespace Tokenwise.Anthropic;
+
+/// <summary>
+/// Anthropic's <c>usage</c> object as reported: <c>input_tokens</c> counts only the prompt tokens
+/// that were neither read from nor written to the cache; cache reads and writes are reported apart.
+/// </summary>
+public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInputTokens, long CacheCreationInputTokens, long OutputTokens)
+{
+    /// <summary>
+    /// The canonical usage, whose input includes cached and cache-write tokens (see <see cref="TokenUsage"/>).
+    /// Thinking tokens are billed as output and not reported apart, so there are no reasoning tokens.
+    /// </summary>
+    public TokenUsage ToTokenUsage() =>
+        new(InputTokens + CacheReadInputTokens + CacheCreationInputTokens, CacheReadInputTokens, CacheCreationInputTokens, OutputTokens, 0);
+
+    /// <summary>
+    /// Reads a usage object over <paramref name="previous"/>: fields it carries replace the previous
+    /// values, fields it lacks keep them (a stream's <c>message_delta</c> may carry only <c>output_tokens</c>,
+    /// cumulative). The reader is on the object's StartObject and ends on its EndObject.
+    /// </summary>
+    public static AnthropicUsage Read(ref Utf8JsonReader reader, AnthropicUsage previous)
+    {
+        var usage = previous;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("input_tokens"u8))
+            {
+                usage = usage with { InputTokens = ReadCount(ref reader, usage.InputTokens) };
+            }
+            else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
+            {
+                usage = usage with { CacheReadInputTokens = ReadCount(ref reader, usage.CacheReadInputTokens) };
+            }
+            else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
+            {
+                usage = usage with { CacheCreationInputTokens = ReadCount(ref reader, usage.CacheCreationInputTokens) };
+            }
+            else if (reader.ValueTextEquals("output_tokens"u8))
+            {
+                usage = usage with { OutputTokens = ReadCount(ref reader, usage.OutputTokens) };
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return usage;
+    }
+
+    /// <summary>Finds the top-level <c>usage</c> of a non-streamed message; false when there is none.</summary>
+    public static bool TryReadMessage(ReadOnlySpan<byte> message, out AnthropicUsage usage)
+    {
+        usage = default;
+        var reader = new Utf8JsonReader(message);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isUsage = reader.ValueTextEquals("usage"u8);
+                reader.Read();
+                if (isUsage && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    usage = Read(ref reader, default);
+                    return true;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // A malformed upstream body carries no usable usage; the caller estimates instead.
+        }
+
+        return false;
+    }
+
+    // null (e.g. "cache_creation_input_tokens": null) means none were reported: keep what was known.
+    private static long ReadCount(ref Utf8JsonReader reader, long previous)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : previous;
+    }
+}

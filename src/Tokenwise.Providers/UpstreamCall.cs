@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Tokenwise.Json;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Providers;
+
+/// <summary>
+/// Sends one prepared request to an upstream over the shared pooled client, under the gateway's
+/// timeouts (connect via the handler, first byte, total), and hands back the response with its body
+/// still to be read. Every HTTP provider calls upstream through here.
+/// </summary>
+internal static class UpstreamCall
+{
+    /// <summary>
+    /// Sends <paramref name="message"/>; the call owns it and <paramref name="rented"/> (the body's buffer)
+    /// from here on and releases them once the response body is disposed, or at once on failure.
+    /// </summary>
+    /// <exception cref="UpstreamException">The upstream could not be reached or timed out.</exception>
+    public static async ValueTask<UpstreamResponse> SendAsync(HttpClient http, HttpRequestMessage message, PooledBufferWriter? rented,
+        string provider, UpstreamTimeouts timeouts, CancellationToken cancellationToken)
+    {
+        // One source bounds the whole call: it follows the caller's token, fires at the first-byte
+        // timeout while the headers are awaited, and is then re-armed for what is left of the total
+        // timeout, so that it also bounds reading the body (through UpstreamResponse.ReadCancellation).
+        var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        call.CancelAfter(timeouts.FirstByte < timeouts.Total ? timeouts.FirstByte : timeouts.Total);
+        var sentAt = Stopwatch.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, call.Token);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or HttpRequestException)
+        {
+            Release(message, rented, call);
+            throw Translate(e, call.IsCancellationRequested, provider, timeouts);
+        }
+        catch
+        {
+            Release(message, rented, call);
+            throw;
+        }
+
+        var remaining = timeouts.Total - Stopwatch.GetElapsedTime(sentAt);
+        if (remaining <= TimeSpan.Zero)
+        {
+            response.Dispose();
+            Release(message, rented, call);
+            throw new UpstreamException(GatewayError.UpstreamTimeout(provider, "total"));
+        }
+
+        call.CancelAfter(remaining);
+        // Past the headers, cancellation aborts the body read (and the upstream call) by disposing the response.
+        var resources = new CallResources(message, response, rented, call,
+            call.Token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response));
+        Stream body;
+        try
+        {
+            body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        }
+        catch
+        {
+            resources.Dispose();
+            throw;
+        }
+
+        return new UpstreamResponse(
+            (int)response.StatusCode,
+            response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType) ? contentType.ToString() : null,
+            body,
+            resources)
+        {
+            RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter) ? retryAfter.ToString() : null,
+            ReadCancellation = call.Token,
+        };
+    }
+
+    /// <summary><paramref name="path"/> under <paramref name="baseUrl"/>, whether or not the base ends in a slash.</summary>
+    public static Uri Combine(Uri baseUrl, string path)
+    {
+        var text = baseUrl.ToString();
+        return new Uri(text.EndsWith('/') ? text + path : text + "/" + path);
+    }
+
+    private static UpstreamException Translate(Exception e, bool timedOut, string provider, UpstreamTimeouts timeouts)
+    {
+        if (e is HttpRequestException { InnerException: TimeoutException } || e is OperationCanceledException { InnerException: TimeoutException })
+        {
+            return new UpstreamException(GatewayError.UpstreamTimeout(provider, "connect"), e);
+        }
+
+        return timedOut && e is OperationCanceledException
+            ? new UpstreamException(GatewayError.UpstreamTimeout(provider, timeouts.FirstByte < timeouts.Total ? "first-byte" : "total"), e)
+            : new UpstreamException(GatewayError.UpstreamUnavailable(provider, e.Message), e);
+    }
+
+    private static void Release(HttpRequestMessage message, PooledBufferWriter? rented, CancellationTokenSource call)
+    {
+        message.Dispose();
+        rented?.Dispose();
+        call.Dispose();
+    }
+
+    /// <summary>Everything one upstream call holds until its body has been read.</summary>
+    private sealed class CallResources(HttpRequestMessage message, HttpResponseMessage response, PooledBufferWriter? rented,
+        CancellationTokenSource call, CancellationTokenRegistration abortOnCancel) : IDisposable
+    {
+        public void Dispose()
+        {
+            abortOnCancel.Dispose();
+            response.Dispose();
+            Release(message, rented, call);
+        }
+    }
+}

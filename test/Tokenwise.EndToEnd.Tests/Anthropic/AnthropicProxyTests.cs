@@ -1,0 +1,127 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests.Anthropic;
+
+/// <summary>
+/// What the gateway sends to an Anthropic upstream and relays back, byte for byte (golden files in
+/// Golden/), and the errors it answers itself, in Anthropic's error body.
+/// </summary>
+public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClassFixture<AnthropicGatewayFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Golden(string name) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "anthropic", name)).ReplaceLineEndings("\n");
+
+    [Fact]
+    public async Task TheRequestIsForwardedByteForByteWithOnlyTheModelRenamed()
+    {
+        var request = Golden("tools.request.json").TrimEnd('\n');
+        var (response, _, _) = await fixture.PostAsync("v1/messages", request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = fixture.Upstream.Received.Last(r => r.Body.Contains("golden-tools", StringComparison.Ordinal));
+        Assert.Equal(Golden("tools.upstream.json").TrimEnd('\n'), forwarded.Body);
+    }
+
+    [Fact]
+    public async Task AStreamIsRelayedEventForEventAsTheUpstreamSentIt()
+    {
+        var (response, body, record) = await fixture.PostAsync("v1/messages", Golden("stream.request.json").TrimEnd('\n'), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal(Golden("stream.events.txt"), body);
+        Assert.False(record.Estimated);
+    }
+
+    [Fact]
+    public async Task ANonStreamedMessageIsRelayedAsTheUpstreamSentIt()
+    {
+        var (_, body, _) = await fixture.PostAsync("v1/messages", Golden("message.request.json").TrimEnd('\n'), Ct);
+        Assert.Equal(Golden("message.response.json").TrimEnd('\n'), body);
+    }
+
+    [Fact]
+    public async Task TheClientsCredentialsStayHereAndItsVersionAndBetaHeadersTravelOn()
+    {
+        using var http = fixture.Http();
+        http.DefaultRequestHeaders.Add("anthropic-beta", "prompt-caching-2024-07-31");
+        http.DefaultRequestHeaders.Add("Authorization", "Bearer client-bearer-secret");
+        using var response = await http.PostAsync("v1/messages", new StringContent(
+            """{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"whose key"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = fixture.Upstream.Received.Last(r => r.Body.Contains("whose key", StringComparison.Ordinal));
+        Assert.Equal(FakeAnthropicUpstream.ApiKey, forwarded.Headers["x-api-key"]);
+        Assert.Equal("2023-06-01", forwarded.Headers["anthropic-version"]);
+        Assert.Equal("prompt-caching-2024-07-31", forwarded.Headers["anthropic-beta"]);
+        Assert.False(forwarded.Headers.ContainsKey("Authorization"));
+        Assert.DoesNotContain(forwarded.Headers, h => h.Value.Contains(AnthropicGatewayFixture.ClientKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WithoutAVersionHeaderTheProvidersDefaultIsSent()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/messages", new StringContent(
+            """{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"no version"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("2023-06-01", fixture.Upstream.Received.Last(r => r.Body.Contains("no version", StringComparison.Ordinal)).Headers["anthropic-version"]);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"claude-haiku-4-5","messages":[""", 400, "invalid_request_error", "invalid_json")]
+    [InlineData("""{"max_tokens":10,"messages":[]}""", 400, "invalid_request_error", "missing_required_parameter")]
+    [InlineData("""{"model":"claude-does-not-exist","max_tokens":10,"messages":[]}""", 404, "not_found_error", "model_not_found")]
+    [InlineData("""{"model":"sim/gpt-4o-mini","max_tokens":10,"messages":[]}""", 400, "invalid_request_error", "translation_unavailable")]
+    public async Task TheGatewaysOwnErrorsUseAnthropicsErrorBody(string request, int status, string type, string recordedCode)
+    {
+        var (response, body, record) = await fixture.PostAsync("v1/messages", request, Ct);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var root = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("error", root.GetProperty("type").GetString());
+        Assert.Equal(type, root.GetProperty("error").GetProperty("type").GetString());
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("error").GetProperty("message").GetString()));
+        Assert.Equal(record.Id, root.GetProperty("request_id").GetString());
+        Assert.Equal((status, recordedCode, "anthropic"), (record.Status, record.ErrorCode, record.Dialect));
+    }
+
+    [Fact]
+    public async Task ABodyOverTheLimitIsA413RequestTooLarge()
+    {
+        var (response, body, record) = await fixture.PostAsync("v1/messages",
+            $$"""{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"{{new string('x', 30_000)}}"}]}""", Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("request_too_large", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(413, record.Status);
+    }
+
+    [Theory]
+    [InlineData("err-400", 400, "invalid_request_error")]
+    [InlineData("err-401", 401, "authentication_error")]
+    [InlineData("err-403", 403, "permission_error")]
+    [InlineData("err-404", 404, "not_found_error")]
+    [InlineData("err-429", 429, "rate_limit_error")]
+    [InlineData("err-500", 500, "api_error")]
+    [InlineData("err-529", 529, "overloaded_error")]
+    public async Task UpstreamErrorsAreRelayedAsSent(string cue, int status, string type)
+    {
+        var (response, body, record) = await fixture.PostAsync("v1/messages",
+            $$"""{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"#fake:{{cue}}"}]}""", Ct);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("req_fake_error", JsonDocument.Parse(body).RootElement.GetProperty("request_id").GetString()); // the upstream's body, untouched
+        Assert.Equal((status, type), (record.Status, record.ErrorCode));
+        if (status == 429)
+        {
+            Assert.Equal("7", response.Headers.GetValues("Retry-After").Single());
+        }
+    }
+}
