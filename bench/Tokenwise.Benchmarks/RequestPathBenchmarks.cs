@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using Tokenwise.Budgets;
 using Tokenwise.Hosting;
 using Tokenwise.Json;
 using Tokenwise.Metering;
@@ -25,6 +26,9 @@ public class RequestPathBenchmarks
     private ModelResolver _resolver = null!;
     private UsageLog _log = null!;
     private Task _drain = Task.CompletedTask;
+    private AdmissionGate _gate = null!;
+    private LlmRequest _chat = null!;
+    private ModelDeployment _deployment = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -40,6 +44,15 @@ public class RequestPathBenchmarks
         {
             throw new InvalidOperationException(error.Message);
         }
+
+        // A team budget and a key's requests- and tokens-per-minute limit, as a typical key has; the budget is
+        // far from exhausted, so every request is admitted and settled.
+        _gate = new AdmissionGate(new InProcessCounterStore(TimeProvider.System), new NoAlerts(), TimeProvider.System, TimeZoneInfo.Utc);
+        _gate.Replace(new PolicyBook(
+            [new Budget("team-monthly", BudgetScope.Team, "support", 1_000_000m, BudgetPeriod.Month, BudgetMode.Hard, Budget.DefaultAlertPercents)],
+            [new RateLimit("key-limit", RateLimitScope.Key, "key_a", 1_000_000_000, 1_000_000_000_000, null)]));
+        OpenAIRequestParser.TryParse(_chatRequest, ApiKind.ChatCompletions, out _chat, out _);
+        _resolver.TryResolve("gpt-4o-mini", out _deployment, out _);
 
         // The gateway's usage writer, reduced to draining: records leave the channel as they would in production.
         _log = new UsageLog();
@@ -132,6 +145,24 @@ public class RequestPathBenchmarks
     }
 
     /// <summary>
+    /// (g) The admission gate with a team budget and a key rate limit: reserve (prompt counted with the
+    /// tokenizer, output bounded), check and add atomically, response headers, then settle the real cost.
+    /// </summary>
+    [Benchmark]
+    public async Task<int> AdmitAndSettle()
+    {
+        var record = new UsageRecord
+        {
+            Id = "req", StartedAt = DateTimeOffset.UtcNow, Endpoint = "chat.completions", Dialect = OpenAIRequestParser.Dialect,
+            KeyId = "key_a", Team = "support",
+        };
+        var context = new GatewayContext(_chat, record, CancellationToken.None) { Deployment = _deployment };
+        await _gate.InvokeAsync(context, static _ => ValueTask.FromResult(default(GatewayResponse)));
+        await context.Admission!.SettleAsync(0.0000621m, 275);
+        return context.ResponseHeaders!.Count;
+    }
+
+    /// <summary>
     /// (f) Everything the gateway itself does for one non-streaming request, in the endpoint's order:
     /// record and request id, parse, resolve, build the upstream body (always, as the worst case; the
     /// gateway skips it when nothing changes), read the usage, price it, format the cost header, enqueue.
@@ -180,5 +211,12 @@ public class RequestPathBenchmarks
         record.CostUsd = deployment.Price.Cost(record.Usage);
         _log.Enqueue(record);
         return record.CostUsd;
+    }
+
+    private sealed class NoAlerts : IBudgetAlertSink
+    {
+        public void Post(BudgetAlert alert)
+        {
+        }
     }
 }

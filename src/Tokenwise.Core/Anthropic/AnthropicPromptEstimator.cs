@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
@@ -17,7 +16,7 @@ public static class AnthropicPromptEstimator
 
     public static long Estimate(LlmRequest request, string model)
     {
-        var text = new StringBuilder();
+        using var text = new PromptText(request.Body.Length);
         long messages = 0;
         var reader = new Utf8JsonReader(request.Body.Span);
         try
@@ -52,15 +51,15 @@ public static class AnthropicPromptEstimator
             // Parsed once already; an estimate from what was read is still better than none.
         }
 
-        return messages * TokensPerMessage + TokenEstimator.Count(model, text.ToString());
+        return messages * TokensPerMessage + text.Count(model);
     }
 
     /// <summary>Appends every string under the current token, except block types, roles, ids and media sources.</summary>
-    private static void CollectStrings(ref Utf8JsonReader reader, StringBuilder text)
+    private static void CollectStrings(ref Utf8JsonReader reader, PromptText text)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            text.Append(reader.GetString()).Append('\n');
+            text.AppendValue(ref reader);
             return;
         }
 
@@ -84,7 +83,7 @@ public static class AnthropicPromptEstimator
             }
             else if (reader.TokenType == JsonTokenType.String)
             {
-                text.Append(reader.GetString()).Append('\n');
+                text.AppendValue(ref reader);
             }
         }
     }

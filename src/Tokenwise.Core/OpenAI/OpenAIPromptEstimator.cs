@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
@@ -17,7 +16,7 @@ public static class OpenAIPromptEstimator
 
     public static long Estimate(LlmRequest request, string model)
     {
-        var text = new StringBuilder();
+        using var text = new PromptText(request.Body.Length);
         long framing = 0;
         long preTokenized = 0;
         var reader = new Utf8JsonReader(request.Body.Span);
@@ -48,10 +47,10 @@ public static class OpenAIPromptEstimator
             // Parsed once already; an estimate from what was read is still better than none.
         }
 
-        return framing + preTokenized + TokenEstimator.Count(model, text.ToString());
+        return framing + preTokenized + text.Count(model);
     }
 
-    private static long CollectMessages(ref Utf8JsonReader reader, StringBuilder text)
+    private static long CollectMessages(ref Utf8JsonReader reader, PromptText text)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -73,11 +72,11 @@ public static class OpenAIPromptEstimator
     /// Appends every string value under the current token to <paramref name="text"/>; returns the
     /// count of integers in token arrays (embeddings accept pre-tokenized input).
     /// </summary>
-    private static long CollectStrings(ref Utf8JsonReader reader, StringBuilder text, bool skipNames = false)
+    private static long CollectStrings(ref Utf8JsonReader reader, PromptText text, bool skipNames = false)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            text.Append(reader.GetString()).Append('\n');
+            text.AppendValue(ref reader);
             return 0;
         }
 
@@ -99,7 +98,7 @@ public static class OpenAIPromptEstimator
                         || (skipNames && (reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("type"u8)));
                     break;
                 case JsonTokenType.String when !skipValue:
-                    text.Append(reader.GetString()).Append('\n');
+                    text.AppendValue(ref reader);
                     break;
                 case JsonTokenType.Number when reader.CurrentDepth >= depth + 1:
                     numbers++;
