@@ -202,7 +202,7 @@ internal static class AnthropicRequestFromOpenAI
                 case "system" or "developer":
                     foreach (var block in Blocks(message["content"], path, allowMedia: false))
                     {
-                        system.Add(block);
+                        system.Add(block!.DeepClone()); // a node belongs to one parent
                     }
 
                     break;

@@ -76,7 +76,7 @@ internal static class OpenAIFromAnthropic
             "rate_limit_error" => new GatewayError(status, "requests", "rate_limit_exceeded", message),
             "overloaded_error" => new GatewayError(status == 529 ? 503 : status, "server_error", "overloaded", message),
             "api_error" => new GatewayError(status, "server_error", "api_error", message),
-            _ => new GatewayError(status, status >= 500 ? "server_error" : "invalid_request_error", type, message),
+            _ => new GatewayError(status, status >= 500 ? "server_error" : "invalid_request_error", null, message),
         };
     }
 
