@@ -29,8 +29,8 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
 
     public static GatewayError TranslationUnavailable(string model, string provider, string dialect) =>
         new(400, "invalid_request_error", "translation_unavailable",
-            $"The model '{model}' is served by provider '{provider}', which does not speak the {dialect} API, and translating "
-            + $"{dialect} requests to other providers is not available yet. Use a model served by a provider of type {dialect}.", "model");
+            $"The model '{model}' is served by provider '{provider}', which does not speak the {dialect} API, and the gateway "
+            + $"has no translation from {dialect} requests to it. Use a model served by a provider that speaks {dialect}.", "model");
 
     public static GatewayError UpstreamTimeout(string provider, string which) =>
         new(504, "api_error", "upstream_timeout", $"Provider '{provider}' did not answer in time ({which} timeout).");

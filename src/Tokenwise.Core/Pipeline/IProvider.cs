@@ -1,8 +1,8 @@
 namespace Tokenwise.Pipeline;
 
 /// <summary>
-/// A model provider the gateway forwards to. Adapters answer in the OpenAI wire format for now;
-/// dialect translation plugs in here.
+/// A model provider the gateway forwards to, in the dialect it accepts; a client of another dialect
+/// reaches it through an <see cref="IDialectTranslator"/> (see <see cref="ProviderDispatcher"/>).
 /// </summary>
 public interface IProvider
 {

@@ -13,6 +13,13 @@ public sealed class UpstreamResponse(int statusCode, string? contentType, Stream
     /// or when the call's total timeout expires. Readers tell the two apart by the caller's token.
     /// </summary>
     public CancellationToken ReadCancellation { get; init; }
+    /// <summary>
+    /// Set when the body was translated from another dialect, whose usage the client's dialect cannot
+    /// carry whole (OpenAI's has no cache writes, Anthropic's no reasoning tokens): returns the usage
+    /// the provider reported, to meter instead of the body's, once the body has been read; null when
+    /// the provider reported none (the stream broke, say), and the caller estimates.
+    /// </summary>
+    public Func<Metering.TokenUsage?>? ReportedUsage { get; init; }
 
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 

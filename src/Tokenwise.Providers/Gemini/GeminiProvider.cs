@@ -3,6 +3,7 @@ using System.Text.Json;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
+using Tokenwise.Providers.Translation;
 
 namespace Tokenwise.Providers.Gemini;
 
@@ -71,7 +72,7 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
                 var resources = new CallResources(response, call, call.Token.Register(static r => ((HttpResponseMessage)r!).Dispose(), response));
                 handedOver = true;
                 return new UpstreamResponse(200, "text/event-stream; charset=utf-8",
-                    new GeminiTranslatingStream(body, new GeminiStreamTranslator(deployment.UpstreamModel, created)), resources)
+                    new TranslatingSseStream(body, new GeminiStreamTranslator(deployment.UpstreamModel, created)), resources)
                 {
                     ReadCancellation = call.Token,
                 };

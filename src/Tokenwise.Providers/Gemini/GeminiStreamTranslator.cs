@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
 using Tokenwise.OpenAI;
+using Tokenwise.Providers.Translation;
 using static Tokenwise.Providers.Gemini.GeminiWire;
 
 namespace Tokenwise.Providers.Gemini;
@@ -13,13 +14,15 @@ namespace Tokenwise.Providers.Gemini;
 /// chunk per text piece or function call, a finish chunk, then at the end the usage chunk (empty
 /// choices, which the endpoint hides from clients that did not ask for usage) and <c>[DONE]</c>.
 /// </summary>
-internal sealed class GeminiStreamTranslator(string model, long created)
+internal sealed class GeminiStreamTranslator(string model, long created) : IStreamTranslator
 {
     private string? _id;
     private string _model = model;
     private int _toolCalls;
     private bool _finished;
     private TokenUsage? _usage;
+
+    public TokenUsage? ReportedUsage => _usage;
 
     /// <summary>Translates one Gemini event's <c>data</c> payload into zero or more OpenAI events.</summary>
     public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)

@@ -161,7 +161,11 @@ public sealed partial class AnthropicEndpoint(
         // Counting tokens is free: its answer is relayed, not metered.
         if (context.Request.Api == ApiKind.Messages)
         {
-            if (AnthropicUsage.TryReadMessage(answer.WrittenSpan, out var usage))
+            if (upstream.ReportedUsage?.Invoke() is { } reported)
+            {
+                record.Usage = reported; // a translated answer: the provider's own usage, reasoning included
+            }
+            else if (AnthropicUsage.TryReadMessage(answer.WrittenSpan, out var usage))
             {
                 record.Usage = usage.ToTokenUsage();
             }
@@ -225,7 +229,19 @@ public sealed partial class AnthropicEndpoint(
                 break;
         }
 
-        if (meter.HasFinalUsage && meter.HasInputUsage)
+        if (upstream.ReportedUsage is { } reportedUsage)
+        {
+            // A translated stream: its message_start carries no real prompt count, so only the provider's own usage counts.
+            if (reportedUsage() is { } reported)
+            {
+                record.Usage = reported;
+            }
+            else
+            {
+                Estimate(context, meter: null, meter.GeneratedText);
+            }
+        }
+        else if (meter.HasFinalUsage && meter.HasInputUsage)
         {
             record.Usage = meter.Usage.ToTokenUsage();
         }

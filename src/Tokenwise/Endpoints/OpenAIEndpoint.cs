@@ -152,7 +152,11 @@ public sealed partial class OpenAIEndpoint(
             return;
         }
 
-        if (OpenAIUsageReader.TryRead(answer.WrittenSpan, out var usage))
+        if (upstream.ReportedUsage?.Invoke() is { } reported)
+        {
+            record.Usage = reported; // a translated answer: the provider's own usage, cache writes included
+        }
+        else if (OpenAIUsageReader.TryRead(answer.WrittenSpan, out var usage))
         {
             record.Usage = usage;
         }
@@ -212,7 +216,11 @@ public sealed partial class OpenAIEndpoint(
                 break;
         }
 
-        if (meter.HasUsage)
+        if (upstream.ReportedUsage?.Invoke() is { } reported)
+        {
+            record.Usage = reported; // a translated stream: the provider's own usage, cache writes included
+        }
+        else if (meter.HasUsage && upstream.ReportedUsage is null)
         {
             record.Usage = meter.Usage;
         }

@@ -7,6 +7,7 @@ using Tokenwise.Configuration;
 using Tokenwise.Endpoints;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
+using Tokenwise.Providers.Translation;
 using Tokenwise.Storage;
 using Tokenwise.Storage.Sqlite;
 
@@ -63,7 +64,7 @@ public static partial class GatewayHost
                 new ModelResolutionStage(components.Resolver),
                 sp.GetRequiredService<AdmissionGate>(),
             ],
-            new ProviderDispatcher(components.Providers).InvokeAsync));
+            new ProviderDispatcher(components.Providers, DialectTranslators.Create(start.Time)).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();
         services.AddSingleton<AnthropicEndpoint>();
         services.ConfigureHttpJsonOptions(json =>

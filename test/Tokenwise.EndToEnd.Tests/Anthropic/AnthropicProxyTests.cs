@@ -78,7 +78,8 @@ public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClas
     [InlineData("""{"model":"claude-haiku-4-5","messages":[""", 400, "invalid_request_error", "invalid_json")]
     [InlineData("""{"max_tokens":10,"messages":[]}""", 400, "invalid_request_error", "missing_required_parameter")]
     [InlineData("""{"model":"claude-does-not-exist","max_tokens":10,"messages":[]}""", 404, "not_found_error", "model_not_found")]
-    [InlineData("""{"model":"sim/gpt-4o-mini","max_tokens":10,"messages":[]}""", 400, "invalid_request_error", "translation_unavailable")]
+    // Translated to the simulated (OpenAI-format) provider, top_k has no OpenAI equivalent: refused, not dropped.
+    [InlineData("""{"model":"sim/gpt-4o-mini","max_tokens":10,"top_k":5,"messages":[{"role":"user","content":"hi"}]}""", 400, "invalid_request_error", "unsupported_parameter")]
     public async Task TheGatewaysOwnErrorsUseAnthropicsErrorBody(string request, int status, string type, string recordedCode)
     {
         var (response, body, record) = await fixture.PostAsync("v1/messages", request, Ct);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.OpenAI;
 using Tokenwise.Providers.Gemini;
+using Tokenwise.Providers.Translation;
 
 namespace Tokenwise.Tests.Gemini;
 
@@ -81,7 +82,7 @@ public sealed class GeminiGoldenTests
     /// </summary>
     private static byte[] ReadTranslatedStream(byte[] geminiSse)
     {
-        using var stream = new GeminiTranslatingStream(new TrickleStream(geminiSse, 7), new GeminiStreamTranslator(FallbackModel, Created));
+        using var stream = new TranslatingSseStream(new TrickleStream(geminiSse, 7), new GeminiStreamTranslator(FallbackModel, Created));
         using var output = new MemoryStream();
         var buffer = new byte[5];
         int read;

@@ -1,15 +1,15 @@
 using System.Buffers;
 using Tokenwise.OpenAI;
 
-namespace Tokenwise.Providers.Gemini;
+namespace Tokenwise.Providers.Translation;
 
 /// <summary>
-/// Gemini's server-sent-event body read as an OpenAI one: each read pulls from upstream only until at
-/// least one whole Gemini event has been translated, so events flow through one by one and nothing is
+/// One dialect's server-sent-event body read as another's: each read pulls from upstream only until at
+/// least one whole upstream event has been translated, so events flow through one by one and nothing is
 /// buffered beyond the event being read. Cancellation and I/O errors of the upstream read pass through
 /// unchanged, so the relay still tells a client that left from an idle or broken upstream.
 /// </summary>
-internal sealed class GeminiTranslatingStream(Stream upstream, GeminiStreamTranslator translator) : Stream
+internal sealed class TranslatingSseStream(Stream upstream, IStreamTranslator translator) : Stream
 {
     private readonly ArrayBufferWriter<byte> _translated = new(4096);
     private byte[] _pending = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -101,7 +101,7 @@ internal sealed class GeminiTranslatingStream(Stream upstream, GeminiStreamTrans
 
     private void TranslateEvent(ReadOnlySpan<byte> sseEvent)
     {
-        // Comments and keep-alives have no data line; Gemini sends none today, but they are legal SSE.
+        // Comments and keep-alives have no data line; they carry nothing to translate.
         if (SseRelay.TryGetData(sseEvent, out var data) && !data.IsEmpty)
         {
             translator.Translate(data, _translated);

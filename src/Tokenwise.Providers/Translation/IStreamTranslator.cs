@@ -1,0 +1,17 @@
+using System.Buffers;
+using Tokenwise.Metering;
+
+namespace Tokenwise.Providers.Translation;
+
+/// <summary>Translates a stream from one dialect's events into another's, one upstream event at a time.</summary>
+internal interface IStreamTranslator
+{
+    /// <summary>Translates one upstream event's <c>data</c> payload into zero or more events of the client's dialect.</summary>
+    void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output);
+
+    /// <summary>Called once the upstream stream has ended, for whatever the client's dialect sends last.</summary>
+    void Complete(IBufferWriter<byte> output);
+
+    /// <summary>The usage the upstream reported, in full, once its stream has reported it; null until then.</summary>
+    TokenUsage? ReportedUsage { get; }
+}

@@ -1,0 +1,84 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tokenwise.Anthropic;
+using Tokenwise.Pipeline;
+using static Tokenwise.Providers.Translation.TranslationJson;
+
+namespace Tokenwise.Providers.Translation.OpenAIToAnthropic;
+
+/// <summary>What the whole-answer and the stream translation from Anthropic to OpenAI share: stop reasons, usage, errors.</summary>
+internal static class OpenAIFromAnthropic
+{
+    /// <summary>Anthropic's stop reason in OpenAI's terms.</summary>
+    public static string FinishReason(string? stopReason) => stopReason switch
+    {
+        "max_tokens" or "model_context_window_exceeded" => "length",
+        "tool_use" => "tool_calls",
+        "refusal" => "content_filter",
+        _ => "stop", // end_turn, stop_sequence, pause_turn
+    };
+
+    /// <summary>
+    /// OpenAI's <c>usage</c>: <c>prompt_tokens</c> counts every prompt token (Anthropic's input plus cache
+    /// reads and writes), <c>cached_tokens</c> the reads. Cache writes have no OpenAI field; the gateway
+    /// meters them from Anthropic's own usage, not from this.
+    /// </summary>
+    public static void WriteUsage(Utf8JsonWriter w, AnthropicUsage anthropic)
+    {
+        var usage = anthropic.ToTokenUsage();
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", usage.InputTokens);
+        w.WriteNumber("completion_tokens", usage.OutputTokens);
+        w.WriteNumber("total_tokens", usage.TotalTokens);
+        w.WriteStartObject("prompt_tokens_details");
+        w.WriteNumber("cached_tokens", usage.CachedInputTokens);
+        w.WriteEndObject();
+        w.WriteStartObject("completion_tokens_details");
+        w.WriteNumber("reasoning_tokens", 0); // Anthropic bills thinking as output without counting it apart
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The fields every chat completion and chunk starts with.</summary>
+    public static void WriteHeader(Utf8JsonWriter w, string id, string objectType, long created, string model)
+    {
+        w.WriteString("id", id);
+        w.WriteString("object", objectType);
+        w.WriteNumber("created", created);
+        w.WriteString("model", model);
+    }
+
+    /// <summary>
+    /// An Anthropic error (an HTTP body or a stream's <c>error</c> event) as OpenAI describes it, keeping the
+    /// status except 529 <c>overloaded_error</c>, which OpenAI clients know as 503 (and retry, like any 5xx).
+    /// </summary>
+    public static GatewayError Error(int status, ReadOnlySpan<byte> body)
+    {
+        JsonNode? error = null;
+        try
+        {
+            error = JsonNode.Parse(body)?["error"];
+        }
+        catch (JsonException)
+        {
+            // Not Anthropic's error body (a proxy's HTML page, say): the status alone describes the failure.
+        }
+
+        var message = Str(error?["message"]) ?? $"Anthropic answered HTTP {status} without an error message.";
+        var type = Str(error?["type"]) ?? AnthropicErrorBody.TypeFor(status);
+        return type switch
+        {
+            "authentication_error" => new GatewayError(status, "authentication_error", "invalid_api_key", message),
+            "permission_error" => new GatewayError(status, "permission_error", "permission_denied", message),
+            "not_found_error" => new GatewayError(status, "invalid_request_error", "model_not_found", message, "model"),
+            "request_too_large" => new GatewayError(status, "invalid_request_error", "request_too_large", message),
+            "rate_limit_error" => new GatewayError(status, "requests", "rate_limit_exceeded", message),
+            "overloaded_error" => new GatewayError(status == 529 ? 503 : status, "server_error", "overloaded", message),
+            "api_error" => new GatewayError(status, "server_error", "api_error", message),
+            _ => new GatewayError(status, status >= 500 ? "server_error" : "invalid_request_error", null, message),
+        };
+    }
+
+    public static void WriteError(GatewayError error, IBufferWriter<byte> output) => OpenAI.OpenAIErrorBody.Write(error, output);
+}

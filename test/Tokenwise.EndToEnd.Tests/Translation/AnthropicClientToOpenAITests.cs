@@ -1,0 +1,121 @@
+using System.Text;
+using global::Anthropic.Exceptions;
+using global::Anthropic.Models.Messages;
+
+namespace Tokenwise.EndToEnd.Tests.Translation;
+
+/// <summary>The official Anthropic .NET SDK, unchanged but for its base URL, served by an OpenAI provider through the translation.</summary>
+public sealed class AnthropicClientToOpenAITests(TranslationFixture fixture) : IClassFixture<TranslationFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>gpt-4o-mini in the catalog: $0.15/M input, $0.075/M cached input, $0.60/M output (reasoning included).</summary>
+    private static decimal MiniCost(long uncachedInput, long cached, long output) => uncachedInput * 0.00000015m + cached * 0.000000075m + output * 0.0000006m;
+
+    [Fact]
+    public async Task NonStreamingMessageIsTranslatedAndCachedTokensArePricedAtTheirRate()
+    {
+        var message = await fixture.Claude().Messages.Create(new MessageCreateParams
+        {
+            Model = "openai/gpt-4o-mini",
+            MaxTokens = 256,
+            System = "Be brief.",
+            Messages = [new UserMessageParam("#fake:cached-reasoning Say hello to the Anthropic SDK")],
+        }, Ct);
+
+        Assert.True(message.Content[0].TryPickText(out var text));
+        Assert.False(string.IsNullOrEmpty(text.Text));
+        Assert.Equal(StopReason.EndTurn, message.StopReason!.Value());
+        var sent = fixture.OpenAI.Received.Last(r => r.Body.Contains("Say hello to the Anthropic SDK", StringComparison.Ordinal));
+        Assert.Equal("/v1/chat/completions", sent.Path);
+        Assert.Equal("Bearer " + Testing.FakeUpstream.ApiKey, sent.Headers["Authorization"]); // the provider's key, never the client's
+        Assert.StartsWith("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"}", sent.Body, StringComparison.Ordinal);
+
+        var cached = message.Usage.CacheReadInputTokens!.Value;
+        Assert.True(cached > 0);
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Dialect == "anthropic" && !r.Stream && r.Usage.CachedInputTokens == cached);
+        Assert.Equal(("messages", "openai", "gpt-4o-mini", 200, false), (record.Endpoint, record.Provider, record.UpstreamModel, record.Status, record.Estimated));
+        // Anthropic's input_tokens exclude the cached ones; the log's input includes them, and keeps OpenAI's reasoning count.
+        Assert.Equal((message.Usage.InputTokens + cached, message.Usage.OutputTokens, 64L),
+            (record.Usage.InputTokens, record.Usage.OutputTokens, record.Usage.ReasoningTokens));
+        Assert.Equal(MiniCost(message.Usage.InputTokens, cached, message.Usage.OutputTokens), record.CostUsd);
+    }
+
+    [Fact]
+    public async Task StreamingMessageArrivesAsAnthropicEventsAndIsMetered()
+    {
+        var text = new StringBuilder();
+        var kinds = new List<string>();
+        long? inputTokens = null, cacheRead = null, outputTokens = null;
+        await foreach (var streamEvent in fixture.Claude().Messages.CreateStreaming(new MessageCreateParams
+        {
+            Model = "openai/gpt-4o-mini",
+            MaxTokens = 256,
+            Messages = [new UserMessageParam("#fake:cached-reasoning Stream a friendly answer through the translation")],
+        }, Ct))
+        {
+            if (streamEvent.TryPickStart(out _))
+            {
+                kinds.Add("start");
+            }
+            else if (streamEvent.TryPickContentBlockStart(out _))
+            {
+                kinds.Add("block_start");
+            }
+            else if (streamEvent.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickText(out var textDelta))
+            {
+                kinds.Add("text");
+                text.Append(textDelta.Text);
+            }
+            else if (streamEvent.TryPickContentBlockStop(out _))
+            {
+                kinds.Add("block_stop");
+            }
+            else if (streamEvent.TryPickDelta(out var messageDelta))
+            {
+                kinds.Add("delta");
+                (inputTokens, cacheRead, outputTokens) = (messageDelta.Usage.InputTokens, messageDelta.Usage.CacheReadInputTokens, messageDelta.Usage.OutputTokens);
+            }
+            else if (streamEvent.TryPickStop(out _))
+            {
+                kinds.Add("stop");
+            }
+        }
+
+        Assert.False(string.IsNullOrEmpty(text.ToString()));
+        Assert.Equal(["start", "block_start", "text", "block_stop", "delta", "stop"], kinds.Distinct());
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Dialect == "anthropic" && r.Stream);
+        Assert.False(record.Estimated);
+        Assert.Equal((inputTokens + cacheRead, cacheRead, outputTokens, 64L),
+            (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens, record.Usage.ReasoningTokens));
+        Assert.Equal(MiniCost(inputTokens!.Value, cacheRead!.Value, outputTokens!.Value), record.CostUsd);
+        var sent = fixture.OpenAI.Received.Last(r => r.Body.Contains("Stream a friendly answer through", StringComparison.Ordinal));
+        Assert.Contains("\"stream\":true,\"stream_options\":{\"include_usage\":true}", sent.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CountTokensIsAnsweredByTheGatewayAndFree()
+    {
+        var count = await fixture.Claude().Messages.CountTokens(new MessageCountTokensParams
+        {
+            Model = "openai/gpt-4o-mini",
+            Messages = [new UserMessageParam("How many tokens is this sentence, roughly?")],
+        }, Ct);
+
+        Assert.InRange(count.InputTokens, 5, 100);
+        Assert.DoesNotContain(fixture.OpenAI.Received, r => r.Body.Contains("How many tokens is this sentence", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUpstreamRateLimitArrivesAsTheSdksTypedException()
+    {
+        var e = await Assert.ThrowsAsync<AnthropicRateLimitException>(() => fixture.Claude().Messages.Create(new MessageCreateParams
+        {
+            Model = "openai/gpt-4o-mini",
+            MaxTokens = 16,
+            Messages = [new UserMessageParam("#fake:err-429 hi")],
+        }, Ct));
+
+        Assert.Equal(global::Anthropic.Models.ErrorType.RateLimitError, e.Type!.Value());
+    }
+}

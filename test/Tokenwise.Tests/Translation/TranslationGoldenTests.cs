@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Tokenwise.Metering;
+using Tokenwise.Pipeline;
+using Tokenwise.Providers.Translation;
+using Tokenwise.Providers.Translation.AnthropicToOpenAI;
+using Tokenwise.Providers.Translation.OpenAIToAnthropic;
+
+namespace Tokenwise.Tests.Translation;
+
+/// <summary>
+/// Golden files for the OpenAI ⇄ Anthropic translation, one folder per direction and case under Golden/
+/// (<c>openai-to-anthropic</c>: an OpenAI client, an Anthropic provider; <c>anthropic-to-openai</c>: the
+/// reverse). Inputs are <c>request.client.json</c> (what the client sends), <c>response.upstream.json</c> or
+/// <c>response.upstream.sse</c> (what the provider answers) and <c>error.upstream.json</c> (with the HTTP
+/// status in the case's name, e.g. <c>error-429</c>); the goldens are the exact bytes the translation
+/// produces: <c>request.upstream.json</c> (sent upstream), <c>response.client.json</c> /
+/// <c>response.client.sse</c> and <c>error.client.txt</c> (returned to the client), and
+/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters). To regenerate the goldens
+/// after a deliberate change, run the tests with <c>TOKENWISE_UPDATE_GOLDEN=1</c> and review the diff.
+/// </summary>
+public sealed class TranslationGoldenTests
+{
+    public const string OpenAIToAnthropic = "openai-to-anthropic";
+    public const string AnthropicToOpenAI = "anthropic-to-openai";
+    private const long Created = 1_750_000_000;
+    private const long CatalogMaxOutputTokens = 64_000;
+
+    public static TheoryData<string, string> Cases
+    {
+        get
+        {
+            var cases = new TheoryData<string, string>();
+            foreach (var direction in new[] { OpenAIToAnthropic, AnthropicToOpenAI })
+            {
+                foreach (var dir in Directory.GetDirectories(Path.Combine(GoldenRoot(), direction)).Order(StringComparer.Ordinal))
+                {
+                    cases.Add(direction, Path.GetFileName(dir));
+                }
+            }
+
+            return cases;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RequestSentUpstreamIsExactlyTheGolden(string direction, string name)
+    {
+        if (Input(direction, name, "request.client.json") is not { } input)
+        {
+            return;
+        }
+
+        var request = TranslationJson.ParseObject(input);
+        var model = TranslationJson.Str(request["model"])!;
+        var translated = direction == OpenAIToAnthropic
+            ? AnthropicRequestFromOpenAI.Translate(request, model, CatalogMaxOutputTokens)
+            : OpenAIRequestFromAnthropic.Translate(request, model);
+        Compare(direction, name, "request.upstream.json", TranslationJson.Serialize(translated));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void AnswerReturnedToTheClientIsExactlyTheGolden(string direction, string name)
+    {
+        var toAnthropic = direction == OpenAIToAnthropic;
+        if (Input(direction, name, "response.upstream.json") is { } json)
+        {
+            var output = new ArrayBufferWriter<byte>();
+            Assert.True(toAnthropic
+                ? ChatCompletionFromAnthropic.Write(json, "fallback-model", Created, output)
+                : MessageFromChatCompletion.Write(json, "fallback-model", output));
+            Compare(direction, name, "response.client.json", output.WrittenSpan.ToArray());
+            var usage = toAnthropic
+                ? global::Tokenwise.Anthropic.AnthropicUsage.TryReadMessage(json, out var anthropic) ? anthropic.ToTokenUsage() : default
+                : global::Tokenwise.OpenAI.OpenAIUsageReader.TryRead(json, out var openai) ? openai : default;
+            Compare(direction, name, "usage.metered.txt", Encoding.UTF8.GetBytes(usage.ToString()));
+        }
+
+        if (Input(direction, name, "response.upstream.sse") is { } sse)
+        {
+            IStreamTranslator events = toAnthropic ? new ChunksFromAnthropicStream("fallback-model", Created) : new EventsFromOpenAIStream("fallback-model");
+            Compare(direction, name, "response.client.sse", ReadTranslatedStream(sse, events));
+            Compare(direction, name, "usage.metered.txt", Encoding.UTF8.GetBytes(events.ReportedUsage?.ToString() ?? "(none)"));
+        }
+
+        if (Input(direction, name, "error.upstream.json") is { } errorBody)
+        {
+            var status = int.Parse(name["error-".Length..], CultureInfo.InvariantCulture);
+            var output = new ArrayBufferWriter<byte>();
+            GatewayError error;
+            if (toAnthropic)
+            {
+                error = OpenAIFromAnthropic.Error(status, errorBody);
+                OpenAIFromAnthropic.WriteError(error, output);
+            }
+            else
+            {
+                error = AnthropicFromOpenAI.Error(status, errorBody);
+                AnthropicFromOpenAI.WriteError(error, output);
+            }
+
+            Compare(direction, name, "error.client.txt", Encoding.UTF8.GetBytes($"HTTP {error.Status}\n\n{Encoding.UTF8.GetString(output.WrittenSpan)}"));
+        }
+    }
+
+    [Fact]
+    public void EveryCaseHasItsGoldens()
+    {
+        foreach (var dir in Directory.GetDirectories(GoldenRoot()).SelectMany(Directory.GetDirectories))
+        {
+            var files = Directory.GetFiles(dir).Select(Path.GetFileName).ToHashSet();
+            Assert.True(!files.Contains("request.client.json") || files.Contains("request.upstream.json"), dir);
+            Assert.True(!files.Contains("response.upstream.json") || files.Contains("response.client.json"), dir);
+            Assert.True(!files.Contains("response.upstream.sse") || files.Contains("response.client.sse"), dir);
+            Assert.True(!files.Contains("error.upstream.json") || files.Contains("error.client.txt"), dir);
+        }
+    }
+
+    /// <summary>Reads the translated stream a few bytes at a time, so events split across reads are exercised too.</summary>
+    private static byte[] ReadTranslatedStream(byte[] upstreamSse, IStreamTranslator events)
+    {
+        using var stream = new TranslatingSseStream(new TrickleStream(upstreamSse, 7), events);
+        using var output = new MemoryStream();
+        var buffer = new byte[5];
+        int read;
+        while ((read = stream.ReadAsync(buffer, TestContext.Current.CancellationToken).AsTask().GetAwaiter().GetResult()) > 0)
+        {
+            output.Write(buffer, 0, read);
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[]? Input(string direction, string name, string file)
+    {
+        var path = Path.Combine(GoldenRoot(), direction, name, file);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    private static void Compare(string direction, string name, string file, byte[] actual)
+    {
+        var path = Path.Combine(GoldenRoot(), direction, name, file);
+        if (Environment.GetEnvironmentVariable("TOKENWISE_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllBytes(path, actual);
+            return;
+        }
+
+        Assert.True(File.Exists(path), $"{path} is missing; run with TOKENWISE_UPDATE_GOLDEN=1 to create it.");
+        Assert.Equal(Encoding.UTF8.GetString(File.ReadAllBytes(path)), Encoding.UTF8.GetString(actual));
+    }
+
+    private static string GoldenRoot([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "Golden");
+
+    /// <summary>A stream that hands out at most <paramref name="chunk"/> bytes per read.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data, writable: false)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
+    }
+}
