@@ -14,6 +14,11 @@ public sealed class ProviderDispatcher(IEnumerable<IProvider> providers)
             return GatewayError.UpstreamUnavailable(deployment.Provider, "no such provider is configured");
         }
 
+        if (context.Request.Api == ApiKind.Responses && !provider.ServesResponses)
+        {
+            return GatewayError.ResponsesUnavailable(context.Request.Model, provider.Name);
+        }
+
         if (!provider.Accepts(context.Request.Dialect))
         {
             return GatewayError.TranslationUnavailable(context.Request.Model, provider.Name, context.Request.Dialect);

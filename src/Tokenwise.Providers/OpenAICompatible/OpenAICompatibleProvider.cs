@@ -13,9 +13,13 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
 {
     private readonly Uri _chatCompletions = UpstreamCall.Combine(baseUrl, "chat/completions");
     private readonly Uri _embeddings = UpstreamCall.Combine(baseUrl, "embeddings");
+    private readonly Uri _responses = UpstreamCall.Combine(baseUrl, "responses");
     private readonly AuthenticationHeaderValue? _authorization = apiKey is null ? null : new("Bearer", apiKey);
 
     public string Name => name;
+
+    /// <summary>Forwarded as is; a server without <c>/responses</c> answers with its own 404, which the client gets.</summary>
+    public bool ServesResponses => true;
 
     public ValueTask<UpstreamResponse> SendAsync(LlmRequest request, ModelDeployment deployment, CancellationToken cancellationToken)
     {
@@ -26,7 +30,12 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
             OpenAIUpstreamBody.Write(request, deployment.UpstreamModel, rented);
         }
 
-        var message = new HttpRequestMessage(HttpMethod.Post, request.Api == ApiKind.Embeddings ? _embeddings : _chatCompletions)
+        var message = new HttpRequestMessage(HttpMethod.Post, request.Api switch
+        {
+            ApiKind.Embeddings => _embeddings,
+            ApiKind.Responses => _responses,
+            _ => _chatCompletions,
+        })
         {
             Content = new ReadOnlyMemoryContent(rented?.WrittenMemory ?? request.Body),
         };

@@ -13,7 +13,7 @@ using Tokenwise.Pipeline;
 namespace Tokenwise.Endpoints;
 
 /// <summary>
-/// The OpenAI-dialect endpoints (<c>/v1/chat/completions</c>, <c>/v1/embeddings</c>): read and parse
+/// The OpenAI-dialect endpoints (<c>/v1/chat/completions</c>, <c>/v1/responses</c>, <c>/v1/embeddings</c>): read and parse
 /// the body, run the pipeline, relay the answer (streamed or not) and meter it. Every request ends in
 /// exactly one usage record, whatever happens.
 /// </summary>
@@ -36,6 +36,9 @@ public sealed partial class OpenAIEndpoint(
     public Task ChatCompletionsAsync(HttpContext http) => HandleAsync(http, ApiKind.ChatCompletions, "chat.completions");
 
     public Task EmbeddingsAsync(HttpContext http) => HandleAsync(http, ApiKind.Embeddings, "embeddings");
+
+    /// <summary>OpenAI's Responses API, forwarded to providers that serve it (never translated).</summary>
+    public Task ResponsesAsync(HttpContext http) => HandleAsync(http, ApiKind.Responses, "responses");
 
     private async Task HandleAsync(HttpContext http, ApiKind api, string endpoint)
     {
@@ -185,7 +188,9 @@ public sealed partial class OpenAIEndpoint(
         http.Response.Headers["X-Accel-Buffering"] = "no";
         record.Status = upstream.StatusCode;
 
-        var meter = new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
+        ITokenStreamMeter meter = context.Request.Api == ApiKind.Responses
+            ? new ResponsesStreamMeter()
+            : new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
         using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
@@ -198,17 +203,20 @@ public sealed partial class OpenAIEndpoint(
 
         switch (outcome)
         {
+            case RelayOutcome.Completed when meter is ResponsesStreamMeter { ErrorCode: { } errorCode }:
+                record.ErrorCode = errorCode; // the upstream ended its stream with an error event or a failed response
+                break;
             case RelayOutcome.ClientCancelled:
                 record.Status = StatusCodes.Status499ClientClosedRequest;
                 record.ErrorCode = "client_cancelled";
                 break;
             case RelayOutcome.IdleTimeout:
                 record.ErrorCode ??= "upstream_idle_timeout";
-                await WriteStreamErrorAsync(http, GatewayError.UpstreamTimeout(record.Provider ?? "", record.ErrorCode == "upstream_timeout" ? "total" : "stream idle"));
+                await WriteStreamErrorAsync(http, meter, GatewayError.UpstreamTimeout(record.Provider ?? "", record.ErrorCode == "upstream_timeout" ? "total" : "stream idle"));
                 break;
             case RelayOutcome.UpstreamBroken:
                 record.ErrorCode = "upstream_stream_broken";
-                await WriteStreamErrorAsync(http, GatewayError.UpstreamUnavailable(record.Provider ?? "", "the stream broke before it finished"));
+                await WriteStreamErrorAsync(http, meter, GatewayError.UpstreamUnavailable(record.Provider ?? "", "the stream broke before it finished"));
                 break;
         }
 
@@ -305,13 +313,25 @@ public sealed partial class OpenAIEndpoint(
         }
     }
 
-    /// <summary>After the first streamed byte the status is sent; a failure becomes a final error event.</summary>
-    private static async Task WriteStreamErrorAsync(HttpContext http, GatewayError error)
+    /// <summary>
+    /// After the first streamed byte the status is sent; a failure becomes a final error event: a chat
+    /// stream's <c>data: {"error":...}</c>, or a Responses stream's typed <c>error</c> event.
+    /// </summary>
+    private static async Task WriteStreamErrorAsync(HttpContext http, ITokenStreamMeter meter, GatewayError error)
     {
         try
         {
-            http.Response.BodyWriter.Write("data: "u8);
-            OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+            if (meter is ResponsesStreamMeter responses)
+            {
+                http.Response.BodyWriter.Write("event: error\ndata: "u8);
+                OpenAIErrorBody.WriteResponsesErrorEvent(error, responses.LastSequenceNumber + 1, http.Response.BodyWriter);
+            }
+            else
+            {
+                http.Response.BodyWriter.Write("data: "u8);
+                OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+            }
+
             http.Response.BodyWriter.Write("\n\n"u8);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
