@@ -33,6 +33,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
+    /// <summary>The root, for Azure's <c>{endpoint}/openai/v1</c> paths (answered with <c>api-key</c> as well as Bearer keys).</summary>
+    public Uri Root => new(BaseUrl, "/");
+
     /// <summary>The OpenAI base URL, ending in <c>/v1</c>.</summary>
     public Uri BaseUrl { get; }
 
@@ -49,6 +52,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         app.MapPost("/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/v1/embeddings", http => fake!.EmbeddingsAsync(http, recordRequests));
         app.MapPost("/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
+        // Azure OpenAI's v1 API lives under /openai/v1 of the resource, with the key in an api-key header.
+        app.MapPost("/openai/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
+        app.MapPost("/openai/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
         await app.StartAsync();
         fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"));
         return fake;
@@ -195,7 +201,7 @@ public sealed class FakeUpstream : IAsyncDisposable
                 http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
         }
 
-        if (http.Request.Headers.Authorization != "Bearer " + ApiKey)
+        if (http.Request.Headers.Authorization != "Bearer " + ApiKey && http.Request.Headers["api-key"] != ApiKey)
         {
             await WriteErrorAsync(http, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
             return (null, text);

@@ -7,14 +7,16 @@ namespace Tokenwise.Providers.OpenAICompatible;
 
 /// <summary>
 /// Any server that speaks OpenAI's HTTP API: OpenAI itself, Azure OpenAI, vLLM, Ollama, Groq, ...
-/// The client's body is forwarded with only the model (and the request for stream usage) changed.
+/// The client's body is forwarded with only the model (and the request for stream usage) changed. The key
+/// goes as <c>Authorization: Bearer</c>, or unprefixed in <paramref name="apiKeyHeader"/> (Azure's <c>api-key</c>).
 /// </summary>
-public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? apiKey, HttpClient http, UpstreamTimeouts timeouts) : IProvider
+public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? apiKey, HttpClient http, UpstreamTimeouts timeouts,
+    string? apiKeyHeader = null) : IProvider
 {
     private readonly Uri _chatCompletions = UpstreamCall.Combine(baseUrl, "chat/completions");
     private readonly Uri _embeddings = UpstreamCall.Combine(baseUrl, "embeddings");
     private readonly Uri _responses = UpstreamCall.Combine(baseUrl, "responses");
-    private readonly AuthenticationHeaderValue? _authorization = apiKey is null ? null : new("Bearer", apiKey);
+    private readonly AuthenticationHeaderValue? _authorization = apiKey is null || apiKeyHeader is not null ? null : new("Bearer", apiKey);
 
     public string Name => name;
 
@@ -42,6 +44,10 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
         // Constant header values go in unparsed: no header-value objects per call.
         message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         message.Headers.Authorization = _authorization;
+        if (apiKeyHeader is not null && apiKey is not null)
+        {
+            message.Headers.TryAddWithoutValidation(apiKeyHeader, apiKey);
+        }
         if (request.Stream)
         {
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
