@@ -7,8 +7,8 @@ using Tokenwise.Providers.Simulated;
 namespace Tokenwise.Testing;
 
 /// <summary>
-/// A fake OpenAI server on real Kestrel (loopback, port 0) that speaks the exact wire format, with
-/// failures on cue. A cue is written into the prompt as <c>#fake:NAME</c>, so it travels through the
+/// A fake OpenAI server on real Kestrel (loopback, port 0) that speaks the exact wire format (chat
+/// completions, the Responses API, embeddings), with failures on cue. A cue is written into the prompt as <c>#fake:NAME</c>, so it travels through the
 /// gateway untouched and tests can run in parallel against one server:
 /// <list type="bullet">
 /// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After), <c>err-500</c>: an OpenAI error.</item>
@@ -33,6 +33,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
+    /// <summary>The root, for Azure's <c>{endpoint}/openai/v1</c> paths (answered with <c>api-key</c> as well as Bearer keys).</summary>
+    public Uri Root => new(BaseUrl, "/");
+
     /// <summary>The OpenAI base URL, ending in <c>/v1</c>.</summary>
     public Uri BaseUrl { get; }
 
@@ -48,6 +51,10 @@ public sealed class FakeUpstream : IAsyncDisposable
         FakeUpstream? fake = null;
         app.MapPost("/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/v1/embeddings", http => fake!.EmbeddingsAsync(http, recordRequests));
+        app.MapPost("/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
+        // Azure OpenAI's v1 API lives under /openai/v1 of the resource, with the key in an api-key header.
+        app.MapPost("/openai/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
+        app.MapPost("/openai/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
         await app.StartAsync();
         fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"));
         return fake;
@@ -85,8 +92,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var shape = cue == "cached-reasoning" ? new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64) : SimulatedUsageShape.Plain;
-        var answer = SimulatedAnswers.Answer(request, request.Model, shape, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var includeUsage = cue != "no-usage";
         if (!request.Stream)
         {
@@ -96,12 +102,48 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
+        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage), cue);
+    }
+
+    /// <summary>The Responses API: the same answers and cues, as a response object or its typed events.</summary>
+    private async Task ResponsesAsync(HttpContext http, bool record)
+    {
+        var (request, body) = await ReadAsync(http, ApiKind.Responses, record);
+        if (request is null)
+        {
+            return;
+        }
+
+        var cue = Cue(body);
+        if (await AnsweredWithErrorAsync(http, cue))
+        {
+            return;
+        }
+
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var includeUsage = cue != "no-usage";
+        if (!request.Stream)
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.Body.WriteAsync(ResponsesWireWriter.Response(answer, includeUsage));
+            return;
+        }
+
+        await StreamAsync(http, ResponsesWireWriter.Events(answer, includeUsage), cue);
+    }
+
+    private static SimulatedUsageShape Shape(string? cue) =>
+        cue == "cached-reasoning" ? new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64) : SimulatedUsageShape.Plain;
+
+    /// <summary>Writes server-sent events one by one, flushing each, and plays the stream cues (stall, broken, dribble).</summary>
+    private async Task StreamAsync(HttpContext http, IEnumerable<byte[]> events, string? cue)
+    {
         http.Response.ContentType = "text/event-stream; charset=utf-8";
         Interlocked.Increment(ref _activeStreams);
         try
         {
             var sent = 0;
-            foreach (var sseEvent in OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage))
+            foreach (var sseEvent in events)
             {
                 if (sent == 2 && cue is "stall" or "broken")
                 {
@@ -159,7 +201,7 @@ public sealed class FakeUpstream : IAsyncDisposable
                 http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
         }
 
-        if (http.Request.Headers.Authorization != "Bearer " + ApiKey)
+        if (http.Request.Headers.Authorization != "Bearer " + ApiKey && http.Request.Headers["api-key"] != ApiKey)
         {
             await WriteErrorAsync(http, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
             return (null, text);

@@ -22,6 +22,22 @@ public static class OpenAIErrorBody
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// The Responses API's stream <c>error</c> event payload:
+    /// <c>{"type":"error","code","message","param","sequence_number"}</c>.
+    /// </summary>
+    public static void WriteResponsesErrorEvent(GatewayError error, long sequenceNumber, IBufferWriter<byte> output)
+    {
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteString("type", "error");
+        WriteStringOrNull(w, "code", error.Code);
+        w.WriteString("message", error.Message);
+        WriteStringOrNull(w, "param", error.Param);
+        w.WriteNumber("sequence_number", sequenceNumber);
+        w.WriteEndObject();
+    }
+
     /// <summary>The most specific code of an upstream error body (<c>error.code</c>, else <c>error.type</c>).</summary>
     public static string? ReadCode(ReadOnlySpan<byte> body)
     {

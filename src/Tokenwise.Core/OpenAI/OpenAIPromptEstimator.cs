@@ -7,7 +7,8 @@ namespace Tokenwise.OpenAI;
 /// <summary>
 /// Estimates the prompt tokens of an OpenAI-format request with a real tokenizer, for when the
 /// provider reports no usage. Follows OpenAI's published accounting for chat: each message costs
-/// its text plus 3 tokens of framing, and every reply is primed with 3 more.
+/// its text plus 3 tokens of framing, and every reply is primed with 3 more. A Responses API request's
+/// <c>instructions</c> and <c>input</c> (a string or items) are counted as text.
 /// </summary>
 public static class OpenAIPromptEstimator
 {
@@ -30,10 +31,12 @@ public static class OpenAIPromptEstimator
                     reader.Read();
                     framing = CollectMessages(ref reader, text) + ReplyPriming;
                 }
-                else if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("tools"u8))
+                else if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("tools"u8)
+                    || (request.Api == ApiKind.Responses && reader.ValueTextEquals("instructions"u8)))
                 {
                     reader.Read();
-                    preTokenized += CollectStrings(ref reader, text);
+                    // Responses input items name their role and type ("user", "input_text"); those are not prompt text.
+                    preTokenized += CollectStrings(ref reader, text, skipNames: request.Api == ApiKind.Responses);
                 }
                 else
                 {

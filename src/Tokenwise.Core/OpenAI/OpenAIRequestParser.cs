@@ -66,9 +66,10 @@ public static class OpenAIRequestParser
 
                     streamOptionsValue = new JsonSpan(start, (int)reader.BytesConsumed - start);
                 }
-                else if (reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_tokens"u8))
+                else if (reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_output_tokens"u8) || reader.ValueTextEquals("max_tokens"u8))
                 {
-                    var isCompletionTokens = reader.ValueTextEquals("max_completion_tokens"u8);
+                    // max_output_tokens is the Responses API's name; max_completion_tokens replaced max_tokens in chat.
+                    var isCompletionTokens = !reader.ValueTextEquals("max_tokens"u8);
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && (isCompletionTokens || maxOutput is null))
                     {
@@ -111,7 +112,7 @@ public static class OpenAIRequestParser
             Dialect = Dialect,
             Body = body,
             Model = model,
-            Stream = stream && api == ApiKind.ChatCompletions,
+            Stream = stream && api is ApiKind.ChatCompletions or ApiKind.Responses,
             ClientRequestedUsage = includeUsage,
             MaxOutputTokens = maxOutput,
             Metadata = metadata,

@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace Tokenwise.OpenAI;
 
-/// <summary>The generated text of a non-streamed response, for estimating tokens when usage is missing.</summary>
+/// <summary>
+/// The generated text of a non-streamed response (a chat completion, or a Responses API response whose
+/// output items carry <c>text</c> and <c>arguments</c>), for estimating tokens when usage is missing.
+/// </summary>
 public static class OpenAIResponseText
 {
     public static string Collect(ReadOnlySpan<byte> body)
@@ -18,7 +21,8 @@ public static class OpenAIResponseText
                 if (reader.TokenType == JsonTokenType.PropertyName)
                 {
                     collect = reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("arguments"u8)
-                        || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("reasoning_content"u8);
+                        || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("reasoning_content"u8)
+                        || reader.ValueTextEquals("text"u8);
                 }
                 else if (reader.TokenType == JsonTokenType.String && collect)
                 {

@@ -9,7 +9,7 @@ namespace Tokenwise.OpenAI;
 /// chunk, keeps the generated text in case the stream ends without usage (so tokens can be
 /// estimated), and says which chunks the client must not see.
 /// </summary>
-public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : IStreamMeter
+public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamMeter
 {
     private StringBuilder? _generated;
 

@@ -7,7 +7,7 @@ namespace Tokenwise.OpenAI;
 
 /// <summary>
 /// Builds the body sent to an OpenAI-compatible upstream by splicing the client's bytes: the model
-/// name is replaced with the upstream model, and a streamed request is made to ask for usage.
+/// name is replaced with the upstream model, and a streamed chat request is made to ask for usage.
 /// Everything else is copied byte for byte, in order.
 /// </summary>
 public static class OpenAIUpstreamBody
@@ -56,7 +56,9 @@ public static class OpenAIUpstreamBody
         output.Write(body[position..]);
     }
 
-    private static bool NeedsUsageRequest(LlmRequest request) => request.Stream && !request.ClientRequestedUsage;
+    // The Responses API always reports usage (in response.completed) and has no stream_options.
+    private static bool NeedsUsageRequest(LlmRequest request) =>
+        request.Stream && request.Api == ApiKind.ChatCompletions && !request.ClientRequestedUsage;
 
     private static int SpliceModel(ReadOnlySpan<byte> body, int position, LlmRequest request, string upstreamModel, IBufferWriter<byte> output)
     {

@@ -3,7 +3,12 @@ using Tokenwise.Metering;
 
 namespace Tokenwise.OpenAI;
 
-/// <summary>Reads the <c>usage</c> object of an OpenAI-format response or stream chunk.</summary>
+/// <summary>
+/// Reads the <c>usage</c> object of an OpenAI-format response or stream chunk: Chat Completions and
+/// Embeddings name the fields <c>prompt_tokens</c>/<c>completion_tokens</c>, the Responses API
+/// <c>input_tokens</c>/<c>output_tokens</c> (with <c>input_tokens_details</c> and
+/// <c>output_tokens_details</c>); both count cached tokens inside the input and reasoning inside the output.
+/// </summary>
 public static class OpenAIUsageReader
 {
     /// <summary>
@@ -45,14 +50,14 @@ public static class OpenAIUsageReader
     /// <summary>Reads a usage object; the reader is on its StartObject and ends on its EndObject.</summary>
     public static TokenUsage ReadUsageObject(ref Utf8JsonReader reader)
     {
-        long prompt = 0, completion = 0, cached = 0, reasoning = 0, total = 0;
+        long prompt = 0, completion = 0, cached = 0, cacheWrite = 0, reasoning = 0, total = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("prompt_tokens"u8))
+            if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
             {
                 prompt = ReadLong(ref reader);
             }
-            else if (reader.ValueTextEquals("completion_tokens"u8))
+            else if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8))
             {
                 completion = ReadLong(ref reader);
             }
@@ -60,13 +65,13 @@ public static class OpenAIUsageReader
             {
                 total = ReadLong(ref reader);
             }
-            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8))
             {
-                cached = ReadDetail(ref reader, "cached_tokens"u8);
+                (cached, cacheWrite) = ReadDetails(ref reader, "cached_tokens"u8, "cache_write_tokens"u8);
             }
-            else if (reader.ValueTextEquals("completion_tokens_details"u8))
+            else if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8))
             {
-                reasoning = ReadDetail(ref reader, "reasoning_tokens"u8);
+                (reasoning, _) = ReadDetails(ref reader, "reasoning_tokens"u8, default);
             }
             else
             {
@@ -81,7 +86,7 @@ public static class OpenAIUsageReader
             prompt = total;
         }
 
-        return new TokenUsage(prompt, cached, 0, completion, reasoning);
+        return new TokenUsage(prompt, cached, cacheWrite, completion, reasoning);
     }
 
     private static long ReadLong(ref Utf8JsonReader reader)
@@ -90,21 +95,26 @@ public static class OpenAIUsageReader
         return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : 0;
     }
 
-    private static long ReadDetail(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    /// <summary>Two counts of a details object (a name left empty is not read).</summary>
+    private static (long First, long Second) ReadDetails(ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
-            return 0;
+            return (0, 0);
         }
 
-        long value = 0;
+        long value = 0, other = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals(name))
+            if (reader.ValueTextEquals(first))
             {
                 value = ReadLong(ref reader);
+            }
+            else if (!second.IsEmpty && reader.ValueTextEquals(second))
+            {
+                other = ReadLong(ref reader);
             }
             else
             {
@@ -113,6 +123,6 @@ public static class OpenAIUsageReader
             }
         }
 
-        return value;
+        return (value, other);
     }
 }

@@ -32,6 +32,12 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
             $"The model '{model}' is served by provider '{provider}', which does not speak the {dialect} API, and the gateway "
             + $"has no translation from {dialect} requests to it. Use a model served by a provider that speaks {dialect}.", "model");
 
+    public static GatewayError ResponsesUnavailable(string model, string provider) =>
+        new(400, "invalid_request_error", "responses_api_unavailable",
+            $"The model '{model}' is served by provider '{provider}', which does not offer the Responses API (/v1/responses), "
+            + "and the gateway does not translate Responses requests. Use /v1/chat/completions for this model, or a model served "
+            + "by an OpenAI or OpenAI-compatible provider.", "model");
+
     public static GatewayError UpstreamTimeout(string provider, string which) =>
         new(504, "api_error", "upstream_timeout", $"Provider '{provider}' did not answer in time ({which} timeout).");
 }

@@ -14,6 +14,9 @@ public interface IProvider
     /// </summary>
     bool Accepts(string dialect) => dialect == OpenAI.OpenAIRequestParser.Dialect;
 
+    /// <summary>Whether the provider serves OpenAI's Responses API (<c>/v1/responses</c>), which is forwarded, never translated.</summary>
+    bool ServesResponses => false;
+
     /// <summary>
     /// Sends <paramref name="request"/> to <paramref name="deployment"/>'s upstream model and returns
     /// once the response headers arrived; the body is read by the caller.

@@ -1,3 +1,4 @@
+using Tokenwise.Metering;
 using Tokenwise.Pricing;
 
 namespace Tokenwise.Pipeline;
@@ -6,14 +7,39 @@ namespace Tokenwise.Pipeline;
 /// <param name="Name">The name clients use.</param>
 /// <param name="Provider">The configured provider's name.</param>
 /// <param name="UpstreamModel">The model name sent to the provider.</param>
-/// <param name="Price">What a token costs; <see cref="ModelPrice.Free"/> when unpriced.</param>
+/// <param name="Price">What a token costs; <see cref="ModelPrice.Free"/> when unpriced or local.</param>
 /// <param name="Priced">False when neither the catalog nor the config knows a price, so cost reads as zero.</param>
 public sealed record ModelDeployment(string Name, string Provider, string UpstreamModel, ModelPrice Price, bool Priced = true)
 {
+    private const decimal MillisecondsPerHour = 3_600_000m;
+
+    /// <summary>Served by a local provider (see <see cref="ProviderInfo.Local"/>).</summary>
+    public bool Local { get; init; }
+
+    /// <summary>When set, a request costs this × the upstream's busy time on it / one hour, whatever its tokens.</summary>
+    public decimal? CostPerHourUsd { get; init; }
+
     /// <summary>A deployment of <paramref name="upstreamModel"/> on <paramref name="provider"/>, priced from the catalog.</summary>
-    public static ModelDeployment FromCatalog(string name, ProviderInfo provider, string upstreamModel, PriceCatalog catalog)
-    {
-        var price = catalog.Find(upstreamModel, provider.CatalogProvider);
-        return new ModelDeployment(name, provider.Name, upstreamModel, price ?? ModelPrice.Free(upstreamModel), price is not null);
-    }
+    public static ModelDeployment FromCatalog(string name, ProviderInfo provider, string upstreamModel, PriceCatalog catalog) =>
+        On(provider, name, upstreamModel, catalog.Find(upstreamModel, provider.CatalogProvider));
+
+    /// <summary>
+    /// A deployment on <paramref name="provider"/> at <paramref name="price"/> (null: unpriced). A local
+    /// provider's tokens are free whatever the catalog says; it may be priced by the hour instead.
+    /// </summary>
+    public static ModelDeployment On(ProviderInfo provider, string name, string upstreamModel, ModelPrice? price) =>
+        new(name, provider.Name, upstreamModel, provider.Local || price is null ? ModelPrice.Free(upstreamModel) : price, provider.Local || price is not null)
+        {
+            Local = provider.Local,
+            CostPerHourUsd = provider.CostPerHourUsd,
+        };
+
+    /// <summary>
+    /// What one request cost: its tokens at <see cref="Price"/>, or, with <see cref="CostPerHourUsd"/>, the
+    /// hourly cost × <paramref name="upstreamMilliseconds"/> (the time the upstream spent on the request),
+    /// rounded to the pico-dollar the usage log stores.
+    /// </summary>
+    public decimal Cost(TokenUsage usage, double upstreamMilliseconds) => CostPerHourUsd is { } perHour
+        ? decimal.Round(perHour * (decimal)upstreamMilliseconds / MillisecondsPerHour, 12, MidpointRounding.ToEven)
+        : Price.Cost(usage);
 }

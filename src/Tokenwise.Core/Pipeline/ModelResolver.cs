@@ -73,7 +73,7 @@ public sealed class ModelResolver
         if (owner is not null)
         {
             message = "";
-            return new ModelDeployment(model, owner.Name, model, price!);
+            return ModelDeployment.On(owner, model, model, price);
         }
 
         if (ResolvePrefixed(model) is { } prefixed)
@@ -87,7 +87,7 @@ public sealed class ModelResolver
             if (_demoProvider is not null && _providers.TryGetValue(_demoProvider, out var demo))
             {
                 message = "";
-                return new ModelDeployment(model, demo.Name, model, price);
+                return ModelDeployment.On(demo, model, model, price);
             }
 
             message = $"The model '{model}' is served by provider '{unconfigured}', which is not configured. "
@@ -112,7 +112,7 @@ public sealed class ModelResolver
         {
             if (_catalog.Find($"{provider.CatalogProvider}/{model}") is { } price)
             {
-                return new ModelDeployment(model, provider.Name, model, price);
+                return ModelDeployment.On(provider, model, model, price);
             }
         }
 

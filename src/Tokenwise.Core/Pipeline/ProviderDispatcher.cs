@@ -20,6 +20,11 @@ public sealed class ProviderDispatcher(IEnumerable<IProvider> providers, IEnumer
         }
 
         var request = context.Request;
+        if (request.Api == ApiKind.Responses && !provider.ServesResponses)
+        {
+            return GatewayError.ResponsesUnavailable(request.Model, provider.Name);
+        }
+
         IDialectTranslator? translator = null;
         if (!provider.Accepts(request.Dialect))
         {

@@ -5,7 +5,7 @@ namespace Tokenwise.Providers.Simulated;
 
 /// <summary>
 /// A provider that answers in-process with deterministic text and realistic usage and latency, in
-/// OpenAI's wire format, so the whole gateway can be tried without an API key (<c>serve --demo</c>).
+/// OpenAI's wire format (chat completions, the Responses API, embeddings), so the whole gateway can be tried without an API key (<c>serve --demo</c>).
 /// </summary>
 public sealed class SimulatedProvider(string name, SimulatedLatency latency, TimeProvider time) : IProvider
 {
@@ -13,6 +13,8 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
     private const int DefaultEmbeddingDimensions = 1536;
 
     public string Name => name;
+
+    public bool ServesResponses => true;
 
     public async ValueTask<UpstreamResponse> SendAsync(LlmRequest request, ModelDeployment deployment, CancellationToken cancellationToken)
     {
@@ -28,11 +30,13 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
         if (!request.Stream)
         {
             await Task.Delay(latency.PerToken * answer.Usage.OutputTokens, time, cancellationToken);
-            return Json(OpenAIWireWriter.ChatCompletion(answer), cancellationToken);
+            return Json(request.Api == ApiKind.Responses ? ResponsesWireWriter.Response(answer) : OpenAIWireWriter.ChatCompletion(answer), cancellationToken);
         }
 
-        // The gateway always asks for stream usage, as it does of real providers.
-        var events = OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage: true);
+        // The gateway always asks for stream usage, as it does of real providers; Responses streams always carry it.
+        var events = request.Api == ApiKind.Responses
+            ? ResponsesWireWriter.Events(answer)
+            : OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage: true);
         var pipe = new Pipe();
         _ = WriteEventsAsync(events, pipe.Writer);
         return new UpstreamResponse(200, "text/event-stream; charset=utf-8", pipe.Reader.AsStream()) { ReadCancellation = cancellationToken };

@@ -23,6 +23,22 @@ public sealed class ProviderOptions
     [ConfigurationKeyName("catalog_provider")]
     public string? CatalogProvider { get; set; }
 
+    /// <summary>
+    /// Runs on the operator's own hardware: its tokens cost nothing (unless <see cref="CostPerHourUsd"/> is set),
+    /// and routing may treat prompts sent to it as staying in-house. Defaults to true for the local families
+    /// added from the environment (Ollama, vLLM, llama.cpp).
+    /// </summary>
+    [ConfigurationKeyName("local")]
+    public bool? Local { get; set; }
+
+    /// <summary>Prices each request at this × the time the upstream spent on it / one hour, instead of by token.</summary>
+    [ConfigurationKeyName("cost_per_hour_usd")]
+    public decimal? CostPerHourUsd { get; set; }
+
+    /// <summary>OpenAI-compatible only: send the key in this header, unprefixed (Azure's <c>api-key</c>), instead of <c>Authorization: Bearer</c>.</summary>
+    [ConfigurationKeyName("api_key_header")]
+    public string? ApiKeyHeader { get; set; }
+
     /// <summary>Simulated provider only: <c>realistic</c> (default) or <c>none</c>.</summary>
     [ConfigurationKeyName("latency")]
     public string? Latency { get; set; }

@@ -71,7 +71,11 @@ public static class SettingsLoader
         Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
 
-    /// <summary>Providers that need no config file: OpenAI from OPENAI_API_KEY, Anthropic from ANTHROPIC_API_KEY, Gemini from GEMINI_API_KEY (or GOOGLE_API_KEY), and the simulated one in demo mode.</summary>
+    /// <summary>
+    /// Providers that need no config file: OpenAI from OPENAI_API_KEY, Anthropic from ANTHROPIC_API_KEY, Gemini from
+    /// GEMINI_API_KEY (or GOOGLE_API_KEY), the OpenAI-compatible families of <see cref="OpenAICompatibleFamilies"/>
+    /// (GROQ_API_KEY, OLLAMA_BASE_URL, ...), and the simulated one in demo mode.
+    /// </summary>
     private static void AddEnvironmentProviders(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment)
     {
         if (!options.Providers.ContainsKey(ProviderTypes.OpenAI) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.OpenAIKeyVariable)))
@@ -103,6 +107,14 @@ public static class SettingsLoader
                 ApiKeyEnv = geminiKey,
                 BaseUrl = environment.GetValueOrDefault(ProviderTypes.GeminiBaseUrlVariable),
             };
+        }
+
+        foreach (var family in OpenAICompatibleFamilies.All)
+        {
+            if (!options.Providers.ContainsKey(family.Name) && family.FromEnvironment(environment) is { } provider)
+            {
+                options.Providers[family.Name] = provider;
+            }
         }
 
         if (options.Demo && !options.Providers.ContainsKey(ProviderTypes.Simulated))

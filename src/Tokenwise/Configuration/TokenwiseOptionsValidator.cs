@@ -100,6 +100,17 @@ public static class TokenwiseOptionsValidator
                 yield return new(path + ":api_key_env", $"the environment variable {keyVariable} is not set.");
             }
 
+            if (p.CostPerHourUsd < 0)
+            {
+                yield return new(path + ":cost_per_hour_usd", $"a cost cannot be negative, got {p.CostPerHourUsd}.");
+            }
+
+            if (p.ApiKeyHeader is not null && (type is not (ProviderTypes.OpenAI or ProviderTypes.OpenAICompatible)
+                || p.ApiKeyHeader.Length == 0 || !p.ApiKeyHeader.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            {
+                yield return new(path + ":api_key_header", $"must be a header name such as api-key, for an openai or openai-compatible provider; got '{p.ApiKeyHeader}'.");
+            }
+
             if (p.Latency is not (null or "realistic" or "none"))
             {
                 yield return new(path + ":latency", $"must be 'realistic' or 'none', got '{p.Latency}'.");

@@ -54,6 +54,7 @@ public sealed partial class AnthropicEndpoint(
         var aborted = http.RequestAborted;
         using var body = new PooledBufferWriter(RequestLengthHint(http.Request));
         GatewayContext? context = null;
+        var calledUpstream = false;
         try
         {
             if (!await ReadBodyAsync(http.Request, body, aborted))
@@ -91,6 +92,7 @@ public sealed partial class AnthropicEndpoint(
             }
 
             using var upstream = response.Upstream!;
+            calledUpstream = true;
             if (upstream.IsSuccess && request.Stream)
             {
                 await RelayStreamAsync(http, context, upstream, started); // TTFT: the first event relayed
@@ -98,7 +100,7 @@ public sealed partial class AnthropicEndpoint(
             else
             {
                 record.TtftMs = ElapsedMs(started); // TTFT: the upstream's response headers
-                await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
+                await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream, started) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -127,17 +129,18 @@ public sealed partial class AnthropicEndpoint(
         finally
         {
             record.LatencyMs = ElapsedMs(started);
-            // A non-streamed answer was priced already, for its cost header; everything else is priced here.
-            if (context is not null && record.CostUsd == 0m)
+            // A non-streamed answer was priced already, for its cost header; everything else is priced here,
+            // and so is every answer priced by the hour, now that its latency is final.
+            if (context is not null && (record.CostUsd == 0m || context.Deployment?.CostPerHourUsd is not null))
             {
-                Price(context);
+                Price(context, calledUpstream ? record.LatencyMs : 0);
             }
 
             await StageResults.CompleteAsync(usageLog, record, context);
         }
     }
 
-    private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream)
+    private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream, long started)
     {
         var record = context.Record;
         using var answer = new PooledBufferWriter(4096);
@@ -176,7 +179,7 @@ public sealed partial class AnthropicEndpoint(
         }
 
         record.Status = upstream.StatusCode;
-        var cost = Price(context);
+        var cost = Price(context, ElapsedMs(started));
         http.Response.StatusCode = upstream.StatusCode;
         http.Response.ContentType = upstream.ContentType ?? "application/json";
         http.Response.ContentLength = answer.WrittenCount;
@@ -280,9 +283,9 @@ public sealed partial class AnthropicEndpoint(
         await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
     }
 
-    /// <summary>Sets the record's cost from its final usage.</summary>
-    private static decimal Price(GatewayContext context) =>
-        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Price.Cost(context.Record.Usage) : 0m;
+    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it).</summary>
+    private static decimal Price(GatewayContext context, double upstreamMilliseconds) =>
+        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Cost(context.Record.Usage, upstreamMilliseconds) : 0m;
 
     /// <summary>
     /// Counts tokens locally when the provider's usage is missing or incomplete, and flags the record as

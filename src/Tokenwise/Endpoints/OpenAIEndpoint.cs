@@ -13,7 +13,7 @@ using Tokenwise.Pipeline;
 namespace Tokenwise.Endpoints;
 
 /// <summary>
-/// The OpenAI-dialect endpoints (<c>/v1/chat/completions</c>, <c>/v1/embeddings</c>): read and parse
+/// The OpenAI-dialect endpoints (<c>/v1/chat/completions</c>, <c>/v1/responses</c>, <c>/v1/embeddings</c>): read and parse
 /// the body, run the pipeline, relay the answer (streamed or not) and meter it. Every request ends in
 /// exactly one usage record, whatever happens.
 /// </summary>
@@ -37,6 +37,9 @@ public sealed partial class OpenAIEndpoint(
 
     public Task EmbeddingsAsync(HttpContext http) => HandleAsync(http, ApiKind.Embeddings, "embeddings");
 
+    /// <summary>OpenAI's Responses API, forwarded to providers that serve it (never translated).</summary>
+    public Task ResponsesAsync(HttpContext http) => HandleAsync(http, ApiKind.Responses, "responses");
+
     private async Task HandleAsync(HttpContext http, ApiKind api, string endpoint)
     {
         var started = time.GetTimestamp();
@@ -52,6 +55,7 @@ public sealed partial class OpenAIEndpoint(
         var aborted = http.RequestAborted;
         using var body = new PooledBufferWriter(RequestLengthHint(http.Request));
         GatewayContext? context = null;
+        var calledUpstream = false;
         try
         {
             if (!await ReadBodyAsync(http.Request, body, aborted))
@@ -89,6 +93,7 @@ public sealed partial class OpenAIEndpoint(
             }
 
             using var upstream = response.Upstream!;
+            calledUpstream = true;
             if (upstream.IsSuccess && request.Stream)
             {
                 await RelayStreamAsync(http, context, upstream, started); // TTFT: the first event relayed
@@ -96,7 +101,7 @@ public sealed partial class OpenAIEndpoint(
             else
             {
                 record.TtftMs = ElapsedMs(started); // TTFT: the upstream's response headers
-                await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
+                await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream, started) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -125,17 +130,18 @@ public sealed partial class OpenAIEndpoint(
         finally
         {
             record.LatencyMs = ElapsedMs(started);
-            // A non-streamed answer was priced already, for its cost header; everything else is priced here.
-            if (context is not null && record.CostUsd == 0m)
+            // A non-streamed answer was priced already, for its cost header; everything else is priced here,
+            // and so is every answer priced by the hour, now that its latency is final.
+            if (context is not null && (record.CostUsd == 0m || context.Deployment?.CostPerHourUsd is not null))
             {
-                Price(context);
+                Price(context, calledUpstream ? record.LatencyMs : 0);
             }
 
             await StageResults.CompleteAsync(usageLog, record, context);
         }
     }
 
-    private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream)
+    private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream, long started)
     {
         var record = context.Record;
         using var answer = new PooledBufferWriter(4096);
@@ -166,7 +172,7 @@ public sealed partial class OpenAIEndpoint(
         }
 
         record.Status = upstream.StatusCode;
-        var cost = Price(context);
+        var cost = Price(context, ElapsedMs(started));
         http.Response.StatusCode = upstream.StatusCode;
         http.Response.ContentType = upstream.ContentType ?? "application/json";
         http.Response.ContentLength = answer.WrittenCount;
@@ -189,7 +195,9 @@ public sealed partial class OpenAIEndpoint(
         http.Response.Headers["X-Accel-Buffering"] = "no";
         record.Status = upstream.StatusCode;
 
-        var meter = new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
+        ITokenStreamMeter meter = context.Request.Api == ApiKind.Responses
+            ? new ResponsesStreamMeter()
+            : new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
         using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
@@ -202,17 +210,20 @@ public sealed partial class OpenAIEndpoint(
 
         switch (outcome)
         {
+            case RelayOutcome.Completed when meter is ResponsesStreamMeter { ErrorCode: { } errorCode }:
+                record.ErrorCode = errorCode; // the upstream ended its stream with an error event or a failed response
+                break;
             case RelayOutcome.ClientCancelled:
                 record.Status = StatusCodes.Status499ClientClosedRequest;
                 record.ErrorCode = "client_cancelled";
                 break;
             case RelayOutcome.IdleTimeout:
                 record.ErrorCode ??= "upstream_idle_timeout";
-                await WriteStreamErrorAsync(http, GatewayError.UpstreamTimeout(record.Provider ?? "", record.ErrorCode == "upstream_timeout" ? "total" : "stream idle"));
+                await WriteStreamErrorAsync(http, meter, GatewayError.UpstreamTimeout(record.Provider ?? "", record.ErrorCode == "upstream_timeout" ? "total" : "stream idle"));
                 break;
             case RelayOutcome.UpstreamBroken:
                 record.ErrorCode = "upstream_stream_broken";
-                await WriteStreamErrorAsync(http, GatewayError.UpstreamUnavailable(record.Provider ?? "", "the stream broke before it finished"));
+                await WriteStreamErrorAsync(http, meter, GatewayError.UpstreamUnavailable(record.Provider ?? "", "the stream broke before it finished"));
                 break;
         }
 
@@ -259,9 +270,9 @@ public sealed partial class OpenAIEndpoint(
         await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
     }
 
-    /// <summary>Sets the record's cost from its final usage.</summary>
-    private static decimal Price(GatewayContext context) =>
-        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Price.Cost(context.Record.Usage) : 0m;
+    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it).</summary>
+    private static decimal Price(GatewayContext context, double upstreamMilliseconds) =>
+        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Cost(context.Record.Usage, upstreamMilliseconds) : 0m;
 
     /// <summary>Counts tokens locally when the provider reported none, and flags the record as estimated.</summary>
     private static void Estimate(GatewayContext context, string generated)
@@ -313,13 +324,25 @@ public sealed partial class OpenAIEndpoint(
         }
     }
 
-    /// <summary>After the first streamed byte the status is sent; a failure becomes a final error event.</summary>
-    private static async Task WriteStreamErrorAsync(HttpContext http, GatewayError error)
+    /// <summary>
+    /// After the first streamed byte the status is sent; a failure becomes a final error event: a chat
+    /// stream's <c>data: {"error":...}</c>, or a Responses stream's typed <c>error</c> event.
+    /// </summary>
+    private static async Task WriteStreamErrorAsync(HttpContext http, ITokenStreamMeter meter, GatewayError error)
     {
         try
         {
-            http.Response.BodyWriter.Write("data: "u8);
-            OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+            if (meter is ResponsesStreamMeter responses)
+            {
+                http.Response.BodyWriter.Write("event: error\ndata: "u8);
+                OpenAIErrorBody.WriteResponsesErrorEvent(error, responses.LastSequenceNumber + 1, http.Response.BodyWriter);
+            }
+            else
+            {
+                http.Response.BodyWriter.Write("data: "u8);
+                OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+            }
+
             http.Response.BodyWriter.Write("\n\n"u8);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }

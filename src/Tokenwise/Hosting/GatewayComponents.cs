@@ -55,24 +55,24 @@ public sealed class GatewayComponents : IDisposable
                 case ProviderTypes.Simulated:
                     var latency = p.Latency == "none" ? SimulatedLatency.None : SimulatedLatency.Realistic;
                     providers.Add(new SimulatedProvider(name, latency, time));
-                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Simulated));
+                    infos.Add(Info(name, p, ProviderTypes.Simulated));
                     break;
                 case ProviderTypes.Anthropic:
                     var anthropicKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.AnthropicKeyVariable);
                     providers.Add(new AnthropicProvider(name, new Uri(p.BaseUrl ?? ProviderTypes.AnthropicBaseUrl),
                         string.IsNullOrEmpty(anthropicKey) ? null : anthropicKey, Http, Timeouts));
-                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Anthropic));
+                    infos.Add(Info(name, p, ProviderTypes.Anthropic));
                     break;
                 case ProviderTypes.Gemini:
                     var geminiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.DefaultKeyVariable(type, environment)!);
                     providers.Add(new GeminiProvider(name, new Uri(p.BaseUrl ?? GeminiProvider.DefaultBaseUrl), string.IsNullOrEmpty(geminiKey) ? null : geminiKey, Http, Timeouts, time));
-                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? ProviderTypes.Gemini));
+                    infos.Add(Info(name, p, ProviderTypes.Gemini));
                     break;
                 default:
                     var apiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : ""));
                     var baseUrl = new Uri(p.BaseUrl ?? ProviderTypes.OpenAIBaseUrl);
-                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, Http, Timeouts));
-                    infos.Add(new ProviderInfo(name, p.CatalogProvider ?? (type == ProviderTypes.OpenAI ? "openai" : name)));
+                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, Http, Timeouts, p.ApiKeyHeader));
+                    infos.Add(Info(name, p, type == ProviderTypes.OpenAI ? "openai" : name));
                     break;
             }
         }
@@ -92,6 +92,9 @@ public sealed class GatewayComponents : IDisposable
     public HttpClient Http { get; }
 
     public void Dispose() => Http.Dispose();
+
+    private static ProviderInfo Info(string name, ProviderOptions p, string defaultCatalogProvider) =>
+        new(name, p.CatalogProvider ?? defaultCatalogProvider, p.Local ?? false, p.CostPerHourUsd);
 
     /// <summary>A declared model: the catalog price of its upstream model, with any price the config sets on top.</summary>
     private static ModelDeployment Configure(PriceCatalog catalog, List<ProviderInfo> providers, ModelOptions m)

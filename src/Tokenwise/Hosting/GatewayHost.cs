@@ -81,6 +81,7 @@ public static partial class GatewayHost
         var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", openai.EmbeddingsAsync);
+        app.MapPost("/v1/responses", openai.ResponsesAsync);
         var anthropic = app.Services.GetRequiredService<AnthropicEndpoint>();
         app.MapPost("/v1/messages", anthropic.MessagesAsync);
         app.MapPost("/v1/messages/count_tokens", anthropic.CountTokensAsync);

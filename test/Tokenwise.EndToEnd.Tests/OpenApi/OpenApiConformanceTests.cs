@@ -174,6 +174,61 @@ public sealed class OpenApiConformanceTests : IAsyncLifetime
         AssertConforms(spec, "ErrorResponse", events[^1], "the error event after the stall");
     }
 
+    [Theory]
+    [InlineData("""{"model":"gpt-4o-mini","input":"Say hello","instructions":"Be brief.","max_output_tokens":64}""")]
+    [InlineData("""{"model":"openai/o3-mini","input":"Hi #fake:cached-reasoning","store":false,"reasoning":{"effort":"low"},"metadata":{"feature":"docs"}}""")]
+    public async Task ResponsesAnswerMatchesResponseAndTheForwardedRequestCreateResponse(string request)
+    {
+        var spec = RequireSpec();
+        AssertConforms(spec, "CreateResponse", request, "the client's own request (a test precondition)");
+
+        var (status, body) = await PostAsync("v1/responses", request);
+
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {body}");
+        AssertConforms(spec, "Response", body, "the gateway's Responses API answer");
+        var forwarded = Assert.Single(_upstream.Received, r => r.Path == "/v1/responses");
+        AssertConforms(spec, "CreateResponse", forwarded.Body, "the Responses request the gateway forwarded upstream");
+    }
+
+    [Fact]
+    public async Task EveryStreamedResponsesEventMatchesResponseStreamEvent()
+    {
+        var spec = RequireSpec();
+        var (status, body) = await PostAsync("v1/responses", """{"model":"o3-mini","input":"Tell me a short story #fake:cached-reasoning","stream":true}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var (events, done) = ReadEvents(body);
+        Assert.False(done, "a Responses stream has no [DONE]:\n" + body);
+        var types = events.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("type").GetString()).ToList();
+        Assert.Equal(["response.created", "response.in_progress", "response.output_item.added", "response.output_item.done",
+            "response.output_item.added", "response.content_part.added"], types[..6]);
+        Assert.Equal(["response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"], types[^4..]);
+        for (var i = 0; i < events.Count; i++)
+        {
+            AssertConforms(spec, "ResponseStreamEvent", events[i], $"streamed event {i} ({types[i]}) of {events.Count}");
+        }
+
+        AssertConforms(spec, "Response", JsonDocument.Parse(events[^1]).RootElement.GetProperty("response").GetRawText(), "the response of response.completed");
+    }
+
+    /// <summary>A Responses stream whose upstream goes quiet ends with a typed <c>error</c> event, numbered after the last one relayed.</summary>
+    [Fact]
+    public async Task StalledResponsesStreamEndsWithAResponseErrorEvent()
+    {
+        var spec = RequireSpec();
+        await using var gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?> { ["upstream:stream_idle_timeout_seconds"] = "0.5" });
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var (status, body) = await PostAsync(http, "v1/responses", """{"model":"gpt-4o-mini","input":"Tell me a story #fake:stall","stream":true}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var (events, _) = ReadEvents(body);
+        Assert.Equal(3, events.Count);
+        AssertConforms(spec, "ResponseErrorEvent", events[^1], "the error event after the stall");
+        using var error = JsonDocument.Parse(events[^1]);
+        Assert.Equal(("upstream_timeout", 2), (error.RootElement.GetProperty("code").GetString(), error.RootElement.GetProperty("sequence_number").GetInt32()));
+        Assert.Contains("event: error\n", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EmbeddingsMatchCreateEmbeddingResponse()
     {

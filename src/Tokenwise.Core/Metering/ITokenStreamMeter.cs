@@ -1,0 +1,14 @@
+namespace Tokenwise.Metering;
+
+/// <summary>A stream meter that reads the token usage the provider reports, or keeps the text needed to estimate it.</summary>
+public interface ITokenStreamMeter : IStreamMeter
+{
+    /// <summary>Whether the stream carried the provider's usage.</summary>
+    bool HasUsage { get; }
+
+    /// <summary>The reported usage, once <see cref="HasUsage"/>.</summary>
+    TokenUsage Usage { get; }
+
+    /// <summary>Everything generated so far, to estimate the output when no usage came.</summary>
+    string GeneratedText { get; }
+}

@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Metering;
+
+namespace Tokenwise.OpenAI;
+
+/// <summary>
+/// Watches the typed events of a Responses API stream as they pass (every one is forwarded): the usage
+/// comes from the <c>response</c> object of <c>response.completed</c> (or <c>response.failed</c> /
+/// <c>response.incomplete</c>); the text of every <c>*.delta</c> event is kept in case the stream ends
+/// without it; an <c>error</c> event's code, or a failed response's, is remembered for the record.
+/// </summary>
+public sealed class ResponsesStreamMeter : ITokenStreamMeter
+{
+    private StringBuilder? _generated;
+
+    public bool HasUsage { get; private set; }
+    public TokenUsage Usage { get; private set; }
+
+    /// <summary>The code of an <c>error</c> event or of a <c>response.failed</c> response's error.</summary>
+    public string? ErrorCode { get; private set; }
+
+    /// <summary>The highest <c>sequence_number</c> seen, so an event the gateway adds can follow it.</summary>
+    public long LastSequenceNumber { get; private set; } = -1;
+
+    public string GeneratedText => _generated?.ToString() ?? "";
+
+    public bool Inspect(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        string? type = null, delta = null, code = null;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return true;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (reader.ValueTextEquals("delta"u8))
+                {
+                    reader.Read();
+                    delta = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("code"u8))
+                {
+                    reader.Read();
+                    code = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (reader.ValueTextEquals("sequence_number"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var sequence) && sequence > LastSequenceNumber)
+                    {
+                        LastSequenceNumber = sequence;
+                    }
+                }
+                else if (reader.ValueTextEquals("response"u8))
+                {
+                    reader.Read();
+                    ReadResponse(ref reader, ref code);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+
+        // Audio deltas are base64 audio, not text; every other delta (text, refusal, reasoning, tool arguments) is generated text.
+        if (delta is not null && type is not null && type.EndsWith(".delta", StringComparison.Ordinal) && type != "response.audio.delta")
+        {
+            (_generated ??= new StringBuilder()).Append(delta);
+        }
+
+        if (type is "error" or "response.failed")
+        {
+            ErrorCode ??= code ?? (type == "error" ? "upstream_error" : "response_failed");
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads a response object's <c>usage</c> and its <c>error.code</c>.</summary>
+    private void ReadResponse(ref Utf8JsonReader reader, ref string? code)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    Usage = OpenAIUsageReader.ReadUsageObject(ref reader);
+                    HasUsage = true;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                reader.Read();
+                code = ReadErrorCode(ref reader) ?? code;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static string? ReadErrorCode(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? code = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isCode = reader.ValueTextEquals("code"u8);
+            reader.Read();
+            if (isCode && reader.TokenType == JsonTokenType.String)
+            {
+                code = reader.GetString();
+            }
+
+            reader.Skip();
+        }
+
+        return code;
+    }
+}
