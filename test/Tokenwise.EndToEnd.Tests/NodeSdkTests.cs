@@ -9,7 +9,7 @@ namespace Tokenwise.EndToEnd.Tests;
 /// <summary>
 /// The official <c>openai</c> and <c>@anthropic-ai/sdk</c> npm packages through the gateway: starts a
 /// fake OpenAI and a fake Anthropic upstream and the gateway, then runs <c>test/node/openai-sdk.test.mjs</c>
-/// and <c>anthropic-sdk.test.mjs</c> with node's built-in test runner against it.
+/// <c>anthropic-sdk.test.mjs</c> and <c>anthropic-sdk-translated.test.mjs</c> (an OpenAI model through the translation) with node's built-in test runner against it.
 /// </summary>
 public sealed class NodeSdkTests : IAsyncLifetime
 {
@@ -45,6 +45,10 @@ public sealed class NodeSdkTests : IAsyncLifetime
     [Fact]
     public Task OfficialAnthropicNodeSdkPassesItsTestsThroughTheGateway() =>
         RunNodeTestsAsync("anthropic-sdk.test.mjs", "@anthropic-ai/sdk", "TOKENWISE_ROOT_URL", _gateway.BaseUrl.ToString().TrimEnd('/'));
+
+    [Fact]
+    public Task OfficialAnthropicNodeSdkReachesAnOpenAIModelThroughTheTranslation() =>
+        RunNodeTestsAsync("anthropic-sdk-translated.test.mjs", "@anthropic-ai/sdk", "TOKENWISE_ROOT_URL", _gateway.BaseUrl.ToString().TrimEnd('/'));
 
     private static async Task RunNodeTestsAsync(string testFile, string package, string urlVariable, string url)
     {

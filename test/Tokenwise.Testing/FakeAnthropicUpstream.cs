@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tokenwise.Providers.Simulated;
 using Tokenwise.Anthropic;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
@@ -575,38 +576,9 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Arguments that fit the tool's input schema: a made-up value for each declared property.</summary>
-    private static string ToolInput(JsonElement tool)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, s_wire))
-        {
-            w.WriteStartObject();
-            if (tool.TryGetProperty("input_schema", out var schema) && schema.TryGetProperty("properties", out var properties))
-            {
-                foreach (var property in properties.EnumerateObject())
-                {
-                    var type = property.Value.TryGetProperty("type", out var t) ? t.GetString() : "string";
-                    switch (type)
-                    {
-                        case "number" or "integer":
-                            w.WriteNumber(property.Name, 1);
-                            break;
-                        case "boolean":
-                            w.WriteBoolean(property.Name, true);
-                            break;
-                        default:
-                            w.WriteString(property.Name, "Paris");
-                            break;
-                    }
-                }
-            }
-
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    /// <summary>Arguments that fit the tool's input schema.</summary>
+    private static string ToolInput(JsonElement tool) =>
+        SimulatedToolArguments.For(tool.TryGetProperty("input_schema", out var schema) ? schema : default);
 
     /// <summary>Whether the answer-shaping cue <paramref name="name"/> (cache, thinking, tool) is present; they combine.</summary>
     private static bool HasCue(string body, string name) => body.Contains("#fake:" + name, StringComparison.Ordinal);

@@ -15,6 +15,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
 /// <item><c>#fake:no-usage</c>: never report usage.</item>
+/// <item><c>#fake:tool</c>: call the request's first tool (chat completions); a conversation that ends with a tool's result is answered with text quoting it.</item>
 /// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
 /// <item><c>#fake:stall</c>: stream two chunks, then send nothing until the caller goes away.</item>
 /// <item><c>#fake:broken</c>: stream two chunks, then drop the connection.</item>
@@ -92,7 +93,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), callTool: cue == "tool");
         var includeUsage = cue != "no-usage";
         if (!request.Stream)
         {

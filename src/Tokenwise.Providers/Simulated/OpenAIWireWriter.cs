@@ -26,8 +26,27 @@ public static class OpenAIWireWriter
             w.WriteNumber("index", 0);
             w.WriteStartObject("message");
             w.WriteString("role", "assistant");
-            w.WriteString("content", answer.Text);
-            w.WriteNull("refusal");
+            if (answer.ToolCall is { } call)
+            {
+                w.WriteNull("content");
+                w.WriteNull("refusal");
+                w.WriteStartArray("tool_calls");
+                w.WriteStartObject();
+                w.WriteString("id", call.Id);
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", call.Name);
+                w.WriteString("arguments", call.Arguments);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WriteString("content", answer.Text);
+                w.WriteNull("refusal");
+            }
+
             w.WriteStartArray("annotations");
             w.WriteEndArray();
             w.WriteEndObject();
@@ -63,6 +82,17 @@ public static class OpenAIWireWriter
         foreach (var piece in answer.Pieces)
         {
             yield return Event(answer, w => w.WriteString("content", piece), finishReason: null, includeUsage);
+        }
+
+        if (answer.ToolCall is { } call)
+        {
+            // As OpenAI streams a call: id and name first with empty arguments, then the arguments in fragments.
+            yield return Event(answer, w => WriteToolCallDelta(w, call.Id, call.Name, ""), finishReason: null, includeUsage);
+            var half = call.Arguments.Length / 2;
+            foreach (var fragment in (string[])[call.Arguments[..half], call.Arguments[half..]])
+            {
+                yield return Event(answer, w => WriteToolCallDelta(w, null, null, fragment), finishReason: null, includeUsage);
+            }
         }
 
         yield return Event(answer, _ => { }, answer.FinishReason, includeUsage);
@@ -125,6 +155,29 @@ public static class OpenAIWireWriter
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteToolCallDelta(Utf8JsonWriter w, string? id, string? name, string arguments)
+    {
+        w.WriteStartArray("tool_calls");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        if (id is not null)
+        {
+            w.WriteString("id", id);
+            w.WriteString("type", "function");
+        }
+
+        w.WriteStartObject("function");
+        if (name is not null)
+        {
+            w.WriteString("name", name);
+        }
+
+        w.WriteString("arguments", arguments);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
     }
 
     private static byte[] Event(SimulatedAnswer answer, Action<Utf8JsonWriter> writeDelta, string? finishReason, bool includeUsage) => Sse(w =>

@@ -25,7 +25,8 @@ public static class SimulatedAnswers
         "The usage log records latency and time to first token as well.",
     ];
 
-    public static SimulatedAnswer Answer(LlmRequest request, string model, SimulatedUsageShape shape, long created)
+    /// <param name="callTool">Answer with a call of the request's first tool (unless the conversation ends with a tool's result).</param>
+    public static SimulatedAnswer Answer(LlmRequest request, string model, SimulatedUsageShape shape, long created, bool callTool = false)
     {
         var hash = XxHash64.HashToUInt64(request.Body.Span);
         var sentences = 2 + (int)(hash % 3);
@@ -40,6 +41,25 @@ public static class SimulatedAnswers
         }
 
         var finishReason = "stop";
+        SimulatedToolCall? toolCall = null;
+        if (request.Api == ApiKind.ChatCompletions && (callTool || request.Body.Span.IndexOf("\"tool\""u8) >= 0))
+        {
+            using var json = JsonDocument.Parse(request.Body);
+            if (LastToolResult(json.RootElement) is { } result)
+            {
+                // A conversation that ends with a tool's result gets an answer that uses it, as a model's would.
+                pieces = [.. $"The tool returned: {result}. That answers your question.".Split(' ').Select((w, i) => i == 0 ? w : " " + w)];
+            }
+            else if (callTool && FirstFunction(json.RootElement) is { } function)
+            {
+                var name = function.GetProperty("name").GetString()!;
+                var arguments = SimulatedToolArguments.For(function.TryGetProperty("parameters", out var schema) ? schema : default);
+                toolCall = new SimulatedToolCall($"call_sim{hash:x12}", name, arguments);
+                pieces = [];
+                finishReason = "tool_calls";
+            }
+        }
+
         var tokenizer = TokenEstimator.ForModel(model);
         if (request.MaxOutputTokens is { } limit)
         {
@@ -52,11 +72,36 @@ public static class SimulatedAnswers
         }
 
         var prompt = OpenAIPromptEstimator.Estimate(request, model);
-        var completion = tokenizer.CountTokens(string.Concat(pieces)) + shape.ReasoningTokens;
+        var completion = tokenizer.CountTokens(toolCall is null ? string.Concat(pieces) : toolCall.Name + toolCall.Arguments) + shape.ReasoningTokens;
         var cached = (long)Math.Floor(prompt * shape.CachedPromptShare);
         var usage = new TokenUsage(prompt, cached, 0, completion, shape.ReasoningTokens);
-        return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason);
+        return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall);
     }
+
+    /// <summary>The content of the last message when it is a tool's result (<c>role: tool</c>).</summary>
+    private static string? LastToolResult(JsonElement root)
+    {
+        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var last = messages[messages.GetArrayLength() - 1];
+        if (!last.TryGetProperty("role", out var role) || role.GetString() != "tool" || !last.TryGetProperty("content", out var content))
+        {
+            return null;
+        }
+
+        return content.ValueKind == JsonValueKind.String
+            ? content.GetString()
+            : string.Join(" ", content.EnumerateArray().Where(p => p.TryGetProperty("text", out _)).Select(p => p.GetProperty("text").GetString()));
+    }
+
+    private static JsonElement? FirstFunction(JsonElement root) =>
+        root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0
+            && tools[0].TryGetProperty("function", out var function) && function.TryGetProperty("name", out _)
+            ? function
+            : null;
 
     /// <summary>
     /// The whole embeddings answer in OpenAI's wire format: a deterministic vector per input, of the

@@ -118,4 +118,77 @@ public sealed class AnthropicClientToOpenAITests(TranslationFixture fixture) : I
 
         Assert.Equal(global::Anthropic.Models.ErrorType.RateLimitError, e.Type!.Value());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AToolCallRoundTripsThroughTheTranslation(bool streamed)
+    {
+        var tool = new Tool
+        {
+            Name = "get_weather",
+            Description = "The current weather in a city.",
+            InputSchema = new InputSchema(new Dictionary<string, System.Text.Json.JsonElement>
+            {
+                ["type"] = System.Text.Json.JsonSerializer.SerializeToElement("object"),
+                ["properties"] = System.Text.Json.JsonSerializer.SerializeToElement(
+                    new Dictionary<string, object> { ["city"] = new Dictionary<string, string> { ["type"] = "string" } }),
+            }),
+        };
+        var question = new UserMessageParam($"#fake:tool What is the weather in Paris? (streamed: {streamed})");
+        var request = new MessageCreateParams { Model = "openai/gpt-4o-mini", MaxTokens = 256, Tools = [tool], Messages = [question] };
+
+        string callId, callName;
+        IReadOnlyDictionary<string, System.Text.Json.JsonElement> callInput;
+        if (streamed)
+        {
+            // The SDK assembles tool_use blocks from content_block_start and input_json_delta events.
+            string? id = null, name = null;
+            var input = new StringBuilder();
+            await foreach (var streamEvent in fixture.Claude().Messages.CreateStreaming(request, Ct))
+            {
+                if (streamEvent.TryPickContentBlockStart(out var start) && start.ContentBlock.TryPickToolUse(out var toolUse))
+                {
+                    (id, name) = (toolUse.ID, toolUse.Name);
+                }
+                else if (streamEvent.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickInputJson(out var json))
+                {
+                    input.Append(json.PartialJson);
+                }
+            }
+
+            Assert.Equal("get_weather", name);
+            Assert.Equal("{\"city\":\"Paris\"}", input.ToString());
+            (callId, callName) = (id!, name!);
+            callInput = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, System.Text.Json.JsonElement>>(input.ToString())!;
+        }
+        else
+        {
+            var first = await fixture.Claude().Messages.Create(request, Ct);
+            Assert.Equal(StopReason.ToolUse, first.StopReason!.Value());
+            var call = first.Content.Select(b => b.TryPickToolUse(out var toolUse) ? toolUse : null).Single(t => t is not null)!;
+            Assert.Equal("get_weather", call.Name);
+            Assert.Equal("Paris", call.Input["city"].GetString());
+            (callId, callName, callInput) = (call.ID, call.Name, call.Input);
+        }
+
+        // The tool's result goes back in Anthropic's shape and reaches OpenAI as a tool message with the same id.
+        var second = await fixture.Claude().Messages.Create(new MessageCreateParams
+        {
+            Model = "openai/gpt-4o-mini",
+            MaxTokens = 256,
+            Tools = [tool],
+            Messages =
+            [
+                question,
+                new AssistantMessageParam(new List<ContentBlockParam> { new ToolUseBlockParam { ID = callId, Name = callName, Input = callInput } }),
+                new UserMessageParam(new List<ContentBlockParam> { new ToolResultBlockParam(callId) { Content = $"18 degrees and sunny ({streamed})" } }),
+            ],
+        }, Ct);
+
+        Assert.True(second.Content[0].TryPickText(out var answer));
+        Assert.Contains($"18 degrees and sunny ({streamed})", answer.Text, StringComparison.Ordinal);
+        var forwarded = fixture.OpenAI.Received.Last(r => r.Body.Contains($"18 degrees and sunny ({streamed})", StringComparison.Ordinal));
+        Assert.Contains($"\"tool_call_id\":\"{callId}\"", forwarded.Body, StringComparison.Ordinal);
+    }
 }
