@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Tokenwise.Caching;
 using Tokenwise.Configuration;
 using Tokenwise.Hosting;
 using Tokenwise.Json;
@@ -22,6 +23,7 @@ public sealed partial class OpenAIEndpoint(
     UsageLog usageLog,
     TokenwiseOptions options,
     GatewayComponents components,
+    ResponseCache cache,
     TimeProvider time,
     ILogger<OpenAIEndpoint> logger)
 {
@@ -31,6 +33,7 @@ public sealed partial class OpenAIEndpoint(
 
     private readonly long _maxBodyBytes = options.Server.MaxRequestBodyBytes;
     private readonly bool _logBodies = options.Server.LogBodies;
+    private readonly CacheOptions _cacheOptions = options.Cache;
     private readonly TimeSpan _streamIdle = components.Timeouts.StreamIdle;
 
     public Task ChatCompletionsAsync(HttpContext http) => HandleAsync(http, ApiKind.ChatCompletions, "chat.completions");
@@ -80,6 +83,12 @@ public sealed partial class OpenAIEndpoint(
             }
 
             context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
+            if (CacheHttp.Attach(http.Request, _cacheOptions, context) is { } cacheError)
+            {
+                await WriteErrorAsync(http, record, cacheError);
+                return;
+            }
+
             var response = await pipeline.InvokeAsync(context);
             StageResults.WriteHeaders(http, context);
             if (response.Error is { } error)
@@ -172,6 +181,7 @@ public sealed partial class OpenAIEndpoint(
             record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
         }
 
+        cache.Store(context, answer.WrittenSpan, http.Response.ContentType);
         await http.Response.Body.WriteAsync(answer.WrittenMemory, context.Aborted);
     }
 
@@ -186,7 +196,8 @@ public sealed partial class OpenAIEndpoint(
         record.Status = upstream.StatusCode;
 
         var meter = new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
-        using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
+        // The client-visible stream is kept for the body log and for the cache, which replays it as sent.
+        using var capture = _logBodies || context.Cache?.Key is not null ? new PooledBufferWriter(16 * 1024) : null;
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
 
@@ -221,7 +232,12 @@ public sealed partial class OpenAIEndpoint(
             Estimate(context, meter.GeneratedText);
         }
 
-        if (capture is not null)
+        if (capture is not null && outcome == RelayOutcome.Completed && meter.SawDone)
+        {
+            cache.Store(context, capture.WrittenSpan, "text/event-stream; charset=utf-8"); // complete answers only
+        }
+
+        if (capture is not null && _logBodies)
         {
             record.ResponseBody = Encoding.UTF8.GetString(capture.WrittenSpan);
         }
@@ -252,8 +268,7 @@ public sealed partial class OpenAIEndpoint(
     }
 
     /// <summary>Sets the record's cost from its final usage.</summary>
-    private static decimal Price(GatewayContext context) =>
-        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Price.Cost(context.Record.Usage) : 0m;
+    private decimal Price(GatewayContext context) => StageResults.Price(context, cache);
 
     /// <summary>Counts tokens locally when the provider reported none, and flags the record as estimated.</summary>
     private static void Estimate(GatewayContext context, string generated)
