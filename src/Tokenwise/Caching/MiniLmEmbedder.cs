@@ -22,6 +22,9 @@ public sealed class MiniLmEmbedder : IEmbedder, IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // No busy-waiting between calls: the gateway shares its cores with request handling.
+        session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        session.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         _encoder = new SentenceEncoder(session);
     }
 
