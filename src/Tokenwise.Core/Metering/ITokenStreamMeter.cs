@@ -9,6 +9,9 @@ public interface ITokenStreamMeter : IStreamMeter
     /// <summary>The reported usage, once <see cref="HasUsage"/>.</summary>
     TokenUsage Usage { get; }
 
+    /// <summary>Whether the stream reached its proper end (OpenAI's <c>[DONE]</c>, the Responses API's <c>response.completed</c>): only then is it whole.</summary>
+    bool Complete { get; }
+
     /// <summary>Everything generated so far, to estimate the output when no usage came.</summary>
     string GeneratedText { get; }
 }

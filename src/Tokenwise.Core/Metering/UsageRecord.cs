@@ -33,6 +33,10 @@ public sealed class UsageRecord
     public string? ErrorCode { get; set; }
     public TokenUsage Usage { get; set; }
     public decimal CostUsd { get; set; }
+    /// <summary>The response cache's decision: <c>hit-exact</c> or <c>miss</c>; null when the request was not cacheable.</summary>
+    public string? Cache { get; set; }
+    /// <summary>What a cache hit avoided: the stored answer's tokens at the current price (the savings ledger).</summary>
+    public decimal SavedUsd { get; set; }
     /// <summary>True when the token counts were estimated with a tokenizer instead of reported upstream.</summary>
     public bool Estimated { get; set; }
     public double LatencyMs { get; set; }

@@ -15,7 +15,7 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
 
     public bool HasUsage { get; private set; }
     public TokenUsage Usage { get; private set; }
-    public bool SawDone { get; private set; }
+    public bool Complete { get; private set; }
 
     /// <summary>Everything generated so far (content, reasoning, tool-call arguments).</summary>
     public string GeneratedText => _generated?.ToString() ?? "";
@@ -25,7 +25,7 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
     {
         if (data.SequenceEqual("[DONE]"u8))
         {
-            SawDone = true;
+            Complete = true;
             return true;
         }
 

@@ -23,6 +23,8 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
     /// <summary>The highest <c>sequence_number</c> seen, so an event the gateway adds can follow it.</summary>
     public long LastSequenceNumber { get; private set; } = -1;
 
+    public bool Complete { get; private set; }
+
     public string GeneratedText => _generated?.ToString() ?? "";
 
     public bool Inspect(ReadOnlySpan<byte> data)
@@ -85,6 +87,7 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
             (_generated ??= new StringBuilder()).Append(delta);
         }
 
+        Complete |= type == "response.completed";
         if (type is "error" or "response.failed")
         {
             ErrorCode ??= code ?? (type == "error" ? "upstream_error" : "response_failed");

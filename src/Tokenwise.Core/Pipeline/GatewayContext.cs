@@ -1,4 +1,5 @@
 using Tokenwise.Budgets;
+using Tokenwise.Caching;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Pipeline;
@@ -16,6 +17,8 @@ public sealed class GatewayContext(LlmRequest request, UsageRecord record, Cance
     public ModelDeployment? Deployment { get; set; }
     /// <summary>Set by the admission gate when a budget or rate limit applies; settled by the endpoint.</summary>
     public Admission? Admission { get; set; }
+    /// <summary>The request's cache controls and the lookup's result; null when the endpoint does not cache.</summary>
+    public CacheState? Cache { get; set; }
     /// <summary>Headers the stages add to the client's response (rate-limit state, budget warnings), in order.</summary>
     public List<KeyValuePair<string, string>>? ResponseHeaders { get; private set; }
 

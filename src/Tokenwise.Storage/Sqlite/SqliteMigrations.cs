@@ -84,5 +84,31 @@ internal static class SqliteMigrations
             PRIMARY KEY (team, id)
         );
         """,
+
+        // 3: the response cache's entries, and the cache decision and avoided cost on the log (the savings ledger).
+        """
+        CREATE TABLE cache_entries (
+            key TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL,
+            key_id TEXT,
+            team TEXT,
+            model TEXT NOT NULL,
+            tags TEXT,
+            created_at_ms INTEGER NOT NULL,
+            expires_at_ms INTEGER NOT NULL,
+            stream INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            body BLOB NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            estimated INTEGER NOT NULL
+        );
+        CREATE INDEX ix_cache_entries_expires_at ON cache_entries (expires_at_ms);
+        ALTER TABLE usage_events ADD COLUMN cache TEXT;
+        ALTER TABLE usage_events ADD COLUMN saved_picousd INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

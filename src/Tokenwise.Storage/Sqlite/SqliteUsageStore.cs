@@ -13,7 +13,7 @@ public sealed class SqliteUsageStore : IUsageStore
         id, started_at_ms, endpoint, dialect, model, provider, upstream_model, stream, status, error_code,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
-        key_id, team, tags, session_id, outcome_id
+        key_id, team, tags, session_id, outcome_id, cache, saved_picousd
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -58,7 +58,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
                 CostUnits.ToPicoUsd(r.CostUsd), r.Estimated ? 1 : 0, r.LatencyMs, r.TtftMs, r.RequestBody, r.ResponseBody,
                 r.KeyId, r.Team, r.Tags is null ? null : JsonSerializer.Serialize(ToDictionary(r.Tags), StorageJsonContext.Default.DictionaryStringString),
-                r.SessionId, r.OutcomeId,
+                r.SessionId, r.OutcomeId, r.Cache, CostUnits.ToPicoUsd(r.SavedUsd),
             ];
             for (var i = 0; i < values.Length; i++)
             {
@@ -105,6 +105,8 @@ public sealed class SqliteUsageStore : IUsageStore
                 Tags = NullableString(reader, 23) is { } tags ? JsonSerializer.Deserialize(tags, StorageJsonContext.Default.DictionaryStringString) : null,
                 SessionId = NullableString(reader, 24),
                 OutcomeId = NullableString(reader, 25),
+                Cache = NullableString(reader, 26),
+                SavedUsd = CostUnits.FromPicoUsd(reader.GetInt64(27)),
             });
         }
 

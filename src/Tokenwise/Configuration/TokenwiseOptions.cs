@@ -31,6 +31,9 @@ public sealed class TokenwiseOptions
     [ConfigurationKeyName("budgets")]
     public BudgetOptions Budgets { get; set; } = new();
 
+    [ConfigurationKeyName("cache")]
+    public CacheOptions Cache { get; set; } = new();
+
     [ConfigurationKeyName("providers")]
     public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

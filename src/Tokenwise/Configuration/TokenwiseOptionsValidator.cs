@@ -44,6 +44,11 @@ public static class TokenwiseOptionsValidator
             yield return new("budgets:alert_webhook_url", $"'{webhook}' is not an http(s) URL.");
         }
 
+        foreach (var error in CacheErrors(o.Cache))
+        {
+            yield return error;
+        }
+
         if (o.Storage.BatchSize is < 1 or > 100_000)
         {
             yield return new("storage:batch_size", $"must be between 1 and 100000, got {o.Storage.BatchSize}.");
@@ -168,4 +173,27 @@ public static class TokenwiseOptionsValidator
 
     public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    private static IEnumerable<Problem> CacheErrors(CacheOptions cache)
+    {
+        if (cache.Mode == Caching.CacheMode.Semantic)
+        {
+            yield return new("cache:mode", "semantic caching is not served by the gateway yet; use exact or off (measure with 'tokenwise cache eval').");
+        }
+
+        if (cache.TtlSeconds < 1 || cache.MaxTtlSeconds < cache.TtlSeconds)
+        {
+            yield return new("cache:ttl_seconds", $"must be at least 1 and at most max_ttl_seconds ({cache.MaxTtlSeconds}), got {cache.TtlSeconds}.");
+        }
+
+        if (cache.MaxEntries < 1)
+        {
+            yield return new("cache:max_entries", $"must be at least 1, got {cache.MaxEntries}.");
+        }
+
+        if (cache.Namespace is not ("key" or "team"))
+        {
+            yield return new("cache:namespace", $"must be key or team, got '{cache.Namespace}'.");
+        }
+    }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Tokenwise.Anthropic;
+using Tokenwise.Caching;
 using Tokenwise.Configuration;
 using Tokenwise.Hosting;
 using Tokenwise.Json;
@@ -23,6 +24,7 @@ public sealed partial class AnthropicEndpoint(
     UsageLog usageLog,
     TokenwiseOptions options,
     GatewayComponents components,
+    ResponseCache cache,
     TimeProvider time,
     ILogger<AnthropicEndpoint> logger)
 {
@@ -33,6 +35,7 @@ public sealed partial class AnthropicEndpoint(
 
     private readonly long _maxBodyBytes = options.Server.MaxRequestBodyBytes;
     private readonly bool _logBodies = options.Server.LogBodies;
+    private readonly CacheOptions _cacheOptions = options.Cache;
     private readonly TimeSpan _streamIdle = components.Timeouts.StreamIdle;
 
     public Task MessagesAsync(HttpContext http) => HandleAsync(http, ApiKind.Messages, "messages");
@@ -83,6 +86,12 @@ public sealed partial class AnthropicEndpoint(
             }
 
             context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
+            if (CacheHttp.Attach(http.Request, _cacheOptions, context) is { } cacheError)
+            {
+                await WriteErrorAsync(http, record, cacheError);
+                return;
+            }
+
             var response = await pipeline.InvokeAsync(context);
             StageResults.WriteHeaders(http, context);
             if (response.Error is { } error)
@@ -189,6 +198,7 @@ public sealed partial class AnthropicEndpoint(
             record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
         }
 
+        cache.Store(context, answer.WrittenSpan, http.Response.ContentType);
         await http.Response.Body.WriteAsync(answer.WrittenMemory, context.Aborted);
     }
 
@@ -203,7 +213,8 @@ public sealed partial class AnthropicEndpoint(
         record.Status = upstream.StatusCode;
 
         var meter = new AnthropicStreamMeter();
-        using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
+        // The client-visible stream is kept for the body log and for the cache, which replays it as sent.
+        using var capture = _logBodies || context.Cache?.Key is not null ? new PooledBufferWriter(16 * 1024) : null;
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
 
@@ -253,7 +264,12 @@ public sealed partial class AnthropicEndpoint(
             Estimate(context, meter, meter.GeneratedText);
         }
 
-        if (capture is not null)
+        if (capture is not null && outcome == RelayOutcome.Completed && meter.ErrorType is null)
+        {
+            cache.Store(context, capture.WrittenSpan, "text/event-stream; charset=utf-8"); // complete answers only
+        }
+
+        if (capture is not null && _logBodies)
         {
             record.ResponseBody = Encoding.UTF8.GetString(capture.WrittenSpan);
         }
@@ -283,9 +299,8 @@ public sealed partial class AnthropicEndpoint(
         await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
     }
 
-    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it).</summary>
-    private static decimal Price(GatewayContext context, double upstreamMilliseconds) =>
-        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Cost(context.Record.Usage, upstreamMilliseconds) : 0m;
+    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it); a cache hit costs nothing.</summary>
+    private decimal Price(GatewayContext context, double upstreamMilliseconds) => StageResults.Price(context, cache, upstreamMilliseconds);
 
     /// <summary>
     /// Counts tokens locally when the provider's usage is missing or incomplete, and flags the record as

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Tokenwise.Caching;
 using Tokenwise.Configuration;
 using Tokenwise.Hosting;
 using Tokenwise.Json;
@@ -22,6 +23,7 @@ public sealed partial class OpenAIEndpoint(
     UsageLog usageLog,
     TokenwiseOptions options,
     GatewayComponents components,
+    ResponseCache cache,
     TimeProvider time,
     ILogger<OpenAIEndpoint> logger)
 {
@@ -31,6 +33,7 @@ public sealed partial class OpenAIEndpoint(
 
     private readonly long _maxBodyBytes = options.Server.MaxRequestBodyBytes;
     private readonly bool _logBodies = options.Server.LogBodies;
+    private readonly CacheOptions _cacheOptions = options.Cache;
     private readonly TimeSpan _streamIdle = components.Timeouts.StreamIdle;
 
     public Task ChatCompletionsAsync(HttpContext http) => HandleAsync(http, ApiKind.ChatCompletions, "chat.completions");
@@ -84,6 +87,12 @@ public sealed partial class OpenAIEndpoint(
             }
 
             context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
+            if (CacheHttp.Attach(http.Request, _cacheOptions, context) is { } cacheError)
+            {
+                await WriteErrorAsync(http, record, cacheError);
+                return;
+            }
+
             var response = await pipeline.InvokeAsync(context);
             StageResults.WriteHeaders(http, context);
             if (response.Error is { } error)
@@ -182,6 +191,7 @@ public sealed partial class OpenAIEndpoint(
             record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
         }
 
+        cache.Store(context, answer.WrittenSpan, http.Response.ContentType);
         await http.Response.Body.WriteAsync(answer.WrittenMemory, context.Aborted);
     }
 
@@ -198,7 +208,8 @@ public sealed partial class OpenAIEndpoint(
         ITokenStreamMeter meter = context.Request.Api == ApiKind.Responses
             ? new ResponsesStreamMeter()
             : new OpenAIStreamMeter(context.Request.ClientRequestedUsage);
-        using var capture = _logBodies ? new PooledBufferWriter(16 * 1024) : null;
+        // The client-visible stream is kept for the body log and for the cache, which replays it as sent.
+        using var capture = _logBodies || context.Cache?.Key is not null ? new PooledBufferWriter(16 * 1024) : null;
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
 
@@ -240,7 +251,12 @@ public sealed partial class OpenAIEndpoint(
             Estimate(context, meter.GeneratedText);
         }
 
-        if (capture is not null)
+        if (capture is not null && outcome == RelayOutcome.Completed && meter.Complete)
+        {
+            cache.Store(context, capture.WrittenSpan, "text/event-stream; charset=utf-8"); // complete answers only
+        }
+
+        if (capture is not null && _logBodies)
         {
             record.ResponseBody = Encoding.UTF8.GetString(capture.WrittenSpan);
         }
@@ -270,9 +286,8 @@ public sealed partial class OpenAIEndpoint(
         await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
     }
 
-    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it).</summary>
-    private static decimal Price(GatewayContext context, double upstreamMilliseconds) =>
-        context.Record.CostUsd = context.Deployment is { } deployment ? deployment.Cost(context.Record.Usage, upstreamMilliseconds) : 0m;
+    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it); a cache hit costs nothing.</summary>
+    private decimal Price(GatewayContext context, double upstreamMilliseconds) => StageResults.Price(context, cache, upstreamMilliseconds);
 
     /// <summary>Counts tokens locally when the provider reported none, and flags the record as estimated.</summary>
     private static void Estimate(GatewayContext context, string generated)

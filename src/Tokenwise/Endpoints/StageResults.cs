@@ -1,3 +1,4 @@
+using Tokenwise.Caching;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 
@@ -16,6 +17,31 @@ internal static class StageResults
                 http.Response.Headers.Append(name, value);
             }
         }
+    }
+
+    /// <summary>
+    /// Sets the record's cost from its final usage. A cache hit costs nothing: it carries the stored
+    /// answer's usage, and what that would cost now is recorded as saved instead.
+    /// </summary>
+    public static decimal Price(GatewayContext context, ResponseCache cache, double upstreamMilliseconds)
+    {
+        var record = context.Record;
+        var cost = context.Deployment is { } deployment ? deployment.Cost(record.Usage, upstreamMilliseconds) : 0m;
+        if (context.Cache is { Hit: { } hit } state)
+        {
+            if (!state.Priced)
+            {
+                state.Priced = true;
+                record.Usage = hit.Usage;
+                record.Estimated = hit.Estimated;
+                record.SavedUsd = context.Deployment is { } d ? d.Price.Cost(hit.Usage) : 0m;
+                cache.AddSavings(record.SavedUsd);
+            }
+
+            return record.CostUsd = 0m;
+        }
+
+        return record.CostUsd = cost;
     }
 
     /// <summary>Logs the final record and settles the budget and rate-limit reservation with it.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tokenwise.Access;
 using Tokenwise.Admin;
 using Tokenwise.Budgets;
+using Tokenwise.Caching;
 using Tokenwise.Configuration;
 using Tokenwise.Endpoints;
 using Tokenwise.Metering;
@@ -44,6 +45,10 @@ public static partial class GatewayHost
         var database = new SqliteDatabase(options.Storage.SqlitePath);
         services.AddSingleton<IUsageStore>(new SqliteUsageStore(database));
         services.AddSingleton<IAdminStore>(new SqliteAdminStore(database));
+        services.AddSingleton<ICacheStore>(new SqliteCacheStore(database));
+        services.AddSingleton(new ResponseCache(start.Time, options.Cache.MaxEntries));
+        services.AddSingleton<CacheWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
         services.AddSingleton<KeyRing>();
         services.AddSingleton<ClientAuthenticator>();
         services.AddSingleton<ICounterStore>(sp => new InProcessCounterStore(start.Time));
@@ -63,6 +68,7 @@ public static partial class GatewayHost
                 new AuthenticationStage(sp.GetRequiredService<ClientAuthenticator>()),
                 new ModelResolutionStage(components.Resolver),
                 sp.GetRequiredService<AdmissionGate>(),
+                new CacheStage(sp.GetRequiredService<ResponseCache>(), new CacheNamespace(options.Cache.Namespace == "team")),
             ],
             new ProviderDispatcher(components.Providers, DialectTranslators.Create(start.Time)).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();
@@ -100,6 +106,12 @@ public static partial class GatewayHost
     {
         await app.Services.GetRequiredService<IUsageStore>().InitializeAsync(cancellationToken);
         await app.Services.GetRequiredService<AdminService>().LoadAsync(cancellationToken);
+        var cache = app.Services.GetRequiredService<ResponseCache>();
+        foreach (var entry in await app.Services.GetRequiredService<ICacheStore>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken))
+        {
+            cache.Load(entry);
+        }
+
         app.Services.GetRequiredService<Readiness>().MarkReady();
     }
 

@@ -20,7 +20,7 @@ public sealed class StreamMeterTests
 
         Assert.True(meter.HasUsage);
         Assert.Equal(new Metering.TokenUsage(12, 4, 0, 5, 2), meter.Usage);
-        Assert.True(meter.SawDone);
+        Assert.True(meter.Complete);
     }
 
     [Fact]

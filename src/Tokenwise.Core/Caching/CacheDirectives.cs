@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Tokenwise.Caching;
+
+/// <summary>
+/// A request's cache controls, from <c>x-tokenwise-cache: off|exact|semantic</c>,
+/// <c>x-tokenwise-cache-ttl: SECONDS</c> and <c>Cache-Control: no-cache</c> (do not answer from the
+/// cache, but store the fresh answer) / <c>no-store</c> (neither read nor write).
+/// </summary>
+public sealed record CacheDirectives(CacheMode Mode, TimeSpan Ttl, bool NoCache, bool NoStore)
+{
+    public const string ModeHeader = "x-tokenwise-cache";
+    public const string TtlHeader = "x-tokenwise-cache-ttl";
+
+    /// <summary>Applies the request's headers to the configured defaults; an error message for a malformed header.</summary>
+    public static CacheDirectives Parse(CacheMode defaultMode, TimeSpan defaultTtl, TimeSpan maxTtl, string? cacheControl, string? mode, string? ttl, out string? error)
+    {
+        error = null;
+        var result = new CacheDirectives(defaultMode, defaultTtl, false, false);
+        if (!string.IsNullOrWhiteSpace(mode))
+        {
+            if (!Enum.TryParse<CacheMode>(mode.Trim(), ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(mode, out _))
+            {
+                error = $"{ModeHeader} must be off, exact or semantic, not '{mode}'.";
+                return result;
+            }
+
+            // A request may narrow the configured cache, never widen it: semantic stays opt-in per route.
+            result = result with { Mode = (CacheMode)Math.Min((int)parsed, (int)defaultMode) };
+        }
+
+        if (!string.IsNullOrWhiteSpace(ttl))
+        {
+            if (!int.TryParse(ttl.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+            {
+                error = $"{TtlHeader} must be a positive number of seconds, not '{ttl}'.";
+                return result;
+            }
+
+            result = result with { Ttl = TimeSpan.FromSeconds(Math.Min(seconds, maxTtl.TotalSeconds)) };
+        }
+
+        if (cacheControl is not null)
+        {
+            foreach (var part in cacheControl.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part.Equals("no-store", StringComparison.OrdinalIgnoreCase))
+                {
+                    result = result with { NoStore = true, NoCache = true };
+                }
+                else if (part.Equals("no-cache", StringComparison.OrdinalIgnoreCase))
+                {
+                    result = result with { NoCache = true };
+                }
+            }
+        }
+
+        return result;
+    }
+}
