@@ -9,5 +9,6 @@ var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes an
     AdminCommands.Budgets(),
     AdminCommands.Limits(),
     CatalogCommand.Create(),
+    Tokenwise.Cli.Router.RouterCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
