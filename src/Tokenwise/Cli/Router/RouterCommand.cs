@@ -98,7 +98,7 @@ internal static class RouterCommand
             var model = RouterTrainer.Train(embedder, training, calibration, strongShare, options, source, label, reproduce, Progress(watch));
             embedder.Save();
             model.Save(parse.GetValue(output)!);
-            Console.WriteLine(string.Create(inv, $"Wrote {parse.GetValue(output)}: {model.Training.Rows} training rows (sha256 {model.Training.DataSha256}), threshold {model.Threshold:0.######} for {strongShare:P0} strong calls, in {watch.Elapsed.TotalSeconds:0} s."));
+            Console.WriteLine(string.Create(inv, $"Wrote {parse.GetValue(output)}: {model.Training.Rows} training rows (sha256 {model.Training.DataSha256}), threshold {model.Threshold:0.######} for {strongShare * 100:0.#}% strong calls, in {watch.Elapsed.TotalSeconds:0} s."));
             return 0;
         });
         return command;
