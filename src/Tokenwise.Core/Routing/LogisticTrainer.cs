@@ -74,7 +74,7 @@ public static class LogisticTrainer
 
             for (var j = 0; j < f; j++)
             {
-                x[i][dims + j] = (double)(raw[i][j] - mean[j]) / scale[j];
+                x[i][dims + j] = Logit.Standardize(raw[i][j], mean[j], scale[j]);
             }
         }
 

@@ -17,11 +17,18 @@ internal static class Logit
 
         for (var j = 0; j < features.Length; j++)
         {
-            z += (double)(features[j] - mean[j]) / scale[j] * featureWeights[j];
+            z += Standardize(features[j], mean[j], scale[j]) * featureWeights[j];
         }
 
         return z;
     }
 
     public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+
+    /// <summary>
+    /// A cheap feature in training-set deviations, clipped to ±3: a feature that barely varies in training
+    /// (every MMLU-Pro prompt has lettered options) would otherwise reach tens of deviations on other
+    /// traffic and drown the embedding.
+    /// </summary>
+    public static double Standardize(float value, float mean, float scale) => Math.Clamp((double)(value - mean) / scale, -3, 3);
 }

@@ -12,7 +12,11 @@ namespace Tokenwise.Routing;
 /// </summary>
 public static class SharedRoutingData
 {
-    /// <summary>MMLU-Pro's split, by question id: 0 → test (never trained or calibrated on), 1 → calibration, 2–4 → training.</summary>
+    /// <summary>
+    /// MMLU-Pro's split, by question id: 0 → test (never trained or calibrated on), 1 → calibration, 2–4 → training.
+    /// MMLU-Pro repeats 37 questions under two ids; <see cref="LoadMmluPro"/> gives every copy the split of the
+    /// lowest id, so no test question is also trained on.
+    /// </summary>
     public static MmluSplit SplitOf(int questionId) => (questionId % 5) switch
     {
         0 => MmluSplit.Test,
@@ -63,10 +67,19 @@ public static class SharedRoutingData
                 }
             }
 
-            questions.Add(new MmluQuestion(id, record["category"], MmluPrompt(record["question"], record["options"]), results));
+            questions.Add(new MmluQuestion(id, record["category"], MmluPrompt(record["question"], record["options"]), results, SplitOf(id)));
         }
 
         questions.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var first = new Dictionary<string, MmluSplit>(StringComparer.Ordinal);
+        for (var i = 0; i < questions.Count; i++)
+        {
+            if (!first.TryAdd(questions[i].Prompt, questions[i].Split))
+            {
+                questions[i] = questions[i] with { Split = first[questions[i].Prompt] };
+            }
+        }
+
         return questions;
     }
 
@@ -97,7 +110,7 @@ public static class SharedRoutingData
     public static List<TrainingExample> MmluTraining(IEnumerable<MmluQuestion> questions, MmluSplit split = MmluSplit.Train)
     {
         var examples = new List<TrainingExample>();
-        foreach (var q in questions.Where(q => SplitOf(q.Id) == split))
+        foreach (var q in questions.Where(q => q.Split == split))
         {
             var gains = TrainingPairs
                 .Where(p => q.Correct.ContainsKey(p.Strong) && q.Correct.ContainsKey(p.Weak))
@@ -115,7 +128,7 @@ public static class SharedRoutingData
     /// <summary>Evaluation rows for one pair from the questions of one split (no cost: MMLU-Pro has none).</summary>
     public static List<RoutingRow> MmluRows(IEnumerable<MmluQuestion> questions, MmluSplit split, string strong, string weak) =>
         questions
-            .Where(q => SplitOf(q.Id) == split && q.Correct.ContainsKey(strong) && q.Correct.ContainsKey(weak))
+            .Where(q => q.Split == split && q.Correct.ContainsKey(strong) && q.Correct.ContainsKey(weak))
             .Select(q => new RoutingRow(q.Prompt, q.Correct[weak], q.Correct[strong]))
             .ToList();
 
@@ -198,4 +211,4 @@ public enum MmluSplit
     Test,
 }
 
-public sealed record MmluQuestion(int Id, string Category, string Prompt, IReadOnlyDictionary<string, double> Correct);
+public sealed record MmluQuestion(int Id, string Category, string Prompt, IReadOnlyDictionary<string, double> Correct, MmluSplit Split);

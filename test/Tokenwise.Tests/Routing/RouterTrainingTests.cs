@@ -116,7 +116,7 @@ public sealed class RouterTrainingTests
         var questions = SharedRoutingData.LoadMmluPro(dir);
 
         var training = SharedRoutingData.MmluTraining(questions);
-        var calibration = questions.Count(q => SharedRoutingData.SplitOf(q.Id) == MmluSplit.Calibration);
+        var calibration = questions.Count(q => q.Split == MmluSplit.Calibration);
 
         Assert.Equal(training.Count, model.Training.Rows);
         Assert.Equal(RouterTrainer.DataHash(training), model.Training.DataSha256);
@@ -134,7 +134,7 @@ public sealed class RouterTrainingTests
         var test = SharedRoutingData.MmluRows(questions, MmluSplit.Test, "gemini-1.5-pro-002", "gemini-1.5-flash-002").Select(r => r.Prompt).ToHashSet();
 
         var trained = SharedRoutingData.MmluTraining(questions).Select(t => t.Prompt);
-        var calibrated = questions.Where(q => SharedRoutingData.SplitOf(q.Id) == MmluSplit.Calibration).Select(q => q.Prompt);
+        var calibrated = questions.Where(q => q.Split == MmluSplit.Calibration).Select(q => q.Prompt);
 
         Assert.True(test.Count > 1500);
         Assert.DoesNotContain(trained.Concat(calibrated), test.Contains);

@@ -75,7 +75,7 @@ internal sealed class EvalReport
         if (format == OutputFormat.Table)
         {
             Console.WriteLine(string.Create(inv, $"rows: {_rows.Count}; weak mean quality {router.WeakMean:0.####}, strong {router.StrongMean:0.####}"));
-            Console.WriteLine(string.Create(inv, $"calibrated threshold {_model.Threshold:0.######} ({_model.Calibration.Target} {_model.Calibration.Value:0.###}): sends {share:P1} of these rows to the strong model, PGR {pgr:0.###}"));
+            Console.WriteLine(string.Create(inv, $"calibrated threshold {_model.Threshold:0.######} ({_model.Calibration.Target} {_model.Calibration.Value:0.###}): sends {share * 100:0.0}% of these rows to the strong model, PGR {pgr:0.###}"));
             Console.WriteLine(string.Create(inv, $"decision latency (embedding excluded): p50 {LatencyP50 * 1000:0.0} µs, p99 {LatencyP99 * 1000:0.0} µs over {_latencies.Length} decisions"));
         }
     }

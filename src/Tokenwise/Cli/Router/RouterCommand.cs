@@ -67,7 +67,7 @@ internal static class RouterCommand
                 {
                     var questions = SharedRoutingData.LoadMmluPro(sharedDir);
                     training = SharedRoutingData.MmluTraining(questions);
-                    calibration = questions.Where(q => SharedRoutingData.SplitOf(q.Id) == MmluSplit.Calibration).Select(q => q.Prompt).ToList();
+                    calibration = questions.Where(q => q.Split == MmluSplit.Calibration).Select(q => q.Prompt).ToList();
                     source = "mmlu_pro (Apache-2.0): training split, question_id % 5 in {2,3,4}; calibration split question_id % 5 == 1";
                     label = SharedRoutingData.TrainingLabel;
                     reproduce = $"tokenwise router train --shared {DefaultRoutingDirectory} {settings}";
