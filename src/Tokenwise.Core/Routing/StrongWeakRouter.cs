@@ -2,7 +2,7 @@ namespace Tokenwise.Routing;
 
 /// <summary>
 /// Scores a prompt from its embedding and cheap features with a trained <see cref="RouterModel"/>.
-/// Once the prompt is embedded a decision is a dot product and a few regexes: microseconds, no allocation
+/// Once the prompt is embedded a decision is a dot product and a few span searches: microseconds, no allocation
 /// beyond the feature buffer on the stack.
 /// </summary>
 public sealed class StrongWeakRouter
