@@ -5,6 +5,7 @@ using Tokenwise.Metering;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
+using Tokenwise.Embeddings;
 
 namespace Tokenwise.Benchmarks;
 

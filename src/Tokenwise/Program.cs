@@ -10,5 +10,6 @@ var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes an
     AdminCommands.Limits(),
     CatalogCommand.Create(),
     CacheCommand.Create(),
+    Tokenwise.Cli.Router.RouterCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Tokenwise.Embeddings;
 
 namespace Tokenwise.Caching;
 
@@ -8,7 +9,7 @@ namespace Tokenwise.Caching;
 /// Measures the semantic cache's decisions on labelled data with the embedder and index the gateway
 /// uses. Every figure comes from the similarities written by <c>--decisions-out</c>, so anyone can recompute them.
 /// </summary>
-internal sealed class CacheEvaluator(IEmbedder embedder, double threshold, TextWriter? decisions)
+internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, TextWriter? decisions)
 {
     private const int Batch = 32;
     private const int LatencySamples = 200;
@@ -103,7 +104,7 @@ internal sealed class CacheEvaluator(IEmbedder embedder, double threshold, TextW
     private static string ContextScope(string context) => context.Trim();
 
     private CacheEvalReport Report(string mode, Case[] cases, LatencyFigures embed, LatencyFigures? lookupLatency, OperatingPoint? withoutContext) =>
-        new(mode, embedder.Name, cases.Length, threshold, RocAuc(cases), Point(cases, threshold),
+        new(mode, embedder.ModelId, cases.Length, threshold, RocAuc(cases), Point(cases, threshold),
             Thresholds.Select(t => Point(cases, t)).ToList(), embed, lookupLatency, withoutContext);
 
     internal static OperatingPoint Point(IReadOnlyList<Case> cases, double threshold)

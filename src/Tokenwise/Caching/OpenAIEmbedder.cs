@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Tokenwise.Embeddings;
 
 namespace Tokenwise.Caching;
 
@@ -7,11 +8,13 @@ namespace Tokenwise.Caching;
 /// Any OpenAI-compatible <c>POST {base}/embeddings</c> endpoint (OpenAI, Azure OpenAI, Ollama, vLLM,
 /// llama.cpp server, ...). Vectors are normalised here, since not every server returns unit vectors.
 /// </summary>
-public sealed class OpenAIEmbedder(HttpClient http, Uri baseUrl, string model, string? apiKey) : IEmbedder
+public sealed class OpenAIEmbedder(HttpClient http, Uri baseUrl, string model, string? apiKey) : ITextEmbedder
 {
     private readonly Uri _endpoint = new(baseUrl.ToString().TrimEnd('/') + "/embeddings");
 
-    public string Name => model;
+    public string ModelId => model;
+
+    public int Dimensions { get; private set; }
 
     public async ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
@@ -57,7 +60,12 @@ public sealed class OpenAIEmbedder(HttpClient http, Uri baseUrl, string model, s
             vectors[index] = Vectors.Normalize(item.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray());
         }
 
-        return Array.IndexOf(vectors, null) < 0 ? vectors
-            : throw new HttpRequestException($"The embeddings endpoint {_endpoint} returned fewer vectors than texts.");
+        if (Array.IndexOf(vectors, null) >= 0)
+        {
+            throw new HttpRequestException($"The embeddings endpoint {_endpoint} returned fewer vectors than texts.");
+        }
+
+        Dimensions = vectors[0].Length;
+        return vectors;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Tokenwise.Caching;
+using Tokenwise.Embeddings;
 
 namespace Tokenwise.Cli;
 
@@ -49,7 +50,7 @@ internal static class CacheCommand
 
             using var http = new HttpClient();
             using var local = parse.GetValue(embeddingsUrl) is null ? new MiniLmEmbedder() : null;
-            IEmbedder embedder = (IEmbedder?)local ?? new OpenAIEmbedder(http, new Uri(parse.GetValue(embeddingsUrl)!), parse.GetValue(embeddingsModel)!,
+            ITextEmbedder embedder = (ITextEmbedder?)local ?? new OpenAIEmbedder(http, new Uri(parse.GetValue(embeddingsUrl)!), parse.GetValue(embeddingsModel)!,
                 Environment.GetEnvironmentVariable(parse.GetValue(apiKeyEnv)!));
             await using var decisions = parse.GetValue(decisionsOut) is { } decisionsPath ? new StreamWriter(decisionsPath) : null;
             var evaluator = new CacheEvaluator(embedder, parse.GetValue(threshold), decisions);

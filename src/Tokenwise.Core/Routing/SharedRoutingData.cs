@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Tokenwise.Routing;
+
+/// <summary>
+/// Builds training and evaluation rows from the routing data in <c>../shared/data/routing</c>
+/// (see its README for sources and licences). Only <c>mmlu_pro/</c> (Apache-2.0) may be trained on;
+/// <c>alpacaeval2/</c> and <c>routerbench_train/</c> are eval only, so they are only ever turned into
+/// evaluation sets here.
+/// </summary>
+public static class SharedRoutingData
+{
+    /// <summary>
+    /// MMLU-Pro's split, by question id: 0 → test (never trained or calibrated on), 1 → calibration, 2–4 → training.
+    /// MMLU-Pro repeats 37 questions under two ids; <see cref="LoadMmluPro"/> gives every copy the split of the
+    /// lowest id, so no test question is also trained on.
+    /// </summary>
+    public static MmluSplit SplitOf(int questionId) => (questionId % 5) switch
+    {
+        0 => MmluSplit.Test,
+        1 => MmluSplit.Calibration,
+        _ => MmluSplit.Train,
+    };
+
+    /// <summary>
+    /// The strong/weak pairs whose gains make the training target: a larger and a smaller model of the
+    /// same family, so the target is "a bigger model helps here", averaged to reduce the 0/1 noise of any one pair.
+    /// </summary>
+    public static readonly (string Strong, string Weak)[] TrainingPairs =
+    [
+        ("gemini-1.5-pro-002", "gemini-1.5-flash-002"),
+        ("Meta-Llama-3_1-70B-Instruct", "Meta-Llama-3_1-8B-Instruct"),
+        ("Meta-Llama-3-70B", "Meta-Llama-3-8B"),
+        ("Llama-2-70b-hf", "Llama-2-7b-hf"),
+        ("Qwen1.5-110B", "Qwen1.5-7B-Chat"),
+        ("Mixtral-8x7B-Instruct-v0.1", "Mistral-7B-Instruct-v0.2"),
+    ];
+
+    public const string TrainingLabel = "target = (1 + mean over the 6 MMLU-Pro strong/weak pairs of (strong correct - weak correct)) / 2";
+
+    public static List<MmluQuestion> LoadMmluPro(string routingDirectory)
+    {
+        var dir = Path.Combine(routingDirectory, "mmlu_pro");
+        var correct = new Dictionary<int, IReadOnlyDictionary<string, string>>();
+        foreach (var record in Csv.ReadRecords(Path.Combine(dir, "mmlu_pro_correct.csv")))
+        {
+            correct[int.Parse(record["question_id"], CultureInfo.InvariantCulture)] = record;
+        }
+
+        var questions = new List<MmluQuestion>();
+        foreach (var record in Csv.ReadRecords(Path.Combine(dir, "mmlu_pro_questions.csv")))
+        {
+            var id = int.Parse(record["question_id"], CultureInfo.InvariantCulture);
+            if (!correct.TryGetValue(id, out var scores))
+            {
+                continue;
+            }
+
+            var results = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (model, value) in scores)
+            {
+                if (model != "question_id" && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                {
+                    results[model] = v;
+                }
+            }
+
+            questions.Add(new MmluQuestion(id, record["category"], MmluPrompt(record["question"], record["options"]), results, SplitOf(id)));
+        }
+
+        questions.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var first = new Dictionary<string, MmluSplit>(StringComparer.Ordinal);
+        for (var i = 0; i < questions.Count; i++)
+        {
+            if (!first.TryAdd(questions[i].Prompt, questions[i].Split))
+            {
+                questions[i] = questions[i] with { Split = first[questions[i].Prompt] };
+            }
+        }
+
+        return questions;
+    }
+
+    /// <summary>The question as a user would send it: the question, then lettered options.</summary>
+    public static string MmluPrompt(string question, string options)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        string[] list;
+        try
+        {
+            list = JsonSerializer.Deserialize<string[]>(options) ?? [];
+        }
+        catch (JsonException)
+        {
+            return question + "\n\n" + options;
+        }
+
+        var prompt = new StringBuilder(question).Append("\n\n");
+        for (var i = 0; i < list.Length; i++)
+        {
+            prompt.Append((char)('A' + i)).Append(") ").Append(list[i]).Append('\n');
+        }
+
+        return prompt.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>Training examples from MMLU-Pro's training split, in question id order.</summary>
+    public static List<TrainingExample> MmluTraining(IEnumerable<MmluQuestion> questions, MmluSplit split = MmluSplit.Train)
+    {
+        var examples = new List<TrainingExample>();
+        foreach (var q in questions.Where(q => q.Split == split))
+        {
+            var gains = TrainingPairs
+                .Where(p => q.Correct.ContainsKey(p.Strong) && q.Correct.ContainsKey(p.Weak))
+                .Select(p => q.Correct[p.Strong] - q.Correct[p.Weak])
+                .ToList();
+            if (gains.Count > 0)
+            {
+                examples.Add(new TrainingExample(q.Prompt, TrainingExample.TargetFromGain(gains.Average())));
+            }
+        }
+
+        return examples;
+    }
+
+    /// <summary>Evaluation rows for one pair from the questions of one split (no cost: MMLU-Pro has none).</summary>
+    public static List<RoutingRow> MmluRows(IEnumerable<MmluQuestion> questions, MmluSplit split, string strong, string weak) =>
+        questions
+            .Where(q => q.Split == split && q.Correct.ContainsKey(strong) && q.Correct.ContainsKey(weak))
+            .Select(q => new RoutingRow(q.Prompt, q.Correct[weak], q.Correct[strong]))
+            .ToList();
+
+    /// <summary>
+    /// AlpacaEval 2 (eval only): quality is the probability that a model's answer is preferred to
+    /// GPT-4 Turbo's (gpt4_1106_preview; 0.5 against itself). Default pair: GPT-4 Turbo / Mixtral 8x7B.
+    /// </summary>
+    public static List<RoutingRow> AlpacaEval(string routingDirectory, string strong = "gpt4_1106_preview", string weak = "Mixtral-8x7B-Instruct-v0.1_concise")
+    {
+        var rows = new List<RoutingRow>();
+        foreach (var record in Csv.ReadRecords(Path.Combine(routingDirectory, "alpacaeval2", "alpacaeval2_wide.csv")))
+        {
+            if (TryNumber(record, weak + "|pref", out var w) && TryNumber(record, strong + "|pref", out var s))
+            {
+                rows.Add(new RoutingRow(record["instruction"], w, s));
+            }
+        }
+
+        return rows;
+    }
+
+    public static readonly string[] RouterBenchFiles = ["arc_challenge_train.csv", "mbpp_train.csv", "winograde_train.csv"];
+
+    /// <summary>
+    /// RouterBench 0-shot rows (eval only) with their real USD costs. Default pair: GPT-4 Turbo /
+    /// Mixtral 8x7B, RouteLLM's pair. Rows missing either score are skipped.
+    /// </summary>
+    public static List<RoutingRow> RouterBench(string routingDirectory, string file, string strong = "gpt-4-1106-preview", string weak = "mistralai/mixtral-8x7b-chat")
+    {
+        var rows = new List<RoutingRow>();
+        foreach (var record in Csv.ReadRecords(Path.Combine(routingDirectory, "routerbench_train", file)))
+        {
+            if (TryNumber(record, weak, out var w) && TryNumber(record, strong, out var s)
+                && TryNumber(record, weak + "|total_cost", out var wc) && TryNumber(record, strong + "|total_cost", out var sc))
+            {
+                rows.Add(new RoutingRow(RouterBenchPrompt(record["prompt"]), w, s, wc, sc));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>RouterBench stores each prompt as a Python list literal of one string: <c>['...']</c>.</summary>
+    public static string RouterBenchPrompt(string literal)
+    {
+        ArgumentNullException.ThrowIfNull(literal);
+        if (literal.Length < 4 || literal[0] != '[' || literal[^1] != ']' || (literal[1] != '\'' && literal[1] != '"'))
+        {
+            return literal;
+        }
+
+        var text = new StringBuilder(literal.Length);
+        for (var i = 2; i < literal.Length - 2; i++)
+        {
+            var c = literal[i];
+            if (c != '\\' || i + 1 >= literal.Length - 2)
+            {
+                text.Append(c);
+                continue;
+            }
+
+            var next = literal[++i];
+            text.Append(next switch { 'n' => '\n', 't' => '\t', 'r' => '\r', _ => next });
+        }
+
+        return text.ToString();
+    }
+
+    private static bool TryNumber(IReadOnlyDictionary<string, string> record, string column, out double value)
+    {
+        value = 0;
+        return record.TryGetValue(column, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+}
+
+public enum MmluSplit
+{
+    Train,
+    Calibration,
+    Test,
+}
+
+public sealed record MmluQuestion(int Id, string Category, string Prompt, IReadOnlyDictionary<string, double> Correct, MmluSplit Split);

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Tokenwise.Embeddings;
+using Tokenwise.Routing;
+
+namespace Tokenwise.Tests.Routing;
+
+public sealed class RouterTrainingTests
+{
+    private static readonly string[] Hard = ["prove the theorem about eigenvalues", "derive the integral of the series", "prove convergence of the sequence", "derive the eigenvalues of the operator"];
+    private static readonly string[] Easy = ["say hello to my friend", "what colour is the sky", "say thanks to the team", "what day is today"];
+
+    private static List<TrainingExample> Examples() =>
+        Enumerable.Range(0, 40).Select(i => i % 2 == 0
+            ? new TrainingExample(Hard[i / 2 % Hard.Length] + " " + i, 0.9)
+            : new TrainingExample(Easy[i / 2 % Easy.Length] + " " + i, 0.45)).ToList();
+
+    private static RouterModel Train(ITextEmbedder embedder) =>
+        RouterTrainer.Train(embedder, Examples(), ["prove the lemma", "say hi", "derive the formula", "what time is it"], 0.5,
+            new LogisticTrainer.Options(Epochs: 150), "test rows", "test label", "test command");
+
+    private static byte[] Bytes(RouterModel model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    }
+
+    [Fact]
+    public void TrainingTheSameRowsTwiceGivesTheSameFile()
+    {
+        Assert.Equal(Bytes(Train(new HashingEmbedder())), Bytes(Train(new HashingEmbedder())));
+    }
+
+    [Fact]
+    public void LearnsWhichPromptsNeedTheStrongModelAndCalibratesTheShare()
+    {
+        var embedder = new HashingEmbedder();
+        var model = Train(embedder);
+        var router = new StrongWeakRouter(model);
+
+        var hard = router.Decide(embedder.Embed("prove the lemma"), "prove the lemma");
+        var easy = router.Decide(embedder.Embed("say hi"), "say hi");
+
+        Assert.True(hard.Score > easy.Score, $"hard {hard.Score} vs easy {easy.Score}");
+        Assert.True(hard.UseStrong);
+        Assert.False(easy.UseStrong);
+        Assert.Equal(new RouterCalibration("strong_share", 0.5, "test rows", 4), model.Calibration);
+    }
+
+    [Fact]
+    public void ModelFileRoundTrips()
+    {
+        var model = Train(new HashingEmbedder());
+        var bytes = Bytes(model);
+
+        var loaded = RouterModel.Load(new MemoryStream(bytes));
+
+        Assert.Equal(bytes, Bytes(loaded));
+        Assert.Equal(model.Threshold, loaded.Threshold);
+    }
+
+    [Fact]
+    public void DataHashChangesWithAnyRowOrTarget()
+    {
+        var rows = Examples();
+        var hash = RouterTrainer.DataHash(rows);
+
+        Assert.Equal(hash, RouterTrainer.DataHash(Examples()));
+        Assert.NotEqual(hash, RouterTrainer.DataHash([.. rows.Take(39)]));
+        Assert.NotEqual(hash, RouterTrainer.DataHash([rows[0] with { Target = 0.1 }, .. rows.Skip(1)]));
+    }
+
+    [Fact]
+    public void UserRowsAreScaledAndEveryFifthCalibrates()
+    {
+        var rows = Enumerable.Range(0, 10).Select(i => new RoutingRow($"p{i}", 2, 8)).ToList();
+
+        var (training, calibration) = UserTrainingData.Split(rows);
+
+        Assert.Equal(["p1", "p6"], calibration);
+        Assert.Equal(8, training.Count);
+        // Scores 2 and 8 on a 2..8 scale: gain 1, target 1.
+        Assert.All(training, t => Assert.Equal(1, t.Target, 12));
+    }
+
+    [Fact]
+    public void ShippedModelLoadsAndDecidesWellUnderAMillisecond()
+    {
+        var router = new StrongWeakRouter(RouterModel.LoadDefault());
+        Assert.Equal(MiniLmEmbedder.Id, router.Model.Embedder);
+        var embedding = new HashingEmbedder().Embed("a prompt about a proof of a theorem");
+        const string prompt = "Prove that the square root of 2 is irrational.\n\nA) yes\nB) no\nC) maybe";
+
+        for (var i = 0; i < 100; i++)
+        {
+            router.Decide(embedding, prompt);
+        }
+
+        var watch = Stopwatch.StartNew();
+        const int n = 2000;
+        for (var i = 0; i < n; i++)
+        {
+            router.Decide(embedding, prompt);
+        }
+
+        // Typically a few microseconds; the bound leaves room for a loaded CI machine.
+        var mean = watch.Elapsed.TotalMilliseconds / n;
+        Assert.True(mean < 0.5, $"mean decision took {mean} ms");
+    }
+
+    [Fact]
+    public void ShippedModelWasTrainedOnTheDocumentedRows()
+    {
+        var dir = SharedRoutingDirectory.Require();
+        var model = RouterModel.LoadDefault();
+        var questions = SharedRoutingData.LoadMmluPro(dir);
+
+        var training = SharedRoutingData.MmluTraining(questions);
+        var calibration = questions.Count(q => q.Split == MmluSplit.Calibration);
+
+        Assert.Equal(training.Count, model.Training.Rows);
+        Assert.Equal(RouterTrainer.DataHash(training), model.Training.DataSha256);
+        Assert.Equal(calibration, model.Calibration.Rows);
+        Assert.Equal(SharedRoutingData.TrainingLabel, model.Training.Label);
+        Assert.Equal(new LogisticTrainer.Options(), new LogisticTrainer.Options(model.Training.Epochs, model.Training.LearningRate, model.Training.L2));
+        Assert.Equal("tokenwise router train --shared ../shared/data/routing --strong-share 0.3 --epochs 400 --learning-rate 0.02 --l2 0.0001", model.Training.Command);
+    }
+
+    [Fact]
+    public void NoTestRowIsTrainedOrCalibratedOn()
+    {
+        var dir = SharedRoutingDirectory.Require();
+        var questions = SharedRoutingData.LoadMmluPro(dir);
+        var test = SharedRoutingData.MmluRows(questions, MmluSplit.Test, "gemini-1.5-pro-002", "gemini-1.5-flash-002").Select(r => r.Prompt).ToHashSet();
+
+        var trained = SharedRoutingData.MmluTraining(questions).Select(t => t.Prompt);
+        var calibrated = questions.Where(q => q.Split == MmluSplit.Calibration).Select(q => q.Prompt);
+
+        Assert.True(test.Count > 1500);
+        Assert.DoesNotContain(trained.Concat(calibrated), test.Contains);
+    }
+
+    [Fact]
+    public void MiniLmEmbeddingsAreUnitLengthAndRepeatable()
+    {
+        using var embedder = new MiniLmEmbedder();
+
+        var a = embedder.Embed("What is the capital of France?");
+        var b = embedder.Embed("What is the capital of France?");
+
+        Assert.Equal(384, a.Length);
+        Assert.Equal(a, b);
+        Assert.Equal(1, Math.Sqrt(a.Sum(v => (double)v * v)), 4);
+    }
+}
