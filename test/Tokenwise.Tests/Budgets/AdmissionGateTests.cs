@@ -23,7 +23,9 @@ public sealed class AdmissionGateTests
     [Fact]
     public async Task HundredsOfConcurrentRequestsOfRandomSizeNeverSettleAboveAHardBudget()
     {
-        const decimal amount = 0.01m;
+        // The largest reservation is ~$0.003 (3,000 words in, 4,000 tokens out), so at least 16 requests are
+        // admitted before any can be refused; 600 requests want ~$0.45 in all, so the budget binds.
+        const decimal amount = 0.05m;
         var budget = new Budget("b", BudgetScope.Team, "support", amount, BudgetPeriod.Day, BudgetMode.Hard, []);
         _gate.Replace(new PolicyBook([budget], []));
         var settled = 0m;
