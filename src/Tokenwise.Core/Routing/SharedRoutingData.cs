@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Tokenwise.Data;
 
 namespace Tokenwise.Routing;
 

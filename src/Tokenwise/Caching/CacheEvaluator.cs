@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Tokenwise.Embeddings;
+using Tokenwise.Data;
 
 namespace Tokenwise.Caching;
 
@@ -20,7 +21,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
     /// <summary><c>--pairs</c>: would a cache holding only question1 answer question2?</summary>
     public async Task<CacheEvalReport> PairsAsync(string path, int? limit, CancellationToken cancellationToken)
     {
-        var rows = Take(CsvReader.ReadFile(path, "question1", "question2", "is_duplicate"), limit);
+        var rows = Take(Csv.ReadColumns(path, "question1", "question2", "is_duplicate"), limit);
         var labels = rows.Select(r => r[2].Trim() == "1").ToArray();
         var first = await EmbedAllAsync(rows.Select(r => r[0]).ToList(), cancellationToken);
         var second = await EmbedAllAsync(rows.Select(r => r[1]).ToList(), cancellationToken);
@@ -71,7 +72,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
     /// </summary>
     public async Task<CacheEvalReport> ContextualAsync(string path, int? limit, CancellationToken cancellationToken)
     {
-        var rows = Take(CsvReader.ReadFile(path, MeanCacheConverter.Columns).Select(r =>
+        var rows = Take(Csv.ReadColumns(path, MeanCacheConverter.Columns).Select(r =>
             new ContextualRow(r[0], r[1], r[2], r[3], r[4].Trim() == "1")).ToList(), limit);
         var texts = rows.SelectMany(r => new[] { r.QuestionA, r.QuestionB }).Distinct(StringComparer.Ordinal).ToList();
         var vectors = await EmbedAllAsync(texts, cancellationToken);

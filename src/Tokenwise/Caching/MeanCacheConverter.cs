@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tokenwise.Data;
 
 namespace Tokenwise.Caching;
 
@@ -74,7 +75,7 @@ internal static class MeanCacheConverter
         writer.Write(string.Join(',', Columns) + "\n");
         foreach (var row in rows)
         {
-            writer.Write($"{CsvReader.Escape(row.ContextA)},{CsvReader.Escape(row.QuestionA)},{CsvReader.Escape(row.ContextB)},{CsvReader.Escape(row.QuestionB)},{(row.ShouldHit ? 1 : 0)}\n");
+            writer.Write($"{Csv.Field(row.ContextA)},{Csv.Field(row.QuestionA)},{Csv.Field(row.ContextB)},{Csv.Field(row.QuestionB)},{(row.ShouldHit ? 1 : 0)}\n");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
+using Tokenwise.Data;
 
 namespace Tokenwise.Cli;
 
@@ -19,10 +20,10 @@ internal static class CliOutput
                 Console.WriteLine(json);
                 break;
             case OutputFormat.Csv:
-                Console.WriteLine(string.Join(',', csvColumns.Select(Csv)));
+                Console.WriteLine(string.Join(',', csvColumns.Select(Csv.Field)));
                 foreach (var row in rows)
                 {
-                    Console.WriteLine(string.Join(',', row.Select(v => Csv(Convert.ToString(v, inv) ?? ""))));
+                    Console.WriteLine(string.Join(',', row.Select(v => Csv.Field(Convert.ToString(v, inv) ?? ""))));
                 }
 
                 break;
@@ -64,7 +65,4 @@ internal static class CliOutput
         null => "",
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

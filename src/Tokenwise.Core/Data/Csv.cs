@@ -1,10 +1,10 @@
 using System.Text;
 
-namespace Tokenwise.Routing;
+namespace Tokenwise.Data;
 
 /// <summary>
 /// A small RFC 4180 reader and writer: quoted fields may hold commas, doubled quotes and line breaks
-/// (the routing data sets' prompts do). Enough for the router's files; not a general CSV library.
+/// (the routing and cache data sets' prompts do). Enough for the evaluation files; not a general CSV library.
 /// </summary>
 public static class Csv
 {
@@ -95,6 +95,41 @@ public static class Csv
         }
     }
 
+    /// <summary>The rows under a header that must name <paramref name="columns"/>; the cells in that column order.</summary>
+    /// <exception cref="FormatException">The file is empty or lacks a column.</exception>
+    public static List<string[]> ReadColumns(string path, params string[] columns)
+    {
+        using var file = File.OpenText(path);
+        using var rows = Read(file).GetEnumerator();
+        if (!rows.MoveNext())
+        {
+            throw new FormatException($"'{path}' is empty.");
+        }
+
+        var header = rows.Current.Select(h => h.Trim()).ToList();
+        var positions = columns.Select(c => header.IndexOf(c)).ToArray();
+        var missing = columns.Where((_, i) => positions[i] < 0).ToList();
+        if (missing.Count > 0)
+        {
+            throw new FormatException($"'{path}' has no column {string.Join(", ", missing)} (expected {string.Join(",", columns)}).");
+        }
+
+        var result = new List<string[]>();
+        while (rows.MoveNext())
+        {
+            var row = rows.Current;
+            if (row.Length == 1 && row[0].Length == 0)
+            {
+                continue;
+            }
+
+            result.Add(positions.Select(p => p < row.Length ? row[p] : "").ToArray());
+        }
+
+        return result;
+    }
+
+    /// <summary>A value as one CSV field: quoted when it holds a comma, quote or line break.</summary>
     public static string Field(string value) =>
         value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }
