@@ -9,7 +9,8 @@ namespace Tokenwise.Admin;
 /// </summary>
 public sealed record CacheFilter(string? KeyId, string? Team, string? Model, string? TagName, string? TagValue, DateTimeOffset? CreatedBefore)
 {
-    public const string Names = "key, team, model, tag, older_than, all";
+    private const string Filters = "key, team, model, tag, older_than";
+    private static readonly string[] s_names = ["key", "team", "model", "tag", "older_than", "all"];
 
     public bool Matches(CacheEntry e) =>
         (KeyId is null || e.KeyId == KeyId)
@@ -23,9 +24,9 @@ public sealed record CacheFilter(string? KeyId, string? Team, string? Model, str
     {
         foreach (var name in query.Keys)
         {
-            if (!Names.Split(", ").Contains(name, StringComparer.Ordinal))
+            if (!s_names.Contains(name, StringComparer.Ordinal))
             {
-                throw new AdminException($"Unknown cache filter '{name}': use {Names}.");
+                throw new AdminException($"Unknown cache filter '{name}': use {Filters} or all.");
             }
         }
 
@@ -63,7 +64,7 @@ public sealed record CacheFilter(string? KeyId, string? Team, string? Model, str
         return (all == "true", filtered) switch
         {
             (true, true) => throw new AdminException("all=true removes every entry: give it alone, without other filters."),
-            (false, false) => throw new AdminException($"Give at least one filter ({Names.Replace(", all", "", StringComparison.Ordinal)}), or all=true to empty the cache."),
+            (false, false) => throw new AdminException($"Give at least one filter ({Filters}), or all=true to empty the cache."),
             _ => filter,
         };
     }
