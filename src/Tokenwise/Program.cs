@@ -9,7 +9,7 @@ var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes an
     AdminCommands.Budgets(),
     AdminCommands.Limits(),
     CatalogCommand.Create(),
-    CacheCommand.Create(),
+    CacheCommand.Create(AdminCommands.CacheStats(), AdminCommands.CacheInvalidate()),
     Tokenwise.Cli.Router.RouterCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -73,6 +73,50 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task CacheStatsAndInvalidationGoThroughTheRunningGateway()
+    {
+        await using var upstream = await Testing.FakeUpstream.StartAsync();
+        await using var gateway = await Testing.TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["master_key"] = "tw-cli-master" });
+        var env = new Dictionary<string, string> { ["TOKENWISE_URL"] = gateway.BaseUrl.ToString(), ["TOKENWISE_MASTER_KEY"] = "tw-cli-master" };
+        var created = await RunAsync(env, "keys", "create", "--team", "support", "--format", "json");
+        using var key = JsonDocument.Parse(created.Out);
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key.RootElement.GetProperty("key").GetString());
+        for (var i = 0; i < 2; i++)
+        {
+            using var content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"cache me"}]}""", System.Text.Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync("v1/chat/completions", content, TestContext.Current.CancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+
+        var stats = await RunAsync(env, "cache", "stats", "--format", "json");
+        Assert.True(stats.Exit == 0, stats.Err);
+        using (var json = JsonDocument.Parse(stats.Out))
+        {
+            Assert.Equal((1, 1L, 1L), (json.RootElement.GetProperty("entries").GetInt32(), json.RootElement.GetProperty("hits").GetInt64(),
+                json.RootElement.GetProperty("misses").GetInt64()));
+            Assert.True(json.RootElement.GetProperty("saved_usd").GetDecimal() > 0m);
+        }
+
+        var csv = await RunAsync(env, "cache", "stats", "--format", "csv");
+        Assert.StartsWith("mode,ttl_seconds,namespace,entries,max_entries,hits,misses,hit_rate,saved_usd,logged_saved_usd\nexact,3600,key,1,", csv.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        var other = await RunAsync(env, "cache", "invalidate", "--team", "billing", "--format", "json");
+        Assert.Equal((0, "{\"removed\":0}"), (other.Exit, other.Out.Trim()));
+        var removed = await RunAsync(env, "cache", "invalidate", "--team", "support", "--older-than", "0s", "--format", "csv");
+        Assert.Equal((0, "removed\n1\n"), (removed.Exit, removed.Out.ReplaceLineEndings("\n")));
+        var after = await RunAsync(env, "cache", "stats", "--format", "json");
+        Assert.Equal(0, JsonDocument.Parse(after.Out).RootElement.GetProperty("entries").GetInt32());
+
+        var unfiltered = await RunAsync(env, "cache", "invalidate");
+        Assert.Equal(1, unfiltered.Exit);
+        Assert.Contains("at least one filter", unfiltered.Err, StringComparison.Ordinal);
+        var badAge = await RunAsync(env, "cache", "invalidate", "--older-than", "soon");
+        Assert.Equal(1, badAge.Exit);
+        Assert.Contains("older_than must be a duration", badAge.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReportSpendGroupsTheLogAsJsonCsvAndTable()
     {
         var db = Path.Combine(_dir, "usage.db");

@@ -146,6 +146,15 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries)
         }
     }
 
+    /// <summary>Whether <paramref name="entry"/> is still the one held under its key (not evicted, replaced or invalidated).</summary>
+    public bool Holds(CacheEntry entry)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(entry.Key, out var node) && ReferenceEquals(node.Value, entry);
+        }
+    }
+
     public IReadOnlyList<CacheEntry> Snapshot()
     {
         lock (_lock)

@@ -21,6 +21,9 @@ public interface IUsageStore
     /// <summary>What one budget target spent since <paramref name="since"/>, so a restart keeps the budget's count.</summary>
     Task<decimal> SpentAsync(BudgetScope scope, string target, DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>What cache hits avoided paying (the log's saved column) since <paramref name="since"/>.</summary>
+    Task<decimal> SavedAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Stores an outcome; a second report of the same id replaces the first (its status may change).</summary>
     Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default);
 

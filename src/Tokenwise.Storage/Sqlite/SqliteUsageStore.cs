@@ -168,6 +168,15 @@ public sealed class SqliteUsageStore : IUsageStore
         return CostUnits.FromPicoUsd(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture));
     }
 
+    public async Task<decimal> SavedAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(sum(saved_picousd), 0) FROM usage_events WHERE started_at_ms >= $since";
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        return CostUnits.FromPicoUsd(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture));
+    }
+
     public async Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);

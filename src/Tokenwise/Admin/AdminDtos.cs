@@ -43,6 +43,17 @@ public sealed record OutcomeInfo(string OutcomeId, string Workflow, string Statu
     public static OutcomeInfo From(Outcome o) => new(o.Id, o.Workflow, o.Status.ToString().ToLowerInvariant(), o.Value, o.ReportedAt);
 }
 
+/// <summary>
+/// The response cache: what it holds, how often it answered, and what that saved — since this process started
+/// (<see cref="SavedUsd"/>) and, from the usage log, over the <see cref="Since"/> window (<see cref="LoggedSavedUsd"/>).
+/// </summary>
+public sealed record CacheStats(
+    string Mode, int TtlSeconds, string Namespace, int Entries, int MaxEntries, long Hits, long Misses, double HitRate, decimal SavedUsd,
+    string Since, decimal LoggedSavedUsd);
+
+/// <summary>How many entries an invalidation removed.</summary>
+public sealed record CacheInvalidation(int Removed);
+
 /// <summary>The JSON a budget alert webhook receives.</summary>
 public sealed record BudgetAlertMessage(
     string Event, string BudgetId, string Scope, string Target, string Period, string Mode, int Percent,

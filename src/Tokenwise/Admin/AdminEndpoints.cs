@@ -1,3 +1,5 @@
+using Tokenwise.Caching;
+using Tokenwise.Configuration;
 using Tokenwise.Hosting;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
@@ -37,6 +39,32 @@ public static class AdminEndpoints
             Run(async () => Results.Json(await service.SaveRateLimitAsync(body, ct), AdminJsonContext.Default.RateLimitInfo, statusCode: 201)));
         admin.MapGet("/rate-limits", (AdminService service) => Results.Json(service.ListRateLimits().ToArray(), AdminJsonContext.Default.RateLimitInfoArray));
         admin.MapDelete("/rate-limits/{id}", DeletePolicy);
+
+        admin.MapGet("/cache", CacheStatsAsync);
+        admin.MapDelete("/cache", (HttpRequest request, CacheWriter writer, TimeProvider time, CancellationToken ct) =>
+            Run(async () =>
+            {
+                var filter = CacheFilter.Parse(request.Query, time.GetUtcNow());
+                return Results.Json(new CacheInvalidation(await writer.RemoveAsync(filter.Matches, ct)), AdminJsonContext.Default.CacheInvalidation);
+            }));
+    }
+
+    private static async Task<IResult> CacheStatsAsync(string? since, ResponseCache cache, TokenwiseOptions options, IUsageStore store, UsageLogWriter writer,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        since ??= "24h";
+        if (!Durations.TryParse(since, out var window))
+        {
+            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
+        }
+
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var logged = await store.SavedAsync(time.GetUtcNow() - window, cancellationToken);
+        var (hits, misses) = (cache.Hits, cache.Misses);
+        var c = options.Cache;
+        var stats = new CacheStats(c.Mode.ToString().ToLowerInvariant(), c.TtlSeconds, c.Namespace, cache.Count, cache.MaxEntries, hits, misses,
+            hits + misses == 0 ? 0 : (double)hits / (hits + misses), cache.SavedUsd, since, logged);
+        return Results.Json(stats, AdminJsonContext.Default.CacheStats);
     }
 
     private static Task<IResult> DeletePolicy(string id, AdminService service, CancellationToken ct) =>

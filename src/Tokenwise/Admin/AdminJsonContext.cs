@@ -21,4 +21,6 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(OutcomeInfo))]
 [JsonSerializable(typeof(WorkflowRow[]))]
 [JsonSerializable(typeof(BudgetAlertMessage))]
+[JsonSerializable(typeof(CacheStats))]
+[JsonSerializable(typeof(CacheInvalidation))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

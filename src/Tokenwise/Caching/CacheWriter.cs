@@ -2,10 +2,15 @@ using Tokenwise.Caching;
 
 namespace Tokenwise.Hosting;
 
-/// <summary>Writes new cache entries to the store in batches, off the request path; drains on shutdown.</summary>
+/// <summary>
+/// Writes new cache entries to the store in batches, off the request path; drains on shutdown. Also removes
+/// entries (admin invalidation), from memory and the store together, so a queued entry is never written back
+/// after it was invalidated.
+/// </summary>
 public sealed partial class CacheWriter(ResponseCache cache, ICacheStore store, ILogger<CacheWriter> logger) : BackgroundService
 {
     private const int BatchSize = 100;
+    private readonly SemaphoreSlim _storeLock = new(1, 1); // a save and a removal never interleave
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,16 +45,48 @@ public sealed partial class CacheWriter(ResponseCache cache, ICacheStore store, 
         await SaveAsync(batch, cancellationToken);
     }
 
-    private async Task SaveAsync(List<CacheEntry> batch, CancellationToken cancellationToken)
+    /// <summary>Removes every entry <paramref name="match"/> selects from memory and the store; returns how many.</summary>
+    public async Task<int> RemoveAsync(Func<CacheEntry, bool> match, CancellationToken cancellationToken)
     {
+        await _storeLock.WaitAsync(cancellationToken);
         try
         {
-            await store.SaveAsync(batch, cancellationToken);
+            var keys = cache.RemoveWhere(match);
+            if (keys.Count > 0)
+            {
+                await store.DeleteAsync(keys, cancellationToken);
+            }
+
+            return keys.Count;
+        }
+        finally
+        {
+            _storeLock.Release();
+        }
+    }
+
+    private async Task SaveAsync(List<CacheEntry> batch, CancellationToken cancellationToken)
+    {
+        await _storeLock.WaitAsync(cancellationToken);
+        try
+        {
+            // Entries evicted or invalidated while queued are not written.
+            await store.SaveAsync([.. batch.Where(cache.Holds)], cancellationToken);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
         {
             LogSaveFailed(logger, batch.Count, e); // the entries still serve from memory until a restart
         }
+        finally
+        {
+            _storeLock.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _storeLock.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not persist {Count} cache entries.")]

@@ -4,7 +4,10 @@ using Tokenwise.Admin;
 
 namespace Tokenwise.Cli;
 
-/// <summary><c>tokenwise keys|budgets|limits</c>: manage virtual keys, budgets and rate limits through the admin API.</summary>
+/// <summary>
+/// <c>tokenwise keys|budgets|limits</c> and <c>tokenwise cache stats|invalidate</c>: manage virtual keys, budgets,
+/// rate limits and the response cache through the admin API.
+/// </summary>
 internal static class AdminCommands
 {
     private static readonly AdminJsonContext Json = AdminJsonContext.Default;
@@ -110,6 +113,67 @@ internal static class AdminCommands
         var list = Command("list", "List rate limits.", [], async (parse, client, ct) =>
             await client.SendAsync(HttpMethod.Get, "admin/rate-limits", null, Json.RateLimitInfoArray, ct) is { } limits ? WriteLimits(limits, parse) : 1);
         return new Command("limits", "Rate limits per key, team or model.") { create, list, Delete("rate-limits") };
+    }
+
+    public static Command CacheStats()
+    {
+        var since = new Option<string>("--since") { Description = "The window for savings read from the usage log: 30m, 24h, 7d, ...", DefaultValueFactory = _ => "24h" };
+        return Command("stats", "Entries, hits, misses, hit rate and savings of the running gateway's cache.", [since], async (parse, client, ct) =>
+        {
+            var stats = await client.SendAsync(HttpMethod.Get, $"admin/cache?since={Uri.EscapeDataString(parse.GetValue(since)!)}", null, Json.CacheStats, ct);
+            if (stats is null)
+            {
+                return 1;
+            }
+
+            var json = JsonSerializer.Serialize(stats, Json.CacheStats);
+            var format = parse.GetValue(s_format);
+            object?[] values = [stats.Mode, stats.TtlSeconds, stats.Namespace, stats.Entries, stats.MaxEntries, stats.Hits, stats.Misses,
+                Math.Round(stats.HitRate, 4), stats.SavedUsd, stats.LoggedSavedUsd];
+            if (format == OutputFormat.Table)
+            {
+                // One cache, many figures: a row per figure reads better than ten narrow columns.
+                string[] labels = ["Mode", "TTL (s)", "Namespace", "Entries", "Max entries", "Hits", "Misses", "Hit rate", "Saved since start (USD)",
+                    $"Saved in the last {stats.Since} (USD)"];
+                values[7] = stats.HitRate.ToString("P1", System.Globalization.CultureInfo.InvariantCulture);
+                CliOutput.Write(format, json, ["Cache", "Value"], [], labels.Zip(values, (label, value) => new object?[] { label, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) }));
+            }
+            else
+            {
+                string[] fields = ["mode", "ttl_seconds", "namespace", "entries", "max_entries", "hits", "misses", "hit_rate", "saved_usd", "logged_saved_usd"];
+                CliOutput.Write(format, json, fields, fields, [values]);
+            }
+
+            return 0;
+        });
+    }
+
+    public static Command CacheInvalidate()
+    {
+        var key = new Option<string?>("--key") { Description = "Entries stored for this key id (key_…)." };
+        var team = new Option<string?>("--team") { Description = "Entries stored for this team." };
+        var model = new Option<string?>("--model") { Description = "Entries for this upstream model." };
+        var tag = new Option<string?>("--tag") { Description = "Entries whose request carried this tag, as name=value." };
+        var olderThan = new Option<string?>("--older-than") { Description = "Entries stored longer ago than this: 30m, 24h, 7d, ..." };
+        var all = new Option<bool>("--all") { Description = "Every entry." };
+        return Command("invalidate", "Remove cache entries matching every filter given (or --all), from memory and the store.",
+            [key, team, model, tag, olderThan, all], async (parse, client, ct) =>
+            {
+                var filters = new (string Name, string? Value)[]
+                {
+                    ("key", parse.GetValue(key)), ("team", parse.GetValue(team)), ("model", parse.GetValue(model)), ("tag", parse.GetValue(tag)),
+                    ("older_than", parse.GetValue(olderThan)), ("all", parse.GetValue(all) ? "true" : null),
+                };
+                var query = string.Join('&', filters.Where(f => f.Value is not null).Select(f => $"{f.Name}={Uri.EscapeDataString(f.Value!)}"));
+                var removed = await client.SendAsync(HttpMethod.Delete, $"admin/cache?{query}", null, Json.CacheInvalidation, ct);
+                if (removed is null)
+                {
+                    return 1;
+                }
+
+                CliOutput.Write(parse.GetValue(s_format), JsonSerializer.Serialize(removed, Json.CacheInvalidation), ["Removed"], ["removed"], [[removed.Removed]]);
+                return 0;
+            });
     }
 
     private static readonly Option<OutputFormat> s_format = CliOptions.Format();

@@ -8,7 +8,8 @@ namespace Tokenwise.Cli;
 
 /// <summary>
 /// <c>tokenwise cache</c>: <c>eval</c> measures the semantic cache on labelled files;
-/// <c>convert-contextual</c> makes the <c>--contextual</c> CSV from MeanCache's conversations.
+/// <c>convert-contextual</c> makes the <c>--contextual</c> CSV from MeanCache's conversations; <c>stats</c> and
+/// <c>invalidate</c> (from <see cref="AdminCommands"/>) go through the running gateway's admin API.
 /// </summary>
 internal static class CacheCommand
 {

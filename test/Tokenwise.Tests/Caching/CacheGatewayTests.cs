@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tokenwise.Caching;
 using Tokenwise.Hosting;
 using Tokenwise.Testing;
 
@@ -164,6 +166,93 @@ public sealed class CacheGatewayTests : IAsyncLifetime
         bad.Headers.Add("x-tokenwise-cache-ttl", "soon");
         using var rejected = await http.SendAsync(bad, Ct);
         Assert.Equal(400, (int)rejected.StatusCode);
+    }
+
+    [Fact]
+    public async Task StatsCountAMissThenAHitAndTheCostTheHitAvoided()
+    {
+        var key = await KeyAsync("stats");
+        const string body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"count me"}]}""";
+        Assert.Equal("miss", (await ChatAsync(key, body)).Status);
+        Assert.Equal("hit-exact", (await ChatAsync(key, body)).Status);
+
+        using var stats = await AdminAsync(HttpMethod.Get, "admin/cache?since=1h", 200);
+        var root = stats.RootElement;
+        var cost = (await _gateway.RecordsAsync()).Single(r => r.Cache == "miss").CostUsd;
+        Assert.True(cost > 0m);
+        Assert.Equal(("exact", 1, 1L, 1L, 0.5), (root.GetProperty("mode").GetString(), root.GetProperty("entries").GetInt32(),
+            root.GetProperty("hits").GetInt64(), root.GetProperty("misses").GetInt64(), root.GetProperty("hit_rate").GetDouble()));
+        Assert.Equal(cost, root.GetProperty("saved_usd").GetDecimal());
+        Assert.Equal(cost, root.GetProperty("logged_saved_usd").GetDecimal()); // the usage log's saved column agrees
+        Assert.Equal("1h", root.GetProperty("since").GetString());
+    }
+
+    [Fact]
+    public async Task InvalidatingATeamRemovesOnlyItsEntriesFromMemoryAndTheStore()
+    {
+        var support = await KeyAsync("support");
+        var billing = await KeyAsync("billing");
+        const string body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"invalidate me"}]}""";
+        await ChatAsync(support, body);
+        await ChatAsync(billing, body);
+        await _gateway.Services.GetRequiredService<CacheWriter>().DrainAsync(Ct); // both entries are in the store
+
+        using var removed = await AdminAsync(HttpMethod.Delete, "admin/cache?team=support", 200);
+        Assert.Equal(1, removed.RootElement.GetProperty("removed").GetInt32());
+        var stored = await _gateway.Services.GetRequiredService<ICacheStore>().LoadAsync(DateTimeOffset.UtcNow, Ct);
+        Assert.Equal(["billing"], stored.Select(e => e.Team));
+
+        Assert.Equal("miss", (await ChatAsync(support, body)).Status);
+        Assert.Equal("hit-exact", (await ChatAsync(billing, body)).Status);
+    }
+
+    [Fact]
+    public async Task InvalidatingByModelOrTagLeavesTheOthers()
+    {
+        var key = await KeyAsync("models");
+        const string mini = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"by model"}]}""";
+        const string large = """{"model":"gpt-4o","messages":[{"role":"user","content":"by model"}]}""";
+        const string tagged = """{"model":"gpt-4o","messages":[{"role":"user","content":"by tag"}]}""";
+        await ChatAsync(key, mini);
+        await ChatAsync(key, large);
+        await ChatAsync(key, tagged, ("x-tokenwise-tags", "feature=triage"));
+
+        using (var byTag = await AdminAsync(HttpMethod.Delete, "admin/cache?tag=feature%3Dtriage", 200))
+        {
+            Assert.Equal(1, byTag.RootElement.GetProperty("removed").GetInt32());
+        }
+
+        using (var byModel = await AdminAsync(HttpMethod.Delete, "admin/cache?model=gpt-4o-mini", 200))
+        {
+            Assert.Equal(1, byModel.RootElement.GetProperty("removed").GetInt32());
+        }
+
+        Assert.Equal("miss", (await ChatAsync(key, tagged, ("x-tokenwise-tags", "feature=triage"))).Status);
+        Assert.Equal("miss", (await ChatAsync(key, mini)).Status);
+        Assert.Equal("hit-exact", (await ChatAsync(key, large)).Status);
+    }
+
+    [Fact]
+    public async Task ABadInvalidationFilterIsA400NamingIt()
+    {
+        using var unknown = await AdminAsync(HttpMethod.Delete, "admin/cache?tenant=support", 400);
+        Assert.Contains("'tenant'", unknown.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        using var age = await AdminAsync(HttpMethod.Delete, "admin/cache?older_than=soon", 400);
+        Assert.Contains("older_than", age.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        using var none = await AdminAsync(HttpMethod.Delete, "admin/cache", 400);
+        Assert.Contains("all=true", none.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        using var everything = await AdminAsync(HttpMethod.Delete, "admin/cache?all=true", 200);
+        Assert.Equal(0, everything.RootElement.GetProperty("removed").GetInt32());
+    }
+
+    private async Task<JsonDocument> AdminAsync(HttpMethod method, string path, int status)
+    {
+        using var admin = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
+        using var response = await admin.SendAsync(new HttpRequestMessage(method, path), Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(status == (int)response.StatusCode, text);
+        return JsonDocument.Parse(text);
     }
 
     private int UpstreamCalls(string marker) => _upstream.Received.Count(r => r.Body.Contains(marker, StringComparison.Ordinal));

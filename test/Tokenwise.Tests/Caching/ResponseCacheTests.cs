@@ -1,5 +1,10 @@
 using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Tokenwise.Admin;
+using Tokenwise.Hosting;
 using Tokenwise.Caching;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
@@ -80,6 +85,47 @@ public sealed class ResponseCacheTests
     }
 
     [Fact]
+    public async Task InvalidationByAgeOrTagLeavesNeitherMemoryNorStoreHoldingTheEntryEvenIfItWasStillQueued()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        var database = new SqliteDatabase(Path.Combine(Path.GetTempPath(), "tokenwise-cache-" + Guid.NewGuid().ToString("N") + ".db"));
+        await database.InitializeAsync(Ct);
+        var store = new SqliteCacheStore(database);
+        var cache = new ResponseCache(time, 10);
+        using var writer = new CacheWriter(cache, store, NullLogger<CacheWriter>.Instance);
+        var faq = new Dictionary<string, string> { ["feature"] = "faq" };
+        cache.Add(Entry("old", time.GetUtcNow(), TimeSpan.FromDays(1)));
+        cache.Add(Entry("old-faq", time.GetUtcNow(), TimeSpan.FromDays(1)) with { Tags = faq });
+        await writer.DrainAsync(Ct); // both in the store
+        time.Advance(TimeSpan.FromHours(2));
+        cache.Add(Entry("new", time.GetUtcNow(), TimeSpan.FromDays(1)));
+        cache.Add(Entry("new-faq", time.GetUtcNow(), TimeSpan.FromDays(1)) with { Tags = faq }); // queued, not yet written
+
+        Assert.Equal(2, await writer.RemoveAsync(Filter("older_than=1h", time).Matches, Ct));
+        Assert.Equal(1, await writer.RemoveAsync(Filter("tag=feature=faq", time).Matches, Ct));
+        Assert.Equal(0, await writer.RemoveAsync(Filter("tag=feature=other", time).Matches, Ct));
+        await writer.DrainAsync(Ct);
+
+        Assert.Equal(["new"], cache.Snapshot().Select(e => e.Key));
+        Assert.Equal(["new"], (await store.LoadAsync(time.GetUtcNow(), Ct)).Select(e => e.Key));
+    }
+
+    [Theory]
+    [InlineData("", "at least one filter")]
+    [InlineData("tenant=a", "'tenant'")]
+    [InlineData("older_than=soon", "older_than")]
+    [InlineData("tag=feature", "tag must be name=value")]
+    [InlineData("team=a&team=b", "Give team once")]
+    [InlineData("all=true&team=a", "give it alone")]
+    [InlineData("all=yes", "all must be true or false")]
+    public void ABadCacheFilterIsRefusedNamingIt(string query, string message)
+    {
+        var error = Assert.Throws<AdminException>(() => Filter(query, TimeProvider.System));
+        Assert.Equal(400, error.Status);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheKeyCoversTenantModelAndEveryParameterButNotFieldOrder()
     {
         var mini = new ModelDeployment("fast", "openai", "gpt-4o-mini", ModelPrice.Free("gpt-4o-mini"));
@@ -108,6 +154,9 @@ public sealed class ResponseCacheTests
         CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, "sometimes", null, out var error);
         Assert.NotNull(error);
     }
+
+    private static CacheFilter Filter(string query, TimeProvider time) =>
+        CacheFilter.Parse(new QueryCollection(QueryHelpers.ParseQuery(query)), time.GetUtcNow());
 
     private static string Key(string tenant, ModelDeployment deployment, string body)
     {
