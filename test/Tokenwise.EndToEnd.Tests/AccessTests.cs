@@ -276,6 +276,13 @@ public sealed class AccessTests : IAsyncLifetime
         using var badTag = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "tag", target = "feature", amount_usd = 1 }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, badTag.StatusCode);
 
+        using var malformed = await Admin().PostAsync("admin/keys", new StringContent("{\"team\": ", System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        using (var error = JsonDocument.Parse(await malformed.Content.ReadAsStringAsync(Ct)))
+        {
+            Assert.Contains("JSON", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
         using var noKey = new HttpClient { BaseAddress = _gateway.BaseUrl };
         using var unauthorized = await noKey.GetAsync("admin/keys", Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);

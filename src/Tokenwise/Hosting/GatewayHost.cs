@@ -80,7 +80,11 @@ public static partial class GatewayHost
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
         });
 
+        // Bodies bound by minimal APIs (admin, outcomes) throw on bad input, so it gets a body that says why.
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         var app = builder.Build();
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin") || http.Request.Path.StartsWithSegments("/v1/outcomes"),
+            branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
         app.Lifetime.ApplicationStopped.Register(components.Dispose);
 
@@ -99,6 +103,23 @@ public static partial class GatewayHost
             : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
         AdminEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>A body that could not be bound (malformed JSON, wrong types) as a 400 in OpenAI's error body, naming the problem.</summary>
+    private static async Task AnswerBadRequestsAsync(HttpContext http, RequestDelegate next)
+    {
+        try
+        {
+            await next(http);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (!http.Response.HasStarted)
+        {
+            var detail = e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
+            http.Response.StatusCode = e.StatusCode;
+            http.Response.ContentType = "application/json";
+            OpenAI.OpenAIErrorBody.Write(GatewayError.InvalidRequest(detail, "invalid_body") with { Status = e.StatusCode }, http.Response.BodyWriter);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        }
     }
 
     /// <summary>Prepares storage before serving: the schema must be current before the first record is written.</summary>
