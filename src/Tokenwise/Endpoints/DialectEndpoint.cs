@@ -1,0 +1,405 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Tokenwise.Caching;
+using Tokenwise.Configuration;
+using Tokenwise.Hosting;
+using Tokenwise.Json;
+using Tokenwise.Metering;
+using Tokenwise.OpenAI;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Endpoints;
+
+/// <summary>
+/// The request lifecycle every dialect shares: read and parse the body, attribute it, run the pipeline,
+/// relay the answer (streamed or not) as it arrives, meter it, and end in exactly one usage record and
+/// one settled reservation, whatever happens. A dialect supplies only its wire formats: parsing, error
+/// bodies, where usage sits in an answer and a stream.
+/// </summary>
+public abstract partial class DialectEndpoint(
+    GatewayPipeline pipeline,
+    UsageLog usageLog,
+    TokenwiseOptions options,
+    GatewayComponents components,
+    ResponseCache cache,
+    TimeProvider time,
+    ILogger logger)
+{
+    public const string RequestIdHeader = "x-tokenwise-request-id";
+    public const string CostHeader = "x-tokenwise-cost-usd";
+    private const int MaxUpstreamErrorBytes = 1024 * 1024;
+    private const string EventStream = "text/event-stream; charset=utf-8";
+
+    private readonly long _maxBodyBytes = options.Server.MaxRequestBodyBytes;
+    private readonly bool _logBodies = options.Server.LogBodies;
+    private readonly CacheOptions _cacheOptions = options.Cache;
+    private readonly TimeSpan _streamIdle = components.Timeouts.StreamIdle;
+
+    /// <summary>The dialect's name in usage records, e.g. <c>openai</c>.</summary>
+    protected abstract string Dialect { get; }
+
+    protected abstract bool TryParse(ReadOnlyMemory<byte> body, ApiKind api, HttpRequest http, out LlmRequest request, out GatewayError error);
+
+    /// <summary>Writes the gateway's own error in the dialect's error body.</summary>
+    protected abstract void WriteError(GatewayError error, UsageRecord record, IBufferWriter<byte> output);
+
+    /// <summary>The code (or type) in an upstream error body, for the record.</summary>
+    protected abstract string? ReadErrorCode(ReadOnlySpan<byte> body);
+
+    /// <summary>The usage a whole (non-streamed) answer reports.</summary>
+    protected abstract bool TryReadUsage(ReadOnlySpan<byte> answer, out TokenUsage usage);
+
+    /// <summary>The generated text of a whole answer, to estimate its output when it reports no usage.</summary>
+    protected abstract string AnswerText(ReadOnlySpan<byte> answer);
+
+    protected abstract IStreamMeter NewStreamMeter(LlmRequest request);
+
+    /// <summary>What a relayed stream's meter found.</summary>
+    protected abstract StreamSummary Summarize(IStreamMeter meter);
+
+    /// <summary>Writes a final error event (without its closing blank line), once the stream's status is sent.</summary>
+    protected abstract void WriteStreamError(GatewayError error, UsageRecord record, IStreamMeter meter, IBufferWriter<byte> output);
+
+    /// <summary>Whether requests to <paramref name="api"/> are metered (counting tokens is free).</summary>
+    protected virtual bool Meters(ApiKind api) => true;
+
+    /// <summary>Counts tokens locally when the provider reported none, and flags the record as estimated.</summary>
+    protected virtual void Estimate(GatewayContext context, IStreamMeter? meter, string generated)
+    {
+        var model = context.Deployment?.UpstreamModel ?? context.Request.Model;
+        context.Record.Usage = new TokenUsage(PromptTokens.Estimate(context.Request, model), 0, 0, TokenEstimator.Count(model, generated), 0);
+        context.Record.Estimated = true;
+    }
+
+    protected async Task HandleAsync(HttpContext http, ApiKind api, string endpoint)
+    {
+        var started = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var record = new UsageRecord
+        {
+            Id = RequestIds.Next(now),
+            StartedAt = now,
+            Endpoint = endpoint,
+            Dialect = Dialect,
+        };
+        http.Response.Headers[RequestIdHeader] = record.Id;
+        var aborted = http.RequestAborted;
+        using var body = new PooledBufferWriter(RequestLengthHint(http.Request));
+        GatewayContext? context = null;
+        var calledUpstream = false;
+        try
+        {
+            if (!await ReadBodyAsync(http.Request, body, aborted))
+            {
+                await WriteErrorAsync(http, record, GatewayError.PayloadTooLarge(_maxBodyBytes));
+                return;
+            }
+
+            if (!TryParse(body.WrittenMemory, api, http.Request, out var request, out var parseError))
+            {
+                await WriteErrorAsync(http, record, parseError);
+                return;
+            }
+
+            record.Model = request.Model;
+            record.Stream = request.Stream;
+            if (_logBodies)
+            {
+                record.RequestBody = Encoding.UTF8.GetString(body.WrittenSpan);
+            }
+
+            if (Attribution.Read(http.Request, request, record) is { } attributionError)
+            {
+                await WriteErrorAsync(http, record, attributionError);
+                return;
+            }
+
+            context = new GatewayContext(request, record, aborted) { ApiKey = ClientKey.From(http.Request) };
+            if (CacheHttp.Attach(http.Request, _cacheOptions, context) is { } cacheError)
+            {
+                await WriteErrorAsync(http, record, cacheError);
+                return;
+            }
+
+            var response = await pipeline.InvokeAsync(context);
+            StageResults.WriteHeaders(http, context);
+            if (response.Error is { } error)
+            {
+                await WriteErrorAsync(http, record, error);
+                return;
+            }
+
+            using var upstream = response.Upstream!;
+            calledUpstream = true;
+            if (upstream.IsSuccess && request.Stream)
+            {
+                await RelayStreamAsync(http, context, upstream, started); // TTFT: the first event relayed
+            }
+            else
+            {
+                record.TtftMs = ElapsedMs(started); // TTFT: the upstream's response headers
+                await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream, started) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            record.Status = StatusCodes.Status499ClientClosedRequest;
+            record.ErrorCode = "client_cancelled";
+            if (context is not null && record.Usage == default && Meters(api))
+            {
+                Estimate(context, meter: null, generated: "");
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel rejects a body over its limit or a client that stops sending mid-body.
+            var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? GatewayError.PayloadTooLarge(_maxBodyBytes)
+                : GatewayError.InvalidRequest("The request body could not be read: " + e.Message, "invalid_body");
+            await TryWriteErrorAsync(http, record, error);
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(logger, record.Id, e);
+            await TryWriteErrorAsync(http, record, new GatewayError(500, "api_error", "internal_error",
+                $"The gateway failed to handle the request (request id {record.Id})."));
+        }
+        finally
+        {
+            record.LatencyMs = ElapsedMs(started);
+            // A non-streamed answer was priced already, for its cost header; everything else is priced here,
+            // and so is every answer priced by the hour, now that its latency is final.
+            if (context is not null && (record.CostUsd == 0m || context.Deployment?.CostPerHourUsd is not null))
+            {
+                Price(context, calledUpstream ? record.LatencyMs : 0);
+            }
+
+            await StageResults.CompleteAsync(usageLog, record, context);
+        }
+    }
+
+    private async Task RelayJsonAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream, long started)
+    {
+        var record = context.Record;
+        var metered = Meters(context.Request.Api);
+        using var answer = new PooledBufferWriter(4096);
+        try
+        {
+            await answer.ReadFromAsync(upstream.Body, long.MaxValue, upstream.ReadCancellation);
+        }
+        catch (Exception e) when (!context.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            await WriteErrorAsync(http, record, upstream.ReadCancellation.IsCancellationRequested
+                ? GatewayError.UpstreamTimeout(record.Provider ?? "", "total")
+                : GatewayError.UpstreamUnavailable(record.Provider ?? "", "the connection broke while reading the answer"));
+            if (metered)
+            {
+                Estimate(context, meter: null, generated: "");
+            }
+
+            return;
+        }
+
+        if (metered)
+        {
+            Meter(context, upstream, answer.WrittenSpan);
+        }
+
+        record.Status = upstream.StatusCode;
+        var cost = Price(context, ElapsedMs(started));
+        http.Response.StatusCode = upstream.StatusCode;
+        http.Response.ContentType = upstream.ContentType ?? "application/json";
+        http.Response.ContentLength = answer.WrittenCount;
+        http.Response.Headers[CostHeader] = cost.ToString("0.############", CultureInfo.InvariantCulture);
+        if (_logBodies)
+        {
+            record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
+        }
+
+        cache.Store(context, answer.WrittenSpan, http.Response.ContentType);
+        await http.Response.Body.WriteAsync(answer.WrittenMemory, context.Aborted);
+    }
+
+    private void Meter(GatewayContext context, UpstreamResponse upstream, ReadOnlySpan<byte> answer)
+    {
+        if (upstream.ReportedUsage?.Invoke() is { } reported)
+        {
+            context.Record.Usage = reported; // a translated answer: the provider's own usage, which the client's dialect may not carry whole
+        }
+        else if (TryReadUsage(answer, out var usage))
+        {
+            context.Record.Usage = usage;
+        }
+        else
+        {
+            Estimate(context, meter: null, AnswerText(answer));
+        }
+    }
+
+    private async Task RelayStreamAsync(HttpContext http, GatewayContext context, UpstreamResponse upstream, long started)
+    {
+        var record = context.Record;
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        http.Response.StatusCode = upstream.StatusCode;
+        http.Response.ContentType = EventStream;
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        record.Status = upstream.StatusCode;
+
+        var meter = NewStreamMeter(context.Request);
+        // The client-visible stream is kept for the body log and for the cache, which replays it as sent.
+        using var capture = _logBodies || context.Cache?.Key is not null ? new PooledBufferWriter(16 * 1024) : null;
+        var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
+            () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
+
+        if (outcome == RelayOutcome.ClientCancelled && !context.Aborted.IsCancellationRequested)
+        {
+            outcome = RelayOutcome.IdleTimeout; // the total deadline expired, not the client
+            record.ErrorCode = "upstream_timeout";
+        }
+
+        var summary = Summarize(meter);
+        switch (outcome)
+        {
+            case RelayOutcome.Completed when summary.ErrorCode is { } errorCode:
+                record.ErrorCode = errorCode; // the upstream ended its stream with an error, relayed as sent
+                break;
+            case RelayOutcome.ClientCancelled:
+                record.Status = StatusCodes.Status499ClientClosedRequest;
+                record.ErrorCode = "client_cancelled";
+                break;
+            case RelayOutcome.IdleTimeout:
+                record.ErrorCode ??= "upstream_idle_timeout";
+                await WriteStreamErrorAsync(http, record, meter,
+                    GatewayError.UpstreamTimeout(record.Provider ?? "", record.ErrorCode == "upstream_timeout" ? "total" : "stream idle"));
+                break;
+            case RelayOutcome.UpstreamBroken:
+                record.ErrorCode = "upstream_stream_broken";
+                await WriteStreamErrorAsync(http, record, meter, GatewayError.UpstreamUnavailable(record.Provider ?? "", "the stream broke before it finished"));
+                break;
+        }
+
+        if (upstream.ReportedUsage is { } reportedUsage)
+        {
+            // A translated stream: only the provider's own usage counts (the translated events may not carry it whole).
+            if (reportedUsage() is { } reported)
+            {
+                record.Usage = reported;
+            }
+            else
+            {
+                Estimate(context, meter: null, summary.GeneratedText);
+            }
+        }
+        else if (summary.Usage is { } usage)
+        {
+            record.Usage = usage;
+        }
+        else
+        {
+            Estimate(context, meter, summary.GeneratedText);
+        }
+
+        if (capture is not null && outcome == RelayOutcome.Completed && summary.Complete)
+        {
+            cache.Store(context, capture.WrittenSpan, EventStream); // complete answers only
+        }
+
+        if (capture is not null && _logBodies)
+        {
+            record.ResponseBody = Encoding.UTF8.GetString(capture.WrittenSpan);
+        }
+    }
+
+    private async Task RelayUpstreamErrorAsync(HttpContext http, UsageRecord record, UpstreamResponse upstream, CancellationToken aborted)
+    {
+        using var answer = new PooledBufferWriter(1024);
+        try
+        {
+            await answer.ReadFromAsync(upstream.Body, MaxUpstreamErrorBytes, upstream.ReadCancellation);
+        }
+        catch (Exception e) when (!aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The status still tells the client what happened.
+        }
+
+        record.Status = upstream.StatusCode;
+        record.ErrorCode = ReadErrorCode(answer.WrittenSpan) ?? $"upstream_{upstream.StatusCode}";
+        http.Response.StatusCode = upstream.StatusCode;
+        http.Response.ContentType = upstream.ContentType ?? "application/json";
+        if (upstream.RetryAfter is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = retryAfter;
+        }
+
+        await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
+    }
+
+    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it); a cache hit costs nothing.</summary>
+    private decimal Price(GatewayContext context, double upstreamMilliseconds) => StageResults.Price(context, cache, upstreamMilliseconds);
+
+    private async Task<bool> ReadBodyAsync(HttpRequest request, PooledBufferWriter body, CancellationToken aborted)
+    {
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            return false;
+        }
+
+        return await body.ReadFromAsync(request.Body, _maxBodyBytes, aborted);
+    }
+
+    private int RequestLengthHint(HttpRequest request) =>
+        request.ContentLength is { } length && length <= _maxBodyBytes ? (int)length + 1 : 4096;
+
+    private async Task WriteErrorAsync(HttpContext http, UsageRecord record, GatewayError error)
+    {
+        record.Status = error.Status;
+        record.ErrorCode = error.Code ?? error.Type;
+        http.Response.StatusCode = error.Status;
+        http.Response.ContentType = "application/json";
+        WriteError(error, record, http.Response.BodyWriter);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+    }
+
+    private async Task TryWriteErrorAsync(HttpContext http, UsageRecord record, GatewayError error)
+    {
+        if (http.Response.HasStarted || http.RequestAborted.IsCancellationRequested)
+        {
+            record.Status = http.RequestAborted.IsCancellationRequested ? StatusCodes.Status499ClientClosedRequest : error.Status;
+            record.ErrorCode ??= error.Code;
+            return;
+        }
+
+        try
+        {
+            await WriteErrorAsync(http, record, error);
+        }
+        catch (OperationCanceledException)
+        {
+            record.Status = StatusCodes.Status499ClientClosedRequest;
+        }
+    }
+
+    /// <summary>After the first streamed byte the status is sent; a failure becomes the dialect's final error event.</summary>
+    private async Task WriteStreamErrorAsync(HttpContext http, UsageRecord record, IStreamMeter meter, GatewayError error)
+    {
+        try
+        {
+            WriteStreamError(error, record, meter, http.Response.BodyWriter);
+            http.Response.BodyWriter.Write("\n\n"u8);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left as well.
+        }
+    }
+
+    private double ElapsedMs(long started) => time.GetElapsedTime(started).TotalMilliseconds;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} failed unexpectedly.")]
+    private static partial void LogUnexpected(ILogger logger, string requestId, Exception error);
+}
