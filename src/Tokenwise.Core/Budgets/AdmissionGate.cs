@@ -69,7 +69,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
 
             reserve ??= Reserve(context);
             var window = BudgetWindow.Of(budget.Period, now, zone);
-            var key = string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
+            var key = BudgetKey(budget, target, window);
             Add(ref checks, ref parts, new CounterCheck(key, reserve.Value.Usd, budget.Mode == BudgetMode.Hard ? budget.AmountUsd : null, window.End),
                 new Admission.Part(Admission.PartKind.Budget, budget, null, target, window.Start, window.End));
         }
@@ -238,7 +238,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     internal async ValueTask SettleAsync(Admission admission, decimal costUsd, long tokens)
     {
         var changes = new List<CounterCheck>(admission.Checks.Count + 2);
-        var spentIndexes = new List<int>();
+        List<(Admission.Part Part, int SpentIndex)>? budgets = null;
         for (var i = 0; i < admission.Parts.Count; i++)
         {
             var part = admission.Parts[i];
@@ -247,9 +247,8 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             {
                 case Admission.PartKind.Budget:
                     changes.Add(check with { Amount = costUsd - check.Amount, Limit = null });
-                    // Settled spend alone, so alerts fire on what was spent, never on what was only reserved.
-                    spentIndexes.Add(i);
-                    changes.Add(check with { Key = "spent:" + check.Key, Amount = costUsd, Limit = null });
+                    (budgets ??= []).Add((part, changes.Count));
+                    changes.Add(check with { Key = SpentKey(check.Key), Amount = costUsd, Limit = null });
                     break;
                 case Admission.PartKind.Tokens:
                     changes.Add(check with { Amount = tokens - check.Amount, Limit = null });
@@ -266,36 +265,25 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         }
 
         var values = await counters.AddAsync(changes);
-        if (costUsd <= 0)
+        if (costUsd <= 0 || budgets is null)
         {
             return;
         }
 
         var at = time.GetUtcNow();
-        var c = 0;
-        for (var i = 0; i < admission.Parts.Count; i++)
+        foreach (var (part, spentIndex) in budgets)
         {
-            var part = admission.Parts[i];
-            switch (part.Kind)
+            var budget = part.Budget!;
+            var spent = values[spentIndex];
+            var before = spent - costUsd;
+            foreach (var percent in budget.AlertPercents)
             {
-                case Admission.PartKind.Budget:
-                    var spent = values[c + 1];
-                    var before = spent - costUsd;
-                    foreach (var percent in part.Budget!.AlertPercents)
-                    {
-                        var threshold = part.Budget.AmountUsd * percent / 100m;
-                        if (before < threshold && spent >= threshold)
-                        {
-                            alerts.Post(new BudgetAlert(part.Budget.Id, part.Budget.Scope, part.Target, part.Budget.Period, part.Budget.Mode,
-                                percent, part.Budget.AmountUsd, spent, part.WindowStart, part.WindowEnd, at));
-                        }
-                    }
-
-                    c += 2;
-                    break;
-                case Admission.PartKind.Tokens or Admission.PartKind.Concurrent:
-                    c++;
-                    break;
+                var threshold = budget.AmountUsd * percent / 100m;
+                if (before < threshold && spent >= threshold)
+                {
+                    alerts.Post(new BudgetAlert(budget.Id, budget.Scope, part.Target, budget.Period, budget.Mode,
+                        percent, budget.AmountUsd, spent, part.WindowStart, part.WindowEnd, at));
+                }
             }
         }
     }
@@ -304,17 +292,24 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     public async ValueTask SeedAsync(Budget budget, string target, decimal spentUsd)
     {
         var window = BudgetWindow.Of(budget.Period, time.GetUtcNow(), zone);
-        var key = string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
-        await counters.AddAsync([new CounterCheck(key, spentUsd, null, window.End), new CounterCheck("spent:" + key, spentUsd, null, window.End)]);
+        var key = BudgetKey(budget, target, window);
+        await counters.AddAsync([new CounterCheck(key, spentUsd, null, window.End), new CounterCheck(SpentKey(key), spentUsd, null, window.End)]);
     }
 
     /// <summary>Spent and reserved USD in a budget's current window for one target.</summary>
     public async ValueTask<decimal> CurrentAsync(Budget budget, string target)
     {
         var window = BudgetWindow.Of(budget.Period, time.GetUtcNow(), zone);
-        var key = string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
+        var key = BudgetKey(budget, target, window);
         return (await counters.AddAsync([new CounterCheck(key, 0, null, window.End)]))[0]; // adding nothing reads the value
     }
+
+    /// <summary>The counter of spent and reserved USD for one budget target in one window.</summary>
+    private static string BudgetKey(Budget budget, string target, BudgetWindow window) =>
+        string.Create(CultureInfo.InvariantCulture, $"budget:{budget.Id}:{target}:{window.Start.ToUnixTimeSeconds()}");
+
+    /// <summary>The counter of settled USD alone beside a budget counter: alerts fire on what was spent, never on what was only reserved.</summary>
+    private static string SpentKey(string budgetKey) => "spent:" + budgetKey;
 
     private readonly record struct ReservedCost(decimal Usd, long Tokens);
 }

@@ -48,15 +48,6 @@ public sealed class InProcessCounterStore(TimeProvider time) : ICounterStore
         return ValueTask.FromResult(values);
     }
 
-    /// <summary>The value of one counter, for reports and tests.</summary>
-    public decimal Get(string key)
-    {
-        lock (_lock)
-        {
-            return _counters.TryGetValue(key, out var counter) ? counter.Value : 0m;
-        }
-    }
-
     private void AddLocked(IReadOnlyList<CounterCheck> changes, decimal[] values)
     {
         for (var i = 0; i < changes.Count; i++)

@@ -149,12 +149,13 @@ public static class AdminEndpoints
         return await next(context);
     }
 
-    internal static IResult AdminError(int status, string message)
+    internal static IResult AdminError(int status, string message) => Error(GatewayError.InvalidRequest(message) with { Status = status });
+
+    /// <summary>An error in OpenAI's error body, as the rest of the API answers.</summary>
+    internal static IResult Error(GatewayError error)
     {
-        var body = new PooledBufferWriter(256);
-        OpenAIErrorBody.Write(GatewayError.InvalidRequest(message), body);
-        var text = System.Text.Encoding.UTF8.GetString(body.WrittenSpan);
-        body.Dispose();
-        return Results.Text(text, "application/json", statusCode: status);
+        using var body = new PooledBufferWriter(256);
+        OpenAIErrorBody.Write(error, body);
+        return Results.Text(body.WrittenSpan, "application/json", statusCode: error.Status);
     }
 }

@@ -25,7 +25,7 @@ internal static class AdminCommands
             {
                 if (!Durations.TryParse(e, out var lifetime))
                 {
-                    return await Fail($"--expires-in must be a duration such as 24h or 90d, got '{e}'.");
+                    return await CliOutput.FailAsync($"--expires-in must be a duration such as 24h or 90d, got '{e}'.");
                 }
 
                 expiresAt = DateTimeOffset.UtcNow + lifetime;
@@ -81,7 +81,7 @@ internal static class AdminCommands
                 }
                 catch (FormatException)
                 {
-                    return await Fail($"--alerts must be whole percentages separated by commas, e.g. 50,80,100; got '{a}'.");
+                    return await CliOutput.FailAsync($"--alerts must be whole percentages separated by commas, e.g. 50,80,100; got '{a}'.");
                 }
             }
 
@@ -251,11 +251,5 @@ internal static class AdminCommands
             ["id", "scope", "target", "requests_per_minute", "tokens_per_minute", "max_concurrent"],
             limits.Select(l => new object?[] { l.Id, l.Scope, l.Target, l.RequestsPerMinute, l.TokensPerMinute, l.MaxConcurrent }));
         return 0;
-    }
-
-    private static async Task<int> Fail(string message)
-    {
-        await Console.Error.WriteLineAsync(message);
-        return 2;
     }
 }

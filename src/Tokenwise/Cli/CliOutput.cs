@@ -56,6 +56,13 @@ internal static class CliOutput
         }
     }
 
+    /// <summary>Writes why a command cannot run to stderr; returns exit code 2 (bad arguments, configuration or input).</summary>
+    public static async Task<int> FailAsync(string message)
+    {
+        await Console.Error.WriteLineAsync(message);
+        return 2;
+    }
+
     /// <summary>A table cell: counts grouped by thousands, dollars to the micro-dollar.</summary>
     private static string Cell(object? value) => value switch
     {

@@ -20,7 +20,7 @@ internal static class ReportCommand
         {
             if (!SpendGroupings.TryParse(parse.GetValue(by)!, out var grouping, out var tag))
             {
-                return await Fail($"--by must be one of {SpendGroupings.Names}, got '{parse.GetValue(by)}'.");
+                return await CliOutput.FailAsync($"--by must be one of {SpendGroupings.Names}, got '{parse.GetValue(by)}'.");
             }
 
             WriteSpend(await store.SpendAsync(new SpendQuery(since, grouping, tag), ct), grouping, tag, format);
@@ -70,7 +70,7 @@ internal static class ReportCommand
         {
             if (!Durations.TryParse(parse.GetValue(since), out var window))
             {
-                return await Fail($"--since must be a duration such as 30m, 24h or 7d, got '{parse.GetValue(since)}'.");
+                return await CliOutput.FailAsync($"--since must be a duration such as 30m, 24h or 7d, got '{parse.GetValue(since)}'.");
             }
 
             string path;
@@ -80,12 +80,12 @@ internal static class ReportCommand
             }
             catch (ConfigurationException e)
             {
-                return await Fail(e.Message);
+                return await CliOutput.FailAsync(e.Message);
             }
 
             if (!File.Exists(path))
             {
-                return await Fail($"No usage log at '{Path.GetFullPath(path)}'. Start the gateway first, or pass --db.");
+                return await CliOutput.FailAsync($"No usage log at '{Path.GetFullPath(path)}'. Start the gateway first, or pass --db.");
             }
 
             var store = new SqliteUsageStore(path);
@@ -106,11 +106,5 @@ internal static class ReportCommand
             rows.Select(r => Cells(r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.OutputTokens, r.ReasoningTokens, r.CostUsd)),
             Cells("Total", rows.Sum(r => r.Requests), rows.Sum(r => r.Failed), rows.Sum(r => r.InputTokens), rows.Sum(r => r.CachedInputTokens),
                 rows.Sum(r => r.OutputTokens), rows.Sum(r => r.ReasoningTokens), rows.Sum(r => r.CostUsd)));
-    }
-
-    private static async Task<int> Fail(string message)
-    {
-        await Console.Error.WriteLineAsync(message);
-        return 2;
     }
 }

@@ -1,7 +1,5 @@
 using Tokenwise.Admin;
 using Tokenwise.Hosting;
-using Tokenwise.Json;
-using Tokenwise.OpenAI;
 
 namespace Tokenwise.Endpoints;
 
@@ -17,9 +15,7 @@ public static class OutcomesEndpoint
     {
         if (authenticator.Authenticate(ClientKey.From(http.Request), out var key) is { } error)
         {
-            using var buffer = new PooledBufferWriter(256);
-            OpenAIErrorBody.Write(error, buffer);
-            return Results.Text(buffer.WrittenSpan, "application/json", error.Status);
+            return AdminEndpoints.Error(error);
         }
 
         if (body is null)
