@@ -109,7 +109,7 @@ internal static class GeminiRequestTranslator
                     generation["frequencyPenalty"] = Number(value, name);
                     break;
                 case "stop":
-                    generation["stopSequences"] = StopSequences(value);
+                    generation["stopSequences"] = OpenAIRequestReader.StopSequences(value);
                     break;
                 case "response_format":
                     ResponseFormat(value, generation);
@@ -303,7 +303,7 @@ internal static class GeminiRequestTranslator
     /// </summary>
     private static JsonObject ImagePart(JsonNode? imageUrl, string path)
     {
-        var (url, isData) = OpenAIContent.ImageUrl(imageUrl, path);
+        var (url, isData) = OpenAIRequestReader.ImageUrl(imageUrl, path);
         if (isData)
         {
             return InlineData(url, path + ".url");
@@ -333,7 +333,7 @@ internal static class GeminiRequestTranslator
     /// <summary><c>data:image/png;base64,AAAA</c> → <c>{"inlineData":{"mimeType":"image/png","data":"AAAA"}}</c>.</summary>
     private static JsonObject InlineData(string dataUrl, string path)
     {
-        var (mimeType, data) = OpenAIContent.Base64DataUrl(dataUrl, path);
+        var (mimeType, data) = OpenAIRequestReader.Base64DataUrl(dataUrl, path);
         return new JsonObject { ["inlineData"] = new JsonObject { ["mimeType"] = mimeType, ["data"] = data } };
     }
 
@@ -502,13 +502,6 @@ internal static class GeminiRequestTranslator
 
         return new JsonObject { ["functionCallingConfig"] = config };
     }
-
-    private static JsonArray StopSequences(JsonNode value) => value switch
-    {
-        JsonArray items when items.All(s => s?.GetValueKind() == JsonValueKind.String) => (JsonArray)items.DeepClone(),
-        JsonValue when value.GetValueKind() == JsonValueKind.String => [value.DeepClone()],
-        _ => throw new UnsupportedFeature("stop", "'stop' must be a string or an array of strings.", "invalid_value"),
-    };
 
     /// <summary>json_object → JSON mode; json_schema → JSON mode constrained by the schema (as JSON Schema).</summary>
     private static void ResponseFormat(JsonNode value, JsonObject generation)

@@ -76,7 +76,7 @@ internal static class AnthropicRequestFromOpenAI
                     extra[name] = Number(value, name);
                     break;
                 case "stop":
-                    extra["stop_sequences"] = StopSequences(value);
+                    extra["stop_sequences"] = OpenAIRequestReader.StopSequences(value);
                     break;
                 case "n":
                     if (Number(value, name).GetValue<double>() != 1)
@@ -297,7 +297,7 @@ internal static class AnthropicRequestFromOpenAI
     /// </summary>
     private static JsonObject Image(JsonNode? imageUrl, string path)
     {
-        var (url, isData) = OpenAIContent.ImageUrl(imageUrl, path);
+        var (url, isData) = OpenAIRequestReader.ImageUrl(imageUrl, path);
         return new JsonObject
         {
             ["type"] = "image",
@@ -318,7 +318,7 @@ internal static class AnthropicRequestFromOpenAI
     /// <summary><c>data:image/png;base64,AAAA</c> → <c>{"type":"base64","media_type":"image/png","data":"AAAA"}</c>.</summary>
     private static JsonObject Base64Source(string dataUrl, string path)
     {
-        var (mediaType, data) = OpenAIContent.Base64DataUrl(dataUrl, path);
+        var (mediaType, data) = OpenAIRequestReader.Base64DataUrl(dataUrl, path);
         return new JsonObject { ["type"] = "base64", ["media_type"] = mediaType, ["data"] = data };
     }
 
@@ -395,13 +395,6 @@ internal static class AnthropicRequestFromOpenAI
         null when value is JsonObject && Str(value["type"]) == "function" && Str(value["function"]?["name"]) is { } name =>
             new JsonObject { ["type"] = "tool", ["name"] = name },
         _ => throw new UnsupportedFeature("tool_choice", "'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}} for Anthropic models."),
-    };
-
-    private static JsonArray StopSequences(JsonNode value) => value switch
-    {
-        JsonArray items when items.All(s => s?.GetValueKind() == JsonValueKind.String) => (JsonArray)items.DeepClone(),
-        JsonValue when value.GetValueKind() == JsonValueKind.String => [value.DeepClone()],
-        _ => throw new UnsupportedFeature("stop", "'stop' must be a string or an array of strings.", "invalid_value"),
     };
 
     /// <summary>

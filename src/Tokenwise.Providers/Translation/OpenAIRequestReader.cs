@@ -1,10 +1,11 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Translation;
 
-/// <summary>Reading the media parts of an OpenAI request's content, the same for every dialect it is translated into.</summary>
-internal static class OpenAIContent
+/// <summary>What every translation from OpenAI's requests reads the same way, whatever the dialect: media URLs and stop sequences.</summary>
+internal static class OpenAIRequestReader
 {
     /// <summary>An <c>image_url</c> part's URL (given as a string or as <c>{"url": ...}</c>): a data: URL, or an http(s) URL.</summary>
     /// <exception cref="UnsupportedFeature">There is no URL, or it is neither kind.</exception>
@@ -34,4 +35,13 @@ internal static class OpenAIContent
 
         return (header[..^";base64".Length], dataUrl[(comma + 1)..]);
     }
+
+    /// <summary><c>stop</c> (a string or an array of strings) as an array of strings.</summary>
+    /// <exception cref="UnsupportedFeature">It is neither.</exception>
+    public static JsonArray StopSequences(JsonNode value) => value switch
+    {
+        JsonArray items when items.All(s => s?.GetValueKind() == JsonValueKind.String) => (JsonArray)items.DeepClone(),
+        JsonValue when value.GetValueKind() == JsonValueKind.String => [value.DeepClone()],
+        _ => throw new UnsupportedFeature("stop", "'stop' must be a string or an array of strings.", "invalid_value"),
+    };
 }
