@@ -11,6 +11,8 @@ namespace Tokenwise.Providers;
 /// </summary>
 internal static class UpstreamCall
 {
+    private const int MaxErrorBytes = 1024 * 1024;
+
     /// <summary>
     /// Sends <paramref name="message"/>; the call owns it and <paramref name="rented"/> (the body's buffer)
     /// from here on and releases them once the response body is disposed, or at once on failure.
@@ -73,6 +75,26 @@ internal static class UpstreamCall
             RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter) ? retryAfter.ToString() : null,
             ReadCancellation = call.Token,
         };
+    }
+
+    /// <summary>
+    /// Reads <paramref name="upstream"/>'s whole body (an answer, or an error's first <see cref="MaxErrorBytes"/>) into
+    /// <paramref name="answer"/> to be translated, within the call's total timeout; a timeout or a broken connection
+    /// is the upstream's failure, not the client's.
+    /// </summary>
+    /// <exception cref="UpstreamException">The read timed out or the connection broke.</exception>
+    public static async ValueTask ReadWholeAsync(UpstreamResponse upstream, PooledBufferWriter answer, string provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await answer.ReadFromAsync(upstream.Body, upstream.IsSuccess ? long.MaxValue : MaxErrorBytes, upstream.ReadCancellation);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            throw new UpstreamException(upstream.ReadCancellation.IsCancellationRequested
+                ? GatewayError.UpstreamTimeout(provider, "total")
+                : GatewayError.UpstreamUnavailable(provider, "the connection broke while reading the answer"), e);
+        }
     }
 
     /// <summary><paramref name="path"/> under <paramref name="baseUrl"/>, whether or not the base ends in a slash.</summary>

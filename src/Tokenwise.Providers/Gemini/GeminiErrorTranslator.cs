@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Pipeline;
-using static Tokenwise.Providers.Gemini.GeminiWire;
+using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Gemini;
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Buffers;
 using System.Text.Json;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
@@ -15,7 +15,6 @@ namespace Tokenwise.Providers.Gemini;
 public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, HttpClient http, UpstreamTimeouts timeouts, TimeProvider time) : IProvider
 {
     public const string DefaultBaseUrl = "https://generativelanguage.googleapis.com";
-    private const int MaxErrorBytes = 1024 * 1024;
 
     private readonly string _models = baseUrl.ToString().TrimEnd('/') + "/v1beta/models/";
 
@@ -35,7 +34,7 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
         }
 
         var model = Uri.EscapeDataString(deployment.UpstreamModel);
-        using var message = new HttpRequestMessage(HttpMethod.Post, _models + model + (request.Stream ? ":streamGenerateContent?alt=sse" : ":generateContent"))
+        var message = new HttpRequestMessage(HttpMethod.Post, _models + model + (request.Stream ? ":streamGenerateContent?alt=sse" : ":generateContent"))
         {
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(gemini)),
         };
@@ -45,101 +44,37 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
             message.Headers.TryAddWithoutValidation("x-goog-api-key", apiKey);
         }
 
-        // As in OpenAICompatibleProvider: one source bounds the call, first at the first-byte timeout,
-        // then re-armed for what is left of the total, so it also bounds reading the body.
-        var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        call.CancelAfter(timeouts.FirstByte < timeouts.Total ? timeouts.FirstByte : timeouts.Total);
-        var sentAt = Stopwatch.GetTimestamp();
-        HttpResponseMessage? response = null;
-        var handedOver = false;
-        try
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var upstream = await UpstreamCall.SendAsync(http, message, rented: null, name, timeouts, cancellationToken);
+        if (upstream.IsSuccess && request.Stream)
         {
-            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, call.Token);
-            var remaining = timeouts.Total - Stopwatch.GetElapsedTime(sentAt);
-            if (remaining <= TimeSpan.Zero)
+            return new UpstreamResponse(200, "text/event-stream; charset=utf-8",
+                new TranslatingSseStream(upstream.Body, new GeminiStreamTranslator(deployment.UpstreamModel, created)), upstream)
             {
-                throw new UpstreamException(GatewayError.UpstreamTimeout(name, "total"));
-            }
+                ReadCancellation = upstream.ReadCancellation,
+            };
+        }
 
-            call.CancelAfter(remaining);
-            var created = time.GetUtcNow().ToUnixTimeSeconds();
-            var status = (int)response.StatusCode;
-            var success = status is >= 200 and < 300;
-            if (success && request.Stream)
-            {
-                // The response stays open while the client reads; cancellation aborts the read by disposing it.
-                var body = await response.Content.ReadAsStreamAsync(call.Token);
-                var resources = new CallResources(response, call, call.Token.Register(static r => ((HttpResponseMessage)r!).Dispose(), response));
-                handedOver = true;
-                return new UpstreamResponse(200, "text/event-stream; charset=utf-8",
-                    new TranslatingSseStream(body, new GeminiStreamTranslator(deployment.UpstreamModel, created)), resources)
-                {
-                    ReadCancellation = call.Token,
-                };
-            }
-
-            // A whole answer (or an error) is read here, within the total timeout, to be translated.
+        // A whole answer (or an error) is read here, within the total timeout, to be translated.
+        using (upstream)
+        {
             using var answer = new PooledBufferWriter(4096);
-            var upstreamBody = await response.Content.ReadAsStreamAsync(call.Token);
-            if (!await answer.ReadFromAsync(upstreamBody, success ? long.MaxValue : MaxErrorBytes, call.Token) && success)
-            {
-                throw new UpstreamException(GatewayError.UpstreamUnavailable(name, "the answer was too large to read"));
-            }
-
-            if (success)
+            await UpstreamCall.ReadWholeAsync(upstream, answer, name, cancellationToken);
+            if (upstream.IsSuccess)
             {
                 var translated = GeminiResponseTranslator.ToChatCompletion(answer.WrittenSpan, deployment.UpstreamModel, created)
                     ?? throw new UpstreamException(GatewayError.UpstreamUnavailable(name, "the answer was not a Gemini response"));
-                return new UpstreamResponse(status, "application/json", new MemoryStream(translated, writable: false)) { ReadCancellation = cancellationToken };
+                return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(translated, writable: false)) { ReadCancellation = cancellationToken };
             }
 
-            var (error, retryAfter) = GeminiErrorTranslator.ToOpenAI(status, answer.WrittenSpan);
-            var errorBody = new PooledBufferWriter(512);
-            using (errorBody)
+            var (error, retryAfter) = GeminiErrorTranslator.ToOpenAI(upstream.StatusCode, answer.WrittenSpan);
+            var errorBody = new ArrayBufferWriter<byte>(512);
+            OpenAIErrorBody.Write(error, errorBody);
+            return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(errorBody.WrittenSpan.ToArray(), writable: false))
             {
-                OpenAIErrorBody.Write(error, errorBody);
-                return new UpstreamResponse(status, "application/json", new MemoryStream(errorBody.WrittenSpan.ToArray(), writable: false))
-                {
-                    RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var header) ? header.ToString() : retryAfter,
-                    ReadCancellation = cancellationToken,
-                };
-            }
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or HttpRequestException or IOException)
-        {
-            throw Translate(e, call.IsCancellationRequested, response is not null);
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                response?.Dispose();
-                call.Dispose();
-            }
-        }
-    }
-
-    private UpstreamException Translate(Exception e, bool timedOut, bool headersArrived)
-    {
-        if (e is HttpRequestException { InnerException: TimeoutException } || e is OperationCanceledException { InnerException: TimeoutException })
-        {
-            return new UpstreamException(GatewayError.UpstreamTimeout(name, "connect"), e);
-        }
-
-        var which = headersArrived || timeouts.FirstByte >= timeouts.Total ? "total" : "first-byte";
-        return timedOut && e is OperationCanceledException
-            ? new UpstreamException(GatewayError.UpstreamTimeout(name, which), e)
-            : new UpstreamException(GatewayError.UpstreamUnavailable(name, e.Message), e);
-    }
-
-    /// <summary>Everything a streamed call holds until its body has been read.</summary>
-    private sealed class CallResources(HttpResponseMessage response, CancellationTokenSource call, CancellationTokenRegistration abortOnCancel) : IDisposable
-    {
-        public void Dispose()
-        {
-            abortOnCancel.Dispose();
-            response.Dispose();
-            call.Dispose();
+                RetryAfter = upstream.RetryAfter ?? retryAfter,
+                ReadCancellation = cancellationToken,
+            };
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Pipeline;
+using Tokenwise.Providers.Translation;
+using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Gemini;
 
@@ -50,7 +52,7 @@ internal static class GeminiRequestTranslator
             gemini = Translate(request);
             return true;
         }
-        catch (Unsupported e)
+        catch (UnsupportedFeature e)
         {
             error = GatewayError.InvalidRequest(e.Message, e.Code, e.Param);
             return false;
@@ -93,7 +95,7 @@ internal static class GeminiRequestTranslator
                 case "n":
                     if (Number(value, name).GetValue<double>() != 1)
                     {
-                        throw new Unsupported(name, "'n' greater than 1 is not supported for Gemini models: the gateway translates one candidate. Send n requests instead.");
+                        throw new UnsupportedFeature(name, "'n' greater than 1 is not supported for Gemini models: the gateway translates one candidate. Send n requests instead.");
                     }
 
                     break;
@@ -107,7 +109,7 @@ internal static class GeminiRequestTranslator
                     generation["frequencyPenalty"] = Number(value, name);
                     break;
                 case "stop":
-                    generation["stopSequences"] = StopSequences(value);
+                    generation["stopSequences"] = OpenAIRequestReader.StopSequences(value);
                     break;
                 case "response_format":
                     ResponseFormat(value, generation);
@@ -124,14 +126,14 @@ internal static class GeminiRequestTranslator
                 case "parallel_tool_calls":
                     if (value.GetValueKind() == JsonValueKind.False)
                     {
-                        throw new Unsupported(name, "'parallel_tool_calls': false is not supported for Gemini models, which may always call several functions at once.");
+                        throw new UnsupportedFeature(name, "'parallel_tool_calls': false is not supported for Gemini models, which may always call several functions at once.");
                     }
 
                     break;
                 case "logprobs" or "top_logprobs" or "logit_bias" when IsUnset(value):
                     break;
                 default:
-                    throw new Unsupported(name, $"'{name}' is not supported for Gemini models: the gateway cannot express it in Gemini's API.");
+                    throw new UnsupportedFeature(name, $"'{name}' is not supported for Gemini models: the gateway cannot express it in Gemini's API.");
             }
         }
 
@@ -174,7 +176,7 @@ internal static class GeminiRequestTranslator
     {
         if (messagesNode is not JsonArray messages || messages.Count == 0)
         {
-            throw new Unsupported("messages", "'messages' must be a non-empty array.", "invalid_value");
+            throw new UnsupportedFeature("messages", "'messages' must be a non-empty array.", "invalid_value");
         }
 
         var contents = new JsonArray();
@@ -185,7 +187,7 @@ internal static class GeminiRequestTranslator
             var path = $"messages[{i}]";
             if (messages[i] is not JsonObject message)
             {
-                throw new Unsupported(path, $"'{path}' must be an object.", "invalid_value");
+                throw new UnsupportedFeature(path, $"'{path}' must be an object.", "invalid_value");
             }
 
             var role = Str(message["role"]);
@@ -197,7 +199,7 @@ internal static class GeminiRequestTranslator
                     continue;
                 }
 
-                throw new Unsupported($"{path}.{field}", $"'{path}.{field}' is not supported for Gemini models: Gemini has no place for it.");
+                throw new UnsupportedFeature($"{path}.{field}", $"'{path}.{field}' is not supported for Gemini models: Gemini has no place for it.");
             }
 
             if (role != "tool")
@@ -241,7 +243,7 @@ internal static class GeminiRequestTranslator
                     toolResults.Add(FunctionResponse(messages, i, message, path));
                     break;
                 default:
-                    throw new Unsupported($"{path}.role", $"'{path}.role' must be system, developer, user, assistant or tool for Gemini models, got '{role}'.", "invalid_value");
+                    throw new UnsupportedFeature($"{path}.role", $"'{path}.role' must be system, developer, user, assistant or tool for Gemini models, got '{role}'.", "invalid_value");
             }
         }
 
@@ -255,7 +257,7 @@ internal static class GeminiRequestTranslator
     {
         if (content is null)
         {
-            throw new Unsupported($"{path}.content", $"'{path}.content' is required.", "invalid_value");
+            throw new UnsupportedFeature($"{path}.content", $"'{path}.content' is required.", "invalid_value");
         }
 
         if (content.GetValueKind() == JsonValueKind.String)
@@ -265,7 +267,7 @@ internal static class GeminiRequestTranslator
 
         if (content is not JsonArray items)
         {
-            throw new Unsupported($"{path}.content", $"'{path}.content' must be a string or an array of parts.", "invalid_value");
+            throw new UnsupportedFeature($"{path}.content", $"'{path}.content' must be a string or an array of parts.", "invalid_value");
         }
 
         var parts = new JsonArray();
@@ -286,7 +288,7 @@ internal static class GeminiRequestTranslator
                     parts.Add(FilePart(item!["file"], partPath + ".file"));
                     break;
                 default:
-                    throw new Unsupported($"{partPath}.type", $"'{partPath}.type' '{type}' is not supported here for Gemini models "
+                    throw new UnsupportedFeature($"{partPath}.type", $"'{partPath}.type' '{type}' is not supported here for Gemini models "
                         + (allowMedia ? "(supported: text, image_url, file with file_data)." : "(only text parts are)."));
             }
         }
@@ -301,22 +303,13 @@ internal static class GeminiRequestTranslator
     /// </summary>
     private static JsonObject ImagePart(JsonNode? imageUrl, string path)
     {
-        var url = Str(imageUrl) ?? Str(imageUrl?["url"]);
-        if (url is null)
-        {
-            throw new Unsupported(path + ".url", $"'{path}.url' is required.", "invalid_value");
-        }
-
-        if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        var (url, isData) = OpenAIRequestReader.ImageUrl(imageUrl, path);
+        if (isData)
         {
             return InlineData(url, path + ".url");
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            throw new Unsupported(path + ".url", $"'{path}.url' must be a data: URL or an http(s) URL.", "invalid_value");
-        }
-
+        var uri = new Uri(url);
         var fileData = new JsonObject();
         if (MimeTypeFromExtension(uri.AbsolutePath) is { } mimeType)
         {
@@ -334,23 +327,14 @@ internal static class GeminiRequestTranslator
             return InlineData(data, path + ".file_data");
         }
 
-        throw new Unsupported(path, $"'{path}' must carry its content as a data: URL in 'file_data' for Gemini models (file ids of OpenAI's Files API mean nothing to Gemini).");
+        throw new UnsupportedFeature(path, $"'{path}' must carry its content as a data: URL in 'file_data' for Gemini models (file ids of OpenAI's Files API mean nothing to Gemini).");
     }
 
     /// <summary><c>data:image/png;base64,AAAA</c> → <c>{"inlineData":{"mimeType":"image/png","data":"AAAA"}}</c>.</summary>
     private static JsonObject InlineData(string dataUrl, string path)
     {
-        var comma = dataUrl.IndexOf(',', StringComparison.Ordinal);
-        var header = comma < 0 ? "" : dataUrl[5..comma];
-        if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase) || header.Length == ";base64".Length)
-        {
-            throw new Unsupported(path, $"'{path}' must be a base64 data: URL with a MIME type, such as data:image/png;base64,....", "invalid_value");
-        }
-
-        return new JsonObject
-        {
-            ["inlineData"] = new JsonObject { ["mimeType"] = header[..^";base64".Length], ["data"] = dataUrl[(comma + 1)..] },
-        };
+        var (mimeType, data) = OpenAIRequestReader.Base64DataUrl(dataUrl, path);
+        return new JsonObject { ["inlineData"] = new JsonObject { ["mimeType"] = mimeType, ["data"] = data } };
     }
 
     private static string? MimeTypeFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
@@ -375,7 +359,7 @@ internal static class GeminiRequestTranslator
 
         if (toolCalls is not JsonArray calls)
         {
-            throw new Unsupported(path + ".tool_calls", $"'{path}.tool_calls' must be an array.", "invalid_value");
+            throw new UnsupportedFeature(path + ".tool_calls", $"'{path}.tool_calls' must be an array.", "invalid_value");
         }
 
         for (var j = 0; j < calls.Count; j++)
@@ -385,7 +369,7 @@ internal static class GeminiRequestTranslator
             var name = Str(function?["name"]);
             if (Str(calls[j]?["type"]) is not (null or "function") || name is null)
             {
-                throw new Unsupported(callPath, $"'{callPath}' must be a function call with a name for Gemini models.", "invalid_value");
+                throw new UnsupportedFeature(callPath, $"'{callPath}' must be a function call with a name for Gemini models.", "invalid_value");
             }
 
             yield return new JsonObject
@@ -415,7 +399,7 @@ internal static class GeminiRequestTranslator
             // Reported below.
         }
 
-        throw new Unsupported(path, $"'{path}' must be a JSON object in a string: Gemini takes function arguments as an object.", "invalid_value");
+        throw new UnsupportedFeature(path, $"'{path}' must be a JSON object in a string: Gemini takes function arguments as an object.", "invalid_value");
     }
 
     /// <summary>
@@ -429,7 +413,7 @@ internal static class GeminiRequestTranslator
         var id = Str(message["tool_call_id"]);
         if (id is null)
         {
-            throw new Unsupported(path + ".tool_call_id", $"'{path}.tool_call_id' is required.", "invalid_value");
+            throw new UnsupportedFeature(path + ".tool_call_id", $"'{path}.tool_call_id' is required.", "invalid_value");
         }
 
         string? name = null;
@@ -443,7 +427,7 @@ internal static class GeminiRequestTranslator
 
         if (name is null)
         {
-            throw new Unsupported(path + ".tool_call_id", $"'{path}.tool_call_id' '{id}' matches no tool call of an earlier assistant message; Gemini needs the function's name.", "invalid_value");
+            throw new UnsupportedFeature(path + ".tool_call_id", $"'{path}.tool_call_id' '{id}' matches no tool call of an earlier assistant message; Gemini needs the function's name.", "invalid_value");
         }
 
         var text = string.Concat(ContentParts(message["content"], path, allowMedia: false).Select(p => p!["text"]!.GetValue<string>()));
@@ -462,7 +446,7 @@ internal static class GeminiRequestTranslator
     {
         if (value is not JsonArray tools)
         {
-            throw new Unsupported("tools", "'tools' must be an array.", "invalid_value");
+            throw new UnsupportedFeature("tools", "'tools' must be an array.", "invalid_value");
         }
 
         var declarations = new JsonArray();
@@ -472,7 +456,7 @@ internal static class GeminiRequestTranslator
             var function = tools[i]?["function"] as JsonObject;
             if (Str(tools[i]?["type"]) != "function" || Str(function?["name"]) is null)
             {
-                throw new Unsupported(path + ".type", $"'{path}' must be a function tool with a name for Gemini models (type '{tools[i]?["type"]}' is not supported).");
+                throw new UnsupportedFeature(path + ".type", $"'{path}' must be a function tool with a name for Gemini models (type '{tools[i]?["type"]}' is not supported).");
             }
 
             var declaration = new JsonObject { ["name"] = function!["name"]!.DeepClone() };
@@ -513,18 +497,11 @@ internal static class GeminiRequestTranslator
                 config["allowedFunctionNames"] = new JsonArray(value["function"]!["name"]!.DeepClone());
                 break;
             default:
-                throw new Unsupported("tool_choice", "'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}} for Gemini models.");
+                throw new UnsupportedFeature("tool_choice", "'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}} for Gemini models.");
         }
 
         return new JsonObject { ["functionCallingConfig"] = config };
     }
-
-    private static JsonArray StopSequences(JsonNode value) => value switch
-    {
-        JsonArray items when items.All(s => s?.GetValueKind() == JsonValueKind.String) => (JsonArray)items.DeepClone(),
-        JsonValue when value.GetValueKind() == JsonValueKind.String => [value.DeepClone()],
-        _ => throw new Unsupported("stop", "'stop' must be a string or an array of strings.", "invalid_value"),
-    };
 
     /// <summary>json_object → JSON mode; json_schema → JSON mode constrained by the schema (as JSON Schema).</summary>
     private static void ResponseFormat(JsonNode value, JsonObject generation)
@@ -541,7 +518,7 @@ internal static class GeminiRequestTranslator
                 generation["responseJsonSchema"] = schema.DeepClone();
                 break;
             default:
-                throw new Unsupported("response_format", "'response_format' must be text, json_object or json_schema with a schema for Gemini models.");
+                throw new UnsupportedFeature("response_format", "'response_format' must be text, json_object or json_schema with a schema for Gemini models.");
         }
     }
 
@@ -549,18 +526,6 @@ internal static class GeminiRequestTranslator
     {
         var effort = Str(value) ?? "";
         return ThinkingBudgets.TryGetValue(effort, out var budget) ? budget
-            : throw new Unsupported("reasoning_effort", $"'reasoning_effort' must be one of {string.Join(", ", ThinkingBudgets.Keys)}.", "invalid_value");
-    }
-
-    private static string? Str(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-
-    private static JsonNode Number(JsonNode value, string name) =>
-        value.GetValueKind() == JsonValueKind.Number ? value.DeepClone() : throw new Unsupported(name, $"'{name}' must be a number.", "invalid_type");
-
-    /// <summary>A field Gemini cannot express or a value the translation cannot read; becomes a 400 naming it.</summary>
-    private sealed class Unsupported(string param, string message, string code = "unsupported_parameter") : Exception(message)
-    {
-        public string Param { get; } = param;
-        public string Code { get; } = code;
+            : throw new UnsupportedFeature("reasoning_effort", $"'reasoning_effort' must be one of {string.Join(", ", ThinkingBudgets.Keys)}.", "invalid_value");
     }
 }

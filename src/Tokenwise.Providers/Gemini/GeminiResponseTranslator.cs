@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tokenwise.Providers.Translation;
 using static Tokenwise.Providers.Gemini.GeminiWire;
+using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Gemini;
 
@@ -51,58 +53,10 @@ internal static class GeminiResponseTranslator
             : FinishReason(Str(candidate?["finishReason"]), calls.Count > 0);
 
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            w.WriteStartObject();
-            WriteHeader(w, CompletionId(response), "chat.completion", created, Str(response["modelVersion"]) ?? model);
-            w.WriteStartArray("choices");
-            w.WriteStartObject();
-            w.WriteNumber("index", 0);
-            w.WriteStartObject("message");
-            w.WriteString("role", "assistant");
-            if (text.Length > 0 || calls.Count == 0 && finish != "content_filter")
-            {
-                w.WriteString("content", text.ToString());
-            }
-            else
-            {
-                w.WriteNull("content");
-            }
-
-            w.WriteNull("refusal");
-            if (calls.Count > 0)
-            {
-                w.WriteStartArray("tool_calls");
-                for (var i = 0; i < calls.Count; i++)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("id", ToolCallId(calls[i], i));
-                    w.WriteString("type", "function");
-                    w.WriteStartObject("function");
-                    w.WriteString("name", Str(calls[i]["name"]) ?? "");
-                    w.WriteString("arguments", Arguments(calls[i]));
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-            }
-
-            w.WriteStartArray("annotations");
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteNull("logprobs");
-            w.WriteString("finish_reason", finish);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            if (response["usageMetadata"] is JsonObject usage)
-            {
-                WriteUsage(w, Usage(usage));
-            }
-
-            w.WriteEndObject();
-        }
-
+        OpenAIAnswerWriter.WriteChatCompletion(buffer, CompletionId(response), created, Str(response["modelVersion"]) ?? model,
+            text.Length > 0 || calls.Count == 0 && finish != "content_filter" ? text.ToString() : null,
+            calls.Select((call, i) => new OpenAIToolCall(ToolCallId(call, i), Str(call["name"]) ?? "", Arguments(call))).ToList(),
+            finish, response["usageMetadata"] is JsonObject usage ? Usage(usage) : null);
         return buffer.WrittenSpan.ToArray();
     }
 }

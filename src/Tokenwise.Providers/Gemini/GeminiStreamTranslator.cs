@@ -2,9 +2,10 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
-using Tokenwise.OpenAI;
 using Tokenwise.Providers.Translation;
 using static Tokenwise.Providers.Gemini.GeminiWire;
+using static Tokenwise.Providers.Translation.OpenAIAnswerWriter;
+using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Gemini;
 
@@ -41,9 +42,7 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
         {
             // Gemini reports a failure after the stream started as an error event; OpenAI clients read it the same way.
             var (error, _) = GeminiErrorTranslator.ToOpenAI(500, response is null ? "{}"u8 : data);
-            output.Write("data: "u8);
-            OpenAIErrorBody.Write(response is null ? error with { Message = "Gemini sent a stream event that is not JSON." } : error, output);
-            output.Write("\n\n"u8);
+            WriteErrorEvent(output, response is null ? error with { Message = "Gemini sent a stream event that is not JSON." } : error);
             return;
         }
 
@@ -104,53 +103,12 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
     {
         if (_usage is { } usage)
         {
-            Event(output, w =>
-            {
-                w.WriteStartObject();
-                WriteHeader(w, _id!, "chat.completion.chunk", created, _model);
-                w.WriteStartArray("choices");
-                w.WriteEndArray();
-                WriteUsage(w, usage);
-                w.WriteEndObject();
-            });
+            WriteUsageChunk(output, _id!, created, _model, usage);
         }
 
-        output.Write("data: [DONE]\n\n"u8);
+        WriteDone(output);
     }
 
-    private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason) => Event(output, w =>
-    {
-        w.WriteStartObject();
-        WriteHeader(w, _id!, "chat.completion.chunk", created, _model);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("delta");
-        writeDelta(w);
-        w.WriteEndObject();
-        w.WriteNull("logprobs");
-        if (finishReason is null)
-        {
-            w.WriteNull("finish_reason");
-        }
-        else
-        {
-            w.WriteString("finish_reason", finishReason);
-        }
-
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    });
-
-    private static void Event(IBufferWriter<byte> output, Action<Utf8JsonWriter> write)
-    {
-        output.Write("data: "u8);
-        using (var w = new Utf8JsonWriter(output, WriterOptions))
-        {
-            write(w);
-        }
-
-        output.Write("\n\n"u8);
-    }
+    private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason) =>
+        WriteChunk(output, _id!, created, _model, writeDelta, finishReason);
 }

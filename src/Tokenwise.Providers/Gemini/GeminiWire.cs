@@ -1,23 +1,15 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
+using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Gemini;
 
 /// <summary>
 /// What Gemini's answers and OpenAI's share, used by both the whole-response and the stream
-/// translation: finish reasons, tool-call ids, usage, and how OpenAI JSON is written.
+/// translation: finish reasons, tool-call ids, arguments, answer parts and usage.
 /// </summary>
 internal static class GeminiWire
 {
-    /// <summary>Relaxed escaping keeps text readable ("it's", not "it\u0027s"); bodies are JSON, never HTML.</summary>
-    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static readonly JsonSerializerOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static string? Str(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-
     /// <summary>
     /// Gemini's finish reason in OpenAI's terms. Gemini says STOP after function calls, so a turn that
     /// called functions is <c>tool_calls</c>; every safety and policy block is <c>content_filter</c>.
@@ -34,7 +26,7 @@ internal static class GeminiWire
     public static string ToolCallId(JsonNode functionCall, int index) => Str(functionCall["id"]) ?? $"call_{index}";
 
     /// <summary>The call's arguments as the JSON string OpenAI clients expect.</summary>
-    public static string Arguments(JsonNode functionCall) => functionCall["args"]?.ToJsonString(s_compact) ?? "{}";
+    public static string Arguments(JsonNode functionCall) => functionCall["args"] is { } args ? ToJson(args) : "{}";
 
     /// <summary>The candidate's parts that are answer, not reasoning: thought parts (<c>"thought": true</c>) are skipped.</summary>
     public static IEnumerable<JsonObject> AnswerParts(JsonNode? candidate) =>
@@ -57,31 +49,6 @@ internal static class GeminiWire
             CacheWriteTokens: 0,
             OutputTokens: Count("candidatesTokenCount") + thoughts,
             ReasoningTokens: thoughts);
-    }
-
-    /// <summary>An OpenAI <c>usage</c> object (the fields OpenAI itself sends for a text answer).</summary>
-    public static void WriteUsage(Utf8JsonWriter w, TokenUsage usage)
-    {
-        w.WriteStartObject("usage");
-        w.WriteNumber("prompt_tokens", usage.InputTokens);
-        w.WriteNumber("completion_tokens", usage.OutputTokens);
-        w.WriteNumber("total_tokens", usage.TotalTokens);
-        w.WriteStartObject("prompt_tokens_details");
-        w.WriteNumber("cached_tokens", usage.CachedInputTokens);
-        w.WriteEndObject();
-        w.WriteStartObject("completion_tokens_details");
-        w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    /// <summary>The fields every chat completion and chunk starts with.</summary>
-    public static void WriteHeader(Utf8JsonWriter w, string id, string objectType, long created, string model)
-    {
-        w.WriteString("id", id);
-        w.WriteString("object", objectType);
-        w.WriteNumber("created", created);
-        w.WriteString("model", model);
     }
 
     /// <summary>OpenAI's completion id, from Gemini's <c>responseId</c> when it sent one.</summary>

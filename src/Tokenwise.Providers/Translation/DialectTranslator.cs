@@ -12,8 +12,6 @@ namespace Tokenwise.Providers.Translation;
 /// </summary>
 internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslator
 {
-    private const int MaxErrorBytes = 1024 * 1024;
-
     public abstract string ClientDialect { get; }
     public abstract string ProviderDialect { get; }
 
@@ -52,16 +50,7 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
 
             // A whole answer (or an error) is read here, within the call's total timeout, to be translated.
             using var answer = new PooledBufferWriter(4096);
-            try
-            {
-                await answer.ReadFromAsync(upstream.Body, upstream.IsSuccess ? long.MaxValue : MaxErrorBytes, upstream.ReadCancellation);
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
-            {
-                throw new UpstreamException(upstream.ReadCancellation.IsCancellationRequested
-                    ? GatewayError.UpstreamTimeout(provider.Name, "total")
-                    : GatewayError.UpstreamUnavailable(provider.Name, "the connection broke while reading the answer"), e);
-            }
+            await UpstreamCall.ReadWholeAsync(upstream, answer, provider.Name, cancellationToken);
 
             var body = new ArrayBufferWriter<byte>(1024);
             if (upstream.IsSuccess)

@@ -76,7 +76,7 @@ internal static class AnthropicRequestFromOpenAI
                     extra[name] = Number(value, name);
                     break;
                 case "stop":
-                    extra["stop_sequences"] = StopSequences(value);
+                    extra["stop_sequences"] = OpenAIRequestReader.StopSequences(value);
                     break;
                 case "n":
                     if (Number(value, name).GetValue<double>() != 1)
@@ -297,18 +297,12 @@ internal static class AnthropicRequestFromOpenAI
     /// </summary>
     private static JsonObject Image(JsonNode? imageUrl, string path)
     {
-        var url = Str(imageUrl) ?? Str(imageUrl?["url"]) ?? throw new UnsupportedFeature(path + ".url", $"'{path}.url' is required.", "invalid_value");
-        if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        var (url, isData) = OpenAIRequestReader.ImageUrl(imageUrl, path);
+        return new JsonObject
         {
-            return new JsonObject { ["type"] = "image", ["source"] = Base64Source(url, path + ".url") };
-        }
-
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            throw new UnsupportedFeature(path + ".url", $"'{path}.url' must be a data: URL or an http(s) URL.", "invalid_value");
-        }
-
-        return new JsonObject { ["type"] = "image", ["source"] = new JsonObject { ["type"] = "url", ["url"] = url } };
+            ["type"] = "image",
+            ["source"] = isData ? Base64Source(url, path + ".url") : new JsonObject { ["type"] = "url", ["url"] = url },
+        };
     }
 
     private static JsonObject Document(JsonNode? file, string path)
@@ -324,14 +318,8 @@ internal static class AnthropicRequestFromOpenAI
     /// <summary><c>data:image/png;base64,AAAA</c> → <c>{"type":"base64","media_type":"image/png","data":"AAAA"}</c>.</summary>
     private static JsonObject Base64Source(string dataUrl, string path)
     {
-        var comma = dataUrl.IndexOf(',', StringComparison.Ordinal);
-        var header = comma < 0 ? "" : dataUrl[5..comma];
-        if (comma < 0 || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase) || header.Length == ";base64".Length)
-        {
-            throw new UnsupportedFeature(path, $"'{path}' must be a base64 data: URL with a MIME type, such as data:image/png;base64,....", "invalid_value");
-        }
-
-        return new JsonObject { ["type"] = "base64", ["media_type"] = header[..^";base64".Length], ["data"] = dataUrl[(comma + 1)..] };
+        var (mediaType, data) = OpenAIRequestReader.Base64DataUrl(dataUrl, path);
+        return new JsonObject { ["type"] = "base64", ["media_type"] = mediaType, ["data"] = data };
     }
 
     /// <summary>An assistant's tool calls become <c>tool_use</c> blocks with the same ids, their JSON-string arguments parsed.</summary>
@@ -407,13 +395,6 @@ internal static class AnthropicRequestFromOpenAI
         null when value is JsonObject && Str(value["type"]) == "function" && Str(value["function"]?["name"]) is { } name =>
             new JsonObject { ["type"] = "tool", ["name"] = name },
         _ => throw new UnsupportedFeature("tool_choice", "'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}} for Anthropic models."),
-    };
-
-    private static JsonArray StopSequences(JsonNode value) => value switch
-    {
-        JsonArray items when items.All(s => s?.GetValueKind() == JsonValueKind.String) => (JsonArray)items.DeepClone(),
-        JsonValue when value.GetValueKind() == JsonValueKind.String => [value.DeepClone()],
-        _ => throw new UnsupportedFeature("stop", "'stop' must be a string or an array of strings.", "invalid_value"),
     };
 
     /// <summary>

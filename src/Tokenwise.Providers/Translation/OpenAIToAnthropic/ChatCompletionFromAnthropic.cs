@@ -48,56 +48,11 @@ internal static class ChatCompletionFromAnthropic
             }
         }
 
-        var stopReason = Str(anthropic["stop_reason"]);
-        using var w = new Utf8JsonWriter(output, WriterOptions);
-        w.WriteStartObject();
-        WriteHeader(w, Str(anthropic["id"]) ?? "", "chat.completion", created, Str(anthropic["model"]) ?? model);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("message");
-        w.WriteString("role", "assistant");
-        if (text.Length > 0 || calls.Count == 0)
-        {
-            w.WriteString("content", text.ToString());
-        }
-        else
-        {
-            w.WriteNull("content");
-        }
-
-        w.WriteNull("refusal");
-        if (calls.Count > 0)
-        {
-            w.WriteStartArray("tool_calls");
-            foreach (var call in calls)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", Str(call["id"]));
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", Str(call["name"]));
-                w.WriteString("arguments", ToJson(call["input"] ?? new JsonObject()));
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteStartArray("annotations");
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteNull("logprobs");
-        w.WriteString("finish_reason", FinishReason(stopReason));
-        w.WriteEndObject();
-        w.WriteEndArray();
-        if (AnthropicUsage.TryReadMessage(message, out var usage))
-        {
-            WriteUsage(w, usage);
-        }
-
-        w.WriteEndObject();
+        OpenAIAnswerWriter.WriteChatCompletion(output, Str(anthropic["id"]) ?? "", created, Str(anthropic["model"]) ?? model,
+            text.Length > 0 || calls.Count == 0 ? text.ToString() : null,
+            calls.ConvertAll(call => new OpenAIToolCall(Str(call["id"]), Str(call["name"]), ToJson(call["input"] ?? new JsonObject()))),
+            FinishReason(Str(anthropic["stop_reason"])),
+            AnthropicUsage.TryReadMessage(message, out var usage) ? usage.ToTokenUsage() : null);
         return true;
     }
 }

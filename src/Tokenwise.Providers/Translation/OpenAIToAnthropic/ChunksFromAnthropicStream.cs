@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Anthropic;
 using Tokenwise.Metering;
+using static Tokenwise.Providers.Translation.OpenAIAnswerWriter;
 using static Tokenwise.Providers.Translation.OpenAIToAnthropic.OpenAIFromAnthropic;
 using static Tokenwise.Providers.Translation.TranslationJson;
 
@@ -66,16 +67,8 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
                 Chunk(output, _ => { }, FinishReason(stopReason));
                 break;
             case "message_stop":
-                Event(output, w =>
-                {
-                    w.WriteStartObject();
-                    WriteHeader(w, _id, "chat.completion.chunk", created, _model);
-                    w.WriteStartArray("choices");
-                    w.WriteEndArray();
-                    WriteUsage(w, _meter.Usage);
-                    w.WriteEndObject();
-                });
-                output.Write("data: [DONE]\n\n"u8);
+                WriteUsageChunk(output, _id, created, _model, _meter.Usage.ToTokenUsage());
+                WriteDone(output);
                 break;
             case "ping":
                 KeepAlive(output);
@@ -154,48 +147,8 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
         w.WriteEndArray();
     }
 
-    private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason) => Event(output, w =>
-    {
-        w.WriteStartObject();
-        WriteHeader(w, _id, "chat.completion.chunk", created, _model);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("delta");
-        writeDelta(w);
-        w.WriteEndObject();
-        w.WriteNull("logprobs");
-        if (finishReason is null)
-        {
-            w.WriteNull("finish_reason");
-        }
-        else
-        {
-            w.WriteString("finish_reason", finishReason);
-        }
-
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    });
-
-    private static void Event(IBufferWriter<byte> output, Action<Utf8JsonWriter> write)
-    {
-        output.Write("data: "u8);
-        using (var w = new Utf8JsonWriter(output, WriterOptions))
-        {
-            write(w);
-        }
-
-        output.Write("\n\n"u8);
-    }
+    private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason) =>
+        WriteChunk(output, _id, created, _model, writeDelta, finishReason);
 
     private static void KeepAlive(IBufferWriter<byte> output) => output.Write(": keep-alive\n\n"u8);
-
-    private static void WriteErrorEvent(IBufferWriter<byte> output, Pipeline.GatewayError error)
-    {
-        output.Write("data: "u8);
-        WriteError(error, output);
-        output.Write("\n\n"u8);
-    }
 }

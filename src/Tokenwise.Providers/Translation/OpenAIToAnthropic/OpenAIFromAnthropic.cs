@@ -7,7 +7,7 @@ using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Translation.OpenAIToAnthropic;
 
-/// <summary>What the whole-answer and the stream translation from Anthropic to OpenAI share: stop reasons, usage, errors.</summary>
+/// <summary>What the whole-answer and the stream translation from Anthropic to OpenAI share: stop reasons and errors.</summary>
 internal static class OpenAIFromAnthropic
 {
     /// <summary>Anthropic's stop reason in OpenAI's terms.</summary>
@@ -18,36 +18,6 @@ internal static class OpenAIFromAnthropic
         "refusal" => "content_filter",
         _ => "stop", // end_turn, stop_sequence, pause_turn
     };
-
-    /// <summary>
-    /// OpenAI's <c>usage</c>: <c>prompt_tokens</c> counts every prompt token (Anthropic's input plus cache
-    /// reads and writes), <c>cached_tokens</c> the reads. Cache writes have no OpenAI field; the gateway
-    /// meters them from Anthropic's own usage, not from this.
-    /// </summary>
-    public static void WriteUsage(Utf8JsonWriter w, AnthropicUsage anthropic)
-    {
-        var usage = anthropic.ToTokenUsage();
-        w.WriteStartObject("usage");
-        w.WriteNumber("prompt_tokens", usage.InputTokens);
-        w.WriteNumber("completion_tokens", usage.OutputTokens);
-        w.WriteNumber("total_tokens", usage.TotalTokens);
-        w.WriteStartObject("prompt_tokens_details");
-        w.WriteNumber("cached_tokens", usage.CachedInputTokens);
-        w.WriteEndObject();
-        w.WriteStartObject("completion_tokens_details");
-        w.WriteNumber("reasoning_tokens", 0); // Anthropic bills thinking as output without counting it apart
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    /// <summary>The fields every chat completion and chunk starts with.</summary>
-    public static void WriteHeader(Utf8JsonWriter w, string id, string objectType, long created, string model)
-    {
-        w.WriteString("id", id);
-        w.WriteString("object", objectType);
-        w.WriteNumber("created", created);
-        w.WriteString("model", model);
-    }
 
     /// <summary>
     /// An Anthropic error (an HTTP body or a stream's <c>error</c> event) as OpenAI describes it, keeping the
