@@ -23,12 +23,7 @@ public sealed class NodeSdkTests : IAsyncLifetime
     {
         _upstream = await FakeUpstream.StartAsync();
         _anthropic = await FakeAnthropicUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?>
-        {
-            ["providers:anthropic:type"] = "anthropic",
-            ["providers:anthropic:base_url"] = _anthropic.BaseUrl.ToString(),
-            ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
-        });
+        _gateway = await TestGateway.StartAsync(_upstream, _anthropic);
     }
 
     public async ValueTask DisposeAsync()

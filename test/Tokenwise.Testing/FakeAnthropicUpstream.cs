@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -39,7 +38,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     private static readonly JsonWriterOptions s_wire = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly WebApplication _app;
-    private int _activeStreams;
+    private readonly FakeStreams _streams = new();
 
     private FakeAnthropicUpstream(WebApplication app, Uri baseUrl)
     {
@@ -54,7 +53,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 
     /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
-    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+    public int ActiveStreams => _streams.Active;
 
     public static async Task<FakeAnthropicUpstream> StartAsync()
     {
@@ -68,16 +67,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     }
 
     /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
-    public async Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (ActiveStreams > 0 && DateTime.UtcNow < until)
-        {
-            await Task.Delay(10);
-        }
-
-        return ActiveStreams;
-    }
+    public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
 
     public async ValueTask DisposeAsync()
     {
@@ -93,7 +83,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         var model = root.GetProperty("model").GetString()!;
         var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(requestBody)))[..24];
         var blocks = new List<FakeBlock>();
-        if (HasCue(requestBody, "thinking"))
+        if (FakeCue.Has(requestBody, "thinking"))
         {
             blocks.Add(new FakeBlock("thinking", "The user wants a short answer, so I keep it brief.", Signature: "EqQBCkYIBRgCKkDfakeSignature" + id));
         }
@@ -103,7 +93,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         {
             blocks.Add(new FakeBlock("text", $"The tool returned: {toolResult}. That answers your question."));
         }
-        else if (HasCue(requestBody, "tool") && root.TryGetProperty("tools", out var tools) && tools.GetArrayLength() > 0)
+        else if (FakeCue.Has(requestBody, "tool") && root.TryGetProperty("tools", out var tools) && tools.GetArrayLength() > 0)
         {
             var tool = tools[0];
             blocks.Add(new FakeBlock("text", "Let me look that up."));
@@ -117,7 +107,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         }
 
         var output = blocks.Sum(b => TokenEstimator.Count(model, b.Text) + (b.ToolName is null ? 0 : TokenEstimator.Count(model, b.ToolName)));
-        var cached = HasCue(requestBody, "cache");
+        var cached = FakeCue.Has(requestBody, "cache");
         var usage = new AnthropicUsage(InputTokens(model, root), cached ? CacheReadTokens : 0, cached ? CacheWriteTokens : 0, output);
         return new FakeMessage("msg_fake_" + id, model, blocks, stopReason, usage);
     }
@@ -222,7 +212,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             return;
         }
 
-        var cue = Cue(body);
+        var cue = FakeCue.First(body);
         if (await AnsweredWithErrorAsync(http, cue))
         {
             return;
@@ -237,9 +227,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             return;
         }
 
-        http.Response.ContentType = "text/event-stream; charset=utf-8";
-        Interlocked.Increment(ref _activeStreams);
-        try
+        await _streams.WriteAsync(http, "text/event-stream; charset=utf-8", async () =>
         {
             var textDeltas = 0;
             foreach (var sseEvent in StreamEvents(message))
@@ -252,43 +240,31 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                 }
 
                 // After the first word: the cues that end a stream early.
-                switch (cue)
+                if (cue == "stream-error")
                 {
-                    case "stream-error":
-                        await http.Response.WriteAsync(Event("error", w =>
-                        {
-                            w.WriteString("type", "error");
-                            w.WriteStartObject("error");
-                            w.WriteString("type", "overloaded_error");
-                            w.WriteString("message", "Overloaded");
-                            w.WriteEndObject();
-                        }), http.RequestAborted);
-                        return;
-                    case "stall":
-                        await Task.Delay(Timeout.Infinite, http.RequestAborted);
-                        break;
-                    case "broken":
-                        // A reset discards data the peer has not read yet; give the caller time to read the first events.
-                        await Task.Delay(200, http.RequestAborted);
-                        http.Abort();
-                        return;
+                    await http.Response.WriteAsync(Event("error", w =>
+                    {
+                        w.WriteString("type", "error");
+                        w.WriteStartObject("error");
+                        w.WriteString("type", "overloaded_error");
+                        w.WriteString("message", "Overloaded");
+                        w.WriteEndObject();
+                    }), http.RequestAborted);
+                    return;
+                }
+
+                if (await FakeCue.CutStreamAsync(http, cue))
+                {
+                    return;
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The caller went away: exactly what cancellation tests look for.
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _activeStreams);
-        }
+        });
     }
 
     private async Task CountTokensAsync(HttpContext http)
     {
         var (request, body) = await ReadAsync(http, ApiKind.CountTokens);
-        if (request is null || await AnsweredWithErrorAsync(http, Cue(body)))
+        if (request is null || await AnsweredWithErrorAsync(http, FakeCue.First(body)))
         {
             return;
         }
@@ -300,12 +276,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     private async Task<(LlmRequest? Request, string Body)> ReadAsync(HttpContext http, ApiKind api)
     {
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer);
-        var bytes = buffer.ToArray();
-        var text = Encoding.UTF8.GetString(bytes);
-        Received.Enqueue(new ReceivedRequest(http.Request.Path, text,
-            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        var (bytes, text) = await FakeStreams.ReadAsync(http, Received, http.Request.Path);
 
         if (http.Request.Headers["x-api-key"] != ApiKey)
         {
@@ -330,17 +301,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     private static async Task<bool> AnsweredWithErrorAsync(HttpContext http, string? cue)
     {
-        if (cue is null)
-        {
-            return false;
-        }
-
-        if (cue.StartsWith("slow-", StringComparison.Ordinal))
-        {
-            await Task.Delay(int.Parse(cue[5..], CultureInfo.InvariantCulture), http.RequestAborted);
-            return false;
-        }
-
+        await FakeCue.DelayIfSlowAsync(http, cue);
         var (status, message) = cue switch
         {
             "err-400" => (400, "max_tokens: Field required"),
@@ -579,26 +540,4 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     /// <summary>Arguments that fit the tool's input schema.</summary>
     private static string ToolInput(JsonElement tool) =>
         SimulatedToolArguments.For(tool.TryGetProperty("input_schema", out var schema) ? schema : default);
-
-    /// <summary>Whether the answer-shaping cue <paramref name="name"/> (cache, thinking, tool) is present; they combine.</summary>
-    private static bool HasCue(string body, string name) => body.Contains("#fake:" + name, StringComparison.Ordinal);
-
-    /// <summary>The first cue, for the cues that replace or end an answer (errors, slow, stall, broken).</summary>
-    private static string? Cue(string body)
-    {
-        var at = body.IndexOf("#fake:", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-
-        var start = at + 6;
-        var end = start;
-        while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
-        {
-            end++;
-        }
-
-        return body[start..end];
-    }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -28,6 +27,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
     public const int ThoughtsTokens = 64;
 
     private readonly WebApplication _app;
+    private readonly FakeStreams _streams = new();
 
     private FakeGeminiUpstream(WebApplication app, Uri baseUrl)
     {
@@ -59,11 +59,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
 
     private async Task GenerateAsync(HttpContext http, string target)
     {
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer);
-        var text = Encoding.UTF8.GetString(buffer.ToArray());
-        Received.Enqueue(new ReceivedRequest(http.Request.Path + http.Request.QueryString, text,
-            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        var (bytes, text) = await FakeStreams.ReadAsync(http, Received, http.Request.Path + http.Request.QueryString);
 
         var colon = target.LastIndexOf(':');
         var (model, method) = colon < 0 ? (target, "") : (target[..colon], target[(colon + 1)..]);
@@ -91,14 +87,14 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
             return;
         }
 
-        var cue = Cue(text);
+        var cue = FakeCue.First(text);
         if (await AnsweredWithErrorAsync(http, cue, model))
         {
             return;
         }
 
         var answer = Answer(request, cue);
-        var responseId = Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()))[..20];
+        var responseId = Convert.ToHexStringLower(SHA256.HashData(bytes))[..20];
         if (method == "generateContent")
         {
             http.Response.ContentType = "application/json; charset=UTF-8";
@@ -106,23 +102,14 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
             return;
         }
 
-        http.Response.ContentType = "text/event-stream";
-        try
+        await _streams.WriteAsync(http, "text/event-stream", async () =>
         {
             var events = answer.StreamEvents();
             for (var i = 0; i < events.Count; i++)
             {
-                if (i == 2 && cue is "stall" or "broken")
+                if (i == 2 && await FakeCue.CutStreamAsync(http, cue))
                 {
-                    if (cue == "broken")
-                    {
-                        // A reset discards data the peer has not read yet; give the caller time to read the first events.
-                        await Task.Delay(200, http.RequestAborted);
-                        http.Abort();
-                        return;
-                    }
-
-                    await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                    return;
                 }
 
                 var last = i == events.Count - 1;
@@ -130,11 +117,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
                 await http.Response.WriteAsync("data: " + chunk.ToJsonString() + "\r\n\r\n", http.RequestAborted);
                 await http.Response.Body.FlushAsync(http.RequestAborted);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The caller went away.
-        }
+        });
     }
 
     private static FakeAnswer Answer(JsonObject request, string? cue)
@@ -212,12 +195,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
 
     private static async Task<bool> AnsweredWithErrorAsync(HttpContext http, string? cue, string model)
     {
-        if (cue?.StartsWith("slow-", StringComparison.Ordinal) == true)
-        {
-            await Task.Delay(int.Parse(cue[5..], System.Globalization.CultureInfo.InvariantCulture), http.RequestAborted);
-            return false;
-        }
-
+        await FakeCue.DelayIfSlowAsync(http, cue);
         switch (cue)
         {
             case "err-400":
@@ -255,24 +233,6 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=UTF-8";
         await http.Response.WriteAsync(new JsonObject { ["error"] = error }.ToJsonString());
-    }
-
-    private static string? Cue(string body)
-    {
-        var at = body.IndexOf("#fake:", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-
-        var start = at + 6;
-        var end = start;
-        while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
-        {
-            end++;
-        }
-
-        return body[start..end];
     }
 
     /// <summary>An answer's parts, how it ends, and what it used.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Providers.Simulated;
@@ -26,7 +25,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     public const string ApiKey = "sk-fake-upstream-key";
 
     private readonly WebApplication _app;
-    private int _activeStreams;
+    private readonly FakeStreams _streams = new();
 
     private FakeUpstream(WebApplication app, Uri baseUrl)
     {
@@ -44,7 +43,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 
     /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
-    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+    public int ActiveStreams => _streams.Active;
 
     public static async Task<FakeUpstream> StartAsync(bool recordRequests = true)
     {
@@ -62,16 +61,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     }
 
     /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
-    public async Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (ActiveStreams > 0 && DateTime.UtcNow < until)
-        {
-            await Task.Delay(10);
-        }
-
-        return ActiveStreams;
-    }
+    public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
 
     public async ValueTask DisposeAsync()
     {
@@ -87,7 +77,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var cue = Cue(body);
+        var cue = FakeCue.First(body);
         if (await AnsweredWithErrorAsync(http, cue))
         {
             return;
@@ -115,7 +105,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var cue = Cue(body);
+        var cue = FakeCue.First(body);
         if (await AnsweredWithErrorAsync(http, cue))
         {
             return;
@@ -137,26 +127,15 @@ public sealed class FakeUpstream : IAsyncDisposable
         cue == "cached-reasoning" ? new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64) : SimulatedUsageShape.Plain;
 
     /// <summary>Writes server-sent events one by one, flushing each, and plays the stream cues (stall, broken, dribble).</summary>
-    private async Task StreamAsync(HttpContext http, IEnumerable<byte[]> events, string? cue)
-    {
-        http.Response.ContentType = "text/event-stream; charset=utf-8";
-        Interlocked.Increment(ref _activeStreams);
-        try
+    private Task StreamAsync(HttpContext http, IEnumerable<byte[]> events, string? cue) =>
+        _streams.WriteAsync(http, "text/event-stream; charset=utf-8", async () =>
         {
             var sent = 0;
             foreach (var sseEvent in events)
             {
-                if (sent == 2 && cue is "stall" or "broken")
+                if (sent == 2 && await FakeCue.CutStreamAsync(http, cue))
                 {
-                    if (cue == "broken")
-                    {
-                        // A reset discards data the peer has not read yet; give the caller time to read the first chunks.
-                        await Task.Delay(200, http.RequestAborted);
-                        http.Abort();
-                        return;
-                    }
-
-                    await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                    return;
                 }
 
                 await http.Response.Body.WriteAsync(sseEvent, http.RequestAborted);
@@ -167,21 +146,12 @@ public sealed class FakeUpstream : IAsyncDisposable
                     await Task.Delay(50, http.RequestAborted);
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The caller went away: exactly what cancellation tests look for.
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _activeStreams);
-        }
-    }
+        });
 
     private async Task EmbeddingsAsync(HttpContext http, bool record)
     {
         var (request, body) = await ReadAsync(http, ApiKind.Embeddings, record);
-        if (request is null || await AnsweredWithErrorAsync(http, Cue(body)))
+        if (request is null || await AnsweredWithErrorAsync(http, FakeCue.First(body)))
         {
             return;
         }
@@ -192,15 +162,7 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     private async Task<(LlmRequest? Request, string Body)> ReadAsync(HttpContext http, ApiKind api, bool record)
     {
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer);
-        var bytes = buffer.ToArray();
-        var text = Encoding.UTF8.GetString(bytes);
-        if (record)
-        {
-            Received.Enqueue(new ReceivedRequest(http.Request.Path, text,
-                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
-        }
+        var (bytes, text) = await FakeStreams.ReadAsync(http, record ? Received : null, http.Request.Path);
 
         if (http.Request.Headers.Authorization != "Bearer " + ApiKey && http.Request.Headers["api-key"] != ApiKey)
         {
@@ -219,17 +181,7 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     private static async Task<bool> AnsweredWithErrorAsync(HttpContext http, string? cue)
     {
-        if (cue is null)
-        {
-            return false;
-        }
-
-        if (cue.StartsWith("slow-", StringComparison.Ordinal))
-        {
-            await Task.Delay(int.Parse(cue[5..], System.Globalization.CultureInfo.InvariantCulture), http.RequestAborted);
-            return false;
-        }
-
+        await FakeCue.DelayIfSlowAsync(http, cue);
         switch (cue)
         {
             case "err-400":
@@ -259,23 +211,5 @@ public sealed class FakeUpstream : IAsyncDisposable
         http.Response.ContentType = "application/json";
         OpenAIErrorBody.Write(new GatewayError(status, type, code, message), http.Response.BodyWriter);
         await http.Response.BodyWriter.FlushAsync();
-    }
-
-    private static string? Cue(string body)
-    {
-        var at = body.IndexOf("#fake:", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-
-        var start = at + 6;
-        var end = start;
-        while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
-        {
-            end++;
-        }
-
-        return body[start..end];
     }
 }

@@ -29,12 +29,24 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <summary>Starts a gateway whose <c>openai</c> provider is <paramref name="upstream"/>.</summary>
     public static Task<TestGateway> StartAsync(FakeUpstream upstream, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
-        StartAsync(new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        StartAsync(WithProvider(settings, "openai", upstream.BaseUrl, FakeUpstream.ApiKey), configYaml);
+
+    /// <summary>Starts a gateway whose <c>anthropic</c> provider is <paramref name="anthropic"/>.</summary>
+    public static Task<TestGateway> StartAsync(FakeAnthropicUpstream anthropic, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
+        StartAsync(WithProvider(settings, "anthropic", anthropic.BaseUrl, FakeAnthropicUpstream.ApiKey), configYaml);
+
+    /// <summary>Starts a gateway whose <c>openai</c> provider is <paramref name="upstream"/> and <c>anthropic</c> provider is <paramref name="anthropic"/>.</summary>
+    public static Task<TestGateway> StartAsync(FakeUpstream upstream, FakeAnthropicUpstream anthropic, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
+        StartAsync(upstream, WithProvider(settings, "anthropic", anthropic.BaseUrl, FakeAnthropicUpstream.ApiKey), configYaml);
+
+    /// <summary><paramref name="settings"/> plus a provider <paramref name="type"/> (named after its type) at <paramref name="baseUrl"/>.</summary>
+    private static Dictionary<string, string?> WithProvider(IDictionary<string, string?>? settings, string type, Uri baseUrl, string apiKey) =>
+        new(settings ?? new Dictionary<string, string?>())
         {
-            ["providers:openai:type"] = "openai",
-            ["providers:openai:base_url"] = upstream.BaseUrl.ToString(),
-            ["providers:openai:api_key"] = FakeUpstream.ApiKey,
-        }, configYaml);
+            [$"providers:{type}:type"] = type,
+            [$"providers:{type}:base_url"] = baseUrl.ToString(),
+            [$"providers:{type}:api_key"] = apiKey,
+        };
 
     public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Anthropic;
@@ -48,21 +49,9 @@ public static class AnthropicErrorBody
         try
         {
             var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (JsonMember.TryFindTopLevelObject(ref reader, "error"u8))
             {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isError = reader.ValueTextEquals("error"u8);
-                reader.Read();
-                if (isError && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    return ReadErrorObjectType(ref reader);
-                }
-
-                reader.Skip();
+                return ReadErrorObjectType(ref reader);
             }
         }
         catch (JsonException)

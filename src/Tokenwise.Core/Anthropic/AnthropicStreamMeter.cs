@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Tokenwise.Metering;
 
@@ -12,7 +11,7 @@ namespace Tokenwise.Anthropic;
 /// </summary>
 public sealed class AnthropicStreamMeter : IStreamMeter
 {
-    private StringBuilder? _generated;
+    private readonly StreamedText _generated = new();
 
     /// <summary>The usage reported so far (the latest value of each field).</summary>
     public AnthropicUsage Usage { get; private set; }
@@ -27,7 +26,7 @@ public sealed class AnthropicStreamMeter : IStreamMeter
     public string? ErrorType { get; private set; }
 
     /// <summary>Everything generated so far (text, tool-input JSON, thinking).</summary>
-    public string GeneratedText => _generated?.ToString() ?? "";
+    public string GeneratedText => _generated.ToString();
 
     public bool Inspect(ReadOnlySpan<byte> data)
     {
@@ -128,24 +127,9 @@ public sealed class AnthropicStreamMeter : IStreamMeter
             }
             else if (reader.TokenType == JsonTokenType.String && collect)
             {
-                Append(ref reader);
+                _generated.Append(ref reader);
                 collect = false;
             }
         }
-    }
-
-    /// <summary>Appends the current string token; a delta is a token or two, so it is decoded on the stack.</summary>
-    private void Append(ref Utf8JsonReader reader)
-    {
-        var generated = _generated ??= new StringBuilder();
-        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        if (length > 256)
-        {
-            generated.Append(reader.GetString());
-            return;
-        }
-
-        Span<char> chars = stackalloc char[256];
-        generated.Append(chars[..reader.CopyString(chars)]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Anthropic;
@@ -59,22 +60,10 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
         var reader = new Utf8JsonReader(message);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (JsonMember.TryFindTopLevelObject(ref reader, "usage"u8))
             {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isUsage = reader.ValueTextEquals("usage"u8);
-                reader.Read();
-                if (isUsage && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    usage = Read(ref reader, default);
-                    return true;
-                }
-
-                reader.Skip();
+                usage = Read(ref reader, default);
+                return true;
             }
         }
         catch (JsonException)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.OpenAI;
@@ -44,40 +45,29 @@ public static class OpenAIErrorBody
         try
         {
             var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (!JsonMember.TryFindTopLevelObject(ref reader, "error"u8))
             {
                 return null;
             }
 
+            string? code = null, type = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isError = reader.ValueTextEquals("error"u8);
+                var isCode = reader.ValueTextEquals("code"u8);
+                var isType = reader.ValueTextEquals("type"u8);
                 reader.Read();
-                if (!isError || reader.TokenType != JsonTokenType.StartObject)
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    if (isCode) { code = reader.GetString(); }
+                    else if (isType) { type = reader.GetString(); }
+                }
+                else
                 {
                     reader.Skip();
-                    continue;
                 }
-
-                string? code = null, type = null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isCode = reader.ValueTextEquals("code"u8);
-                    var isType = reader.ValueTextEquals("type"u8);
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        if (isCode) { code = reader.GetString(); }
-                        else if (isType) { type = reader.GetString(); }
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-
-                return code ?? type;
             }
+
+            return code ?? type;
         }
         catch (JsonException)
         {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Tokenwise.Metering;
 
@@ -11,14 +10,14 @@ namespace Tokenwise.OpenAI;
 /// </summary>
 public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamMeter
 {
-    private StringBuilder? _generated;
+    private readonly StreamedText _generated = new();
 
     public bool HasUsage { get; private set; }
     public TokenUsage Usage { get; private set; }
     public bool Complete { get; private set; }
 
     /// <summary>Everything generated so far (content, reasoning, tool-call arguments).</summary>
-    public string GeneratedText => _generated?.ToString() ?? "";
+    public string GeneratedText => _generated.ToString();
 
     /// <summary>Inspects one event's <c>data</c> payload; returns false when it must not be forwarded.</summary>
     public bool Inspect(ReadOnlySpan<byte> data)
@@ -117,27 +116,9 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
             }
             else if (reader.TokenType == JsonTokenType.String && collect)
             {
-                Append(ref reader);
+                _generated.Append(ref reader);
                 collect = false;
             }
         }
-    }
-
-    /// <summary>
-    /// Appends the current string token without allocating a string: a stream delta is a token or
-    /// two, so it is decoded on the stack; only an unusually long one is decoded on the heap.
-    /// </summary>
-    private void Append(ref Utf8JsonReader reader)
-    {
-        var generated = _generated ??= new StringBuilder();
-        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        if (length > 256)
-        {
-            generated.Append(reader.GetString());
-            return;
-        }
-
-        Span<char> chars = stackalloc char[256];
-        generated.Append(chars[..reader.CopyString(chars)]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 
 namespace Tokenwise.OpenAI;
@@ -21,22 +22,10 @@ public static class OpenAIUsageReader
         var reader = new Utf8JsonReader(json);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (JsonMember.TryFindTopLevelObject(ref reader, "usage"u8))
             {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isUsage = reader.ValueTextEquals("usage"u8);
-                reader.Read();
-                if (isUsage && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    usage = ReadUsageObject(ref reader);
-                    return true;
-                }
-
-                reader.Skip();
+                usage = ReadUsageObject(ref reader);
+                return true;
             }
         }
         catch (JsonException)

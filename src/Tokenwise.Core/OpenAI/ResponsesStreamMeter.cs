@@ -12,7 +12,7 @@ namespace Tokenwise.OpenAI;
 /// </summary>
 public sealed class ResponsesStreamMeter : ITokenStreamMeter
 {
-    private StringBuilder? _generated;
+    private readonly StreamedText _generated = new();
 
     public bool HasUsage { get; private set; }
     public TokenUsage Usage { get; private set; }
@@ -25,12 +25,15 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
 
     public bool Complete { get; private set; }
 
-    public string GeneratedText => _generated?.ToString() ?? "";
+    public string GeneratedText => _generated.ToString();
 
     public bool Inspect(ReadOnlySpan<byte> data)
     {
         var reader = new Utf8JsonReader(data);
-        string? type = null, delta = null, code = null;
+        var kind = EventKind.Other;
+        string? code = null;
+        // A delta is appended as it is read (no string per event) and dropped again if the event's type says it is not text.
+        var deltaMark = -1;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -43,13 +46,20 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
                 if (reader.ValueTextEquals("type"u8))
                 {
                     reader.Read();
-                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    kind = Classify(ref reader);
                 }
                 else if (reader.ValueTextEquals("delta"u8))
                 {
                     reader.Read();
-                    delta = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    reader.Skip();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        deltaMark = _generated.Length;
+                        _generated.Append(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
                 else if (reader.ValueTextEquals("code"u8))
                 {
@@ -78,22 +88,60 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
         }
         catch (JsonException)
         {
-            return true;
+            kind = EventKind.Malformed;
         }
 
-        // Audio deltas are base64 audio, not text; every other delta (text, refusal, reasoning, tool arguments) is generated text.
-        if (delta is not null && type is not null && type.EndsWith(".delta", StringComparison.Ordinal) && type != "response.audio.delta")
+        if (deltaMark >= 0 && kind != EventKind.TextDelta)
         {
-            (_generated ??= new StringBuilder()).Append(delta);
+            _generated.Truncate(deltaMark);
         }
 
-        Complete |= type == "response.completed";
-        if (type is "error" or "response.failed")
+        switch (kind)
         {
-            ErrorCode ??= code ?? (type == "error" ? "upstream_error" : "response_failed");
+            case EventKind.Completed:
+                Complete = true;
+                break;
+            case EventKind.Error:
+                ErrorCode ??= code ?? "upstream_error";
+                break;
+            case EventKind.Failed:
+                ErrorCode ??= code ?? "response_failed";
+                break;
         }
 
         return true;
+    }
+
+    private enum EventKind { Other, Malformed, TextDelta, Completed, Error, Failed }
+
+    /// <summary>The kind of event a <c>type</c> value names, read without allocating a string.</summary>
+    private static EventKind Classify(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reader.Skip();
+            return EventKind.Other;
+        }
+
+        // Event types are plain ASCII; an escaped one (never sent in practice) is unescaped first.
+        ReadOnlySpan<byte> type = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+        if (type.SequenceEqual("response.completed"u8))
+        {
+            return EventKind.Completed;
+        }
+
+        if (type.SequenceEqual("error"u8))
+        {
+            return EventKind.Error;
+        }
+
+        if (type.SequenceEqual("response.failed"u8))
+        {
+            return EventKind.Failed;
+        }
+
+        // Audio deltas are base64 audio, not text; every other delta (text, refusal, reasoning, tool arguments) is generated text.
+        return type.EndsWith(".delta"u8) && !type.SequenceEqual("response.audio.delta"u8) ? EventKind.TextDelta : EventKind.Other;
     }
 
     /// <summary>Reads a response object's <c>usage</c> and its <c>error.code</c>.</summary>

@@ -20,11 +20,8 @@ public sealed class AnthropicGatewayFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Upstream = await FakeAnthropicUpstream.StartAsync();
-        Gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
+        Gateway = await TestGateway.StartAsync(Upstream, new Dictionary<string, string?>
         {
-            ["providers:anthropic:type"] = "anthropic",
-            ["providers:anthropic:base_url"] = Upstream.BaseUrl.ToString(),
-            ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
             ["providers:sim:type"] = "simulated",
             ["providers:sim:latency"] = "none",
             // Long enough that a loaded machine (CI runs every test class at once) never hits them by

@@ -21,14 +21,8 @@ public sealed class TranslationFixture : IAsyncLifetime
     {
         Anthropic = await FakeAnthropicUpstream.StartAsync();
         OpenAI = await FakeUpstream.StartAsync();
-        Gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
+        Gateway = await TestGateway.StartAsync(OpenAI, Anthropic, new Dictionary<string, string?>
         {
-            ["providers:anthropic:type"] = "anthropic",
-            ["providers:anthropic:base_url"] = Anthropic.BaseUrl.ToString(),
-            ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
-            ["providers:openai:type"] = "openai",
-            ["providers:openai:base_url"] = OpenAI.BaseUrl.ToString(),
-            ["providers:openai:api_key"] = FakeUpstream.ApiKey,
             // Generous, so a loaded machine (CI runs every test class at once) never hits them by accident.
             ["upstream:stream_idle_timeout_seconds"] = "30",
             ["upstream:first_byte_timeout_seconds"] = "30",

@@ -22,13 +22,7 @@ public sealed class CacheGatewayTests : IAsyncLifetime
     {
         _upstream = await FakeUpstream.StartAsync();
         _anthropic = await FakeAnthropicUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?>
-        {
-            ["master_key"] = MasterKey,
-            ["providers:anthropic:type"] = "anthropic",
-            ["providers:anthropic:base_url"] = _anthropic.BaseUrl.ToString(),
-            ["providers:anthropic:api_key"] = FakeAnthropicUpstream.ApiKey,
-        });
+        _gateway = await TestGateway.StartAsync(_upstream, _anthropic, new Dictionary<string, string?> { ["master_key"] = MasterKey });
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Tokenwise.Testing;
+
+/// <summary>
+/// The cues the fake upstreams share, written into a prompt as <c>#fake:NAME</c> so they travel through
+/// the gateway untouched: finding them, <c>slow-MS</c>, and the cues that cut a stream short.
+/// </summary>
+internal static class FakeCue
+{
+    private const string Marker = "#fake:";
+
+    /// <summary>The first cue, for the cues that replace or end an answer (errors, slow, stall, broken).</summary>
+    public static string? First(string body)
+    {
+        var at = body.IndexOf(Marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var start = at + Marker.Length;
+        var end = start;
+        while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
+        {
+            end++;
+        }
+
+        return body[start..end];
+    }
+
+    /// <summary>Whether the cue <paramref name="name"/> is present anywhere (answer-shaping cues combine).</summary>
+    public static bool Has(string body, string name) => body.Contains(Marker + name, StringComparison.Ordinal);
+
+    /// <summary>Plays <c>slow-MS</c>: waits MS milliseconds (or until the caller goes away).</summary>
+    public static Task DelayIfSlowAsync(HttpContext http, string? cue) =>
+        cue?.StartsWith("slow-", StringComparison.Ordinal) == true
+            ? Task.Delay(int.Parse(cue.AsSpan(5), CultureInfo.InvariantCulture), http.RequestAborted)
+            : Task.CompletedTask;
+
+    /// <summary>
+    /// Plays the cues that cut a stream short at this point: <c>broken</c> drops the connection (true: write
+    /// nothing more), <c>stall</c> sends nothing until the caller goes away (which throws). Any other cue: false.
+    /// </summary>
+    public static async Task<bool> CutStreamAsync(HttpContext http, string? cue)
+    {
+        switch (cue)
+        {
+            case "broken":
+                // A reset discards data the peer has not read yet; give the caller time to read what was sent.
+                await Task.Delay(200, http.RequestAborted);
+                http.Abort();
+                return true;
+            case "stall":
+                await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                return true;
+            default:
+                return false;
+        }
+    }
+}

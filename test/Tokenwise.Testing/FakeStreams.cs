@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace Tokenwise.Testing;
+
+/// <summary>The streams a fake upstream is writing right now, and the plumbing every fake shares around a request.</summary>
+internal sealed class FakeStreams
+{
+    private int _active;
+
+    /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
+    public int Active => Volatile.Read(ref _active);
+
+    /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
+    public async Task<int> WaitForNoneAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (Active > 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        return Active;
+    }
+
+    /// <summary>
+    /// Answers with a server-sent-event stream written by <paramref name="write"/>, counted while it runs;
+    /// a caller that goes away ends it quietly (exactly what cancellation tests look for).
+    /// </summary>
+    public async Task WriteAsync(HttpContext http, string contentType, Func<Task> write)
+    {
+        http.Response.ContentType = contentType;
+        Interlocked.Increment(ref _active);
+        try
+        {
+            await write();
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller went away.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>Reads a request's body and, when <paramref name="received"/> is given, records it with its headers.</summary>
+    public static async Task<(byte[] Bytes, string Text)> ReadAsync(HttpContext http, ConcurrentQueue<ReceivedRequest>? received, string path)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer);
+        var bytes = buffer.ToArray();
+        var text = Encoding.UTF8.GetString(bytes);
+        received?.Enqueue(new ReceivedRequest(path, text,
+            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        return (bytes, text);
+    }
+}
