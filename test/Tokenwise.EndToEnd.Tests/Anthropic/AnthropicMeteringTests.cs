@@ -9,8 +9,10 @@ public sealed class AnthropicMeteringTests(AnthropicGatewayFixture fixture) : IC
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // claude-haiku-4-5 in the catalog: input $1/M, cache read $0.10/M, cache write $1.25/M, output $5/M.
+    // Anthropic's input_tokens exclude cache reads and writes; each kind is billed at its own rate.
     private static decimal HaikuCost(long input, long cacheRead, long cacheWrite, long output) =>
-        CatalogCost.Anthropic("claude-haiku-4-5", input, cacheRead, cacheWrite, output);
+        input * 0.000001m + cacheRead * 0.0000001m + cacheWrite * 0.00000125m + output * 0.000005m;
 
     [Fact]
     public async Task NonStreamedMessageWithCacheReadsAndWritesCostsWhatTheCatalogSays()

@@ -12,8 +12,9 @@ public sealed class OpenAIClientToAnthropicTests(TranslationFixture fixture) : I
     private const string Model = "anthropic/claude-haiku-4-5";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>claude-haiku-4-5 in the catalog: $1/M input, $0.10/M cache read, $1.25/M cache write, $5/M output.</summary>
     private static decimal HaikuCost(long uncachedInput, long cacheRead, long cacheWrite, long output) =>
-        CatalogCost.Anthropic("claude-haiku-4-5", uncachedInput, cacheRead, cacheWrite, output);
+        uncachedInput * 0.000001m + cacheRead * 0.0000001m + cacheWrite * 0.00000125m + output * 0.000005m;
 
     [Fact]
     public async Task NonStreamingAnswerIsTranslatedAndCacheWritesArePricedAtTheirOwnRate()
