@@ -19,6 +19,9 @@ public sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWrit
 
     public void Advance(int count) => _written += count;
 
+    /// <summary>Forgets what was written, keeping the buffer for the next use.</summary>
+    public void Reset() => _written = 0;
+
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);

@@ -1,5 +1,5 @@
 using Tokenwise.Caching;
-using Tokenwise.Embeddings;
+using Tokenwise.Tests.Routing;
 
 namespace Tokenwise.Tests.Caching;
 
@@ -40,34 +40,14 @@ public sealed class CacheEvalTests
         }
 
         Assert.Contains(rows, r => !r.ShouldHit && r.QuestionA == r.QuestionB && r.ContextA != r.ContextB);
-        // A word-count embedder, not MiniLM: loading the 90 MB model takes seconds of CPU that starve the
+        // A word-hashing embedder, not MiniLM: loading the 90 MB model takes seconds of CPU that starve the
         // end-to-end tests running beside this project; `tokenwise cache eval` measures MiniLM itself.
-        var report = await new CacheEvaluator(new WordCountEmbedder(), CacheDefaults.SemanticThreshold, null)
+        var report = await new CacheEvaluator(new HashingEmbedder(256), CacheDefaults.SemanticThreshold, null)
             .ContextualAsync(csv, limit: 12, TestContext.Current.CancellationToken);
         File.Delete(csv);
 
         Assert.Equal(12, report.Rows);
         Assert.Equal(0, report.AtThreshold.FalseHitRate); // a different context is a different scope
         Assert.True(report.AtThreshold.Recall > 0.9, $"recall {report.AtThreshold.Recall}");
-    }
-
-    /// <summary>Hashes each lower-cased word into one of 256 buckets: identical texts score 1, unrelated ones near 0.</summary>
-    private sealed class WordCountEmbedder : ITextEmbedder
-    {
-        public string ModelId => "word-count";
-
-        public int Dimensions => 256;
-
-        public ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(texts.Select(text =>
-            {
-                var vector = new float[256];
-                foreach (var word in text.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    vector[(int)(System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(word)) % 256)] += 1f;
-                }
-
-                return Vectors.Normalize(vector);
-            }).ToArray());
     }
 }

@@ -141,6 +141,26 @@ public sealed class ResponseCacheTests
         Assert.NotEqual(baseline, Key("key:a", mini, """{"model":"fast","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"temperature":0}"""));
     }
 
+    /// <summary>
+    /// Stored entries are found again after an upgrade only if the key does not change: this one was computed
+    /// by the first version (a JsonDocument written back with sorted keys). The body has escapes, a repeated
+    /// name, and names whose UTF-8 and UTF-16 orders differ.
+    /// </summary>
+    [Fact]
+    public void TheKeyIsTheSameAsTheFirstVersionComputedSoStoredEntriesStillHit()
+    {
+        var deployment = new ModelDeployment("fast", "openai", "gpt-4o-mini", ModelPrice.Free("gpt-4o-mini"));
+        var request = new LlmRequest
+        {
+            Api = ApiKind.ChatCompletions,
+            Dialect = "openai",
+            Model = "fast",
+            Body = Encoding.UTF8.GetBytes("""{"user":"u","temperature":0.5,"messages":[{"content":"caf\u00e9 <b>\"hi\"</b>","role":"user"}],"model":"fast","n":1,"\u006e":2,"ｚ":1,"𝔸":2,"metadata":{"a":1}}"""),
+        };
+
+        Assert.Equal("ae807b26b3fad2bd31abbe2117baecaab444c5abc7892417853aecdcec049f53", ExactCacheKey.Compute("key:a", deployment, request));
+    }
+
     [Fact]
     public void RequestHeadersNarrowTheConfiguredCacheAndCapTheTtl()
     {

@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Text;
+using Tokenwise.Caching;
 using Tokenwise.Embeddings;
 
 namespace Tokenwise.Tests.Routing;
@@ -26,7 +27,6 @@ internal sealed class HashingEmbedder(int dimensions = 384) : ITextEmbedder
             vector[hash % (uint)dimensions] += (hash & 0x80000000) == 0 ? 1 : -1;
         }
 
-        var norm = MathF.Sqrt(vector.Sum(v => v * v));
-        return norm == 0 ? vector : vector.Select(v => v / norm).ToArray();
+        return Vectors.Normalize(vector);
     }
 }

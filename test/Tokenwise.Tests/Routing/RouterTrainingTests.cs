@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tokenwise.Embeddings;
 using Tokenwise.Routing;
 
@@ -83,29 +82,21 @@ public sealed class RouterTrainingTests
         Assert.All(training, t => Assert.Equal(1, t.Target, 12));
     }
 
+    /// <summary>How fast a decision is belongs to <c>RouterBenchmarks.RouterDecision</c>, not to a timed test.</summary>
     [Fact]
-    public void ShippedModelLoadsAndDecidesWellUnderAMillisecond()
+    public void ShippedModelLoadsAndDecides()
     {
         var router = new StrongWeakRouter(RouterModel.LoadDefault());
         Assert.Equal(MiniLmEmbedder.Id, router.Model.Embedder);
         var embedding = new HashingEmbedder().Embed("a prompt about a proof of a theorem");
         const string prompt = "Prove that the square root of 2 is irrational.\n\nA) yes\nB) no\nC) maybe";
 
-        for (var i = 0; i < 100; i++)
-        {
-            router.Decide(embedding, prompt);
-        }
+        var decision = router.Decide(embedding, prompt);
 
-        var watch = Stopwatch.StartNew();
-        const int n = 2000;
-        for (var i = 0; i < n; i++)
-        {
-            router.Decide(embedding, prompt);
-        }
-
-        // Typically a few microseconds; the bound leaves room for a loaded CI machine.
-        var mean = watch.Elapsed.TotalMilliseconds / n;
-        Assert.True(mean < 0.5, $"mean decision took {mean} ms");
+        Assert.InRange(decision.Score, 0, 1);
+        Assert.Equal(router.Model.Threshold, decision.Threshold);
+        Assert.Equal(decision.Score >= decision.Threshold, decision.UseStrong);
+        Assert.Equal(decision, router.Decide(embedding, prompt));
     }
 
     [Fact]
