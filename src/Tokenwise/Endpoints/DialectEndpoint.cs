@@ -251,7 +251,7 @@ public abstract partial class DialectEndpoint(
 
         var meter = NewStreamMeter(context.Request);
         // The client-visible stream is kept for the body log and for the cache, which replays it as sent.
-        using var capture = _logBodies || context.Cache?.Key is not null ? new PooledBufferWriter(16 * 1024) : null;
+        using var capture = _logBodies || context.Cache?.Key is not null ? new StreamCapture(_logBodies ? null : ResponseCache.MaxEntryBytes) : null;
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
 
@@ -303,7 +303,7 @@ public abstract partial class DialectEndpoint(
             Estimate(context, meter, summary.GeneratedText);
         }
 
-        if (capture is not null && outcome == RelayOutcome.Completed && summary.Complete)
+        if (capture is { Overflowed: false } && outcome == RelayOutcome.Completed && summary.Complete)
         {
             cache.Store(context, capture.WrittenSpan, EventStream); // complete answers only
         }
