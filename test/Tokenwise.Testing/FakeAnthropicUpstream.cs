@@ -17,7 +17,8 @@ namespace Tokenwise.Testing;
 /// Cues are written into the prompt as <c>#fake:NAME</c>, as with <see cref="FakeUpstream"/> (cache, thinking and tool combine):
 /// <list type="bullet">
 /// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-403</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After),
-/// <c>err-500</c>, <c>err-529</c>: Anthropic's error body with that status.</item>
+/// <c>err-500</c>, <c>err-529</c>: Anthropic's error body with that status; <c>err-context</c>: 400 "prompt is too long".
+/// Cues written <c>#fake:NAME@MODEL</c> play only for requests to MODEL.</item>
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cache</c>: usage with 2048 prompt tokens read from the cache and 512 written to it.</item>
 /// <item><c>#fake:thinking</c>: a thinking block (with its signature) before the text.</item>
@@ -212,7 +213,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             return;
         }
 
-        var cue = FakeCue.First(body);
+        var cue = FakeCue.First(body, request.Model);
         if (await AnsweredWithErrorAsync(http, cue))
         {
             return;
@@ -311,6 +312,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             "err-429" => (429, "Number of request tokens has exceeded your per-minute rate limit."),
             "err-500" => (500, "Internal server error"),
             "err-529" => (529, "Overloaded"),
+            "err-context" => (400, "prompt is too long: 212000 tokens > 200000 maximum"),
             _ => (0, ""),
         };
         if (status == 0)

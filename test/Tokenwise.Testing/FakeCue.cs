@@ -10,23 +10,45 @@ internal static class FakeCue
 {
     private const string Marker = "#fake:";
 
-    /// <summary>The first cue, for the cues that replace or end an answer (errors, slow, stall, broken).</summary>
-    public static string? First(string body)
+    /// <summary>
+    /// The first cue, for the cues that replace or end an answer (errors, slow, stall, broken). A cue written
+    /// <c>#fake:NAME@MODEL</c> applies only to requests for MODEL, so one prompt can make one deployment of a
+    /// route fail and another answer; cues for other models are passed over.
+    /// </summary>
+    public static string? First(string body, string? model = null)
     {
         var at = body.IndexOf(Marker, StringComparison.Ordinal);
-        if (at < 0)
+        while (at >= 0)
         {
-            return null;
+            var start = at + Marker.Length;
+            var end = start;
+            while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
+            {
+                end++;
+            }
+
+            var name = body[start..end];
+            if (end >= body.Length || body[end] != '@')
+            {
+                return name;
+            }
+
+            var modelStart = end + 1;
+            var modelEnd = modelStart;
+            while (modelEnd < body.Length && (char.IsAsciiLetterOrDigit(body[modelEnd]) || body[modelEnd] is '-' or '.' or '_' or ':'))
+            {
+                modelEnd++;
+            }
+
+            if (model is not null && body.AsSpan(modelStart, modelEnd - modelStart).SequenceEqual(model))
+            {
+                return name;
+            }
+
+            at = body.IndexOf(Marker, modelEnd, StringComparison.Ordinal);
         }
 
-        var start = at + Marker.Length;
-        var end = start;
-        while (end < body.Length && (char.IsAsciiLetterOrDigit(body[end]) || body[end] == '-'))
-        {
-            end++;
-        }
-
-        return body[start..end];
+        return null;
     }
 
     /// <summary>Whether the cue <paramref name="name"/> is present anywhere (answer-shaping cues combine).</summary>

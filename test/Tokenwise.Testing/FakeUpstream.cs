@@ -10,7 +10,9 @@ namespace Tokenwise.Testing;
 /// completions, the Responses API, embeddings), with failures on cue. A cue is written into the prompt as <c>#fake:NAME</c>, so it travels through the
 /// gateway untouched and tests can run in parallel against one server:
 /// <list type="bullet">
-/// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After), <c>err-500</c>: an OpenAI error.</item>
+/// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After), <c>err-500</c>, <c>err-503</c>: an OpenAI error;
+/// <c>err-context</c>: 400 <c>context_length_exceeded</c>.</item>
+/// <item>Any cue as <c>#fake:NAME@MODEL</c> (chat completions): only requests for MODEL play it.</item>
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
 /// <item><c>#fake:no-usage</c>: never report usage.</item>
@@ -77,7 +79,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var cue = FakeCue.First(body);
+        var cue = FakeCue.First(body, request.Model);
         if (await AnsweredWithErrorAsync(http, cue))
         {
             return;
@@ -199,6 +201,13 @@ public sealed class FakeUpstream : IAsyncDisposable
                 return true;
             case "err-500":
                 await WriteErrorAsync(http, 500, "server_error", null, "The server had an error while processing your request.");
+                return true;
+            case "err-503":
+                await WriteErrorAsync(http, 503, "server_error", null, "The engine is currently overloaded, please try again later.");
+                return true;
+            case "err-context":
+                await WriteErrorAsync(http, 400, "invalid_request_error", "context_length_exceeded",
+                    "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.");
                 return true;
             default:
                 return false;

@@ -48,7 +48,8 @@ public sealed class TestGateway : IAsyncDisposable
             [$"providers:{type}:api_key"] = apiKey,
         };
 
-    public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null)
+    public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null,
+        Embeddings.ITextEmbedder? embedder = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tokenwise-test-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -70,6 +71,7 @@ public sealed class TestGateway : IAsyncDisposable
             Settings = all,
             Environment = environment ?? new Dictionary<string, string?>(),
             Logging = logging => logging.ClearProviders(),
+            Embedder = embedder,
         });
         await GatewayHost.InitializeAsync(app);
         await app.StartAsync();

@@ -147,18 +147,27 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
 
     /// <summary>
     /// The most the request can cost: its prompt counted with the model's tokenizer, every prompt token at the
-    /// uncached rate, and its output at the bound it set (else the model's output limit).
+    /// uncached rate, and its output at the bound it set (else the model's output limit). On a route, the most
+    /// it can cost on the route (<see cref="Routing.Routes.RoutePolicy.Bound"/>).
     /// </summary>
     private static ReservedCost Reserve(GatewayContext context)
     {
         var request = context.Request;
-        var model = context.Deployment?.UpstreamModel ?? request.Model;
-        var price = context.Deployment?.Price;
-        var prompt = PromptTokens.Estimate(request, model);
-        var output = request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? price?.MaxOutputTokens ?? DefaultOutputBound;
-        var usage = new TokenUsage(prompt, 0, 0, output, 0);
-        var usd = price is null ? 0m : Math.Max(price.Cost(usage), price.Cost(usage with { ReasoningTokens = output }));
-        return new ReservedCost(usd, usage.TotalTokens);
+        var prompt = PromptTokens.Estimate(request, context.Deployment?.UpstreamModel ?? request.Model);
+        long OutputBound(ModelDeployment? d) => request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound;
+        decimal CostBound(ModelDeployment d)
+        {
+            var output = OutputBound(d);
+            var usage = new TokenUsage(prompt, 0, 0, output, 0);
+            return Math.Max(d.Price.Cost(usage), d.Price.Cost(usage with { ReasoningTokens = output }));
+        }
+
+        if (context.Route is { } route)
+        {
+            return new ReservedCost(route.Bound(CostBound), prompt + route.Targets.Max(t => OutputBound(t.Deployment)));
+        }
+
+        return new ReservedCost(context.Deployment is { } deployment ? CostBound(deployment) : 0m, prompt + OutputBound(context.Deployment));
     }
 
     private GatewayResponse Reject(GatewayContext context, Admission admission, CounterResult result)

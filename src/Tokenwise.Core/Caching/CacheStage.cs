@@ -22,7 +22,8 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy) : IG
         }
 
         state.Namespace = tenancy.Of(context.Record);
-        var key = ExactCacheKey.Compute(state.Namespace, deployment, context.Request);
+        // A route's answers are the route's, whichever deployment gave them: its name is the scope, not the deployment.
+        var key = ExactCacheKey.Compute(state.Namespace, context.Route is { } route ? RouteScope(route, deployment) : deployment, context.Request);
         if (!state.Directives.NoCache && cache.TryGet(key, out var entry))
         {
             state.Hit = entry;
@@ -42,4 +43,7 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy) : IG
         context.AddResponseHeader(StatusHeader, "miss");
         return next(context);
     }
+
+    private static ModelDeployment RouteScope(Routing.Routes.RoutePolicy route, ModelDeployment primary) =>
+        primary with { Provider = "route", UpstreamModel = route.Name };
 }

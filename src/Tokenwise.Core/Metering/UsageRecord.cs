@@ -21,6 +21,14 @@ public sealed class UsageRecord
     public string? Team { get; set; }
     /// <summary>Tags from <c>x-tokenwise-tags</c> or the request's <c>metadata</c>, e.g. <c>feature=triage</c>; null when none.</summary>
     public IReadOnlyDictionary<string, string>? Tags { get; set; }
+    /// <summary>Whether the request carries <paramref name="tag"/>, written <c>name=value</c>.</summary>
+    public bool HasTag(string tag)
+    {
+        var equals = tag.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && Tags is { } tags && tags.TryGetValue(tag[..equals], out var value)
+            && string.Equals(value, tag[(equals + 1)..], StringComparison.Ordinal);
+    }
+
     /// <summary>One agent run or conversation (<c>x-tokenwise-session</c>).</summary>
     public string? SessionId { get; set; }
     /// <summary>The business outcome the request worked towards (<c>x-tokenwise-outcome</c>).</summary>
@@ -37,6 +45,18 @@ public sealed class UsageRecord
     public string? Cache { get; set; }
     /// <summary>What a cache hit avoided: the stored answer's tokens at the current price (the savings ledger).</summary>
     public decimal SavedUsd { get; set; }
+    /// <summary>The route the model name named, when it was one (docs/routing.md).</summary>
+    public string? Route { get; set; }
+    /// <summary>The route's strategy, e.g. <c>learned</c> or <c>priority</c>.</summary>
+    public string? RoutePolicy { get; set; }
+    /// <summary>Why the deployment that answered was chosen, and each fallback on the way.</summary>
+    public string? RouteReason { get; set; }
+    /// <summary>The learned router's score, on learned routes.</summary>
+    public double? RouterScore { get; set; }
+    /// <summary>Deployments tried, the one that answered included; 0 when the request was not routed.</summary>
+    public int RouteAttempts { get; set; }
+    /// <summary>What the route's baseline (strong) deployment would have charged for the same tokens; null when not routed.</summary>
+    public decimal? CounterfactualUsd { get; set; }
     /// <summary>True when the token counts were estimated with a tokenizer instead of reported upstream.</summary>
     public bool Estimated { get; set; }
     public double LatencyMs { get; set; }

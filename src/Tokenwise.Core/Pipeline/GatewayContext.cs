@@ -1,6 +1,7 @@
 using Tokenwise.Budgets;
 using Tokenwise.Caching;
 using Tokenwise.Metering;
+using Tokenwise.Routing.Routes;
 
 namespace Tokenwise.Pipeline;
 
@@ -13,8 +14,10 @@ public sealed class GatewayContext(LlmRequest request, UsageRecord record, Cance
     public CancellationToken Aborted { get; } = aborted;
     /// <summary>The credential the client presented (bearer token or x-api-key), if any; never forwarded upstream.</summary>
     public string? ApiKey { get; init; }
-    /// <summary>Set by model resolution.</summary>
+    /// <summary>Set by model resolution; on a route, its primary deployment until routing chooses one.</summary>
     public ModelDeployment? Deployment { get; set; }
+    /// <summary>Set by model resolution when the model named is a route.</summary>
+    public RoutePolicy? Route { get; set; }
     /// <summary>Set by the admission gate when a budget or rate limit applies; settled by the endpoint.</summary>
     public Admission? Admission { get; set; }
     /// <summary>The request's cache controls and the lookup's result; null when the endpoint does not cache.</summary>

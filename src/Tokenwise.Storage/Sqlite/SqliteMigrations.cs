@@ -110,5 +110,16 @@ internal static class SqliteMigrations
         ALTER TABLE usage_events ADD COLUMN cache TEXT;
         ALTER TABLE usage_events ADD COLUMN saved_picousd INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 4: routing decisions: the route, its strategy, why this deployment, the router's score, attempts, and the counterfactual cost.
+        """
+        ALTER TABLE usage_events ADD COLUMN route TEXT;
+        ALTER TABLE usage_events ADD COLUMN route_policy TEXT;
+        ALTER TABLE usage_events ADD COLUMN route_reason TEXT;
+        ALTER TABLE usage_events ADD COLUMN router_score REAL;
+        ALTER TABLE usage_events ADD COLUMN route_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE usage_events ADD COLUMN counterfactual_picousd INTEGER;
+        CREATE INDEX ix_usage_events_route ON usage_events (route, started_at_ms) WHERE route IS NOT NULL;
+        """,
     ];
 }

@@ -13,7 +13,8 @@ public sealed class SqliteUsageStore : IUsageStore
         id, started_at_ms, endpoint, dialect, model, provider, upstream_model, stream, status, error_code,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
-        key_id, team, tags, session_id, outcome_id, cache, saved_picousd
+        key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
+        route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -59,6 +60,8 @@ public sealed class SqliteUsageStore : IUsageStore
                 CostUnits.ToPicoUsd(r.CostUsd), r.Estimated ? 1 : 0, r.LatencyMs, r.TtftMs, r.RequestBody, r.ResponseBody,
                 r.KeyId, r.Team, r.Tags is null ? null : JsonSerializer.Serialize(ToDictionary(r.Tags), StorageJsonContext.Default.DictionaryStringString),
                 r.SessionId, r.OutcomeId, r.Cache, CostUnits.ToPicoUsd(r.SavedUsd),
+                r.Route, r.RoutePolicy, r.RouteReason, r.RouterScore, r.RouteAttempts,
+                r.CounterfactualUsd is { } counterfactual ? CostUnits.ToPicoUsd(counterfactual) : null,
             ];
             for (var i = 0; i < values.Length; i++)
             {
@@ -107,6 +110,12 @@ public sealed class SqliteUsageStore : IUsageStore
                 OutcomeId = NullableString(reader, 25),
                 Cache = NullableString(reader, 26),
                 SavedUsd = CostUnits.FromPicoUsd(reader.GetInt64(27)),
+                Route = NullableString(reader, 28),
+                RoutePolicy = NullableString(reader, 29),
+                RouteReason = NullableString(reader, 30),
+                RouterScore = reader.IsDBNull(31) ? null : reader.GetDouble(31),
+                RouteAttempts = reader.GetInt32(32),
+                CounterfactualUsd = reader.IsDBNull(33) ? null : CostUnits.FromPicoUsd(reader.GetInt64(33)),
             });
         }
 

@@ -63,3 +63,14 @@ public sealed record BudgetAlertMessage(
         a.Target, a.Period.ToString().ToLowerInvariant(), a.Mode.ToString().ToLowerInvariant(), a.Percent, a.AmountUsd, a.SpentUsd,
         a.WindowStart == DateTimeOffset.MinValue ? null : a.WindowStart, a.ResetsAt, a.At);
 }
+
+/// <summary>A route as <c>GET /admin/routes</c> shows it: its deployments' health and, when learned, its share of strong calls.</summary>
+public sealed record RouteStatus(string Name, string Strategy, string Baseline, RouteDeploymentStatus[] Deployments, LearnedRouteStatus? Learned);
+
+/// <param name="LatencyMs">Moving average time to first byte; null until a success.</param>
+/// <param name="CoolingDownUntil">Set while the deployment rests after failures.</param>
+public sealed record RouteDeploymentStatus(string Model, string Provider, string UpstreamModel, long Successes, long Failures, double? LatencyMs,
+    DateTimeOffset? CoolingDownUntil, int RequestsThisMinute, long TokensThisMinute, int? RequestsPerMinute, long? TokensPerMinute, double Weight);
+
+public sealed record LearnedRouteStatus(string Strong, string Weak, double Threshold, long Decisions, int Window, double StrongShare,
+    double? TargetStrongShare, double? Drift, bool Drifting);

@@ -4,6 +4,7 @@ using Tokenwise.Hosting;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
+using Tokenwise.Routing.Routes;
 using Tokenwise.Storage;
 
 namespace Tokenwise.Admin;
@@ -39,6 +40,9 @@ public static class AdminEndpoints
             Run(async () => Results.Json(await service.SaveRateLimitAsync(body, ct), AdminJsonContext.Default.RateLimitInfo, statusCode: 201)));
         admin.MapGet("/rate-limits", (AdminService service) => Results.Json(service.ListRateLimits().ToArray(), AdminJsonContext.Default.RateLimitInfoArray));
         admin.MapDelete("/rate-limits/{id}", DeletePolicy);
+
+        admin.MapGet("/routes", (GatewayComponents components, RoutePlanner planner, TimeProvider time) =>
+            Results.Json(RouteStatuses.Of(components.Routes.Values, planner.Health, time.GetUtcNow()), AdminJsonContext.Default.RouteStatusArray));
 
         admin.MapGet("/cache", CacheStatsAsync);
         admin.MapDelete("/cache", (HttpRequest request, CacheWriter writer, TimeProvider time, CancellationToken ct) =>

@@ -23,4 +23,5 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(BudgetAlertMessage))]
 [JsonSerializable(typeof(CacheStats))]
 [JsonSerializable(typeof(CacheInvalidation))]
+[JsonSerializable(typeof(RouteStatus[]))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

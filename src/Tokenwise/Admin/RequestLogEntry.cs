@@ -22,10 +22,17 @@ public sealed record RequestLogEntry(
     decimal CostUsd,
     bool Estimated,
     double LatencyMs,
-    double? TtftMs)
+    double? TtftMs,
+    string? Route,
+    string? RoutePolicy,
+    string? RouteReason,
+    double? RouterScore,
+    int RouteAttempts,
+    decimal? CounterfactualUsd)
 {
     public static RequestLogEntry From(UsageRecord r) => new(
         r.Id, r.StartedAt, r.Endpoint, r.Dialect, r.Model, r.Provider, r.UpstreamModel, r.Stream, r.Status, r.ErrorCode,
         r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
-        r.CostUsd, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null);
+        r.CostUsd, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null,
+        r.Route, r.RoutePolicy, r.RouteReason, r.RouterScore, r.RouteAttempts, r.CounterfactualUsd);
 }

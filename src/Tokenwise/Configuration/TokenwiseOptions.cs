@@ -39,4 +39,7 @@ public sealed class TokenwiseOptions
 
     [ConfigurationKeyName("models")]
     public List<ModelOptions> Models { get; set; } = [];
+
+    [ConfigurationKeyName("routes")]
+    public List<ModelRouteOptions> Routes { get; set; } = [];
 }

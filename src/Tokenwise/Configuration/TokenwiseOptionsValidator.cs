@@ -49,6 +49,11 @@ public static class TokenwiseOptionsValidator
             yield return error;
         }
 
+        foreach (var error in RouteOptionsValidator.Validate(o))
+        {
+            yield return error;
+        }
+
         if (o.Storage.BatchSize is < 1 or > 100_000)
         {
             yield return new("storage:batch_size", $"must be between 1 and 100000, got {o.Storage.BatchSize}.");

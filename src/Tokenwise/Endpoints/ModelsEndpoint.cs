@@ -6,7 +6,7 @@ using Tokenwise.Pricing;
 namespace Tokenwise.Endpoints;
 
 /// <summary>
-/// <c>GET /v1/models</c> in OpenAI's list format: the models declared in the config, then every
+/// <c>GET /v1/models</c> in OpenAI's list format: the routes and models declared in the config, then every
 /// catalog model a configured provider serves by its bare name (in demo mode: OpenAI's catalog models).
 /// </summary>
 public static class ModelsEndpoint
@@ -16,6 +16,14 @@ public static class ModelsEndpoint
         var resolver = components.Resolver;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var models = new List<(string Id, string Owner)>();
+        foreach (var route in components.Routes.Keys.Order(StringComparer.Ordinal))
+        {
+            if (seen.Add(route))
+            {
+                models.Add((route, "tokenwise"));
+            }
+        }
+
         foreach (var model in resolver.ConfiguredModels.OrderBy(m => m.Name, StringComparer.Ordinal))
         {
             if (seen.Add(model.Name))

@@ -41,6 +41,12 @@ internal static class StageResults
             return record.CostUsd = 0m;
         }
 
+        if (context.Route is { } route)
+        {
+            // The same tokens at the baseline's price: what not routing would have cost (tokenizers differ a little between models).
+            record.CounterfactualUsd = route.Baseline.Deployment.Cost(record.Usage, upstreamMilliseconds);
+        }
+
         return record.CostUsd = cost;
     }
 

@@ -1,11 +1,13 @@
 using System.Net;
 using Tokenwise.Configuration;
+using Tokenwise.Embeddings;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
 using Tokenwise.Providers.Anthropic;
 using Tokenwise.Providers.Gemini;
 using Tokenwise.Providers.OpenAICompatible;
 using Tokenwise.Providers.Simulated;
+using Tokenwise.Routing.Routes;
 
 namespace Tokenwise.Hosting;
 
@@ -13,7 +15,7 @@ namespace Tokenwise.Hosting;
 public sealed class GatewayComponents : IDisposable
 {
 
-    public GatewayComponents(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment, TimeProvider time)
+    public GatewayComponents(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment, TimeProvider time, ITextEmbedder? embedder = null)
     {
         Catalog = PriceCatalog.Embedded;
         if (options.Pricing.OverridesFile is { } overridesFile)
@@ -81,17 +83,27 @@ public sealed class GatewayComponents : IDisposable
         var demoProvider = options.Demo ? options.Providers.Keys.FirstOrDefault(k => (options.Providers[k].Type ?? "") == ProviderTypes.Simulated) : null;
         var configured = options.Models.Select(m => Configure(Catalog, infos, m)).ToList();
         Resolver = new ModelResolver(configured, infos, Catalog, demoProvider);
+        Routes = RouteBuilder.Build(options.Routes, Resolver, () => embedder ??= _ownedEmbedder = new MiniLmEmbedder());
     }
+
+    private MiniLmEmbedder? _ownedEmbedder;
 
     public PriceCatalog Catalog { get; }
     public UpstreamTimeouts Timeouts { get; }
     public IReadOnlyList<IProvider> Providers { get; }
     public ModelResolver Resolver { get; }
 
+    /// <summary>The routes, by the model name clients send.</summary>
+    public IReadOnlyDictionary<string, RoutePolicy> Routes { get; }
+
     /// <summary>The one pooled client for every outbound call: providers and alert webhooks.</summary>
     public HttpClient Http { get; }
 
-    public void Dispose() => Http.Dispose();
+    public void Dispose()
+    {
+        Http.Dispose();
+        _ownedEmbedder?.Dispose();
+    }
 
     private static ProviderInfo Info(string name, ProviderOptions p, string defaultCatalogProvider) =>
         new(name, p.CatalogProvider ?? defaultCatalogProvider, p.Local ?? false, p.CostPerHourUsd);

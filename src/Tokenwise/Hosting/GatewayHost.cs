@@ -9,6 +9,7 @@ using Tokenwise.Endpoints;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 using Tokenwise.Providers.Translation;
+using Tokenwise.Routing.Routes;
 using Tokenwise.Storage;
 using Tokenwise.Storage.Sqlite;
 
@@ -22,7 +23,7 @@ public static partial class GatewayHost
     {
         var environment = start.Environment ?? SettingsLoader.ProcessEnvironment();
         var options = SettingsLoader.Load(start.ConfigPath, environment, start.Settings);
-        var components = new GatewayComponents(options, environment, start.Time);
+        var components = new GatewayComponents(options, environment, start.Time, start.Embedder);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -62,13 +63,15 @@ public static partial class GatewayHost
             options.Storage.BatchSize, start.Time, sp.GetRequiredService<ILogger<UsageLogWriter>>()));
         services.AddHostedService(sp => sp.GetRequiredService<UsageLogWriter>());
         services.AddSingleton<Readiness>();
+        services.AddSingleton(new RoutePlanner(new DeploymentHealthBook(), start.Time));
         services.AddSingleton(sp => new GatewayPipeline(
             [
                 // The request path, in order. Each stage may answer itself or pass on.
                 new AuthenticationStage(sp.GetRequiredService<ClientAuthenticator>()),
-                new ModelResolutionStage(components.Resolver),
+                new ModelResolutionStage(components.Resolver, components.Routes),
                 sp.GetRequiredService<AdmissionGate>(),
                 new CacheStage(sp.GetRequiredService<ResponseCache>(), new CacheNamespace(options.Cache.Namespace == "team")),
+                new RoutingStage(sp.GetRequiredService<RoutePlanner>(), start.Time),
             ],
             new ProviderDispatcher(components.Providers, DialectTranslators.Create(start.Time)).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();

@@ -14,6 +14,9 @@ public sealed class GatewayStartOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Embeds prompts for learned routes; all-MiniLM-L6-v2, loaded on first need, when null. Tests pass a fast stand-in.</summary>
+    public Embeddings.ITextEmbedder? Embedder { get; init; }
+
     /// <summary>Adjusts logging, e.g. to silence it in tests and benchmarks.</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }
 }

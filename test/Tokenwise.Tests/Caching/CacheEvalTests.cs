@@ -1,5 +1,5 @@
 using Tokenwise.Caching;
-using Tokenwise.Tests.Routing;
+using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Caching;
 

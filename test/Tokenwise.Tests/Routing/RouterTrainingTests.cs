@@ -1,21 +1,14 @@
 using Tokenwise.Embeddings;
 using Tokenwise.Routing;
+using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Routing;
 
 public sealed class RouterTrainingTests
 {
-    private static readonly string[] Hard = ["prove the theorem about eigenvalues", "derive the integral of the series", "prove convergence of the sequence", "derive the eigenvalues of the operator"];
-    private static readonly string[] Easy = ["say hello to my friend", "what colour is the sky", "say thanks to the team", "what day is today"];
+    private static List<TrainingExample> Examples() => ToyRouter.Examples();
 
-    private static List<TrainingExample> Examples() =>
-        Enumerable.Range(0, 40).Select(i => i % 2 == 0
-            ? new TrainingExample(Hard[i / 2 % Hard.Length] + " " + i, 0.9)
-            : new TrainingExample(Easy[i / 2 % Easy.Length] + " " + i, 0.45)).ToList();
-
-    private static RouterModel Train(ITextEmbedder embedder) =>
-        RouterTrainer.Train(embedder, Examples(), ["prove the lemma", "say hi", "derive the formula", "what time is it"], 0.5,
-            new LogisticTrainer.Options(Epochs: 150), "test rows", "test label", "test command");
+    private static RouterModel Train(ITextEmbedder embedder) => ToyRouter.Train(embedder);
 
     private static byte[] Bytes(RouterModel model)
     {

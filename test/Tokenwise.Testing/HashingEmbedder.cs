@@ -3,13 +3,13 @@ using System.Text;
 using Tokenwise.Caching;
 using Tokenwise.Embeddings;
 
-namespace Tokenwise.Tests.Routing;
+namespace Tokenwise.Testing;
 
 /// <summary>
 /// A fast, deterministic stand-in for MiniLM in tests that are about training, not meaning: each word
 /// adds ±1 to a dimension chosen by its hash, then the vector is normalised.
 /// </summary>
-internal sealed class HashingEmbedder(int dimensions = 384) : ITextEmbedder
+public sealed class HashingEmbedder(int dimensions = 384) : ITextEmbedder
 {
     public string ModelId => "test-hashing";
 

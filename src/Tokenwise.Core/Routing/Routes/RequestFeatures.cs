@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json;
+using Tokenwise.Metering;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Routing.Routes;
+
+/// <summary>
+/// What routing looks at in a request, read once from its JSON in any dialect (OpenAI chat and Responses,
+/// Anthropic Messages): tools, images, the latest user turn, all of the prompt's text. The token count
+/// is computed on first use, since only some routes need it.
+/// </summary>
+public sealed class RequestFeatures
+{
+    private readonly LlmRequest _request;
+    private readonly string _tokenizerModel;
+    private long? _promptTokens;
+
+    private RequestFeatures(LlmRequest request, string tokenizerModel)
+    {
+        _request = request;
+        _tokenizerModel = tokenizerModel;
+    }
+
+    /// <summary>A <c>tools</c> (or legacy <c>functions</c>) array with at least one entry.</summary>
+    public bool HasTools { get; private set; }
+
+    /// <summary>An image anywhere in the conversation (<c>image_url</c>, <c>input_image</c> or Anthropic's <c>image</c> block).</summary>
+    public bool HasImages { get; private set; }
+
+    /// <summary>The text of the last message whose role is <c>user</c> (for Responses, the input when it is a string).</summary>
+    public string LatestUserText { get; private set; } = "";
+
+    /// <summary>Every text the prompt carries (system, messages, tool results), newline-separated: what leaves for the provider.</summary>
+    public string AllText { get; private set; } = "";
+
+    /// <summary>The prompt's tokens counted with the tokenizer of the route's first deployment.</summary>
+    public long PromptTokens => _promptTokens ??= Metering.PromptTokens.Estimate(_request, _tokenizerModel);
+
+    public static RequestFeatures Read(LlmRequest request, string tokenizerModel)
+    {
+        var features = new RequestFeatures(request, tokenizerModel);
+        using var document = JsonDocument.Parse(request.Body);
+        var root = document.RootElement;
+        var all = new StringBuilder();
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "tools" or "functions":
+                    features.HasTools |= property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() > 0;
+                    break;
+                case "system" or "instructions":
+                    features.AppendContent(property.Value, all, null);
+                    break;
+                case "messages" or "input" when property.Value.ValueKind == JsonValueKind.Array:
+                    foreach (var message in property.Value.EnumerateArray())
+                    {
+                        features.ReadMessage(message, all);
+                    }
+
+                    break;
+                case "input" when property.Value.ValueKind == JsonValueKind.String:
+                    features.LatestUserText = property.Value.GetString() ?? "";
+                    all.Append(features.LatestUserText).Append('\n');
+                    break;
+            }
+        }
+
+        features.AllText = all.ToString();
+        return features;
+    }
+
+    private void ReadMessage(JsonElement message, StringBuilder all)
+    {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var isUser = message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.ValueEquals("user");
+        var text = isUser ? new StringBuilder() : null;
+        if (message.TryGetProperty("content", out var content))
+        {
+            AppendContent(content, all, text);
+        }
+
+        // A Responses API function_call_output item carries the tool's result as its output.
+        if (message.TryGetProperty("output", out var output))
+        {
+            AppendContent(output, all, null);
+        }
+
+        // OpenAI assistant tool calls carry their arguments as text; a secret can travel there too.
+        if (message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var call in calls.EnumerateArray())
+            {
+                if (call.TryGetProperty("function", out var function) && function.TryGetProperty("arguments", out var arguments)
+                    && arguments.ValueKind == JsonValueKind.String)
+                {
+                    all.Append(arguments.GetString()).Append('\n');
+                }
+            }
+        }
+
+        if (text is not null)
+        {
+            LatestUserText = text.ToString().TrimEnd('\n');
+        }
+    }
+
+    /// <summary>A content value: a string, or parts/blocks whose text is gathered and whose images are noted.</summary>
+    private void AppendContent(JsonElement content, StringBuilder all, StringBuilder? user)
+    {
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.String:
+                var text = content.GetString();
+                all.Append(text).Append('\n');
+                user?.Append(text).Append('\n');
+                break;
+            case JsonValueKind.Array:
+                foreach (var part in content.EnumerateArray())
+                {
+                    AppendPart(part, all, user);
+                }
+
+                break;
+        }
+    }
+
+    private void AppendPart(JsonElement part, StringBuilder all, StringBuilder? user)
+    {
+        if (part.ValueKind == JsonValueKind.String)
+        {
+            AppendContent(part, all, user);
+            return;
+        }
+
+        if (part.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var type = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        switch (type)
+        {
+            case "image_url" or "input_image" or "image":
+                HasImages = true;
+                break;
+            case "tool_result" when part.TryGetProperty("content", out var result):
+                // A tool's result is prompt text, but not what the user asked.
+                AppendContent(result, all, null);
+                break;
+            case "tool_use" when part.TryGetProperty("input", out var input):
+                all.Append(input.GetRawText()).Append('\n');
+                break;
+            default:
+                if (part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
+                {
+                    all.Append(value.GetString()).Append('\n');
+                    user?.Append(value.GetString()).Append('\n');
+                }
+
+                break;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using Tokenwise.Pipeline;
+
+namespace Tokenwise.Routing.Routes;
+
+/// <summary>
+/// Serves a request whose model is a route: plans the order of its deployments, then tries them in turn,
+/// moving on after the failures the route falls back on. Runs last, in front of the provider: an attempt
+/// returns once the upstream's status is known and before any byte reaches the client, so a fallback never
+/// happens after the first streamed byte. Each decision is written on the usage record and in the
+/// <c>x-tokenwise-route</c> response header.
+/// </summary>
+public sealed class RoutingStage(RoutePlanner planner, TimeProvider time) : IGatewayStage
+{
+    public const string RouteHeader = "x-tokenwise-route";
+
+    public async ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
+    {
+        if (context.Route is not { } route)
+        {
+            return await next(context);
+        }
+
+        var record = context.Record;
+        var features = RequestFeatures.Read(context.Request, route.Primary.Deployment.UpstreamModel);
+        var plan = await planner.PlanAsync(route, context.Request, features, record, context.Aborted);
+        record.Route = route.Name;
+        record.RoutePolicy = RoutePolicy.StrategyName(route.Strategy);
+        record.RouterScore = plan.RouterScore;
+        var reason = new StringBuilder(plan.Reason);
+        if (plan.Error is { } error)
+        {
+            Decide(context, route, null, reason);
+            return error;
+        }
+
+        GatewayResponse response = default;
+        long? windowTooSmall = null;
+        for (var i = 0; i < plan.Order.Count; i = Next(plan.Order, i, windowTooSmall))
+        {
+            var target = plan.Order[i];
+            context.Deployment = target.Deployment;
+            record.Provider = target.Deployment.Provider;
+            record.UpstreamModel = target.Deployment.UpstreamModel;
+            record.RouteAttempts++;
+            var health = planner.Health.Of(target);
+            health.Sent(time.GetUtcNow(), features.PromptTokens);
+            var started = time.GetTimestamp();
+            var outcome = await AttemptOutcome.ClassifyAsync(await next(context), time.GetUtcNow(), context.Aborted);
+            response = outcome.Response;
+            if (outcome.Succeeded)
+            {
+                health.Succeeded(time.GetElapsedTime(started).TotalMilliseconds);
+                break;
+            }
+
+            if (outcome.CountsAgainstDeployment)
+            {
+                var cooldown = outcome.RetryAfter is { } wait && wait > route.Fallback.Cooldown ? wait : route.Fallback.Cooldown;
+                health.Failed(time.GetUtcNow(), route.Fallback.FailuresBeforeCooldown, cooldown);
+            }
+
+            if (outcome.Trigger == FallbackTriggers.ContextLength)
+            {
+                windowTooSmall = target.Deployment.Price.MaxInputTokens ?? features.PromptTokens;
+            }
+
+            var movesOn = outcome.Unsupported || (outcome.Trigger != FallbackTriggers.None && route.Fallback.On.HasFlag(outcome.Trigger));
+            if (!movesOn || Next(plan.Order, i, windowTooSmall) >= plan.Order.Count)
+            {
+                break; // this answer goes to the client
+            }
+
+            reason.Append("; ").Append(target.Model).Append(" failed (").Append(outcome.What).Append("), fell back");
+            response.Upstream?.Dispose();
+        }
+
+        Decide(context, route, context.Deployment, reason);
+        return response;
+    }
+
+    /// <summary>The next deployment worth trying: after a context-length error, only one with a larger window.</summary>
+    private static int Next(IReadOnlyList<RouteTarget> order, int current, long? windowTooSmall)
+    {
+        var next = current + 1;
+        while (next < order.Count && windowTooSmall is { } small && order[next].Deployment.Price.MaxInputTokens is { } window && window <= small)
+        {
+            next++;
+        }
+
+        return next;
+    }
+
+    private static void Decide(GatewayContext context, RoutePolicy route, ModelDeployment? deployment, StringBuilder reason)
+    {
+        context.Record.RouteReason = reason.ToString();
+        var header = new StringBuilder("route=").Append(route.Name);
+        if (deployment is not null)
+        {
+            header.Append("; deployment=").Append(deployment.Provider).Append('/').Append(deployment.UpstreamModel);
+        }
+
+        header.Append("; reason=").Append(reason);
+        context.AddResponseHeader(RouteHeader, AsciiHeaderValue(header));
+    }
+
+    /// <summary>A header value carries printable ASCII only; a reason quoting config or a prompt may not be.</summary>
+    private static string AsciiHeaderValue(StringBuilder text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] is < ' ' or > '~')
+            {
+                text[i] = '?';
+            }
+        }
+
+        return text.ToString();
+    }
+}
