@@ -12,6 +12,7 @@ namespace Tokenwise.Testing;
 /// <list type="bullet">
 /// <item><c>#fake:err-400</c>, <c>err-401</c>, <c>err-404</c>, <c>err-429</c> (with Retry-After), <c>err-500</c>, <c>err-503</c>: an OpenAI error;
 /// <c>err-context</c>: 400 <c>context_length_exceeded</c>.</item>
+/// <item><c>#fake:refuse</c>: answer with a refusal; <c>#fake:echo</c>: answer with the latest user message, word by word.</item>
 /// <item>Any cue as <c>#fake:NAME@MODEL</c> (chat completions): only requests for MODEL play it.</item>
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
@@ -86,6 +87,13 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
 
         var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), callTool: cue == "tool");
+        answer = cue switch
+        {
+            "refuse" => answer with { Pieces = ["I'm sorry, but I can't", " help with that."] },
+            // The latest user message word by word, as a model repeating it would (redaction tests see their placeholders come back).
+            "echo" => answer with { Pieces = [.. Routing.Routes.RequestFeatures.Read(request, request.Model).LatestUserText.Split(' ').Select((w, i) => i == 0 ? w : " " + w)] },
+            _ => answer,
+        };
         var includeUsage = cue != "no-usage";
         if (!request.Stream)
         {

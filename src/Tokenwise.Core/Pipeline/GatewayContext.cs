@@ -8,7 +8,8 @@ namespace Tokenwise.Pipeline;
 /// <summary>One request on its way through the pipeline: what was asked, who asked, and its usage record.</summary>
 public sealed class GatewayContext(LlmRequest request, UsageRecord record, CancellationToken aborted)
 {
-    public LlmRequest Request { get; } = request;
+    /// <summary>The request as it goes on; routing may replace it with a redacted or reasoning-capped copy for a deployment.</summary>
+    public LlmRequest Request { get; set; } = request;
     public UsageRecord Record { get; } = record;
     /// <summary>Fires when the client disconnects.</summary>
     public CancellationToken Aborted { get; } = aborted;
@@ -22,6 +23,11 @@ public sealed class GatewayContext(LlmRequest request, UsageRecord record, Cance
     public Admission? Admission { get; set; }
     /// <summary>The request's cache controls and the lookup's result; null when the endpoint does not cache.</summary>
     public CacheState? Cache { get; set; }
+    /// <summary>Calls this request paid for besides the one that answered (a cascade's rejected answers), logged and settled with it.</summary>
+    public List<UsageRecord>? ExtraRecords { get; private set; }
+
+    public void AddExtraRecord(UsageRecord record) => (ExtraRecords ??= []).Add(record);
+
     /// <summary>Headers the stages add to the client's response (rate-limit state, budget warnings), in order.</summary>
     public List<KeyValuePair<string, string>>? ResponseHeaders { get; private set; }
 

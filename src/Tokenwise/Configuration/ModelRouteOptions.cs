@@ -46,4 +46,20 @@ public sealed class ModelRouteOptions
     /// <summary>The deployment whose price is every decision's counterfactual; by default the strong model, a cascade's last step, or the first deployment.</summary>
     [ConfigurationKeyName("baseline")]
     public string? Baseline { get; set; }
+
+    /// <summary>Cascade routes: what each cheaper answer is checked for before the next model is tried.</summary>
+    [ConfigurationKeyName("cascade")]
+    public CascadeOptions Cascade { get; set; } = new();
+
+    /// <summary><c>off</c> (the default), <c>local</c> (prompts with personal data or secrets go only to local deployments) or <c>redact</c> (cloud deployments get them redacted, answers restored).</summary>
+    [ConfigurationKeyName("sensitive")]
+    public string? Sensitive { get; set; }
+
+    /// <summary><c>minimal</c>, <c>low</c>, <c>medium</c> or <c>high</c>: a request asking for more reasoning effort gets this.</summary>
+    [ConfigurationKeyName("max_reasoning_effort")]
+    public string? MaxReasoningEffort { get; set; }
+
+    /// <summary>A request asking for a larger Anthropic thinking budget gets this many tokens.</summary>
+    [ConfigurationKeyName("max_thinking_tokens")]
+    public long? MaxThinkingTokens { get; set; }
 }

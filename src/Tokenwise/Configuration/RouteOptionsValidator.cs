@@ -104,6 +104,39 @@ internal static class RouteOptionsValidator
                 yield return new(path + ":router_model", $"the file '{Path.GetFullPath(file)}' does not exist.");
             }
 
+            if (r.Sensitive is not (null or "off" or "local" or "redact"))
+            {
+                yield return new(path + ":sensitive", $"must be off, local or redact, got '{r.Sensitive}'.");
+            }
+
+            if (r.MaxReasoningEffort is { } effort && !ReasoningCap.Efforts.Contains(effort, StringComparer.OrdinalIgnoreCase))
+            {
+                yield return new(path + ":max_reasoning_effort", $"must be one of {string.Join(", ", ReasoningCap.Efforts)}, got '{effort}'.");
+            }
+
+            if (r.MaxThinkingTokens is < 1024)
+            {
+                yield return new(path + ":max_thinking_tokens", $"must be at least 1024 (Anthropic's smallest thinking budget), got {r.MaxThinkingTokens}.");
+            }
+
+            foreach (var name in r.Cascade.Checks ?? [])
+            {
+                if (!CascadeOptions.CheckNames.ContainsKey(name))
+                {
+                    yield return new(path + ":cascade:checks", $"'{name}' is not one of {string.Join(", ", CascadeOptions.CheckNames.Keys)}.");
+                }
+            }
+
+            if (r.Cascade.EscalatePattern is { } escalate && !IsRegex(escalate, out var badPattern))
+            {
+                yield return new(path + ":cascade:escalate_pattern", $"'{escalate}' is not a valid regular expression: {badPattern}");
+            }
+
+            if (strategy != RouteStrategy.Cascade && (r.Cascade.Checks is not null || r.Cascade.EscalatePattern is not null || r.Cascade.MinMeanLogprob is not null))
+            {
+                yield return new(path + ":cascade", "cascade settings belong to routes whose strategy is cascade.");
+            }
+
             foreach (var problem in FallbackErrors(r.Fallback, path + ":fallback"))
             {
                 yield return problem;

@@ -54,9 +54,18 @@ internal static class StageResults
     public static async ValueTask CompleteAsync(UsageLog usageLog, UsageRecord record, GatewayContext? context)
     {
         usageLog.Enqueue(record);
+        var cost = record.CostUsd;
+        var tokens = record.Usage.TotalTokens;
+        foreach (var extra in context?.ExtraRecords ?? [])
+        {
+            usageLog.Enqueue(extra);
+            cost += extra.CostUsd;
+            tokens += extra.Usage.TotalTokens;
+        }
+
         if (context?.Admission is { } admission)
         {
-            await admission.SettleAsync(record.CostUsd, record.Usage.TotalTokens);
+            await admission.SettleAsync(cost, tokens);
         }
     }
 }

@@ -108,6 +108,14 @@ internal static class RouteBuilder
                 Fallback = r.Fallback.ToPolicy(),
                 Baseline = baseline,
                 Learned = learned,
+                Cascade = r.Cascade.ToPolicy(),
+                Sensitive = r.Sensitive switch
+                {
+                    "local" => SensitiveMode.Local,
+                    "redact" => SensitiveMode.Redact,
+                    _ => SensitiveMode.Off,
+                },
+                ReasoningCap = r.MaxReasoningEffort is not null || r.MaxThinkingTokens is not null ? new ReasoningCap(r.MaxReasoningEffort?.ToLowerInvariant(), r.MaxThinkingTokens) : null,
             };
         }
 

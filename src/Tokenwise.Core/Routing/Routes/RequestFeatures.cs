@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
+using Tokenwise.Sensitivity;
 
 namespace Tokenwise.Routing.Routes;
 
@@ -15,6 +16,7 @@ public sealed class RequestFeatures
     private readonly LlmRequest _request;
     private readonly string _tokenizerModel;
     private long? _promptTokens;
+    private IReadOnlyList<SensitiveSpan>? _sensitive;
 
     private RequestFeatures(LlmRequest request, string tokenizerModel)
     {
@@ -36,6 +38,9 @@ public sealed class RequestFeatures
 
     /// <summary>The prompt's tokens counted with the tokenizer of the route's first deployment.</summary>
     public long PromptTokens => _promptTokens ??= Metering.PromptTokens.Estimate(_request, _tokenizerModel);
+
+    /// <summary>Personal data and secrets anywhere in the prompt's text, found on first use.</summary>
+    public IReadOnlyList<SensitiveSpan> Sensitive => _sensitive ??= SensitivityDetector.Detect(AllText);
 
     public static RequestFeatures Read(LlmRequest request, string tokenizerModel)
     {

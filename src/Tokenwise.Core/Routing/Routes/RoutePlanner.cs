@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
+using Tokenwise.Sensitivity;
 
 namespace Tokenwise.Routing.Routes;
 
@@ -35,6 +36,20 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
         else
         {
             (order, reason, score) = await OrderAsync(route, request, features, now, cancellationToken);
+        }
+
+        if (route.Sensitive == SensitiveMode.Local && features.Sensitive.Count > 0)
+        {
+            var kinds = string.Join(", ", features.Sensitive.Select(f => f.Kind).Distinct().Select(Redaction.Describe));
+            order = order.Where(t => t.Deployment.Local).ToList();
+            if (order.Count == 0)
+            {
+                return new RoutePlan([], reason, score, GatewayError.InvalidRequest(
+                    $"The request contains personal data or secrets ({kinds}); route '{route.Name}' sends such requests only to local deployments, and it has none.",
+                    "sensitive_data_requires_local", "messages"));
+            }
+
+            reason += $"; sensitive ({kinds}): local deployments only";
         }
 
         var fitting = order.Where(t => t.Deployment.Price.MaxInputTokens is not { } window || features.PromptTokens <= window).ToList();

@@ -17,6 +17,10 @@ public sealed class RoutePolicy
     /// <summary>The deployment the route would use without routing (its strong one): every decision's counterfactual cost is this deployment's price for the same tokens.</summary>
     public required RouteTarget Baseline { get; init; }
     public LearnedRoute? Learned { get; init; }
+    /// <summary>A cascade's checks (the strategy <see cref="RouteStrategy.Cascade"/>).</summary>
+    public CascadePolicy Cascade { get; init; } = CascadePolicy.Default;
+    public SensitiveMode Sensitive { get; init; }
+    public ReasoningCap? ReasoningCap { get; init; }
 
     /// <summary>Stands for the route until a deployment is chosen: the first configured.</summary>
     public RouteTarget Primary => Targets[0];
