@@ -11,5 +11,6 @@ var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes an
     CatalogCommand.Create(),
     CacheCommand.Create(AdminCommands.CacheStats(), AdminCommands.CacheInvalidate()),
     Tokenwise.Cli.Router.RouterCommand.Create(),
+    AdminCommands.Routes(),
 };
 return await root.Parse(args).InvokeAsync();

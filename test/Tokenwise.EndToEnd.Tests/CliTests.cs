@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Tokenwise.Metering;
 using Tokenwise.Storage.Sqlite;
@@ -16,30 +15,10 @@ public sealed class CliTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => TokenwiseCli.RunAsync(args);
 
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenwise.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("OPENAI_API_KEY");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        TokenwiseCli.RunAsync(environment, args);
 
     [Fact]
     public async Task KeysAndBudgetsAreManagedThroughTheRunningGateway()

@@ -24,6 +24,9 @@ public interface IUsageStore
     /// <summary>What cache hits avoided paying (the log's saved column) since <paramref name="since"/>.</summary>
     Task<decimal> SavedAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>Per route since <paramref name="since"/>: requests, reroutes, escalations, cost, and the baseline's cost for the same tokens.</summary>
+    Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Stores an outcome; a second report of the same id replaces the first (its status may change).</summary>
     Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default);
 

@@ -157,6 +157,36 @@ public sealed class SqliteUsageStore : IUsageStore
         return rows;
     }
 
+    public async Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Escalated cascade calls are rows of their own (error_code cascade_escalated): paid, but not requests.
+        // Cache hits reached no deployment (no counterfactual): they count as requests, not in the comparison.
+        command.CommandText = """
+            SELECT route,
+                   sum(coalesce(error_code, '') <> 'cascade_escalated'),
+                   sum(route_attempts > 1 AND coalesce(error_code, '') <> 'cascade_escalated'),
+                   sum(coalesce(error_code, '') = 'cascade_escalated'),
+                   sum(cost_picousd),
+                   coalesce(sum(counterfactual_picousd), 0),
+                   sum(CASE WHEN counterfactual_picousd IS NOT NULL OR error_code = 'cascade_escalated' THEN cost_picousd ELSE 0 END) AS compared
+            FROM usage_events WHERE route IS NOT NULL AND started_at_ms >= $since
+            GROUP BY route ORDER BY sum(cost_picousd) DESC, route
+            """;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<RouteRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var baseline = CostUnits.FromPicoUsd(reader.GetInt64(5));
+            rows.Add(new RouteRow(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
+                CostUnits.FromPicoUsd(reader.GetInt64(4)), baseline, baseline - CostUnits.FromPicoUsd(reader.GetInt64(6))));
+        }
+
+        return rows;
+    }
+
     public async Task<decimal> SpentAsync(BudgetScope scope, string target, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var (condition, value, tag) = scope switch

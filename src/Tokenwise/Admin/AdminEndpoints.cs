@@ -21,6 +21,7 @@ public static class AdminEndpoints
         admin.MapGet("/requests", LatestRequestsAsync);
         admin.MapGet("/reports/spend", SpendAsync);
         admin.MapGet("/reports/outcomes", OutcomesAsync);
+        admin.MapGet("/reports/routes", RoutesReportAsync);
 
         admin.MapPost("/keys", (CreateKeyRequest body, AdminService service, CancellationToken ct) =>
             Run(async () => Results.Json(await service.CreateKeyAsync(body, ct), AdminJsonContext.Default.KeyInfo, statusCode: 201)));
@@ -101,6 +102,18 @@ public static class AdminEndpoints
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
         var rows = await store.WorkflowsAsync(time.GetUtcNow() - window, cancellationToken);
         return Results.Json(rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray);
+    }
+
+    private static async Task<IResult> RoutesReportAsync(string? since, IUsageStore store, UsageLogWriter writer, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!Durations.TryParse(since ?? "24h", out var window))
+        {
+            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
+        }
+
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var rows = await store.RoutesAsync(time.GetUtcNow() - window, cancellationToken);
+        return Results.Json(rows.ToArray(), AdminJsonContext.Default.RouteRowArray);
     }
 
     private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)

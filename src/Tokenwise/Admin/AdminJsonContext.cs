@@ -24,4 +24,5 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(CacheStats))]
 [JsonSerializable(typeof(CacheInvalidation))]
 [JsonSerializable(typeof(RouteStatus[]))]
+[JsonSerializable(typeof(RouteRow[]))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -176,6 +176,28 @@ internal static class AdminCommands
             });
     }
 
+    public static Command Routes() =>
+        Command("routes", "The running gateway's routes: each deployment's health, and learned routes' share of strong calls against the target.", [],
+            async (parse, client, ct) =>
+            {
+                var routes = await client.SendAsync(HttpMethod.Get, "admin/routes", null, Json.RouteStatusArray, ct);
+                if (routes is null)
+                {
+                    return 1;
+                }
+
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                CliOutput.Write(parse.GetValue(s_format), JsonSerializer.Serialize(routes, Json.RouteStatusArray),
+                    ["Route", "Strategy", "Deployment", "OK", "Failed", "Latency (ms)", "Cooling until", "Req this min", "Strong share", "Target", "Drifting"],
+                    ["route", "strategy", "deployment", "successes", "failures", "latency_ms", "cooling_down_until", "requests_this_minute", "strong_share", "target_strong_share", "drifting"],
+                    routes.SelectMany(r => r.Deployments.Select(d => new object?[]
+                    {
+                        r.Name, r.Strategy, d.Model, d.Successes, d.Failures, d.LatencyMs, d.CoolingDownUntil?.ToString("u", inv), d.RequestsThisMinute,
+                        r.Learned?.StrongShare, r.Learned?.TargetStrongShare, r.Learned?.Drifting,
+                    })));
+                return 0;
+            });
+
     private static readonly Option<OutputFormat> s_format = CliOptions.Format();
 
     private static Command Command(string name, string description, Symbol[] symbols, Func<ParseResult, AdminClient, CancellationToken, Task<int>> action)

@@ -8,7 +8,7 @@ using Tokenwise.Storage.Sqlite;
 namespace Tokenwise.Cli;
 
 /// <summary>
-/// <c>tokenwise report spend|sessions|outcomes</c>: reports read straight from the usage log, so they work
+/// <c>tokenwise report spend|sessions|outcomes|routes</c>: reports read straight from the usage log, so they work
 /// whether or not the gateway is running.
 /// </summary>
 internal static class ReportCommand
@@ -48,7 +48,18 @@ internal static class ReportCommand
                 return 0;
             });
 
-        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes };
+        var routes = Subcommand("routes", "Per route: requests, fallbacks and escalations, cost, and what the baseline deployment would have cost.", "24h", [],
+            async (parse, store, since, format, ct) =>
+            {
+                var rows = await store.RoutesAsync(since, ct);
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.RouteRowArray),
+                    ["Route", "Requests", "Rerouted", "Escalated calls", "Cost (USD)", "Baseline (USD)", "Saved (USD)"],
+                    ["route", "requests", "rerouted", "escalated_calls", "cost_usd", "baseline_usd", "saved_usd"],
+                    rows.Select(r => new object?[] { r.Route, r.Requests, r.Rerouted, r.EscalatedCalls, r.CostUsd, r.BaselineUsd, r.SavedUsd }));
+                return 0;
+            });
+
+        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes };
     }
 
     private delegate Task<int> ReportAction(ParseResult parse, SqliteUsageStore store, DateTimeOffset since, OutputFormat format, CancellationToken cancellationToken);

@@ -64,6 +64,7 @@ public static partial class GatewayHost
         services.AddHostedService(sp => sp.GetRequiredService<UsageLogWriter>());
         services.AddSingleton<Readiness>();
         services.AddSingleton(new RoutePlanner(new DeploymentHealthBook(), start.Time));
+        services.AddHostedService(sp => new RouteDriftWatcher(components.Routes.Values, start.Time, sp.GetRequiredService<ILogger<RouteDriftWatcher>>()));
         services.AddSingleton(sp => new GatewayPipeline(
             [
                 // The request path, in order. Each stage may answer itself or pass on.

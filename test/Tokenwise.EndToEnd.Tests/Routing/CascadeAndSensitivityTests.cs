@@ -85,6 +85,15 @@ public sealed class CascadeAndSensitivityTests : IAsyncLifetime
         Assert.Equal(main.Usage.InputTokens * 0.0000025m + main.Usage.OutputTokens * 0.00001m, main.CostUsd);
         Assert.True(cheap.CostUsd > 0);
         Assert.Equal(2, Received(prompt).Count());
+
+        // The routing report: one request, rerouted, one escalated call paid for; against the baseline (gpt-4o, the last step) it cost the cheap call more.
+        var report = await TokenwiseCli.RunAsync("report", "routes", "--format", "json", "--db", Path.Combine(gateway.Directory, "tokenwise.db"));
+        Assert.True(report.Exit == 0, report.Err);
+        using var rows = System.Text.Json.JsonDocument.Parse(report.Out);
+        var row = Assert.Single(rows.RootElement.EnumerateArray());
+        Assert.Equal(("cheap-first", 1, 1, 1), (row.GetProperty("route").GetString(), row.GetProperty("requests").GetInt32(), row.GetProperty("rerouted").GetInt32(), row.GetProperty("escalated_calls").GetInt32()));
+        Assert.Equal((main.CostUsd + cheap.CostUsd, main.CostUsd, -cheap.CostUsd),
+            (row.GetProperty("cost_usd").GetDecimal(), row.GetProperty("baseline_usd").GetDecimal(), row.GetProperty("saved_usd").GetDecimal()));
     }
 
     [Fact]

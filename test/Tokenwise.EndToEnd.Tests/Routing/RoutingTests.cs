@@ -296,7 +296,17 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal(easy.Usage.InputTokens * 0.00000015m + easy.Usage.OutputTokens * 0.0000006m, easy.CostUsd);
         Assert.Equal(hard.CostUsd, hard.CounterfactualUsd);
 
+        // Savings against the baseline: the weak answer's tokens at gpt-4o's price, less what gpt-4o-mini charged.
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var report = JsonDocument.Parse(await http.GetStringAsync("/admin/reports/routes?since=1h", Ct));
+        var row = Assert.Single(report.RootElement.EnumerateArray());
+        Assert.Equal(easy.CounterfactualUsd - easy.CostUsd, row.GetProperty("saved_usd").GetDecimal());
+
+        var cli = await TokenwiseCli.RunAsync(new Dictionary<string, string> { ["TOKENWISE_URL"] = gateway.BaseUrl.ToString() }, "routes", "--format", "csv");
+        Assert.True(cli.Exit == 0, cli.Err);
+        Assert.StartsWith("route,strategy,deployment,successes,failures,latency_ms,cooling_down_until,requests_this_minute,strong_share,target_strong_share,drifting\nauto,learned,openai/gpt-4o,1,0,",
+            cli.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
         using var routes = JsonDocument.Parse(await http.GetStringAsync("/admin/routes", Ct));
         var auto = routes.RootElement.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "auto");
         var learned = auto.GetProperty("learned");
