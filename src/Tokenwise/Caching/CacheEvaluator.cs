@@ -9,8 +9,10 @@ namespace Tokenwise.Caching;
 /// <summary>
 /// Measures the semantic cache's decisions on labelled data with the embedder and index the gateway
 /// uses. Every figure comes from the similarities written by <c>--decisions-out</c>, so anyone can recompute them.
+/// The data is embedded with <paramref name="embedder"/> (which may remember vectors between runs); latency is
+/// measured on <paramref name="timed"/>, which must compute every vector afresh, as the gateway does.
 /// </summary>
-internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, TextWriter? decisions)
+internal sealed class CacheEvaluator(ITextEmbedder embedder, ITextEmbedder timed, double threshold, TextWriter? decisions)
 {
     private const int Batch = 32;
     private const int LatencySamples = 200;
@@ -184,7 +186,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         for (var i = 0; i < sample.Count; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await embedder.EmbedAsync([sample[i]], cancellationToken);
+            await timed.EmbedAsync([sample[i]], cancellationToken);
             times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 

@@ -1,5 +1,6 @@
 using Tokenwise.Embeddings;
 using Tokenwise.Routing;
+using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Routing;
 

@@ -3,13 +3,14 @@ using System.Text;
 using Tokenwise.Caching;
 using Tokenwise.Embeddings;
 
-namespace Tokenwise.Tests.Routing;
+namespace Tokenwise.Testing;
 
 /// <summary>
-/// A fast, deterministic stand-in for MiniLM in tests that are about training, not meaning: each word
-/// adds ±1 to a dimension chosen by its hash, then the vector is normalised.
+/// A fast, deterministic stand-in for MiniLM in tests that are about training, caching or scoping, not
+/// meaning: each word adds ±1 to a dimension chosen by its hash, then the vector is normalised, so texts
+/// sharing most words are similar. Loading the 90 MB MiniLM model in many tests would starve the machine.
 /// </summary>
-internal sealed class HashingEmbedder(int dimensions = 384) : ITextEmbedder
+public sealed class HashingEmbedder(int dimensions = 384) : ITextEmbedder
 {
     public string ModelId => "test-hashing";
 
