@@ -26,8 +26,8 @@ public class CacheBenchmarks
     private ResponseCache _cache = null!;
     private LlmRequest _request = null!;
     private ModelDeployment _deployment = null!;
-    private ExactVectorIndex _exact = null!;
-    private HnswIndex _hnsw = null!;
+    private IVectorIndex _exact = null!;
+    private IVectorIndex _hnsw = null!;
     private float[][] _queries = null!;
     private MiniLmEmbedder _embedder = null!;
     private int _next;

@@ -110,5 +110,13 @@ internal static class SqliteMigrations
         ALTER TABLE usage_events ADD COLUMN cache TEXT;
         ALTER TABLE usage_events ADD COLUMN saved_picousd INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 4: semantic cache entries: the scope, the question and its vector (float32 little-endian) from the named embedder.
+        """
+        ALTER TABLE cache_entries ADD COLUMN semantic_scope TEXT;
+        ALTER TABLE cache_entries ADD COLUMN question TEXT;
+        ALTER TABLE cache_entries ADD COLUMN embedder TEXT;
+        ALTER TABLE cache_entries ADD COLUMN embedding BLOB;
+        """,
     ];
 }

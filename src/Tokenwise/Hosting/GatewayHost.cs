@@ -5,6 +5,7 @@ using Tokenwise.Admin;
 using Tokenwise.Budgets;
 using Tokenwise.Caching;
 using Tokenwise.Configuration;
+using Tokenwise.Embeddings;
 using Tokenwise.Endpoints;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
@@ -46,7 +47,8 @@ public static partial class GatewayHost
         services.AddSingleton<IUsageStore>(new SqliteUsageStore(database));
         services.AddSingleton<IAdminStore>(new SqliteAdminStore(database));
         services.AddSingleton<ICacheStore>(new SqliteCacheStore(database));
-        services.AddSingleton(new ResponseCache(start.Time, options.Cache.MaxEntries));
+        var embedder = options.Cache.UsesSemantic ? start.Embedder ?? CreateEmbedder(options.Cache.Embeddings, components.Http, environment) : null;
+        services.AddSingleton(new ResponseCache(start.Time, options.Cache.MaxEntries, embedder?.ModelId));
         services.AddSingleton<CacheWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
         services.AddSingleton<KeyRing>();
@@ -68,7 +70,8 @@ public static partial class GatewayHost
                 new AuthenticationStage(sp.GetRequiredService<ClientAuthenticator>()),
                 new ModelResolutionStage(components.Resolver),
                 sp.GetRequiredService<AdmissionGate>(),
-                new CacheStage(sp.GetRequiredService<ResponseCache>(), new CacheNamespace(options.Cache.Namespace == "team")),
+                new CacheStage(sp.GetRequiredService<ResponseCache>(), new CacheNamespace(options.Cache.Namespace == "team"),
+                    embedder is null ? null : SemanticCache(embedder, options.Cache.Embeddings, start.Time, sp.GetRequiredService<ILoggerFactory>())),
             ],
             new ProviderDispatcher(components.Providers, DialectTranslators.Create(start.Time)).InvokeAsync));
         services.AddSingleton<OpenAIEndpoint>();
@@ -87,6 +90,10 @@ public static partial class GatewayHost
             branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
         app.Lifetime.ApplicationStopped.Register(components.Dispose);
+        if (embedder is IDisposable owned && embedder != start.Embedder)
+        {
+            app.Lifetime.ApplicationStopped.Register(owned.Dispose);
+        }
 
         var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
@@ -103,6 +110,19 @@ public static partial class GatewayHost
             : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
         AdminEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>The local all-MiniLM-L6-v2, or the OpenAI-compatible endpoint <c>cache.embeddings.url</c> names.</summary>
+    private static ITextEmbedder CreateEmbedder(CacheEmbeddingOptions embeddings, HttpClient http, IReadOnlyDictionary<string, string?> environment) =>
+        embeddings.Url is { } url
+            ? new OpenAIEmbedder(http, new Uri(url), embeddings.Model!, embeddings.ApiKeyEnv is { } variable ? environment.GetValueOrDefault(variable) : null)
+            : new MiniLmEmbedder();
+
+    private static SemanticCache SemanticCache(ITextEmbedder embedder, CacheEmbeddingOptions embeddings, TimeProvider time, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger<SemanticCache>();
+        return new SemanticCache(embedder, SemanticMatcher.Default, TimeSpan.FromMilliseconds(embeddings.TimeoutMs), time,
+            error => LogEmbeddingFailed(logger, embedder.ModelId, error));
     }
 
     /// <summary>A body that could not be bound (malformed JSON, wrong types) as a 400 in OpenAI's error body, naming the problem.</summary>
@@ -157,6 +177,9 @@ public static partial class GatewayHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tokenwise is listening on {Urls}; usage log: {Database}")]
     private static partial void LogListening(ILogger logger, string urls, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The semantic cache's embedder {Embedder} failed; the request proceeds as a cache miss.")]
+    private static partial void LogEmbeddingFailed(ILogger logger, string embedder, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Providers: {Providers}")]
     private static partial void LogProviders(ILogger logger, string providers);

@@ -1,3 +1,5 @@
+using Tokenwise.Embeddings;
+
 namespace Tokenwise.Hosting;
 
 /// <summary>What <c>tokenwise serve</c> (or a test) starts the gateway with.</summary>
@@ -13,6 +15,12 @@ public sealed class GatewayStartOptions
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The semantic cache's embedder, instead of the one the settings name (tests use a fast stand-in for
+    /// all-MiniLM-L6-v2). Used only when some model is in semantic mode; the caller disposes it.
+    /// </summary>
+    public ITextEmbedder? Embedder { get; init; }
 
     /// <summary>Adjusts logging, e.g. to silence it in tests and benchmarks.</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }
