@@ -22,7 +22,8 @@ public sealed class QuestionWords
         "all", "each", "every", "both", "either", "other", "another", "more", "most", "much", "many", "few", "lot", "lots", "get", "got",
         "getting", "make", "made", "way", "ways", "thing", "things", "really", "actually", "please", "tell", "know", "want", "need", "like",
         "one", "ones", "s", "t", "ll", "re", "ve", "d", "m", "up", "down", "out", "over", "under", "again", "further", "once", "only", "own",
-        "same", "now", "ever", "still", "yet", "even",
+        "same", "now", "ever", "still", "yet", "even", "whats", "hows", "wheres", "whos", "whens", "whys", "thats", "theres", "heres", "im",
+        "ive", "youre", "youve", "lets",
     };
 
     // With apostrophes removed, so "don't" and "dont" are one word.
@@ -115,12 +116,13 @@ public sealed class QuestionWords
 
     public bool SameNumbers(QuestionWords other) => Numbers.SequenceEqual(other.Numbers, StringComparer.Ordinal);
 
-    /// <summary>Strips the commonest English endings, so "datasets" meets "dataset" and "loading" meets "load".</summary>
+    /// <summary>Strips the commonest English endings, so "datasets" meets "dataset", "boxes" "box" and "loading" "load".</summary>
     internal static string Stem(string w) => w switch
     {
         { Length: > 4 } when w.EndsWith("ies", StringComparison.Ordinal) => w[..^3] + "y",
         { Length: > 5 } when w.EndsWith("ing", StringComparison.Ordinal) => w[..^3],
-        { Length: > 4 } when w.EndsWith("ed", StringComparison.Ordinal) || w.EndsWith("es", StringComparison.Ordinal) => w[..^2],
+        { Length: > 4 } when w.EndsWith("ed", StringComparison.Ordinal) || w.EndsWith("sses", StringComparison.Ordinal) || w.EndsWith("xes", StringComparison.Ordinal)
+            || w.EndsWith("ches", StringComparison.Ordinal) || w.EndsWith("shes", StringComparison.Ordinal) => w[..^2],
         { Length: > 3 } when w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) => w[..^1],
         _ => w,
     };
