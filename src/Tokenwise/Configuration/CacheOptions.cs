@@ -41,10 +41,10 @@ public sealed class CacheOptions
     public Dictionary<string, CacheModelOptions> Models { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Whether any model may be served by meaning, so the gateway needs an embedder.</summary>
-    public bool UsesSemantic => Mode == CacheMode.Semantic || Models.Values.Any(m => m.Mode == CacheMode.Semantic);
+    public bool UsesSemantic => Mode == CacheMode.Semantic || Models.Values.Any(m => m.ModeOrDefault() == CacheMode.Semantic);
 
     /// <summary>The mode and threshold configured for requests naming <paramref name="model"/>.</summary>
     public (CacheMode Mode, double Threshold) For(string model) => Models.TryGetValue(model, out var m)
-        ? (m.Mode ?? Mode, m.Threshold ?? Threshold)
+        ? (m.ModeOrDefault() ?? Mode, m.Threshold ?? Threshold)
         : (Mode, Threshold);
 }

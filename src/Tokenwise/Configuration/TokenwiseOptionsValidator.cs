@@ -185,6 +185,11 @@ public static class TokenwiseOptionsValidator
 
         foreach (var (model, m) in cache.Models)
         {
+            if (m.Mode is not null && m.ModeOrDefault() is null)
+            {
+                yield return new($"cache:models:{model}:mode", $"must be off, exact or semantic, got '{m.Mode}'.");
+            }
+
             if (m.Threshold is { } threshold && !IsThreshold(threshold))
             {
                 yield return new($"cache:models:{model}:threshold", $"must be a cosine similarity above 0 and at most 1, got {threshold}.");
