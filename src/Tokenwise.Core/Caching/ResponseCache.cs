@@ -98,11 +98,11 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries, string? sem
             return false;
         }
 
+        var nodes = new List<LinkedListNode<CacheEntry>>(matches.Count);
+        var candidates = new List<SemanticCandidate>(matches.Count);
         lock (_lock)
         {
             var now = time.GetUtcNow();
-            var nodes = new List<LinkedListNode<CacheEntry>>(matches.Count);
-            var candidates = new List<SemanticCandidate>(matches.Count);
             foreach (var match in matches)
             {
                 // Gone since the search, or expired (then dropped now, as an exact lookup would).
@@ -112,20 +112,27 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries, string? sem
                     candidates.Add(new SemanticCandidate(node.Value.Semantic!.Question, match.Similarity));
                 }
             }
-
-            var decision = matcher.Decide(query.Question, candidates);
-            if (decision.Index < 0 || !decision.Serves(threshold))
-            {
-                return false;
-            }
-
-            var chosen = nodes[decision.Index];
-            _recency.Remove(chosen);
-            _recency.AddFirst(chosen);
-            entry = chosen.Value;
-            similarity = candidates[decision.Index].Similarity;
-            return true;
         }
+
+        var decision = matcher.Decide(query.Question, candidates); // outside the lock: other lookups need not wait for it
+        if (decision.Index < 0 || !decision.Serves(threshold))
+        {
+            return false;
+        }
+
+        var chosen = nodes[decision.Index];
+        lock (_lock)
+        {
+            if (chosen.List is not null) // still cached: mark it used
+            {
+                _recency.Remove(chosen);
+                _recency.AddFirst(chosen);
+            }
+        }
+
+        entry = chosen.Value;
+        similarity = candidates[decision.Index].Similarity;
+        return true;
     }
 
     /// <summary>Counts a lookup's outcome.</summary>

@@ -84,6 +84,23 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var delete = connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM cache_entries WHERE key = $key";
+        var key = delete.Parameters.Add(new SqliteParameter("$key", null));
+        foreach (var k in keys)
+        {
+            key.Value = k;
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     // Vectors are kept as float32 little-endian, so a file moves between machines unchanged.
     private static byte[] ToBytes(float[] vector)
     {
@@ -105,22 +122,5 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
         }
 
         return vector;
-    }
-
-    public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var delete = connection.CreateCommand();
-        delete.Transaction = transaction;
-        delete.CommandText = "DELETE FROM cache_entries WHERE key = $key";
-        var key = delete.Parameters.Add(new SqliteParameter("$key", null));
-        foreach (var k in keys)
-        {
-            key.Value = k;
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 }
