@@ -78,7 +78,7 @@ public sealed class CliTests : IDisposable
         }
 
         var csv = await RunAsync(env, "cache", "stats", "--format", "csv");
-        Assert.StartsWith("mode,ttl_seconds,namespace,entries,max_entries,hits,misses,hit_rate,saved_usd,logged_saved_usd\nexact,3600,key,1,", csv.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.StartsWith("mode,ttl_seconds,namespace,entries,max_entries,hits,misses,hit_rate,saved_usd,logged_saved_usd,semantic_entries,semantic_hits\nexact,3600,key,1,", csv.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         var other = await RunAsync(env, "cache", "invalidate", "--team", "billing", "--format", "json");
         Assert.Equal((0, "{\"removed\":0}"), (other.Exit, other.Out.Trim()));

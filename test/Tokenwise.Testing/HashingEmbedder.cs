@@ -6,8 +6,9 @@ using Tokenwise.Embeddings;
 namespace Tokenwise.Testing;
 
 /// <summary>
-/// A fast, deterministic stand-in for MiniLM in tests that are about training, not meaning: each word
-/// adds ±1 to a dimension chosen by its hash, then the vector is normalised.
+/// A fast, deterministic stand-in for MiniLM in tests that are about training, caching or scoping, not
+/// meaning: each word adds ±1 to a dimension chosen by its hash, then the vector is normalised, so texts
+/// sharing most words are similar. Loading the 90 MB MiniLM model in many tests would starve the machine.
 /// </summary>
 public sealed class HashingEmbedder(int dimensions = 384) : ITextEmbedder
 {

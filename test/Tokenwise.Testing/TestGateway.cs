@@ -1,3 +1,4 @@
+using Tokenwise.Embeddings;
 using Tokenwise.Hosting;
 using Tokenwise.Metering;
 
@@ -36,8 +37,10 @@ public sealed class TestGateway : IAsyncDisposable
         StartAsync(WithProvider(settings, "anthropic", anthropic.BaseUrl, FakeAnthropicUpstream.ApiKey), configYaml);
 
     /// <summary>Starts a gateway whose <c>openai</c> provider is <paramref name="upstream"/> and <c>anthropic</c> provider is <paramref name="anthropic"/>.</summary>
-    public static Task<TestGateway> StartAsync(FakeUpstream upstream, FakeAnthropicUpstream anthropic, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
-        StartAsync(upstream, WithProvider(settings, "anthropic", anthropic.BaseUrl, FakeAnthropicUpstream.ApiKey), configYaml);
+    public static Task<TestGateway> StartAsync(FakeUpstream upstream, FakeAnthropicUpstream anthropic, IDictionary<string, string?>? settings = null, string? configYaml = null,
+        ITextEmbedder? embedder = null) =>
+        StartAsync(WithProvider(WithProvider(settings, "anthropic", anthropic.BaseUrl, FakeAnthropicUpstream.ApiKey), "openai", upstream.BaseUrl, FakeUpstream.ApiKey),
+            configYaml, embedder: embedder);
 
     /// <summary><paramref name="settings"/> plus a provider <paramref name="type"/> (named after its type) at <paramref name="baseUrl"/>.</summary>
     private static Dictionary<string, string?> WithProvider(IDictionary<string, string?>? settings, string type, Uri baseUrl, string apiKey) =>
@@ -48,8 +51,13 @@ public sealed class TestGateway : IAsyncDisposable
             [$"providers:{type}:api_key"] = apiKey,
         };
 
+    /// <summary>
+    /// Starts a gateway with <paramref name="settings"/>; <c>storage:sqlite_path</c>, when given, is kept (a restart
+    /// test points a second gateway at the first one's file). <paramref name="embedder"/> stands in for the semantic
+    /// cache's embedder.
+    /// </summary>
     public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null,
-        Embeddings.ITextEmbedder? embedder = null)
+        ITextEmbedder? embedder = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tokenwise-test-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -63,15 +71,15 @@ public sealed class TestGateway : IAsyncDisposable
         var all = new Dictionary<string, string?>(settings)
         {
             ["server:urls"] = settings.TryGetValue("server:urls", out var urls) ? urls : "http://127.0.0.1:0",
-            ["storage:sqlite_path"] = Path.Combine(directory, "tokenwise.db"),
+            ["storage:sqlite_path"] = settings.TryGetValue("storage:sqlite_path", out var database) ? database : Path.Combine(directory, "tokenwise.db"),
         };
         var app = GatewayHost.Build(new GatewayStartOptions
         {
             ConfigPath = configPath,
             Settings = all,
             Environment = environment ?? new Dictionary<string, string?>(),
-            Logging = logging => logging.ClearProviders(),
             Embedder = embedder,
+            Logging = logging => logging.ClearProviders(),
         });
         await GatewayHost.InitializeAsync(app);
         await app.StartAsync();

@@ -12,6 +12,10 @@ public sealed record CacheDirectives(CacheMode Mode, TimeSpan Ttl, bool NoCache,
     public const string ModeHeader = "x-tokenwise-cache";
     public const string TtlHeader = "x-tokenwise-cache-ttl";
 
+    /// <summary><c>off</c>, <c>exact</c> or <c>semantic</c>, in any case; not a number, which <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would accept.</summary>
+    public static bool TryParseMode(string text, out CacheMode mode) =>
+        Enum.TryParse(text.Trim(), ignoreCase: true, out mode) && Enum.IsDefined(mode) && !int.TryParse(text, out _);
+
     /// <summary>Applies the request's headers to the configured defaults; an error message for a malformed header.</summary>
     public static CacheDirectives Parse(CacheMode defaultMode, TimeSpan defaultTtl, TimeSpan maxTtl, string? cacheControl, string? mode, string? ttl, out string? error)
     {
@@ -19,7 +23,7 @@ public sealed record CacheDirectives(CacheMode Mode, TimeSpan Ttl, bool NoCache,
         var result = new CacheDirectives(defaultMode, defaultTtl, false, false);
         if (!string.IsNullOrWhiteSpace(mode))
         {
-            if (!Enum.TryParse<CacheMode>(mode.Trim(), ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(mode, out _))
+            if (!TryParseMode(mode, out var parsed))
             {
                 error = $"{ModeHeader} must be off, exact or semantic, not '{mode}'.";
                 return result;

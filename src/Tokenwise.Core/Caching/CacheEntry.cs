@@ -25,4 +25,6 @@ public sealed record CacheEntry
     public required byte[] Body { get; init; }
     public required TokenUsage Usage { get; init; }
     public bool Estimated { get; init; }
+    /// <summary>Set when the answer was stored in semantic mode: the entry can also answer a paraphrase within its scope.</summary>
+    public SemanticKey? Semantic { get; init; }
 }

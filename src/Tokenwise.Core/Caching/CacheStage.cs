@@ -1,17 +1,20 @@
+using System.Globalization;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Caching;
 
 /// <summary>
-/// Looks the request up before any upstream call. A hit answers with the stored bytes as if an
+/// Looks the request up before any upstream call: exact first, then, in semantic mode, by meaning within
+/// the request's scope (<see cref="SemanticQuery"/>). A hit answers with the stored bytes as if an
 /// upstream had sent them, so each endpoint relays (and, for streams, replays) it the usual way; a miss
-/// leaves the key on the context, and the endpoint stores the answer under it once it completes
-/// (<see cref="ResponseCache.Store"/>).
+/// leaves the key (and the question's vector) on the context, and the endpoint stores the answer under it
+/// once it completes (<see cref="ResponseCache.Store"/>).
 /// Runs after model resolution (the resolved model is part of the scope) and authentication (so is the tenant).
 /// </summary>
-public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy) : IGatewayStage
+public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy, SemanticCache? semantic = null) : IGatewayStage
 {
     public const string StatusHeader = CacheDirectives.ModeHeader;
+    public const string SimilarityHeader = "x-tokenwise-cache-similarity";
 
     public ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
     {
@@ -23,14 +26,11 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy) : IG
 
         state.Namespace = tenancy.Of(context.Record);
         // A route's answers are the route's, whichever deployment gave them: its name is the scope, not the deployment.
-        var key = ExactCacheKey.Compute(state.Namespace, context.Route is { } route ? RouteScope(route, deployment) : deployment, context.Request);
+        var scope = context.Route is { } route ? RouteScope(route, deployment) : deployment;
+        var key = ExactCacheKey.Compute(state.Namespace, scope, context.Request);
         if (!state.Directives.NoCache && cache.TryGet(key, out var entry))
         {
-            state.Hit = entry;
-            cache.Record(hit: true);
-            context.Record.Cache = "hit-exact";
-            context.AddResponseHeader(StatusHeader, "hit-exact");
-            return ValueTask.FromResult(GatewayResponse.From(new UpstreamResponse(200, entry.ContentType, new MemoryStream(entry.Body, writable: false))));
+            return Hit(context, state, entry, "hit-exact", similarity: null);
         }
 
         if (!state.Directives.NoStore)
@@ -38,6 +38,48 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy) : IG
             state.Key = key;
         }
 
+        if (state.Directives is { Mode: CacheMode.Semantic, NoStore: false } && semantic is not null
+            && SemanticQuery.TryCreate(state.Namespace, scope, context.Request, out var query))
+        {
+            return LookUpSimilarAsync(context, state, query, semantic, next);
+        }
+
+        return Miss(context, next);
+    }
+
+    private async ValueTask<GatewayResponse> LookUpSimilarAsync(GatewayContext context, CacheState state, SemanticQuery query, SemanticCache semantic, GatewayHandler next)
+    {
+        if (await semantic.TryEmbedAsync(query.Question, context.Aborted) is not { } vector)
+        {
+            return await Miss(context, next); // logged by the semantic cache; served as if it were off
+        }
+
+        (state.Semantic, state.Vector, state.VectorEmbedder) = (query, vector, semantic.EmbedderId);
+        if (!state.Directives.NoCache && cache.FindSimilar(query, vector, semantic.Matcher, state.SemanticThreshold, out var entry, out var similarity))
+        {
+            cache.RecordSemanticHit();
+            return await Hit(context, state, entry, "hit-semantic", similarity);
+        }
+
+        return await Miss(context, next);
+    }
+
+    private ValueTask<GatewayResponse> Hit(GatewayContext context, CacheState state, CacheEntry entry, string status, float? similarity)
+    {
+        state.Hit = entry;
+        cache.Record(hit: true);
+        context.Record.Cache = status;
+        context.AddResponseHeader(StatusHeader, status);
+        if (similarity is { } s)
+        {
+            context.AddResponseHeader(SimilarityHeader, s.ToString("0.000", CultureInfo.InvariantCulture));
+        }
+
+        return ValueTask.FromResult(GatewayResponse.From(new UpstreamResponse(200, entry.ContentType, new MemoryStream(entry.Body, writable: false))));
+    }
+
+    private ValueTask<GatewayResponse> Miss(GatewayContext context, GatewayHandler next)
+    {
         cache.Record(hit: false);
         context.Record.Cache = "miss";
         context.AddResponseHeader(StatusHeader, "miss");

@@ -1,9 +1,16 @@
 namespace Tokenwise.Caching;
 
 /// <summary>A request's cache state: its controls, then what the lookup decided.</summary>
-public sealed class CacheState(CacheDirectives directives)
+public sealed class CacheState(CacheDirectives directives, double semanticThreshold = CacheDefaults.SemanticThreshold)
 {
     public CacheDirectives Directives { get; } = directives;
+    /// <summary>The similarity a semantic hit needs, for this request's model.</summary>
+    public double SemanticThreshold { get; } = semanticThreshold;
+    /// <summary>Set by a semantic lookup that embedded the question, so the answer is stored findable by meaning.</summary>
+    public SemanticQuery? Semantic { get; set; }
+    public float[]? Vector { get; set; }
+    /// <summary>The embedder that made <see cref="Vector"/> (a learned route reuses the vector when its own embedder is the same).</summary>
+    public string? VectorEmbedder { get; set; }
     /// <summary>Set by the lookup when the answer may be stored under this key.</summary>
     public string? Key { get; set; }
     public string? Namespace { get; set; }

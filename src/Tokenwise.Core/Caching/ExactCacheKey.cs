@@ -27,7 +27,33 @@ public static class ExactCacheKey
     private static Canonicalizer? t_canonicalizer;
 
     /// <exception cref="JsonException">The body is not JSON (the parsers reject that earlier).</exception>
-    public static string Compute(string tenantNamespace, ModelDeployment deployment, LlmRequest request)
+    public static string Compute(string tenantNamespace, ModelDeployment deployment, LlmRequest request) =>
+        Hash(tenantNamespace, deployment, request, request.Body.Span, semanticScope: false);
+
+    /// <summary>
+    /// The semantic cache's scope: the same hash, marked as a scope so it never equals an exact key, over the
+    /// request with the latest user turn's <paramref name="question"/> content replaced by <c>null</c>. Everything
+    /// else stays in: system prompt, tools, parameters, earlier turns and the latest turn's other fields.
+    /// </summary>
+    internal static string ComputeScope(string tenantNamespace, ModelDeployment deployment, LlmRequest request, JsonSpan question)
+    {
+        var body = request.Body.Span;
+        var length = body.Length - question.Length + 4;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            body[..question.Start].CopyTo(rented);
+            "null"u8.CopyTo(rented.AsSpan(question.Start));
+            body[question.End..].CopyTo(rented.AsSpan(question.Start + 4));
+            return Hash(tenantNamespace, deployment, request, rented.AsSpan(0, length), semanticScope: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static string Hash(string tenantNamespace, ModelDeployment deployment, LlmRequest request, ReadOnlySpan<byte> body, bool semanticScope)
     {
         // Taken off the thread while in use, so a nested call (none today) would get its own.
         var canonicalizer = t_canonicalizer ?? new Canonicalizer();
@@ -35,7 +61,7 @@ public static class ExactCacheKey
         try
         {
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(canonicalizer.Write(tenantNamespace, deployment, request), hash);
+            SHA256.HashData(canonicalizer.Write(tenantNamespace, deployment, request, body, semanticScope), hash);
             return Convert.ToHexStringLower(hash);
         }
         finally
@@ -106,17 +132,21 @@ public static class ExactCacheKey
         // The reader has validated the body, so the writer need not check the structure again.
         public Canonicalizer() => _writer = new Utf8JsonWriter(_output, new JsonWriterOptions { SkipValidation = true });
 
-        public ReadOnlySpan<byte> Write(string tenantNamespace, ModelDeployment deployment, LlmRequest request)
+        public ReadOnlySpan<byte> Write(string tenantNamespace, ModelDeployment deployment, LlmRequest request, ReadOnlySpan<byte> body, bool semanticScope)
         {
             _writer.Reset(_output);
             _writer.WriteStartObject();
+            if (semanticScope)
+            {
+                _writer.WriteBoolean("semantic_scope"u8, true);
+            }
+
             _writer.WriteString("namespace"u8, tenantNamespace);
             _writer.WriteString("api"u8, ApiName(request.Api));
             _writer.WriteString("dialect"u8, request.Dialect);
             _writer.WriteString("provider"u8, deployment.Provider);
             _writer.WriteString("upstream_model"u8, deployment.UpstreamModel);
             _writer.WritePropertyName("request"u8);
-            var body = request.Body.Span;
             var reader = new Utf8JsonReader(body);
             reader.Read(); // throws on an empty body, as parsing it would
             WriteValue(body, ref reader, topLevel: true);

@@ -34,20 +34,31 @@ public sealed class ExactVectorIndex : IVectorIndex
         }
     }
 
-    public VectorMatch? Nearest(ReadOnlySpan<float> query)
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int count)
     {
-        var best = -1;
-        var bestSimilarity = float.NegativeInfinity;
+        // The best few so far, most similar first: a handful of candidates, so insertion beats a heap.
+        var best = new List<VectorMatch>(Math.Min(count, _ids.Count) + 1);
         for (var i = 0; i < _vectors.Count; i++)
         {
             var similarity = Vectors.Dot(query, _vectors[i]);
-            if (similarity > bestSimilarity)
+            if (best.Count == count && similarity <= best[^1].Similarity)
             {
-                bestSimilarity = similarity;
-                best = i;
+                continue;
+            }
+
+            var at = best.Count;
+            while (at > 0 && best[at - 1].Similarity < similarity)
+            {
+                at--;
+            }
+
+            best.Insert(at, new VectorMatch(_ids[i], similarity));
+            if (best.Count > count)
+            {
+                best.RemoveAt(count);
             }
         }
 
-        return best < 0 ? null : new VectorMatch(_ids[best], bestSimilarity);
+        return best;
     }
 }

@@ -109,11 +109,17 @@ public sealed class HnswIndex : IVectorIndex
         }
     }
 
-    public VectorMatch? Nearest(ReadOnlySpan<float> query)
+    /// <summary>Removed entries still in the graph; <see cref="ScopedVectorIndex"/> rebuilds an index whose tombstones outnumber its entries.</summary>
+    public int Tombstones => _removed.Count;
+
+    /// <summary>The live entries, for a rebuild.</summary>
+    public IEnumerable<(long Id, float[] Vector)> Entries => _nodes.Select(n => (n.Key, _vectors[n.Value]));
+
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int count)
     {
-        if (_nodes.Count == 0)
+        if (_nodes.Count == 0 || count < 1)
         {
-            return null;
+            return [];
         }
 
         var current = _entry;
@@ -122,15 +128,20 @@ public sealed class HnswIndex : IVectorIndex
             current = Greedy(query, current, l);
         }
 
-        foreach (var candidate in SearchLayer(query, current, Math.Max(EfSearch, 1), 0))
+        var matches = new List<VectorMatch>(count);
+        foreach (var candidate in SearchLayer(query, current, Math.Max(EfSearch, count), 0))
         {
             if (!_removed.Contains(candidate.Node))
             {
-                return new VectorMatch(_ids[candidate.Node], candidate.Similarity);
+                matches.Add(new VectorMatch(_ids[candidate.Node], candidate.Similarity));
+                if (matches.Count == count)
+                {
+                    break;
+                }
             }
         }
 
-        return null;
+        return matches;
     }
 
     /// <summary>Walks to the most similar node reachable on one layer.</summary>

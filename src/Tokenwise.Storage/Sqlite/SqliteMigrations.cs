@@ -121,5 +121,13 @@ internal static class SqliteMigrations
         ALTER TABLE usage_events ADD COLUMN counterfactual_picousd INTEGER;
         CREATE INDEX ix_usage_events_route ON usage_events (route, started_at_ms) WHERE route IS NOT NULL;
         """,
+
+        // 5: semantic cache entries: the scope, the question and its vector (float32 little-endian) from the named embedder.
+        """
+        ALTER TABLE cache_entries ADD COLUMN semantic_scope TEXT;
+        ALTER TABLE cache_entries ADD COLUMN question TEXT;
+        ALTER TABLE cache_entries ADD COLUMN embedder TEXT;
+        ALTER TABLE cache_entries ADD COLUMN embedding BLOB;
+        """,
     ];
 }

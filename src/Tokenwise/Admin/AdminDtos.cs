@@ -46,10 +46,11 @@ public sealed record OutcomeInfo(string OutcomeId, string Workflow, string Statu
 /// <summary>
 /// The response cache: what it holds, how often it answered, and what that saved — since this process started
 /// (<see cref="SavedUsd"/>) and, from the usage log, over the <see cref="Since"/> window (<see cref="LoggedSavedUsd"/>).
+/// <see cref="SemanticEntries"/> of the entries can also be found by meaning; <see cref="SemanticHits"/> of the hits were.
 /// </summary>
 public sealed record CacheStats(
     string Mode, int TtlSeconds, string Namespace, int Entries, int MaxEntries, long Hits, long Misses, double HitRate, decimal SavedUsd,
-    string Since, decimal LoggedSavedUsd);
+    string Since, decimal LoggedSavedUsd, int SemanticEntries, long SemanticHits);
 
 /// <summary>How many entries an invalidation removed.</summary>
 public sealed record CacheInvalidation(int Removed);

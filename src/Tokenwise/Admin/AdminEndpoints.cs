@@ -68,7 +68,7 @@ public static class AdminEndpoints
         var (hits, misses) = (cache.Hits, cache.Misses);
         var c = options.Cache;
         var stats = new CacheStats(c.Mode.ToString().ToLowerInvariant(), c.TtlSeconds, c.Namespace, cache.Count, cache.MaxEntries, hits, misses,
-            hits + misses == 0 ? 0 : (double)hits / (hits + misses), cache.SavedUsd, since, logged);
+            hits + misses == 0 ? 0 : (double)hits / (hits + misses), cache.SavedUsd, since, logged, cache.SemanticCount, cache.SemanticHits);
         return Results.Json(stats, AdminJsonContext.Default.CacheStats);
     }
 

@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Tokenwise.Caching;
 
-/// <summary>What <c>tokenwise cache eval</c> measured on one data set.</summary>
+/// <summary>
+/// What <c>tokenwise cache eval</c> measured on one data set, with the gateway's decision (similarity threshold
+/// and second stage); <see cref="CosineOnly"/> is the nearest entry's cosine alone at the same threshold.
+/// </summary>
 internal sealed record CacheEvalReport(
     string Mode,
     string Embedder,
@@ -13,7 +16,9 @@ internal sealed record CacheEvalReport(
     IReadOnlyList<OperatingPoint> Points,
     LatencyFigures EmbedLatency,
     LatencyFigures? LookupLatency,
-    OperatingPoint? WithoutContext);
+    OperatingPoint? WithoutContext,
+    OperatingPoint CosineOnly,
+    double? CosineOnlyRocAuc);
 
 /// <summary>
 /// The cache's behaviour at one similarity threshold. <see cref="Served"/> counts queries answered from

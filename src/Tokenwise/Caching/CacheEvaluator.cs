@@ -9,8 +9,10 @@ namespace Tokenwise.Caching;
 /// <summary>
 /// Measures the semantic cache's decisions on labelled data with the embedder and index the gateway
 /// uses. Every figure comes from the similarities written by <c>--decisions-out</c>, so anyone can recompute them.
+/// The data is embedded with <paramref name="embedder"/> (which may remember vectors between runs); latency is
+/// measured on <paramref name="timed"/>, which must compute every vector afresh, as the gateway does.
 /// </summary>
-internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, TextWriter? decisions)
+internal sealed class CacheEvaluator(ITextEmbedder embedder, ITextEmbedder timed, double threshold, TextWriter? decisions)
 {
     private const int Batch = 32;
     private const int LatencySamples = 200;
@@ -25,11 +27,22 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         var labels = rows.Select(r => r[2].Trim() == "1").ToArray();
         var first = await EmbedAllAsync(rows.Select(r => r[0]).ToList(), cancellationToken);
         var second = await EmbedAllAsync(rows.Select(r => r[1]).ToList(), cancellationToken);
-        var similarities = first.Select((v, i) => Vectors.Dot(v, second[i])).ToArray();
-        var cases = similarities.Select((s, i) => new Case(s, labels[i], labels[i])).ToArray();
-        WriteDecisions("row,is_duplicate,similarity,served", cases.Select((c, i) => $"{i},{(c.Positive ? 1 : 0)},{F(c.Similarity)},{(c.Similarity >= threshold ? 1 : 0)}"));
+        var cases = new Case[rows.Count];
+        var raw = new Case[rows.Count];
+        var decisions = new SemanticDecision[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            // A cache holding only question1: it is the one candidate.
+            var similarity = Vectors.Dot(first[i], second[i]);
+            decisions[i] = SemanticMatcher.Default.Decide(rows[i][1], [new SemanticCandidate(rows[i][0], similarity)]);
+            cases[i] = new Case(similarity, labels[i], labels[i], decisions[i].Accepted);
+            raw[i] = new Case(similarity, labels[i], labels[i], Accepted: true);
+        }
+
+        WriteDecisions("row,is_duplicate,similarity,second_stage,reason,served",
+            cases.Select((c, i) => $"{i},{(c.Positive ? 1 : 0)},{F(c.Similarity)},{Flag(c.Accepted)},{decisions[i].Reason},{Flag(c.Serves(threshold))}"));
         var embedLatency = await EmbedLatencyAsync(rows.Select(r => r[1]).ToList(), cancellationToken);
-        return Report("pairs", cases, embedLatency, lookupLatency: null, withoutContext: null);
+        return Report("pairs", cases, raw, embedLatency, lookupLatency: null, withoutContext: null);
     }
 
     /// <summary><c>--gptcache</c>: insert every origin, query every similar; right only when a query finds its own origin.</summary>
@@ -48,21 +61,28 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         }
 
         var cases = new Case[queries.Length];
+        var raw = new Case[queries.Length];
+        var decisions = new SemanticDecision[queries.Length];
         var matched = new long[queries.Length];
         var lookups = new double[queries.Length];
         for (var i = 0; i < queries.Length; i++)
         {
+            // Timed as the gateway looks up: the search, then the second stage over its candidates.
             var started = Stopwatch.GetTimestamp();
-            var match = index.Nearest("", queries[i])!.Value;
+            var matches = index.Search("", queries[i], SemanticMatcher.Candidates);
+            decisions[i] = SemanticMatcher.Default.Decide(items[i].Similar, matches.Select(m => new SemanticCandidate(items[(int)m.Id].Origin, m.Similarity)).ToList());
             lookups[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            matched[i] = match.Id;
+            var chosen = matches[decisions[i].Index];
+            matched[i] = chosen.Id;
             // Right when it found its own origin (or an origin with the very same text).
-            cases[i] = new Case(match.Similarity, true, items[(int)match.Id].Origin == items[i].Origin);
+            cases[i] = new Case(chosen.Similarity, true, items[(int)chosen.Id].Origin == items[i].Origin, decisions[i].Accepted);
+            raw[i] = new Case(matches[0].Similarity, true, items[(int)matches[0].Id].Origin == items[i].Origin, Accepted: true);
         }
 
-        WriteDecisions("row,matched_row,similarity,served,correct", cases.Select((c, i) => $"{i},{matched[i]},{F(c.Similarity)},{(c.Similarity >= threshold ? 1 : 0)},{(c.Correct ? 1 : 0)}"));
+        WriteDecisions("row,matched_row,similarity,second_stage,reason,served,correct", cases.Select((c, i) =>
+            $"{i},{matched[i]},{F(c.Similarity)},{Flag(c.Accepted)},{decisions[i].Reason},{Flag(c.Serves(threshold))},{Flag(c.Correct)}"));
         var embedLatency = await EmbedLatencyAsync(items.Select(i => i.Similar).ToList(), cancellationToken);
-        return Report("gptcache", cases, embedLatency, Latency(lookups), withoutContext: null);
+        return Report("gptcache", cases, raw, embedLatency, Latency(lookups), withoutContext: null);
     }
 
     /// <summary>
@@ -79,7 +99,9 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         var byText = texts.Select((t, i) => (t, v: vectors[i])).ToDictionary(x => x.t, x => x.v, StringComparer.Ordinal);
 
         var cases = new Case[rows.Count];
+        var raw = new Case[rows.Count];
         var ignoringContext = new Case[rows.Count];
+        var decisions = new SemanticDecision[rows.Count];
         var lookups = new double[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
@@ -88,25 +110,29 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
             var index = new ScopedVectorIndex();
             index.Add(ContextScope(row.ContextA), 0, byText[row.QuestionA]);
             var started = Stopwatch.GetTimestamp();
-            var match = index.Nearest(ContextScope(row.ContextB), byText[row.QuestionB]);
+            var matches = index.Search(ContextScope(row.ContextB), byText[row.QuestionB], SemanticMatcher.Candidates);
+            decisions[i] = SemanticMatcher.Default.Decide(row.QuestionB, matches.Select(m => new SemanticCandidate(row.QuestionA, m.Similarity)).ToList());
             lookups[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var similarity = Vectors.Dot(byText[row.QuestionA], byText[row.QuestionB]);
-            cases[i] = new Case(match?.Similarity ?? float.NegativeInfinity, row.ShouldHit, row.ShouldHit);
-            ignoringContext[i] = new Case(similarity, row.ShouldHit, row.ShouldHit);
+            var unscoped = SemanticMatcher.Default.Decide(row.QuestionB, [new SemanticCandidate(row.QuestionA, similarity)]);
+            cases[i] = new Case(decisions[i].Similarity, row.ShouldHit, row.ShouldHit, decisions[i].Accepted);
+            raw[i] = new Case(decisions[i].Similarity, row.ShouldHit, row.ShouldHit, Accepted: true);
+            ignoringContext[i] = new Case(similarity, row.ShouldHit, row.ShouldHit, unscoped.Accepted);
         }
 
-        WriteDecisions("row,should_hit,same_context,similarity,served", cases.Select((c, i) =>
-            $"{i},{(c.Positive ? 1 : 0)},{(rows[i].ContextA == rows[i].ContextB ? 1 : 0)},{F(ignoringContext[i].Similarity)},{(c.Similarity >= threshold ? 1 : 0)}"));
+        WriteDecisions("row,should_hit,same_context,similarity,second_stage,reason,served", cases.Select((c, i) =>
+            $"{i},{Flag(c.Positive)},{Flag(rows[i].ContextA == rows[i].ContextB)},{F(ignoringContext[i].Similarity)},{Flag(ignoringContext[i].Accepted)},{decisions[i].Reason},{Flag(c.Serves(threshold))}"));
         var embedLatency = await EmbedLatencyAsync(rows.Select(r => r.QuestionB).ToList(), cancellationToken);
-        return Report("contextual", cases, embedLatency, Latency(lookups), Point(ignoringContext, threshold));
+        return Report("contextual", cases, raw, embedLatency, Latency(lookups), Point(ignoringContext, threshold));
     }
 
     /// <summary>The gateway's scope for the earlier conversation is its exact text; whitespace at the ends does not count.</summary>
     private static string ContextScope(string context) => context.Trim();
 
-    private CacheEvalReport Report(string mode, Case[] cases, LatencyFigures embed, LatencyFigures? lookupLatency, OperatingPoint? withoutContext) =>
+    /// <param name="raw">The same queries decided by the nearest entry's cosine alone, without the second stage, for comparison.</param>
+    private CacheEvalReport Report(string mode, Case[] cases, Case[] raw, LatencyFigures embed, LatencyFigures? lookupLatency, OperatingPoint? withoutContext) =>
         new(mode, embedder.ModelId, cases.Length, threshold, RocAuc(cases), Point(cases, threshold),
-            Thresholds.Select(t => Point(cases, t)).ToList(), embed, lookupLatency, withoutContext);
+            Thresholds.Select(t => Point(cases, t)).ToList(), embed, lookupLatency, withoutContext, Point(raw, threshold), RocAuc(raw));
 
     internal static OperatingPoint Point(IReadOnlyList<Case> cases, double threshold)
     {
@@ -115,7 +141,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         {
             positives += c.Positive ? 1 : 0;
             negatives += c.Positive ? 0 : 1;
-            if (c.Similarity >= threshold)
+            if (c.Serves(threshold))
             {
                 served++;
                 if (c.Correct && c.Positive)
@@ -140,7 +166,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
     /// <summary>The probability that a random right case scores above a random wrong one (ties count half).</summary>
     internal static double? RocAuc(IReadOnlyList<Case> cases)
     {
-        var ordered = cases.OrderBy(c => c.Similarity).ToList();
+        var ordered = cases.OrderBy(c => c.Score).ToList();
         long good = ordered.Count(c => c.Positive && c.Correct);
         long bad = ordered.Count - good;
         if (good == 0 || bad == 0)
@@ -152,7 +178,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         for (var i = 0; i < ordered.Count;)
         {
             var j = i;
-            while (j < ordered.Count && ordered[j].Similarity == ordered[i].Similarity)
+            while (j < ordered.Count && ordered[j].Score == ordered[i].Score)
             {
                 j++;
             }
@@ -184,7 +210,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
         for (var i = 0; i < sample.Count; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await embedder.EmbedAsync([sample[i]], cancellationToken);
+            await timed.EmbedAsync([sample[i]], cancellationToken);
             times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 
@@ -224,9 +250,17 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, double threshold, T
 
     private static string F(float value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
+    private static char Flag(bool value) => value ? '1' : '0';
+
     /// <summary>
-    /// One query: its best similarity, whether serving it is wanted at all (<see cref="Positive"/>) and,
-    /// when served, whether the entry found is the right one (<see cref="Correct"/>).
+    /// One query: the chosen entry's similarity, whether serving it is wanted at all (<see cref="Positive"/>),
+    /// whether the entry chosen is the right one (<see cref="Correct"/>) and whether it passed the second stage.
     /// </summary>
-    internal readonly record struct Case(float Similarity, bool Positive, bool Correct);
+    internal readonly record struct Case(float Similarity, bool Positive, bool Correct, bool Accepted = true)
+    {
+        /// <summary>What the threshold is compared with: the similarity, or nothing at all when the second stage rejected the entry.</summary>
+        public float Score => Accepted ? Similarity : float.NegativeInfinity;
+
+        public bool Serves(double threshold) => Score >= threshold;
+    }
 }

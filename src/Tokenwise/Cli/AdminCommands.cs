@@ -129,18 +129,18 @@ internal static class AdminCommands
             var json = JsonSerializer.Serialize(stats, Json.CacheStats);
             var format = parse.GetValue(s_format);
             object?[] values = [stats.Mode, stats.TtlSeconds, stats.Namespace, stats.Entries, stats.MaxEntries, stats.Hits, stats.Misses,
-                Math.Round(stats.HitRate, 4), stats.SavedUsd, stats.LoggedSavedUsd];
+                Math.Round(stats.HitRate, 4), stats.SavedUsd, stats.LoggedSavedUsd, stats.SemanticEntries, stats.SemanticHits];
             if (format == OutputFormat.Table)
             {
-                // One cache, many figures: a row per figure reads better than ten narrow columns.
+                // One cache, many figures: a row per figure reads better than a dozen narrow columns.
                 string[] labels = ["Mode", "TTL (s)", "Namespace", "Entries", "Max entries", "Hits", "Misses", "Hit rate", "Saved since start (USD)",
-                    $"Saved in the last {stats.Since} (USD)"];
+                    $"Saved in the last {stats.Since} (USD)", "Semantic entries", "Semantic hits"];
                 values[7] = stats.HitRate.ToString("P1", System.Globalization.CultureInfo.InvariantCulture);
                 CliOutput.Write(format, json, ["Cache", "Value"], [], labels.Zip(values, (label, value) => new object?[] { label, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) }));
             }
             else
             {
-                string[] fields = ["mode", "ttl_seconds", "namespace", "entries", "max_entries", "hits", "misses", "hit_rate", "saved_usd", "logged_saved_usd"];
+                string[] fields = ["mode", "ttl_seconds", "namespace", "entries", "max_entries", "hits", "misses", "hit_rate", "saved_usd", "logged_saved_usd", "semantic_entries", "semantic_hits"];
                 CliOutput.Write(format, json, fields, fields, [values]);
             }
 

@@ -44,7 +44,7 @@ public static class TokenwiseOptionsValidator
             yield return new("budgets:alert_webhook_url", $"'{webhook}' is not an http(s) URL.");
         }
 
-        foreach (var error in CacheErrors(o.Cache))
+        foreach (var error in CacheErrors(o.Cache, environment))
         {
             yield return error;
         }
@@ -179,11 +179,52 @@ public static class TokenwiseOptionsValidator
     public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
-    private static IEnumerable<Problem> CacheErrors(CacheOptions cache)
+    private static bool IsThreshold(double value) => value is > 0 and <= 1;
+
+    private static IEnumerable<Problem> CacheErrors(CacheOptions cache, IReadOnlyDictionary<string, string?> environment)
     {
-        if (cache.Mode == Caching.CacheMode.Semantic)
+        if (!IsThreshold(cache.Threshold))
         {
-            yield return new("cache:mode", "semantic caching is not served by the gateway yet; use exact or off (measure with 'tokenwise cache eval').");
+            yield return new("cache:threshold", $"must be a cosine similarity above 0 and at most 1, got {cache.Threshold}.");
+        }
+
+        foreach (var (model, m) in cache.Models)
+        {
+            if (m.Mode is not null && m.ModeOrDefault() is null)
+            {
+                yield return new($"cache:models:{model}:mode", $"must be off, exact or semantic, got '{m.Mode}'.");
+            }
+
+            if (m.Threshold is { } threshold && !IsThreshold(threshold))
+            {
+                yield return new($"cache:models:{model}:threshold", $"must be a cosine similarity above 0 and at most 1, got {threshold}.");
+            }
+        }
+
+        var embeddings = cache.Embeddings;
+        if (embeddings.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            yield return new("cache:embeddings:url", $"'{url}' is not an http(s) URL such as http://localhost:11434/v1.");
+        }
+
+        if (embeddings.Url is not null && string.IsNullOrWhiteSpace(embeddings.Model))
+        {
+            yield return new("cache:embeddings:model", "is required with cache.embeddings.url, e.g. text-embedding-3-small.");
+        }
+
+        if (embeddings.Url is null && embeddings.Model is not null)
+        {
+            yield return new("cache:embeddings:model", "applies to an embeddings endpoint: set cache.embeddings.url too (without it the local all-MiniLM-L6-v2 is used).");
+        }
+
+        if (embeddings.ApiKeyEnv is { } keyVariable && string.IsNullOrEmpty(environment.GetValueOrDefault(keyVariable)))
+        {
+            yield return new("cache:embeddings:api_key_env", $"the environment variable {keyVariable} is not set.");
+        }
+
+        if (embeddings.TimeoutMs < 1)
+        {
+            yield return new("cache:embeddings:timeout_ms", $"must be at least 1 millisecond, got {embeddings.TimeoutMs}.");
         }
 
         if (cache.TtlSeconds < 1 || cache.MaxTtlSeconds < cache.TtlSeconds)

@@ -83,10 +83,19 @@ public sealed class GatewayComponents : IDisposable
         var demoProvider = options.Demo ? options.Providers.Keys.FirstOrDefault(k => (options.Providers[k].Type ?? "") == ProviderTypes.Simulated) : null;
         var configured = options.Models.Select(m => Configure(Catalog, infos, m)).ToList();
         Resolver = new ModelResolver(configured, infos, Catalog, demoProvider);
-        Routes = RouteBuilder.Build(options.Routes, Resolver, () => embedder ??= _ownedEmbedder = new MiniLmEmbedder());
+        _embedder = new(() => embedder ?? (_ownedEmbedder = CreateEmbedder(options.Cache.Embeddings, Http, environment)));
+        Routes = RouteBuilder.Build(options.Routes, Resolver, () => _embedder.Value);
     }
 
-    private MiniLmEmbedder? _ownedEmbedder;
+    private readonly Lazy<ITextEmbedder> _embedder;
+    private ITextEmbedder? _ownedEmbedder;
+
+    /// <summary>
+    /// The embedder of every feature that compares meaning (the semantic cache, learned routes), created on first
+    /// need: the one the caller passed, else the OpenAI-compatible endpoint <c>cache.embeddings.url</c> names, else
+    /// the local all-MiniLM-L6-v2. One instance, so the model is loaded once.
+    /// </summary>
+    public ITextEmbedder Embedder => _embedder.Value;
 
     public PriceCatalog Catalog { get; }
     public UpstreamTimeouts Timeouts { get; }
@@ -102,8 +111,13 @@ public sealed class GatewayComponents : IDisposable
     public void Dispose()
     {
         Http.Dispose();
-        _ownedEmbedder?.Dispose();
+        (_ownedEmbedder as IDisposable)?.Dispose();
     }
+
+    private static ITextEmbedder CreateEmbedder(CacheEmbeddingOptions embeddings, HttpClient http, IReadOnlyDictionary<string, string?> environment) =>
+        embeddings.Url is { } url
+            ? new Caching.OpenAIEmbedder(http, new Uri(url), embeddings.Model!, embeddings.ApiKeyEnv is { } variable ? environment.GetValueOrDefault(variable) : null)
+            : new MiniLmEmbedder();
 
     private static ProviderInfo Info(string name, ProviderOptions p, string defaultCatalogProvider) =>
         new(name, p.CatalogProvider ?? defaultCatalogProvider, p.Local ?? false, p.CostPerHourUsd);

@@ -5,6 +5,7 @@ using Tokenwise.Admin;
 using Tokenwise.Budgets;
 using Tokenwise.Caching;
 using Tokenwise.Configuration;
+using Tokenwise.Embeddings;
 using Tokenwise.Endpoints;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
@@ -47,7 +48,8 @@ public static partial class GatewayHost
         services.AddSingleton<IUsageStore>(new SqliteUsageStore(database));
         services.AddSingleton<IAdminStore>(new SqliteAdminStore(database));
         services.AddSingleton<ICacheStore>(new SqliteCacheStore(database));
-        services.AddSingleton(new ResponseCache(start.Time, options.Cache.MaxEntries));
+        var embedder = options.Cache.UsesSemantic ? components.Embedder : null;
+        services.AddSingleton(new ResponseCache(start.Time, options.Cache.MaxEntries, embedder?.ModelId));
         services.AddSingleton<CacheWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
         services.AddSingleton<KeyRing>();
@@ -71,7 +73,8 @@ public static partial class GatewayHost
                 new AuthenticationStage(sp.GetRequiredService<ClientAuthenticator>()),
                 new ModelResolutionStage(components.Resolver, components.Routes),
                 sp.GetRequiredService<AdmissionGate>(),
-                new CacheStage(sp.GetRequiredService<ResponseCache>(), new CacheNamespace(options.Cache.Namespace == "team")),
+                new CacheStage(sp.GetRequiredService<ResponseCache>(), new CacheNamespace(options.Cache.Namespace == "team"),
+                    embedder is null ? null : SemanticCache(embedder, options.Cache.Embeddings, start.Time, sp.GetRequiredService<ILoggerFactory>())),
                 new RoutingStage(sp.GetRequiredService<RoutePlanner>(), start.Time),
             ],
             new ProviderDispatcher(components.Providers, DialectTranslators.Create(start.Time)).InvokeAsync));
@@ -91,7 +94,6 @@ public static partial class GatewayHost
             branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
         app.Lifetime.ApplicationStopped.Register(components.Dispose);
-
         var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", openai.EmbeddingsAsync);
@@ -107,6 +109,13 @@ public static partial class GatewayHost
             : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
         AdminEndpoints.Map(app);
         return app;
+    }
+
+    private static SemanticCache SemanticCache(ITextEmbedder embedder, CacheEmbeddingOptions embeddings, TimeProvider time, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger<SemanticCache>();
+        return new SemanticCache(embedder, SemanticMatcher.Default, TimeSpan.FromMilliseconds(embeddings.TimeoutMs), time,
+            error => LogEmbeddingFailed(logger, embedder.ModelId, error));
     }
 
     /// <summary>A body that could not be bound (malformed JSON, wrong types) as a 400 in OpenAI's error body, naming the problem.</summary>
@@ -161,6 +170,9 @@ public static partial class GatewayHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tokenwise is listening on {Urls}; usage log: {Database}")]
     private static partial void LogListening(ILogger logger, string urls, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The semantic cache's embedder {Embedder} failed; the request proceeds as a cache miss.")]
+    private static partial void LogEmbeddingFailed(ILogger logger, string embedder, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Providers: {Providers}")]
     private static partial void LogProviders(ILogger logger, string providers);

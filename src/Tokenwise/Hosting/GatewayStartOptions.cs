@@ -1,3 +1,5 @@
+using Tokenwise.Embeddings;
+
 namespace Tokenwise.Hosting;
 
 /// <summary>What <c>tokenwise serve</c> (or a test) starts the gateway with.</summary>
@@ -14,8 +16,11 @@ public sealed class GatewayStartOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>Embeds prompts for learned routes; all-MiniLM-L6-v2, loaded on first need, when null. Tests pass a fast stand-in.</summary>
-    public Embeddings.ITextEmbedder? Embedder { get; init; }
+    /// <summary>
+    /// Embeds text for every feature that compares meaning (the semantic cache, learned routes) instead of the
+    /// embedder the settings name (tests pass a fast stand-in for all-MiniLM-L6-v2); the caller disposes it.
+    /// </summary>
+    public ITextEmbedder? Embedder { get; init; }
 
     /// <summary>Adjusts logging, e.g. to silence it in tests and benchmarks.</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }

@@ -42,7 +42,8 @@ public sealed class CacheEvalTests
         Assert.Contains(rows, r => !r.ShouldHit && r.QuestionA == r.QuestionB && r.ContextA != r.ContextB);
         // A word-hashing embedder, not MiniLM: loading the 90 MB model takes seconds of CPU that starve the
         // end-to-end tests running beside this project; `tokenwise cache eval` measures MiniLM itself.
-        var report = await new CacheEvaluator(new HashingEmbedder(256), CacheDefaults.SemanticThreshold, null)
+        var embedder = new HashingEmbedder(256);
+        var report = await new CacheEvaluator(embedder, embedder, CacheDefaults.SemanticThreshold, null)
             .ContextualAsync(csv, limit: 12, TestContext.Current.CancellationToken);
         File.Delete(csv);
 

@@ -8,8 +8,8 @@ public sealed class VectorIndexTests
     public void HnswFindsWhatBruteForceFindsOnClusteredVectors()
     {
         var random = new Random(7);
-        var exact = new ExactVectorIndex();
-        var hnsw = new HnswIndex(seed: 1);
+        IVectorIndex exact = new ExactVectorIndex();
+        IVectorIndex hnsw = new HnswIndex(seed: 1);
         var centres = Enumerable.Range(0, 50).Select(_ => RandomUnit(random, 32)).ToArray();
         for (var i = 0; i < 3000; i++)
         {
@@ -31,7 +31,7 @@ public sealed class VectorIndexTests
     [Fact]
     public void RemovedEntriesAreNeverReturned()
     {
-        var hnsw = new HnswIndex();
+        IVectorIndex hnsw = new HnswIndex();
         var v = Vectors.Normalize([1f, 0f, 0f]);
         hnsw.Add(1, v);
         hnsw.Add(2, Vectors.Normalize([0f, 1f, 0f]));

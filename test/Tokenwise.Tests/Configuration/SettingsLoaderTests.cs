@@ -1,3 +1,4 @@
+using Tokenwise.Caching;
 using Tokenwise.Configuration;
 
 namespace Tokenwise.Tests.Configuration;
@@ -169,5 +170,45 @@ public sealed class SettingsLoaderTests : IDisposable
     {
         var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("server:\n  urls: [unclosed\n"), NoEnvironment));
         Assert.Contains("invalid YAML", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SemanticCachingIsConfiguredGloballyAndPerModel()
+    {
+        var options = SettingsLoader.Load(Yaml("""
+            cache:
+              mode: exact
+              threshold: 0.92
+              embeddings:
+                url: http://127.0.0.1:11434/v1
+                model: nomic-embed-text
+              models:
+                support-faq:
+                  mode: semantic
+                  threshold: 0.95
+                gpt-4o:
+                  mode: semantic
+            """), NoEnvironment);
+        Assert.True(options.Cache.UsesSemantic);
+        Assert.Equal((CacheMode.Semantic, 0.95), options.Cache.For("support-faq"));
+        Assert.Equal((CacheMode.Semantic, 0.92), options.Cache.For("gpt-4o"));
+        Assert.Equal((CacheMode.Exact, 0.92), options.Cache.For("gpt-4o-mini"));
+        Assert.False(SettingsLoader.Load(null, NoEnvironment).Cache.UsesSemantic); // off by default
+    }
+
+    [Theory]
+    [InlineData("cache:\n  threshold: 1.5\n", "cache.threshold")]
+    [InlineData("cache:\n  models:\n    faq:\n      threshold: 0\n", "cache.models.faq.threshold")]
+    [InlineData("cache:\n  models:\n    faq:\n      mode: fuzzy\n", "cache.models.faq.mode")]
+    [InlineData("cache:\n  models:\n    faq:\n      ttl: 3\n", "cache.models.faq.ttl")]
+    [InlineData("cache:\n  embeddings:\n    url: localhost:11434\n    model: m\n", "cache.embeddings.url")]
+    [InlineData("cache:\n  embeddings:\n    url: http://127.0.0.1:11434/v1\n", "cache.embeddings.model")]
+    [InlineData("cache:\n  embeddings:\n    model: m\n", "cache.embeddings.model")]
+    [InlineData("cache:\n  embeddings:\n    url: http://127.0.0.1:11434/v1\n    model: m\n    api_key_env: NO_SUCH_KEY\n", "NO_SUCH_KEY")]
+    [InlineData("cache:\n  embeddings:\n    timeout_ms: 0\n", "cache.embeddings.timeout_ms")]
+    public void BadSemanticCacheSettingsStopStartUpNamingTheSetting(string yaml, string named)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml(yaml), NoEnvironment));
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
 }

@@ -19,7 +19,9 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
 
     public DeploymentHealthBook Health => health;
 
-    public async ValueTask<RoutePlan> PlanAsync(RoutePolicy route, LlmRequest request, RequestFeatures features, UsageRecord record, CancellationToken cancellationToken)
+    /// <param name="embedded">The latest user turn already embedded by the same embedder (the semantic cache's lookup), so a learned route does not embed it twice.</param>
+    public async ValueTask<RoutePlan> PlanAsync(RoutePolicy route, LlmRequest request, RequestFeatures features, UsageRecord record, CancellationToken cancellationToken,
+        (string Text, string EmbedderId, float[] Vector)? embedded = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(request);
@@ -35,7 +37,7 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
         }
         else
         {
-            (order, reason, score) = await OrderAsync(route, request, features, now, cancellationToken);
+            (order, reason, score) = await OrderAsync(route, request, features, now, embedded, cancellationToken);
         }
 
         if (route.Sensitive == SensitiveMode.Local && features.Sensitive.Count > 0)
@@ -77,7 +79,7 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
     }
 
     private async ValueTask<(List<RouteTarget>, string, double?)> OrderAsync(RoutePolicy route, LlmRequest request, RequestFeatures features,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        DateTimeOffset now, (string Text, string EmbedderId, float[] Vector)? embedded, CancellationToken cancellationToken)
     {
         var targets = route.Targets;
         var inv = CultureInfo.InvariantCulture;
@@ -104,7 +106,7 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
                 return (roomiest.Select(x => x.Target).ToList(), string.Create(inv, $"most headroom: {roomiest[0].Room * 100:0}% of its per-minute limits left"), null);
 
             case RouteStrategy.Learned when route.Learned is { } learned:
-                return await DecideAsync(learned, features, cancellationToken);
+                return await DecideAsync(learned, features, embedded, cancellationToken);
 
             case RouteStrategy.Cascade:
                 return ([.. targets], "cascade: cheapest first", null);
@@ -132,13 +134,16 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
         return Math.Max(0, room);
     }
 
-    private static async ValueTask<(List<RouteTarget>, string, double?)> DecideAsync(LearnedRoute learned, RequestFeatures features, CancellationToken cancellationToken)
+    private static async ValueTask<(List<RouteTarget>, string, double?)> DecideAsync(LearnedRoute learned, RequestFeatures features,
+        (string Text, string EmbedderId, float[] Vector)? embedded, CancellationToken cancellationToken)
     {
         var prompt = features.LatestUserText.Length > 0 ? features.LatestUserText : features.AllText;
         float[] embedding;
         try
         {
-            embedding = (await learned.Embedder.EmbedAsync([prompt], cancellationToken))[0];
+            embedding = embedded is { } e && e.EmbedderId == learned.Embedder.ModelId && e.Text == prompt
+                ? e.Vector
+                : (await learned.Embedder.EmbedAsync([prompt], cancellationToken))[0];
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -34,7 +34,8 @@ public sealed class RoutingStage(RoutePlanner planner, TimeProvider time) : IGat
         }
 
         var features = RequestFeatures.Read(context.Request, route.Primary.Deployment.UpstreamModel);
-        var plan = await planner.PlanAsync(route, context.Request, features, record, context.Aborted);
+        var embedded = context.Cache is { Semantic: { } question, Vector: { } vector, VectorEmbedder: { } by } ? (question.Question, by, vector) : ((string, string, float[])?)null;
+        var plan = await planner.PlanAsync(route, context.Request, features, record, context.Aborted, embedded);
         record.RouterScore = plan.RouterScore;
         var reason = new StringBuilder(plan.Reason);
         if (capped is not null)

@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Tokenwise.Embeddings;
 
-namespace Tokenwise.Cli.Router;
+namespace Tokenwise.Cli;
 
 /// <summary>
-/// Remembers embeddings in a file between runs of <c>router train</c>/<c>router eval</c>, keyed by the
+/// Remembers embeddings in a file between runs of <c>router train</c>/<c>router eval</c> and <c>cache eval</c>, keyed by the
 /// SHA-256 of the text: embedding thousands of prompts on a CPU takes minutes, scoring them milliseconds.
 /// A cache made by another embedder is ignored. Without a path it only passes calls through.
 /// </summary>
