@@ -10,7 +10,10 @@ namespace Tokenwise.Budgets;
 /// a hard one would be exceeded. The endpoint settles the reservation with the real usage afterwards
 /// (<see cref="Admission.SettleAsync"/>), so concurrent requests can never together spend past a hard budget.
 /// </summary>
-public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alerts, TimeProvider time, TimeZoneInfo zone) : IGatewayStage
+/// <param name="longestCall">
+/// The longest an upstream call may last (the total upstream timeout): what a request priced by the hour reserves.
+/// </param>
+public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alerts, TimeProvider time, TimeZoneInfo zone, TimeSpan longestCall) : IGatewayStage
 {
     /// <summary>The output bound of a request that sets no <c>max_tokens</c> for a model whose catalog entry gives no limit.</summary>
     public const long DefaultOutputBound = 4096;
@@ -146,19 +149,23 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     }
 
     /// <summary>
-    /// The most the request can cost: its prompt counted with the model's tokenizer, every prompt token at the
-    /// uncached rate, and its output at the bound it set (else the model's output limit).
+    /// The most the request can cost. Priced by the hour: the hourly cost for the longest call (the endpoint never
+    /// bills more time than that). Priced by token: its prompt counted with the model's tokenizer and its output at
+    /// the bound it set (else the model's output limit), each at the dearest rate that can apply to it.
     /// </summary>
-    private static ReservedCost Reserve(GatewayContext context)
+    private ReservedCost Reserve(GatewayContext context)
     {
         var request = context.Request;
-        var model = context.Deployment?.UpstreamModel ?? request.Model;
-        var price = context.Deployment?.Price;
-        var prompt = PromptTokens.Estimate(request, model);
-        var output = request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? price?.MaxOutputTokens ?? DefaultOutputBound;
-        var usage = new TokenUsage(prompt, 0, 0, output, 0);
-        var usd = price is null ? 0m : Math.Max(price.Cost(usage), price.Cost(usage with { ReasoningTokens = output }));
-        return new ReservedCost(usd, usage.TotalTokens);
+        var deployment = context.Deployment;
+        var prompt = PromptTokens.Estimate(request, deployment?.UpstreamModel ?? request.Model);
+        var output = request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? deployment?.Price.MaxOutputTokens ?? DefaultOutputBound;
+        var usd = deployment switch
+        {
+            null => 0m,
+            { CostPerHourUsd: not null } => deployment.Cost(default, longestCall.TotalMilliseconds),
+            _ => deployment.Price.MostCost(prompt, output),
+        };
+        return new ReservedCost(usd, prompt + output);
     }
 
     private GatewayResponse Reject(GatewayContext context, Admission admission, CounterResult result)
