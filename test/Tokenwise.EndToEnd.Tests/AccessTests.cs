@@ -25,7 +25,12 @@ public sealed class AccessTests : IAsyncLifetime
     {
         _upstream = await FakeUpstream.StartAsync();
         _anthropic = await FakeAnthropicUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream, _anthropic, new Dictionary<string, string?> { ["master_key"] = MasterKey });
+        _gateway = await TestGateway.StartAsync(_upstream, _anthropic, new Dictionary<string, string?> { ["master_key"] = MasterKey }, configYaml: """
+            models:
+              - name: support-fast
+                provider: openai
+                upstream_model: gpt-4.1-nano
+            """);
     }
 
     public async ValueTask DisposeAsync()
@@ -198,6 +203,30 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Contains("allows 1 requests per minute", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(raw.Headers.TryGetValue("retry-after", out _));
         Assert.True(raw.Headers.TryGetValue("x-ratelimit-reset-requests", out _));
+    }
+
+    [Fact]
+    public async Task AModelRateLimitCannotBeDodgedWithAProviderPrefixAnAliasOrAnotherCase()
+    {
+        // One request to gpt-4.1-nano (used by no other test here) in flight at a time, however it is named.
+        using var limit = await Admin().PostAsJsonAsync("admin/rate-limits", new { scope = "model", target = "gpt-4.1-nano", max_concurrent = 1 }, Ct);
+        Assert.Equal(HttpStatusCode.Created, limit.StatusCode);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var first = Chat(MasterKey, "gpt-4.1-nano").CompleteChatAsync([new UserChatMessage("#fake:slow-30000 hold the model")], cancellationToken: running.Token);
+        while (!_upstream.Received.Any(r => r.Body.Contains("hold the model", StringComparison.Ordinal)))
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        foreach (var name in new[] { "openai/gpt-4.1-nano", "support-fast", "GPT-4.1-NANO" })
+        {
+            var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(MasterKey, name).CompleteChatAsync([new UserChatMessage("me too")], cancellationToken: Ct));
+            Assert.Equal(429, error.Status);
+            Assert.Contains("model 'gpt-4.1-nano' rate limit", error.Message, StringComparison.Ordinal);
+        }
+
+        await running.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
     }
 
     [Fact]

@@ -136,16 +136,44 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         return equals > 0 && tags.TryGetValue(target[..equals], out var value) && value == target[(equals + 1)..];
     }
 
+    /// <summary>
+    /// Whom the request counts for under a rate limit, or null when the limit is not for it. A limit on one target
+    /// counts everything it matches under that one target, so names that differ only in case share its counter.
+    /// </summary>
     private static string? LimitTarget(RateLimit limit, UsageRecord record, GatewayContext context)
     {
+        if (limit.Scope == RateLimitScope.Model)
+        {
+            return ModelLimitTarget(limit, context);
+        }
+
         var value = limit.Scope switch
         {
             RateLimitScope.Key => record.KeyId,
             RateLimitScope.Team => record.Team,
-            RateLimitScope.Model => context.Deployment?.Name ?? context.Request.Model,
             _ => null,
         };
-        return value is not null && (limit.Target == Budget.EachTarget || string.Equals(limit.Target, value, StringComparison.OrdinalIgnoreCase)) ? value : null;
+        return value is null ? null
+            : limit.Target == Budget.EachTarget ? value
+            : string.Equals(limit.Target, value, StringComparison.OrdinalIgnoreCase) ? limit.Target : null;
+    }
+
+    /// <summary>
+    /// A model limit matches the name the client sent or the upstream model it resolved to, case-insensitively, so a
+    /// limit on <c>gpt-4o</c> also holds <c>openai/gpt-4o</c> and any alias served by gpt-4o. A <c>*</c> limit counts
+    /// each upstream model separately, whatever name reached it.
+    /// </summary>
+    private static string? ModelLimitTarget(RateLimit limit, GatewayContext context)
+    {
+        var requested = context.Deployment?.Name ?? context.Request.Model;
+        var upstream = context.Deployment?.UpstreamModel ?? requested;
+        if (limit.Target == Budget.EachTarget)
+        {
+            return upstream.ToLowerInvariant();
+        }
+
+        return string.Equals(limit.Target, requested, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(limit.Target, upstream, StringComparison.OrdinalIgnoreCase) ? limit.Target : null;
     }
 
     /// <summary>

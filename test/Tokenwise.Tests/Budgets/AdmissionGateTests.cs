@@ -213,6 +213,34 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task AModelLimitHoldsForEveryNameThatReachesTheModel()
+    {
+        // A limit on gpt-4o counts the bare name, the provider-prefixed name and an alias served by gpt-4o, in any case, as one.
+        var provider = new ProviderInfo("openai", "openai");
+        ModelDeployment[] names =
+        [
+            ModelDeployment.FromCatalog("gpt-4o", provider, "gpt-4o", PriceCatalog.Embedded),
+            ModelDeployment.FromCatalog("openai/gpt-4o", provider, "gpt-4o", PriceCatalog.Embedded),
+            ModelDeployment.FromCatalog("smart", provider, "GPT-4o", PriceCatalog.Embedded),
+        ];
+        _gate.Replace(new PolicyBook([], [new RateLimit("gpt-4o-rpm", RateLimitScope.Model, "gpt-4o", 2, null, null)]));
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[0]), Upstream)).Error);
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[1]), Upstream)).Error);
+        var refused = await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[2]), Upstream);
+        Assert.Equal("rate_limit_exceeded", refused.Error?.Code);
+        Assert.Contains("model 'gpt-4o' rate limit", refused.Error!.Message, StringComparison.Ordinal);
+
+        // Another model is not held by it.
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10), Upstream)).Error);
+
+        // Each model separately: the names of one upstream model share a counter, another model has its own.
+        _gate.Replace(new PolicyBook([], [new RateLimit("each-rpm", RateLimitScope.Model, "*", 1, null, null)]));
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[1]), Upstream)).Error);
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[2]), Upstream)).Error);
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10), Upstream)).Error);
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsAreCappedUntilOneFinishes()
     {
         _gate.Replace(new PolicyBook([], [new RateLimit("one", RateLimitScope.Team, "*", null, null, 1)]));
