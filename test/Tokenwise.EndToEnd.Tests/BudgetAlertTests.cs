@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -102,6 +103,51 @@ public sealed class BudgetAlertTests
         Assert.False(sender.ExecuteTask!.IsCompleted, "the sender stopped");
         Assert.Contains(log.Messages, m => m.Contains("80% alert of budget support-monthly", StringComparison.Ordinal) && m.Contains("dropped", StringComparison.Ordinal));
         await sender.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task AHardBudgetRefusingRequestsThroughTheGatewayPostsOneExhaustedAlert()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var received = new ConcurrentQueue<string>();
+        await using var webhook = Loopback.CreateBuilder().Build();
+        webhook.MapPost("/alerts", async (HttpContext http) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            received.Enqueue(await reader.ReadToEndAsync());
+            return Results.Ok();
+        });
+        await webhook.StartAsync(ct);
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(upstream, new Dictionary<string, string?>
+        {
+            ["budgets:alert_webhook_url"] = new Uri(Loopback.Address(webhook), "alerts").ToString(),
+        });
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var key = await http.PostAsJsonAsync("admin/keys", new { team = "alerted" }, ct);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", (await key.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString());
+        using var budget = await http.PostAsJsonAsync("admin/budgets",
+            new { id = "tiny", scope = "team", target = "alerted", amount_usd = 0.000001m, period = "day", mode = "hard" }, ct);
+        Assert.Equal(System.Net.HttpStatusCode.Created, budget.StatusCode);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var refused = await http.PostAsync("v1/chat/completions", new StringContent(
+                """{"model":"gpt-4o-mini","max_tokens":100,"messages":[{"role":"user","content":"hello"}]}""", System.Text.Encoding.UTF8, "application/json"), ct);
+            Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, refused.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (received.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        await Task.Delay(300, ct); // time for any (wrong) second alert to arrive
+        using var alert = JsonDocument.Parse(Assert.Single(received));
+        Assert.Equal("budget.exhausted", alert.RootElement.GetProperty("event").GetString());
+        Assert.Equal(("tiny", 100, 0m), (alert.RootElement.GetProperty("budget_id").GetString(), alert.RootElement.GetProperty("percent").GetInt32(),
+            alert.RootElement.GetProperty("spent_usd").GetDecimal()));
     }
 
     private static BudgetAlert Alert(int percent) => new("support-monthly", BudgetScope.Team, "support", BudgetPeriod.Month, BudgetMode.Hard, percent, 50m,

@@ -46,6 +46,11 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var result = await counters.TryAddAsync(admission.Checks);
         if (!result.Admitted)
         {
+            if (admission.Parts[result.FailedIndex] is { Kind: Admission.PartKind.Budget } exhausted)
+            {
+                await AlertRefusedAsync(exhausted, admission.Checks[result.FailedIndex]);
+            }
+
             return Reject(context, admission, result);
         }
 
@@ -273,7 +278,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     internal async ValueTask SettleAsync(Admission admission, decimal costUsd, long tokens)
     {
         var changes = new List<CounterCheck>(admission.Checks.Count + 2);
-        List<(Admission.Part Part, int SpentIndex)>? budgets = null;
+        List<(Admission.Part Part, CounterCheck Check, int SpentIndex)>? budgets = null;
         for (var i = 0; i < admission.Parts.Count; i++)
         {
             var part = admission.Parts[i];
@@ -282,7 +287,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             {
                 case Admission.PartKind.Budget:
                     changes.Add(check with { Amount = costUsd - check.Amount, Limit = null });
-                    (budgets ??= []).Add((part, changes.Count));
+                    (budgets ??= []).Add((part, check, changes.Count));
                     changes.Add(check with { Key = SpentKey(check.Key), Amount = costUsd, Limit = null });
                     break;
                 case Admission.PartKind.Tokens:
@@ -305,8 +310,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             return;
         }
 
-        var at = time.GetUtcNow();
-        foreach (var (part, spentIndex) in budgets)
+        foreach (var (part, check, spentIndex) in budgets)
         {
             var budget = part.Budget!;
             var spent = values[spentIndex];
@@ -314,13 +318,41 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             foreach (var percent in budget.AlertPercents)
             {
                 var threshold = budget.AmountUsd * percent / 100m;
-                if (before < threshold && spent >= threshold)
+                if (before < threshold && spent >= threshold && (percent != 100 || await FirstExhaustionAsync(check)))
                 {
-                    alerts.Post(new BudgetAlert(budget.Id, budget.Scope, part.Target, budget.Period, budget.Mode,
-                        percent, budget.AmountUsd, spent, part.WindowStart, part.WindowEnd, at));
+                    alerts.Post(Alert(part, percent, spent));
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A hard budget refusing a request is exhausted, so it raises its 100 % alert, though settled spend may never reach
+    /// the amount (admission keeps it below): once per window and target, whether it is refused once or many times.
+    /// </summary>
+    private async ValueTask AlertRefusedAsync(Admission.Part part, CounterCheck check)
+    {
+        if (!part.Budget!.AlertPercents.Contains(100) || !await FirstExhaustionAsync(check))
+        {
+            return;
+        }
+
+        var spent = (await counters.AddAsync([new CounterCheck(SpentKey(check.Key), 0, null, check.ExpiresAt)]))[0]; // adding nothing reads it
+        alerts.Post(Alert(part, 100, spent) with { Refused = true });
+    }
+
+    /// <summary>
+    /// Whether this is the first time the budget's window is exhausted, for its 100 % alert: a counter of its own,
+    /// added to atomically like the rest, so concurrent refusals and a settlement reaching 100 % raise it once between them.
+    /// </summary>
+    private async ValueTask<bool> FirstExhaustionAsync(CounterCheck budgetCheck) =>
+        (await counters.TryAddAsync([new CounterCheck("exhausted:" + budgetCheck.Key, 1, 1, budgetCheck.ExpiresAt)])).Admitted;
+
+    private BudgetAlert Alert(Admission.Part part, int percent, decimal spentUsd)
+    {
+        var budget = part.Budget!;
+        return new BudgetAlert(budget.Id, budget.Scope, part.Target, budget.Period, budget.Mode, percent, budget.AmountUsd, spentUsd,
+            part.WindowStart, part.WindowEnd, time.GetUtcNow());
     }
 
     /// <summary>Adds spend recorded before the gateway started (read from the usage log) to a budget's current window.</summary>

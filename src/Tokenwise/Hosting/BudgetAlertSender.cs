@@ -62,7 +62,15 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
     {
         await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken))
         {
-            LogAlert(_logger, alert.Percent, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+            if (alert.Refused)
+            {
+                LogExhausted(_logger, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+            }
+            else
+            {
+                LogAlert(_logger, alert.Percent, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+            }
+
             if (_webhook is null)
             {
                 continue;
@@ -87,6 +95,9 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: {Percent}% of budget {BudgetId} ({Target}) spent: ${Spent} of ${Amount}.")]
     private static partial void LogAlert(ILogger logger, int percent, string budgetId, string target, decimal spent, decimal amount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: budget {BudgetId} ({Target}) is exhausted and refuses requests: ${Spent} of ${Amount} spent.")]
+    private static partial void LogExhausted(ILogger logger, string budgetId, string target, decimal spent, decimal amount);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Percent}% alert of budget {BudgetId} could not be delivered to the webhook, retries included, and was dropped: {Reason}")]
     private static partial void LogDropped(ILogger logger, int percent, string budgetId, string reason);

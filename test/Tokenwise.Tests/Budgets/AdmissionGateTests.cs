@@ -178,6 +178,48 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task AHardBudgetThatRefusesARequestRaisesItsHundredPercentAlertOncePerWindow()
+    {
+        var budget = new Budget("daily", BudgetScope.Team, "support", 0.001m, BudgetPeriod.Day, BudgetMode.Hard, [50, 100]);
+        _gate.Replace(new PolicyBook([budget], []));
+        var first = Context(maxTokens: 100);
+        Assert.Null((await _gate.InvokeAsync(first, Upstream)).Error);
+        await first.Admission!.SettleAsync(0.0009m, 100); // 90 %: the 50 % alert, and no request of this size fits any more
+
+        // Many refusals at once: one 100 % alert between them, with what was settled.
+        await Parallel.ForAsync(0, 50, async (_, _) => Assert.Equal("budget_exceeded", (await _gate.InvokeAsync(Context(maxTokens: 1000), Upstream)).Error?.Code));
+        Assert.Equal([(50, false), (100, true)], _alerts.Alerts.Select(a => (a.Percent, a.Refused)));
+        var exhausted = _alerts.Alerts[1];
+        Assert.Equal(("daily", "support", 0.0009m, new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero)),
+            (exhausted.BudgetId, exhausted.Target, exhausted.SpentUsd, exhausted.ResetsAt));
+
+        // The next window starts afresh: refused again, alerted again.
+        _time.SetUtcNow(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero));
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100_000), Upstream)).Error);
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100_000), Upstream)).Error);
+        Assert.Equal([(50, false), (100, true), (100, true)], _alerts.Alerts.Select(a => (a.Percent, a.Refused)));
+    }
+
+    [Fact]
+    public async Task SettledSpendReachingAHardBudgetAndARefusalAfterItRaiseOneHundredPercentAlert()
+    {
+        _gate.Replace(new PolicyBook([new Budget("exact", BudgetScope.Team, "support", 0.001m, BudgetPeriod.Day, BudgetMode.Hard, [100])], []));
+        var first = Context(maxTokens: 100);
+        Assert.Null((await _gate.InvokeAsync(first, Upstream)).Error);
+        await first.Admission!.SettleAsync(0.001m, 100);
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100), Upstream)).Error);
+        Assert.Equal([(100, false)], _alerts.Alerts.Select(a => (a.Percent, a.Refused)));
+    }
+
+    [Fact]
+    public async Task AHardBudgetWithoutAHundredPercentThresholdSendsNoAlertWhenItRefuses()
+    {
+        _gate.Replace(new PolicyBook([new Budget("quiet", BudgetScope.Team, "support", 0.000001m, BudgetPeriod.Day, BudgetMode.Hard, [50])], []));
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100), Upstream)).Error);
+        Assert.Empty(_alerts.Alerts);
+    }
+
+    [Fact]
     public async Task RequestsPerMinuteRejectWithTheLimitAndResetAndStartAgainNextMinute()
     {
         _gate.Replace(new PolicyBook([], [new RateLimit("rpm", RateLimitScope.Key, "key_a", 2, null, null)]));
