@@ -28,8 +28,10 @@ public sealed class TestGateway : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a gateway whose <c>openai</c> provider is <paramref name="upstream"/>.</summary>
-    public static Task<TestGateway> StartAsync(FakeUpstream upstream, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
-        StartAsync(WithProvider(settings, "openai", upstream.BaseUrl, FakeUpstream.ApiKey), configYaml);
+    /// <param name="time">The gateway's clock (e.g. a <see cref="MovableClock"/>); the system's by default.</param>
+    public static Task<TestGateway> StartAsync(FakeUpstream upstream, IDictionary<string, string?>? settings = null, string? configYaml = null,
+        TimeProvider? time = null) =>
+        StartAsync(WithProvider(settings, "openai", upstream.BaseUrl, FakeUpstream.ApiKey), configYaml, time: time);
 
     /// <summary>Starts a gateway whose <c>anthropic</c> provider is <paramref name="anthropic"/>.</summary>
     public static Task<TestGateway> StartAsync(FakeAnthropicUpstream anthropic, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
@@ -48,7 +50,8 @@ public sealed class TestGateway : IAsyncDisposable
             [$"providers:{type}:api_key"] = apiKey,
         };
 
-    public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null)
+    public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null,
+        TimeProvider? time = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tokenwise-test-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -70,6 +73,7 @@ public sealed class TestGateway : IAsyncDisposable
             Settings = all,
             Environment = environment ?? new Dictionary<string, string?>(),
             Logging = logging => logging.ClearProviders(),
+            Time = time ?? TimeProvider.System,
         });
         await GatewayHost.InitializeAsync(app);
         await app.StartAsync();
