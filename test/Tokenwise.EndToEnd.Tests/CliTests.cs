@@ -48,11 +48,17 @@ public sealed class CliTests : IDisposable
         await using var gateway = await Testing.TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["master_key"] = "tw-cli-master" });
         var env = new Dictionary<string, string> { ["TOKENWISE_URL"] = gateway.BaseUrl.ToString(), ["TOKENWISE_MASTER_KEY"] = "tw-cli-master" };
 
-        var created = await RunAsync(env, "keys", "create", "--team", "support", "--name", "bot", "--format", "json");
+        var created = await RunAsync(env, "keys", "create", "--team", "support", "--name", "bot", "--metadata", "owner=ana,env=prod", "--metadata", "cost-center=42",
+            "--format", "json");
         Assert.Equal(0, created.Exit);
         using var key = JsonDocument.Parse(created.Out);
         var id = key.RootElement.GetProperty("id").GetString()!;
         Assert.StartsWith("tw-", key.RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, string> { ["owner"] = "ana", ["env"] = "prod", ["cost-center"] = "42" },
+            key.RootElement.GetProperty("metadata").Deserialize<Dictionary<string, string>>());
+        var badMetadata = await RunAsync(env, "keys", "create", "--team", "support", "--metadata", "owner");
+        Assert.Equal(2, badMetadata.Exit);
+        Assert.Contains("--metadata must be name=value pairs", badMetadata.Err, StringComparison.Ordinal);
 
         var budget = await RunAsync(env, "budgets", "create", "--scope", "team", "--target", "support", "--amount", "5", "--period", "day", "--format", "csv");
         Assert.Equal(0, budget.Exit);
