@@ -90,6 +90,76 @@ public sealed class AttributionTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ReportsGroupSpendByKeyTeamAndSessionListTheTopSessionsAndAnswerCsv()
+    {
+        var keys = new[] { await CreateKeyAsync("reports-a"), await CreateKeyAsync("reports-a"), await CreateKeyAsync("reports-b") };
+        var plan = new[] { (Key: 0, Session: "small-run", Steps: 1), (Key: 1, Session: "big-run", Steps: 3), (Key: 2, Session: "middle-run", Steps: 2) };
+        foreach (var (key, session, steps) in plan)
+        {
+            using var http = Client(keys[key]);
+            for (var step = 0; step < steps; step++)
+            {
+                using var request = Chat(null, $"{session} step {step}", session);
+                request.Headers.Add("x-tokenwise-outcome", $"{session}-ticket");
+                using var response = await http.SendAsync(request, Ct);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+
+        using (var outcome = await Client(keys[0]).PostAsJsonAsync("v1/outcomes",
+            new { outcome_id = "small-run-ticket", workflow = "report-flow", status = "success" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, outcome.StatusCode);
+        }
+
+        var records = await _gateway.RecordsAsync();
+        using var admin = Client(MasterKey);
+        async Task<Dictionary<string, decimal>> SpendBy(string by) =>
+            (await admin.GetFromJsonAsync<JsonElement>($"admin/reports/spend?since=1h&by={by}", Ct)).EnumerateArray()
+                .ToDictionary(r => r.GetProperty("group").GetString()!, r => r.GetProperty("cost_usd").GetDecimal());
+
+        var byKey = await SpendBy("key");
+        foreach (var group in records.Where(r => r.KeyId is not null).GroupBy(r => r.KeyId!))
+        {
+            Assert.Equal(group.Sum(r => r.CostUsd), byKey[group.Key]);
+        }
+
+        var byTeam = await SpendBy("team");
+        Assert.Equal(records.Where(r => r.Team == "reports-a").Sum(r => r.CostUsd), byTeam["reports-a"]);
+        Assert.Equal(records.Where(r => r.Team == "reports-b").Sum(r => r.CostUsd), byTeam["reports-b"]);
+        Assert.True(byTeam["reports-a"] > 0);
+
+        var bySession = records.Where(r => r.SessionId is not null).GroupBy(r => r.SessionId!)
+            .Select(g => (Session: g.Key, Cost: g.Sum(r => r.CostUsd))).OrderByDescending(g => g.Cost).ThenBy(g => g.Session, StringComparer.Ordinal).ToList();
+        Assert.Equal(bySession.ToDictionary(g => g.Session, g => g.Cost), await SpendBy("session"));
+        var top = await admin.GetFromJsonAsync<JsonElement>("admin/reports/spend?since=1h&by=session&limit=2", Ct);
+        Assert.Equal(bySession.Take(2).Select(g => g.Session), top.EnumerateArray().Select(r => r.GetProperty("group").GetString()));
+
+        // The same reports as CSV, with the CLI's columns.
+        using var csv = await admin.GetAsync("admin/reports/spend?since=1h&by=team&format=csv", Ct);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync(Ct)).Split('\n');
+        Assert.Equal("team,requests,failed,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,cost_usd", lines[0]);
+        var teamB = records.Where(r => r.Team == "reports-b").ToList();
+        Assert.Equal([2, 0, teamB.Sum(r => r.Usage.InputTokens), teamB.Sum(r => r.Usage.CachedInputTokens), teamB.Sum(r => r.Usage.OutputTokens), 0, teamB.Sum(r => r.CostUsd)],
+            Numbers(lines.Single(l => l.StartsWith("reports-b,", StringComparison.Ordinal))));
+
+        var outcomes = (await admin.GetStringAsync("admin/reports/outcomes?since=1h&format=csv", Ct)).Split('\n');
+        Assert.Equal("workflow,outcomes,successes,failures,requests,spend_usd,cost_per_success_usd,failed_spend_usd,value_usd", outcomes[0]);
+        var small = records.Single(r => r.SessionId == "small-run").CostUsd;
+        var flow = outcomes.Single(l => l.StartsWith("report-flow,", StringComparison.Ordinal));
+        Assert.EndsWith(",", flow, StringComparison.Ordinal); // no value reported
+        Assert.Equal([1, 1, 0, 1, small, small, 0], Numbers(flow[..^1]));
+
+        using var badFormat = await admin.GetAsync("admin/reports/spend?format=xml", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badFormat.StatusCode);
+    }
+
+    /// <summary>The numbers of a CSV line after its first field.</summary>
+    private static decimal[] Numbers(string line) =>
+        [.. line.Split(',').Skip(1).Select(n => decimal.Parse(n, System.Globalization.CultureInfo.InvariantCulture))];
+
     /// <summary>A chat request (its prompt its own, so the response cache never answers it) with optional metadata and session.</summary>
     private static HttpRequestMessage Chat(string? metadata, string prompt, string? session = null)
     {
