@@ -16,11 +16,12 @@ public sealed class SqliteUsageStore : IUsageStore
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd
         """;
 
+    /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
+    private const long QuarterHourMs = 15 * 60 * 1000;
+
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
     private static readonly string s_insert =
         $"INSERT OR REPLACE INTO usage_events ({Columns}) VALUES ({string.Join(", ", s_columnNames.Select(n => "$" + n))})";
-
-    private const long QuarterHourMs = 15 * 60 * 1000;
 
     private readonly SqliteDatabase _database;
 
