@@ -47,7 +47,7 @@ public class RequestPathBenchmarks
 
         // A team budget and a key's requests- and tokens-per-minute limit, as a typical key has; the budget is
         // far from exhausted, so every request is admitted and settled.
-        _gate = new AdmissionGate(new InProcessCounterStore(TimeProvider.System), new NoAlerts(), TimeProvider.System, TimeZoneInfo.Utc);
+        _gate = new AdmissionGate(new InProcessCounterStore(TimeProvider.System), new NoAlerts(), TimeProvider.System, TimeZoneInfo.Utc, UpstreamTimeouts.Default.Total);
         _gate.Replace(new PolicyBook(
             [new Budget("team-monthly", BudgetScope.Team, "support", 1_000_000m, BudgetPeriod.Month, BudgetMode.Hard, Budget.DefaultAlertPercents)],
             [new RateLimit("key-limit", RateLimitScope.Key, "key_a", 1_000_000_000, 1_000_000_000_000, null)]));

@@ -25,7 +25,12 @@ public sealed class AccessTests : IAsyncLifetime
     {
         _upstream = await FakeUpstream.StartAsync();
         _anthropic = await FakeAnthropicUpstream.StartAsync();
-        _gateway = await TestGateway.StartAsync(_upstream, _anthropic, new Dictionary<string, string?> { ["master_key"] = MasterKey });
+        _gateway = await TestGateway.StartAsync(_upstream, _anthropic, new Dictionary<string, string?> { ["master_key"] = MasterKey }, configYaml: """
+            models:
+              - name: support-fast
+                provider: openai
+                upstream_model: gpt-4.1-nano
+            """);
     }
 
     public async ValueTask DisposeAsync()
@@ -139,6 +144,46 @@ public sealed class AccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CallsPricedByTheHourCannotOverspendAHardBudgetEvenWhenTheyRunToTheTimeout()
+    {
+        // $3.60 an hour is $0.001 a second, and no call may last more than 1 s (the total timeout): the budget holds
+        // exactly one call's worth, so while one runs every other is refused.
+        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["master_key"] = MasterKey,
+            ["providers:gpu:type"] = "openai-compatible",
+            ["providers:gpu:base_url"] = _upstream.BaseUrl.ToString(),
+            ["providers:gpu:api_key"] = FakeUpstream.ApiKey,
+            ["providers:gpu:local"] = "true",
+            ["providers:gpu:cost_per_hour_usd"] = "3.6",
+            ["upstream:total_timeout_seconds"] = "1",
+        });
+        var secret = (await CreateKeyAsync("gpu-team", gateway)).GetProperty("key").GetString()!;
+        using var budget = await Admin(gateway).PostAsJsonAsync("admin/budgets",
+            new { scope = "team", target = "gpu-team", amount_usd = 0.001m, period = "day", mode = "hard" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, budget.StatusCode);
+
+        // Each stream stalls after two chunks until the total timeout ends it: each call costs the most it can.
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+        var statuses = new ConcurrentBag<HttpStatusCode>();
+        await Parallel.ForAsync(0, 8, new ParallelOptions { CancellationToken = Ct }, async (i, ct) =>
+        {
+            using var response = await http.PostAsync("v1/chat/completions", new StringContent(
+                $$"""{"model":"gpu/gpt-4o-mini","stream":true,"max_tokens":50,"messages":[{"role":"user","content":"#fake:stall run {{i}}"}]}""",
+                System.Text.Encoding.UTF8, "application/json"), ct);
+            await response.Content.ReadAsStringAsync(ct);
+            statuses.Add(response.StatusCode);
+        });
+
+        var records = (await gateway.RecordsAsync()).Where(r => r.Team == "gpu-team").ToList();
+        var spent = records.Sum(r => r.CostUsd);
+        Assert.True(spent <= 0.001m, $"the team spent {spent}, over its budget of 0.001");
+        Assert.Contains(records, r => r.CostUsd > 0 && r.ErrorCode == "upstream_timeout");
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
     public async Task ARateLimitRejectionIsA429InOpenAIsDialectWithTheLimitAndReset()
     {
         var key = await CreateKeyAsync("ratelimited");
@@ -158,6 +203,30 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Contains("allows 1 requests per minute", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(raw.Headers.TryGetValue("retry-after", out _));
         Assert.True(raw.Headers.TryGetValue("x-ratelimit-reset-requests", out _));
+    }
+
+    [Fact]
+    public async Task AModelRateLimitCannotBeDodgedWithAProviderPrefixAnAliasOrAnotherCase()
+    {
+        // One request to gpt-4.1-nano (used by no other test here) in flight at a time, however it is named.
+        using var limit = await Admin().PostAsJsonAsync("admin/rate-limits", new { scope = "model", target = "gpt-4.1-nano", max_concurrent = 1 }, Ct);
+        Assert.Equal(HttpStatusCode.Created, limit.StatusCode);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var first = Chat(MasterKey, "gpt-4.1-nano").CompleteChatAsync([new UserChatMessage("#fake:slow-30000 hold the model")], cancellationToken: running.Token);
+        while (!_upstream.Received.Any(r => r.Body.Contains("hold the model", StringComparison.Ordinal)))
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        foreach (var name in new[] { "openai/gpt-4.1-nano", "support-fast", "GPT-4.1-NANO" })
+        {
+            var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(MasterKey, name).CompleteChatAsync([new UserChatMessage("me too")], cancellationToken: Ct));
+            Assert.Equal(429, error.Status);
+            Assert.Contains("model 'gpt-4.1-nano' rate limit", error.Message, StringComparison.Ordinal);
+        }
+
+        await running.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
     }
 
     [Fact]
@@ -282,9 +351,9 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
     }
 
-    private async Task<JsonElement> CreateKeyAsync(string team)
+    private async Task<JsonElement> CreateKeyAsync(string team, TestGateway? gateway = null)
     {
-        using var created = await Admin().PostAsJsonAsync("admin/keys", new { name = team + "-app", team }, Ct);
+        using var created = await Admin(gateway).PostAsJsonAsync("admin/keys", new { name = team + "-app", team }, Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
     }
@@ -296,9 +365,9 @@ public sealed class AccessTests : IAsyncLifetime
         return error.Message;
     }
 
-    private HttpClient Admin()
+    private HttpClient Admin(TestGateway? gateway = null)
     {
-        var http = new HttpClient { BaseAddress = _gateway.BaseUrl };
+        var http = new HttpClient { BaseAddress = (gateway ?? _gateway).BaseUrl };
         http.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
         return http;
     }

@@ -27,11 +27,17 @@ public sealed class CliTests : IDisposable
         await using var gateway = await Testing.TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["master_key"] = "tw-cli-master" });
         var env = new Dictionary<string, string> { ["TOKENWISE_URL"] = gateway.BaseUrl.ToString(), ["TOKENWISE_MASTER_KEY"] = "tw-cli-master" };
 
-        var created = await RunAsync(env, "keys", "create", "--team", "support", "--name", "bot", "--format", "json");
+        var created = await RunAsync(env, "keys", "create", "--team", "support", "--name", "bot", "--metadata", "owner=ana,env=prod", "--metadata", "cost-center=42",
+            "--format", "json");
         Assert.Equal(0, created.Exit);
         using var key = JsonDocument.Parse(created.Out);
         var id = key.RootElement.GetProperty("id").GetString()!;
         Assert.StartsWith("tw-", key.RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, string> { ["owner"] = "ana", ["env"] = "prod", ["cost-center"] = "42" },
+            key.RootElement.GetProperty("metadata").Deserialize<Dictionary<string, string>>());
+        var badMetadata = await RunAsync(env, "keys", "create", "--team", "support", "--metadata", "owner");
+        Assert.Equal(2, badMetadata.Exit);
+        Assert.Contains("--metadata must be name=value pairs", badMetadata.Err, StringComparison.Ordinal);
 
         var budget = await RunAsync(env, "budgets", "create", "--scope", "team", "--target", "support", "--amount", "5", "--period", "day", "--format", "csv");
         Assert.Equal(0, budget.Exit);
@@ -122,6 +128,52 @@ public sealed class CliTests : IDisposable
         var table = await RunAsync("report", "spend", "--since", "7d", "--by", "day", "--db", db);
         Assert.Equal(0, table.Exit);
         Assert.Contains("0.750000", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReportSessionsOutcomesAndDaysReadTheLogAndTheConfiguredTimeZone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var db = Path.Combine(_dir, "usage.db");
+        var store = new SqliteUsageStore(db);
+        await store.InitializeAsync(ct);
+        // 23:30 UTC yesterday is already today in Berlin (00:30 or 01:30 there).
+        var lateEvening = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(-1).AddHours(23.5), TimeSpan.Zero);
+        UsageRecord Request(string id, string? session, string? outcome, decimal cost) => new()
+        {
+            Id = id, StartedAt = lateEvening, Endpoint = "chat.completions", Dialect = "openai", Model = "gpt-4o-mini", Status = 200,
+            Team = "support", SessionId = session, OutcomeId = outcome, CostUsd = cost,
+        };
+        await store.AppendAsync(
+        [
+            Request("1", "run-a", "T1", 0.25m), Request("2", "run-a", "T1", 0.25m), Request("3", "run-b", "T2", 0.75m),
+            Request("4", "run-c", "T3", 0.10m), Request("5", null, null, 0.01m),
+        ], ct);
+        foreach (var (ticket, status) in new[] { ("T1", Storage.OutcomeStatus.Success), ("T2", Storage.OutcomeStatus.Success), ("T3", Storage.OutcomeStatus.Failure) })
+        {
+            await store.RecordOutcomeAsync(new Storage.Outcome("support", ticket, "ticket-resolution", status, null, DateTimeOffset.UtcNow), ct);
+        }
+
+        var sessions = await RunAsync("report", "sessions", "--top", "2", "--since", "7d", "--format", "json", "--db", db);
+        Assert.True(sessions.Exit == 0, sessions.Err);
+        Assert.Equal([("run-b", 0.75m), ("run-a", 0.5m)], JsonDocument.Parse(sessions.Out).RootElement.EnumerateArray()
+            .Select(r => (r.GetProperty("group").GetString(), r.GetProperty("cost_usd").GetDecimal())));
+
+        // (0.25 + 0.25 + 0.75 + 0.10) / 2 successes = 0.675 per success; 0.10 spent on the failure.
+        var outcomes = await RunAsync("report", "outcomes", "--format", "csv", "--db", db);
+        Assert.True(outcomes.Exit == 0, outcomes.Err);
+        Assert.Equal("workflow,outcomes,successes,failures,requests,spend_usd,cost_per_success_usd,failed_spend_usd,value_usd\nticket-resolution,3,2,1,4,1.35,0.675,0.1,\n",
+            outcomes.Out.ReplaceLineEndings("\n"));
+
+        var config = Path.Combine(_dir, "berlin.yaml");
+        await File.WriteAllTextAsync(config, "budgets:\n  time_zone: Europe/Berlin\n", ct);
+        var berlin = await RunAsync("report", "spend", "--by", "day", "--since", "7d", "--format", "json", "--config", config, "--db", db);
+        Assert.True(berlin.Exit == 0, berlin.Err);
+        Assert.Equal(lateEvening.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            JsonDocument.Parse(berlin.Out).RootElement.EnumerateArray().Single().GetProperty("group").GetString());
+        var utc = await RunAsync("report", "spend", "--by", "day", "--since", "7d", "--format", "json", "--db", db);
+        Assert.Equal(lateEvening.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            JsonDocument.Parse(utc.Out).RootElement.EnumerateArray().Single().GetProperty("group").GetString());
     }
 
     [Fact]

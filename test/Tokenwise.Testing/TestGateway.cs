@@ -29,8 +29,10 @@ public sealed class TestGateway : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a gateway whose <c>openai</c> provider is <paramref name="upstream"/>.</summary>
-    public static Task<TestGateway> StartAsync(FakeUpstream upstream, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
-        StartAsync(WithProvider(settings, "openai", upstream.BaseUrl, FakeUpstream.ApiKey), configYaml);
+    /// <param name="time">The gateway's clock (e.g. a <see cref="MovableClock"/>); the system's by default.</param>
+    public static Task<TestGateway> StartAsync(FakeUpstream upstream, IDictionary<string, string?>? settings = null, string? configYaml = null,
+        TimeProvider? time = null) =>
+        StartAsync(WithProvider(settings, "openai", upstream.BaseUrl, FakeUpstream.ApiKey), configYaml, time: time);
 
     /// <summary>Starts a gateway whose <c>anthropic</c> provider is <paramref name="anthropic"/>.</summary>
     public static Task<TestGateway> StartAsync(FakeAnthropicUpstream anthropic, IDictionary<string, string?>? settings = null, string? configYaml = null) =>
@@ -53,11 +55,11 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <summary>
     /// Starts a gateway with <paramref name="settings"/>; <c>storage:sqlite_path</c>, when given, is kept (a restart
-    /// test points a second gateway at the first one's file). <paramref name="embedder"/> stands in for the semantic
-    /// cache's embedder.
+    /// test points a second gateway at the first one's file). <paramref name="embedder"/> stands in for all-MiniLM-L6-v2
+    /// (the semantic cache, learned routes); <paramref name="time"/> for the system clock.
     /// </summary>
     public static async Task<TestGateway> StartAsync(IDictionary<string, string?> settings, string? configYaml = null, IReadOnlyDictionary<string, string?>? environment = null,
-        ITextEmbedder? embedder = null)
+        ITextEmbedder? embedder = null, TimeProvider? time = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tokenwise-test-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -80,6 +82,7 @@ public sealed class TestGateway : IAsyncDisposable
             Environment = environment ?? new Dictionary<string, string?>(),
             Embedder = embedder,
             Logging = logging => logging.ClearProviders(),
+            Time = time ?? TimeProvider.System,
         });
         await GatewayHost.InitializeAsync(app);
         await app.StartAsync();

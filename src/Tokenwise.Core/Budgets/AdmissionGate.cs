@@ -10,7 +10,10 @@ namespace Tokenwise.Budgets;
 /// a hard one would be exceeded. The endpoint settles the reservation with the real usage afterwards
 /// (<see cref="Admission.SettleAsync"/>), so concurrent requests can never together spend past a hard budget.
 /// </summary>
-public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alerts, TimeProvider time, TimeZoneInfo zone) : IGatewayStage
+/// <param name="longestCall">
+/// The longest an upstream call may last (the total upstream timeout): what a request priced by the hour reserves.
+/// </param>
+public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alerts, TimeProvider time, TimeZoneInfo zone, TimeSpan longestCall) : IGatewayStage
 {
     /// <summary>The output bound of a request that sets no <c>max_tokens</c> for a model whose catalog entry gives no limit.</summary>
     public const long DefaultOutputBound = 4096;
@@ -43,6 +46,11 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var result = await counters.TryAddAsync(admission.Checks);
         if (!result.Admitted)
         {
+            if (admission.Parts[result.FailedIndex] is { Kind: Admission.PartKind.Budget } exhausted)
+            {
+                await AlertRefusedAsync(exhausted, admission.Checks[result.FailedIndex]);
+            }
+
             return Reject(context, admission, result);
         }
 
@@ -121,49 +129,69 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             BudgetScope.Key => record.KeyId,
             BudgetScope.Team => record.Team,
             BudgetScope.Session => record.SessionId,
-            BudgetScope.Tag => record.Tags is { } tags && TagMatches(budget.Target, tags) ? budget.Target : null,
+            BudgetScope.Tag => record.HasTag(budget.Target) ? budget.Target : null,
             _ => null,
         };
         return value is not null && (budget.Target == Budget.EachTarget || string.Equals(budget.Target, value, StringComparison.Ordinal)) ? value : null;
     }
 
-    private static bool TagMatches(string target, IReadOnlyDictionary<string, string> tags)
-    {
-        var equals = target.IndexOf('=', StringComparison.Ordinal);
-        return equals > 0 && tags.TryGetValue(target[..equals], out var value) && value == target[(equals + 1)..];
-    }
-
+    /// <summary>
+    /// Whom the request counts for under a rate limit, or null when the limit is not for it. A limit on one target
+    /// counts everything it matches under that one target, so names that differ only in case share its counter.
+    /// </summary>
     private static string? LimitTarget(RateLimit limit, UsageRecord record, GatewayContext context)
     {
+        if (limit.Scope == RateLimitScope.Model)
+        {
+            return ModelLimitTarget(limit, context);
+        }
+
         var value = limit.Scope switch
         {
             RateLimitScope.Key => record.KeyId,
             RateLimitScope.Team => record.Team,
-            RateLimitScope.Model => context.Deployment?.Name ?? context.Request.Model,
             _ => null,
         };
-        return value is not null && (limit.Target == Budget.EachTarget || string.Equals(limit.Target, value, StringComparison.OrdinalIgnoreCase)) ? value : null;
+        return value is null ? null
+            : limit.Target == Budget.EachTarget ? value
+            : string.Equals(limit.Target, value, StringComparison.OrdinalIgnoreCase) ? limit.Target : null;
     }
 
     /// <summary>
-    /// The most the request can cost: its prompt counted with the model's tokenizer, every prompt token at the
-    /// uncached rate, and its output at the bound it set (else the model's output limit). On a route, the most
-    /// it can cost on the route (<see cref="Routing.Routes.RoutePolicy.Bound"/>).
+    /// A model limit matches the name the client sent or the upstream model it resolved to, case-insensitively, so a
+    /// limit on <c>gpt-4o</c> also holds <c>openai/gpt-4o</c> and any alias served by gpt-4o. A <c>*</c> limit counts
+    /// each upstream model separately, whatever name reached it.
     /// </summary>
-    private static ReservedCost Reserve(GatewayContext context)
+    private static string? ModelLimitTarget(RateLimit limit, GatewayContext context)
+    {
+        var requested = context.Deployment?.Name ?? context.Request.Model;
+        var upstream = context.Deployment?.UpstreamModel ?? requested;
+        if (limit.Target == Budget.EachTarget)
+        {
+            return upstream.ToLowerInvariant();
+        }
+
+        // On a route, the name the client sent is the route's; the deployment is its primary.
+        return string.Equals(limit.Target, context.Request.Model, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(limit.Target, requested, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(limit.Target, upstream, StringComparison.OrdinalIgnoreCase) ? limit.Target : null;
+    }
+
+    /// <summary>
+    /// The most the request can cost. Priced by the hour: the hourly cost for the longest call (the endpoint never
+    /// bills more time than that). Priced by token: its prompt counted with the model's tokenizer and its output at
+    /// the bound it set (else the model's output limit), each at the dearest rate that can apply to it.
+    /// </summary>
+    private ReservedCost Reserve(GatewayContext context)
     {
         var request = context.Request;
         var prompt = PromptTokens.Estimate(request, context.Deployment?.UpstreamModel ?? request.Model);
         long OutputBound(ModelDeployment? d) => request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound;
-        decimal CostBound(ModelDeployment d)
-        {
-            var output = OutputBound(d);
-            var usage = new TokenUsage(prompt, 0, 0, output, 0);
-            return Math.Max(d.Price.Cost(usage), d.Price.Cost(usage with { ReasoningTokens = output }));
-        }
+        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d));
 
         if (context.Route is { } route)
         {
+            // Any of the route's deployments may answer (a cascade may pay each): the route bounds it.
             return new ReservedCost(route.Bound(CostBound), prompt + route.Targets.Max(t => OutputBound(t.Deployment)));
         }
 
@@ -247,7 +275,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     internal async ValueTask SettleAsync(Admission admission, decimal costUsd, long tokens)
     {
         var changes = new List<CounterCheck>(admission.Checks.Count + 2);
-        List<(Admission.Part Part, int SpentIndex)>? budgets = null;
+        List<(Admission.Part Part, CounterCheck Check, int SpentIndex)>? budgets = null;
         for (var i = 0; i < admission.Parts.Count; i++)
         {
             var part = admission.Parts[i];
@@ -256,7 +284,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             {
                 case Admission.PartKind.Budget:
                     changes.Add(check with { Amount = costUsd - check.Amount, Limit = null });
-                    (budgets ??= []).Add((part, changes.Count));
+                    (budgets ??= []).Add((part, check, changes.Count));
                     changes.Add(check with { Key = SpentKey(check.Key), Amount = costUsd, Limit = null });
                     break;
                 case Admission.PartKind.Tokens:
@@ -279,8 +307,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             return;
         }
 
-        var at = time.GetUtcNow();
-        foreach (var (part, spentIndex) in budgets)
+        foreach (var (part, check, spentIndex) in budgets)
         {
             var budget = part.Budget!;
             var spent = values[spentIndex];
@@ -288,13 +315,41 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             foreach (var percent in budget.AlertPercents)
             {
                 var threshold = budget.AmountUsd * percent / 100m;
-                if (before < threshold && spent >= threshold)
+                if (before < threshold && spent >= threshold && (percent != 100 || await FirstExhaustionAsync(check)))
                 {
-                    alerts.Post(new BudgetAlert(budget.Id, budget.Scope, part.Target, budget.Period, budget.Mode,
-                        percent, budget.AmountUsd, spent, part.WindowStart, part.WindowEnd, at));
+                    alerts.Post(Alert(part, percent, spent));
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A hard budget refusing a request is exhausted, so it raises its 100 % alert, though settled spend may never reach
+    /// the amount (admission keeps it below): once per window and target, whether it is refused once or many times.
+    /// </summary>
+    private async ValueTask AlertRefusedAsync(Admission.Part part, CounterCheck check)
+    {
+        if (!part.Budget!.AlertPercents.Contains(100) || !await FirstExhaustionAsync(check))
+        {
+            return;
+        }
+
+        var spent = (await counters.AddAsync([new CounterCheck(SpentKey(check.Key), 0, null, check.ExpiresAt)]))[0]; // adding nothing reads it
+        alerts.Post(Alert(part, 100, spent) with { Refused = true });
+    }
+
+    /// <summary>
+    /// Whether this is the first time the budget's window is exhausted, for its 100 % alert: a counter of its own,
+    /// added to atomically like the rest, so concurrent refusals and a settlement reaching 100 % raise it once between them.
+    /// </summary>
+    private async ValueTask<bool> FirstExhaustionAsync(CounterCheck budgetCheck) =>
+        (await counters.TryAddAsync([new CounterCheck("exhausted:" + budgetCheck.Key, 1, 1, budgetCheck.ExpiresAt)])).Admitted;
+
+    private BudgetAlert Alert(Admission.Part part, int percent, decimal spentUsd)
+    {
+        var budget = part.Budget!;
+        return new BudgetAlert(budget.Id, budget.Scope, part.Target, budget.Period, budget.Mode, percent, budget.AmountUsd, spentUsd,
+            part.WindowStart, part.WindowEnd, time.GetUtcNow());
     }
 
     /// <summary>Adds spend recorded before the gateway started (read from the usage log) to a budget's current window.</summary>

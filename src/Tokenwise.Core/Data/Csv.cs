@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Tokenwise.Data;
@@ -127,6 +128,22 @@ public static class Csv
         }
 
         return result;
+    }
+
+    /// <summary>Writes a header and rows, one record a line (LF), values in the invariant culture: the CLI's and the admin API's CSV.</summary>
+    public static void Write(TextWriter writer, IEnumerable<string> header, IEnumerable<IEnumerable<object?>> rows)
+    {
+        WriteRecord(writer, header);
+        foreach (var row in rows)
+        {
+            WriteRecord(writer, row.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""));
+        }
+    }
+
+    private static void WriteRecord(TextWriter writer, IEnumerable<string> fields)
+    {
+        writer.Write(string.Join(',', fields.Select(Field)));
+        writer.Write('\n');
     }
 
     /// <summary>A value as one CSV field: quoted when it holds a comma, quote or line break.</summary>

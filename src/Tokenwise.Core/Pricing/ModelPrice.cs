@@ -58,4 +58,29 @@ public sealed record ModelPrice
             + usage.VisibleOutputTokens * output
             + usage.ReasoningTokens * (ReasoningPerToken ?? output);
     }
+
+    /// <summary>
+    /// The most a call with <paramref name="promptTokens"/> prompt tokens and at most <paramref name="outputTokens"/>
+    /// output tokens can cost, however the provider splits them: every prompt token at the dearest input-side rate
+    /// (plain, cache read or cache write, which costs more than plain input at Anthropic) and every output token at
+    /// the dearer of the output and reasoning rates. Budgets reserve this before the call.
+    /// </summary>
+    public decimal MostCost(long promptTokens, long outputTokens)
+    {
+        // Once the prompt's size has fixed the tier, Cost is linear in each kind of token, so the dearest split
+        // is one that puts all prompt tokens in one kind and all output tokens in one kind.
+        ReadOnlySpan<TokenUsage> prompts =
+        [
+            new(promptTokens, 0, 0, outputTokens, 0),
+            new(promptTokens, promptTokens, 0, outputTokens, 0),
+            new(promptTokens, 0, promptTokens, outputTokens, 0),
+        ];
+        var most = 0m;
+        foreach (var prompt in prompts)
+        {
+            most = Math.Max(most, Math.Max(Cost(prompt), Cost(prompt with { ReasoningTokens = outputTokens })));
+        }
+
+        return most;
+    }
 }

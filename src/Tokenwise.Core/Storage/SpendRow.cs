@@ -9,4 +9,19 @@ public sealed record SpendRow(
     long CachedInputTokens,
     long OutputTokens,
     long ReasoningTokens,
-    decimal CostUsd);
+    decimal CostUsd)
+{
+    /// <summary>The rows added up into one group: a report's total, or finer groups merged.</summary>
+    public static SpendRow Sum(string group, IEnumerable<SpendRow> rows)
+    {
+        var total = new SpendRow(group, 0, 0, 0, 0, 0, 0, 0m);
+        foreach (var r in rows)
+        {
+            total = new SpendRow(group, total.Requests + r.Requests, total.Failed + r.Failed, total.InputTokens + r.InputTokens,
+                total.CachedInputTokens + r.CachedInputTokens, total.OutputTokens + r.OutputTokens, total.ReasoningTokens + r.ReasoningTokens,
+                total.CostUsd + r.CostUsd);
+        }
+
+        return total;
+    }
+}

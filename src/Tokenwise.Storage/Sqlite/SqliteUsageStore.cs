@@ -17,6 +17,9 @@ public sealed class SqliteUsageStore : IUsageStore
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd
         """;
 
+    /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
+    private const long QuarterHourMs = 15 * 60 * 1000;
+
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
     private static readonly string s_insert =
         $"INSERT OR REPLACE INTO usage_events ({Columns}) VALUES ({string.Join(", ", s_columnNames.Select(n => "$" + n))})";
@@ -124,11 +127,12 @@ public sealed class SqliteUsageStore : IUsageStore
 
     public async Task<IReadOnlyList<SpendRow>> SpendAsync(SpendQuery query, CancellationToken cancellationToken = default)
     {
+        var byDay = query.By == SpendGrouping.Day;
         var (group, order) = query.By switch
         {
             SpendGrouping.Model => ("model", "cost DESC, grp"),
             SpendGrouping.Provider => ("coalesce(provider, '(none)')", "cost DESC, grp"),
-            SpendGrouping.Day => ("strftime('%Y-%m-%d', started_at_ms / 1000, 'unixepoch')", "grp"),
+            SpendGrouping.Day => ($"CAST(started_at_ms / {QuarterHourMs} AS TEXT)", "grp"), // folded into days below
             SpendGrouping.Key => ("coalesce(key_id, '(none)')", "cost DESC, grp"),
             SpendGrouping.Team => ("coalesce(team, '(none)')", "cost DESC, grp"),
             SpendGrouping.Tag => ("coalesce(json_extract(tags, $tag), '(none)')", "cost DESC, grp"),
@@ -141,7 +145,7 @@ public sealed class SqliteUsageStore : IUsageStore
             SELECT {group} AS grp, count(*), sum(status >= 400), sum(input_tokens), sum(cached_input_tokens),
                    sum(output_tokens), sum(reasoning_tokens), sum(cost_picousd) AS cost
             FROM usage_events WHERE started_at_ms >= $since {(query.By == SpendGrouping.Session ? "AND session_id IS NOT NULL" : "")}
-            GROUP BY grp ORDER BY {order} {(query.Limit is null ? "" : "LIMIT $limit")}
+            GROUP BY grp ORDER BY {order} {(query.Limit is null || byDay ? "" : "LIMIT $limit")}
             """;
         command.Parameters.AddWithValue("$since", query.Since.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$tag", "$." + JsonPathKey(query.Tag ?? ""));
@@ -154,7 +158,26 @@ public sealed class SqliteUsageStore : IUsageStore
                 reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), CostUnits.FromPicoUsd(reader.GetInt64(7))));
         }
 
-        return rows;
+        return byDay ? InDays(rows, query.TimeZone ?? TimeZoneInfo.Utc, query.Limit) : rows;
+    }
+
+    /// <summary>
+    /// Quarter-hour groups added up into the calendar days of <paramref name="zone"/>, oldest first (with a limit, the
+    /// days that spent most). SQLite knows no time zones, but every offset in use is a whole number of quarter hours,
+    /// so no quarter hour straddles a local midnight, daylight-saving changes included.
+    /// </summary>
+    private static List<SpendRow> InDays(List<SpendRow> quarterHours, TimeZoneInfo zone, int? limit)
+    {
+        var days = quarterHours
+            .GroupBy(q => TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(q.Group, CultureInfo.InvariantCulture) * QuarterHourMs), zone)
+                .ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Select(day => SpendRow.Sum(day.Key, day));
+        if (limit is { } top)
+        {
+            days = days.OrderByDescending(d => d.CostUsd).ThenBy(d => d.Group, StringComparer.Ordinal).Take(top);
+        }
+
+        return [.. days.OrderBy(d => d.Group, StringComparer.Ordinal)];
     }
 
     public async Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default)

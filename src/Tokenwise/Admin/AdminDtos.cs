@@ -60,7 +60,7 @@ public sealed record BudgetAlertMessage(
     string Event, string BudgetId, string Scope, string Target, string Period, string Mode, int Percent,
     decimal AmountUsd, decimal SpentUsd, DateTimeOffset? WindowStart, DateTimeOffset? ResetsAt, DateTimeOffset At)
 {
-    public static BudgetAlertMessage From(BudgetAlert a) => new("budget.threshold_crossed", a.BudgetId, a.Scope.ToString().ToLowerInvariant(),
+    public static BudgetAlertMessage From(BudgetAlert a) => new(a.Refused ? "budget.exhausted" : "budget.threshold_crossed", a.BudgetId, a.Scope.ToString().ToLowerInvariant(),
         a.Target, a.Period.ToString().ToLowerInvariant(), a.Mode.ToString().ToLowerInvariant(), a.Percent, a.AmountUsd, a.SpentUsd,
         a.WindowStart == DateTimeOffset.MinValue ? null : a.WindowStart, a.ResetsAt, a.At);
 }

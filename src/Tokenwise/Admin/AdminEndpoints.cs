@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization.Metadata;
+using Tokenwise.Budgets;
 using Tokenwise.Caching;
 using Tokenwise.Configuration;
 using Tokenwise.Hosting;
@@ -92,28 +94,40 @@ public static class AdminEndpoints
         }
     }
 
-    private static async Task<IResult> OutcomesAsync(string? since, IUsageStore store, UsageLogWriter writer, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> OutcomesAsync(string? since, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (!Durations.TryParse(since ?? "30d", out var window))
         {
             return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
         }
 
+        if (!IsReportFormat(format))
+        {
+            return AdminError(400, $"format must be json or csv, got '{format}'.");
+        }
+
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
         var rows = await store.WorkflowsAsync(time.GetUtcNow() - window, cancellationToken);
-        return Results.Json(rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray, ReportTable.Outcomes);
     }
 
-    private static async Task<IResult> RoutesReportAsync(string? since, IUsageStore store, UsageLogWriter writer, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> RoutesReportAsync(string? since, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (!Durations.TryParse(since ?? "24h", out var window))
         {
             return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
         }
 
+        if (!IsReportFormat(format))
+        {
+            return AdminError(400, $"format must be json or csv, got '{format}'.");
+        }
+
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
         var rows = await store.RoutesAsync(time.GetUtcNow() - window, cancellationToken);
-        return Results.Json(rows.ToArray(), AdminJsonContext.Default.RouteRowArray);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.RouteRowArray, ReportTable.Routes);
     }
 
     private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)
@@ -129,8 +143,8 @@ public static class AdminEndpoints
         return Results.Json(records.Select(RequestLogEntry.From).ToArray(), AdminJsonContext.Default.RequestLogEntryArray);
     }
 
-    private static async Task<IResult> SpendAsync(string? since, string? by, int? limit, IUsageStore store, UsageLogWriter writer, TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> SpendAsync(string? since, string? by, int? limit, string? format, IUsageStore store, UsageLogWriter writer,
+        AdmissionGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!Durations.TryParse(since ?? "24h", out var window))
         {
@@ -147,10 +161,23 @@ public static class AdminEndpoints
             return AdminError(400, $"limit must be between 1 and {MaxLimit}.");
         }
 
+        if (!IsReportFormat(format))
+        {
+            return AdminError(400, $"format must be json or csv, got '{format}'.");
+        }
+
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var rows = await store.SpendAsync(new SpendQuery(time.GetUtcNow() - window, grouping, tag, limit), cancellationToken);
-        return Results.Json(rows.ToArray(), AdminJsonContext.Default.SpendRowArray);
+        // Days are the budgets' days: the same calendar as budgets.time_zone.
+        var rows = await store.SpendAsync(new SpendQuery(time.GetUtcNow() - window, grouping, tag, limit, gate.Zone), cancellationToken);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.SpendRowArray, r => ReportTable.Spend(r, grouping, tag));
     }
+
+    private static bool IsReportFormat(string? format) => format is null || format.Equals("json", StringComparison.OrdinalIgnoreCase)
+        || format.Equals("csv", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A report as JSON, or with <c>format=csv</c> as the CSV the CLI writes (same columns, same writer).</summary>
+    private static IResult Report<T>(string? format, T[] rows, JsonTypeInfo<T[]> json, Func<T[], ReportTable> table) =>
+        string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase) ? Results.Text(table(rows).ToCsv(), "text/csv; charset=utf-8") : Results.Json(rows, json);
 
     private static async ValueTask<object?> RequireMasterKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

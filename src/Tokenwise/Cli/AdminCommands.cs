@@ -18,8 +18,18 @@ internal static class AdminCommands
         var team = new Option<string>("--team") { Description = "The team the key's spend belongs to.", Required = true };
         var models = new Option<string?>("--models") { Description = "Comma-separated models the key may use (default: any)." };
         var expires = new Option<string?>("--expires-in") { Description = "Expire after a duration: 30m, 24h, 90d, ..." };
-        var create = Command("create", "Create a key; its secret is shown once.", [name, team, models, expires], async (parse, client, ct) =>
+        var metadata = new Option<string[]>("--metadata") { Description = "Metadata as name=value pairs, comma-separated or repeated: --metadata owner=ana,env=prod." };
+        var create = Command("create", "Create a key; its secret is shown once.", [name, team, models, expires, metadata], async (parse, client, ct) =>
         {
+            Dictionary<string, string>? pairs = null;
+            foreach (var given in parse.GetValue(metadata) ?? [])
+            {
+                if (!Hosting.Attribution.TryReadPairs(given, pairs ??= new(StringComparer.Ordinal), out var invalid))
+                {
+                    return await CliOutput.FailAsync($"--metadata must be name=value pairs, e.g. owner=ana,env=prod; '{invalid}' is not.");
+                }
+            }
+
             DateTimeOffset? expiresAt = null;
             if (parse.GetValue(expires) is { } e)
             {
@@ -32,7 +42,7 @@ internal static class AdminCommands
             }
 
             var request = new CreateKeyRequest(parse.GetValue(name), parse.GetValue(team),
-                parse.GetValue(models)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), expiresAt, null);
+                parse.GetValue(models)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), expiresAt, pairs);
             return WriteKey(await client.SendAsync(HttpMethod.Post, "admin/keys", AdminClient.Json(request, Json.CreateKeyRequest), Json.KeyInfo, ct), parse);
         });
 
@@ -45,10 +55,11 @@ internal static class AdminCommands
             }
 
             CliOutput.Write(parse.GetValue(s_format), JsonSerializer.Serialize(keys, Json.KeyInfoArray),
-                ["Id", "Name", "Team", "Prefix", "Created", "Expires", "Revoked", "Models", "Active"],
-                ["id", "name", "team", "prefix", "created_at", "expires_at", "revoked_at", "allowed_models", "active"],
+                ["Id", "Name", "Team", "Prefix", "Created", "Expires", "Revoked", "Models", "Metadata", "Active"],
+                ["id", "name", "team", "prefix", "created_at", "expires_at", "revoked_at", "allowed_models", "metadata", "active"],
                 keys.Select(k => new object?[] { k.Id, k.Name, k.Team, k.Prefix + "…", k.CreatedAt.ToString("u"), k.ExpiresAt?.ToString("u"),
-                    k.RevokedAt?.ToString("u"), string.Join(' ', k.AllowedModels), k.Active ? "yes" : "no" }));
+                    k.RevokedAt?.ToString("u"), string.Join(' ', k.AllowedModels), string.Join(',', k.Metadata.Select(m => $"{m.Key}={m.Value}")),
+                    k.Active ? "yes" : "no" }));
             return 0;
         });
 

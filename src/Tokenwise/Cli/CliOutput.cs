@@ -1,5 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
+using Tokenwise.Admin;
 using Tokenwise.Data;
 
 namespace Tokenwise.Cli;
@@ -13,19 +14,13 @@ internal static class CliOutput
     /// <param name="csvColumns">The CSV header: the JSON field names.</param>
     public static void Write(OutputFormat format, string json, string[] columns, string[] csvColumns, IEnumerable<object?[]> rows, object?[]? total = null)
     {
-        var inv = CultureInfo.InvariantCulture;
         switch (format)
         {
             case OutputFormat.Json:
                 Console.WriteLine(json);
                 break;
             case OutputFormat.Csv:
-                Console.WriteLine(string.Join(',', csvColumns.Select(Csv.Field)));
-                foreach (var row in rows)
-                {
-                    Console.WriteLine(string.Join(',', row.Select(v => Csv.Field(Convert.ToString(v, inv) ?? ""))));
-                }
-
+                Csv.Write(Console.Out, csvColumns, rows);
                 break;
             default:
                 var table = new Table().AddColumns(columns);
@@ -55,6 +50,10 @@ internal static class CliOutput
                 break;
         }
     }
+
+    /// <summary>Writes a report laid out once for every format that shows it as a table (see <see cref="ReportTable"/>).</summary>
+    public static void Write(OutputFormat format, string json, ReportTable table) =>
+        Write(format, json, table.Titles, table.Fields, table.Rows, table.Total);
 
     /// <summary>Writes why a command cannot run to stderr; returns exit code 2 (bad arguments, configuration or input).</summary>
     public static async Task<int> FailAsync(string message)

@@ -16,53 +16,46 @@ internal static class ReportCommand
     public static Command Create()
     {
         var by = new Option<string>("--by") { Description = $"Group by {SpendGroupings.Names}.", DefaultValueFactory = _ => "model" };
-        var spend = Subcommand("spend", "Requests, tokens and cost, grouped.", "24h", [by], async (parse, store, since, format, ct) =>
+        var spend = Subcommand("spend", "Requests, tokens and cost, grouped.", "24h", [by], async (parse, store, since, zone, format, ct) =>
         {
             if (!SpendGroupings.TryParse(parse.GetValue(by)!, out var grouping, out var tag))
             {
                 return await CliOutput.FailAsync($"--by must be one of {SpendGroupings.Names}, got '{parse.GetValue(by)}'.");
             }
 
-            WriteSpend(await store.SpendAsync(new SpendQuery(since, grouping, tag), ct), grouping, tag, format);
+            WriteSpend(await store.SpendAsync(new SpendQuery(since, grouping, tag, TimeZone: zone), ct), grouping, tag, format);
             return 0;
         });
 
         var top = new Option<int>("--top") { Description = "How many sessions.", DefaultValueFactory = _ => 10 };
-        var sessions = Subcommand("sessions", "The sessions (agent runs) that spent most.", "24h", [top], async (parse, store, since, format, ct) =>
+        var sessions = Subcommand("sessions", "The sessions (agent runs) that spent most.", "24h", [top], async (parse, store, since, _, format, ct) =>
         {
             WriteSpend(await store.SpendAsync(new SpendQuery(since, SpendGrouping.Session, Limit: Math.Max(1, parse.GetValue(top))), ct), SpendGrouping.Session, null, format);
             return 0;
         });
 
         var outcomes = Subcommand("outcomes", "Per workflow: outcomes, successes, spend and cost per successful outcome.", "30d", [],
-            async (parse, store, since, format, ct) =>
+            async (parse, store, since, _, format, ct) =>
             {
                 var rows = await store.WorkflowsAsync(since, ct);
-                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray),
-                    ["Workflow", "Outcomes", "Successes", "Failures", "Requests", "Spend (USD)", "Per success (USD)", "Spent on failures (USD)", "Value (USD)"],
-                    ["workflow", "outcomes", "successes", "failures", "requests", "spend_usd", "cost_per_success_usd", "failed_spend_usd", "value_usd"],
-                    rows.Select(r => new object?[]
-                    {
-                        r.Workflow, r.Outcomes, r.Successes, r.Failures, r.Requests, r.SpendUsd, r.CostPerSuccessUsd, r.FailedSpendUsd, r.ValueUsd,
-                    }));
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray), ReportTable.Outcomes(rows));
                 return 0;
             });
 
         var routes = Subcommand("routes", "Per route: requests, fallbacks and escalations, cost, and what the baseline deployment would have cost.", "24h", [],
-            async (parse, store, since, format, ct) =>
+            async (parse, store, since, _, format, ct) =>
             {
                 var rows = await store.RoutesAsync(since, ct);
-                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.RouteRowArray),
-                    ["Route", "Requests", "Rerouted", "Escalated calls", "Cost (USD)", "Baseline (USD)", "Saved (USD)"],
-                    ["route", "requests", "rerouted", "escalated_calls", "cost_usd", "baseline_usd", "saved_usd"],
-                    rows.Select(r => new object?[] { r.Route, r.Requests, r.Rerouted, r.EscalatedCalls, r.CostUsd, r.BaselineUsd, r.SavedUsd }));
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.RouteRowArray), ReportTable.Routes(rows));
                 return 0;
             });
 
         return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes };
     }
 
-    private delegate Task<int> ReportAction(ParseResult parse, SqliteUsageStore store, DateTimeOffset since, OutputFormat format, CancellationToken cancellationToken);
+    /// <param name="zone">Whose calendar days the report groups by: the config's <c>budgets.time_zone</c>.</param>
+    private delegate Task<int> ReportAction(ParseResult parse, SqliteUsageStore store, DateTimeOffset since, TimeZoneInfo zone, OutputFormat format,
+        CancellationToken cancellationToken);
 
     /// <summary>A report command with the options every report has: --since, --format, --config, --db.</summary>
     private static Command Subcommand(string name, string description, string defaultSince, Option[] extra, ReportAction action)
@@ -84,16 +77,17 @@ internal static class ReportCommand
                 return await CliOutput.FailAsync($"--since must be a duration such as 30m, 24h or 7d, got '{parse.GetValue(since)}'.");
             }
 
-            string path;
+            TokenwiseOptions options;
             try
             {
-                path = parse.GetValue(db) ?? SettingsLoader.Load(parse.GetValue(config), SettingsLoader.ProcessEnvironment()).Storage.SqlitePath;
+                options = SettingsLoader.Load(parse.GetValue(config), SettingsLoader.ProcessEnvironment());
             }
             catch (ConfigurationException e)
             {
                 return await CliOutput.FailAsync(e.Message);
             }
 
+            var path = parse.GetValue(db) ?? options.Storage.SqlitePath;
             if (!File.Exists(path))
             {
                 return await CliOutput.FailAsync($"No usage log at '{Path.GetFullPath(path)}'. Start the gateway first, or pass --db.");
@@ -101,21 +95,11 @@ internal static class ReportCommand
 
             var store = new SqliteUsageStore(path);
             await store.InitializeAsync(cancellationToken);
-            return await action(parse, store, DateTimeOffset.UtcNow - window, parse.GetValue(format), cancellationToken);
+            return await action(parse, store, DateTimeOffset.UtcNow - window, options.Budgets.FindTimeZone(), parse.GetValue(format), cancellationToken);
         });
         return command;
     }
 
-    private static void WriteSpend(IReadOnlyList<SpendRow> rows, SpendGrouping grouping, string? tag, OutputFormat format)
-    {
-        static object?[] Cells(string group, long requests, long failed, long input, long cached, long output, long reasoning, decimal cost) =>
-            [group, requests, failed, input, cached, output, reasoning, cost];
-
-        CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.SpendRowArray),
-            [tag is null ? grouping.ToString() : "Tag " + tag, "Requests", "Failed", "Input", "Cached", "Output", "Reasoning", "Cost (USD)"],
-            [grouping.ToString().ToLowerInvariant(), "requests", "failed", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd"],
-            rows.Select(r => Cells(r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.OutputTokens, r.ReasoningTokens, r.CostUsd)),
-            Cells("Total", rows.Sum(r => r.Requests), rows.Sum(r => r.Failed), rows.Sum(r => r.InputTokens), rows.Sum(r => r.CachedInputTokens),
-                rows.Sum(r => r.OutputTokens), rows.Sum(r => r.ReasoningTokens), rows.Sum(r => r.CostUsd)));
-    }
+    private static void WriteSpend(IReadOnlyList<SpendRow> rows, SpendGrouping grouping, string? tag, OutputFormat format) =>
+        CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.SpendRowArray), ReportTable.Spend(rows, grouping, tag));
 }

@@ -37,6 +37,7 @@ public abstract partial class DialectEndpoint(
     private readonly bool _logBodies = options.Server.LogBodies;
     private readonly CacheOptions _cacheOptions = options.Cache;
     private readonly TimeSpan _streamIdle = components.Timeouts.StreamIdle;
+    private readonly double _longestCallMs = components.Timeouts.Total.TotalMilliseconds;
 
     /// <summary>The dialect's name in usage records, e.g. <c>openai</c>.</summary>
     protected abstract string Dialect { get; }
@@ -338,8 +339,12 @@ public abstract partial class DialectEndpoint(
         await http.Response.Body.WriteAsync(answer.WrittenMemory, aborted);
     }
 
-    /// <summary>Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it); a cache hit costs nothing.</summary>
-    private decimal Price(GatewayContext context, double upstreamMilliseconds) => StageResults.Price(context, cache, upstreamMilliseconds);
+    /// <summary>
+    /// Sets the record's cost from its final usage (or, priced by the hour, from the upstream's time on it, at most the total
+    /// upstream timeout: no call lasts longer, and that is what the admission gate reserved); a cache hit costs nothing.
+    /// </summary>
+    private decimal Price(GatewayContext context, double upstreamMilliseconds) =>
+        StageResults.Price(context, cache, Math.Min(upstreamMilliseconds, _longestCallMs));
 
     private async Task<bool> ReadBodyAsync(HttpRequest request, PooledBufferWriter body, CancellationToken aborted)
     {

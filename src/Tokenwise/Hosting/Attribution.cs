@@ -19,25 +19,39 @@ public static class Attribution
     {
         Dictionary<string, string>? tags = request.Metadata is { } metadata ? new(metadata, StringComparer.Ordinal) : null;
         var header = http.Headers[TagsHeader].ToString();
-        if (header.Length > 0)
+        if (header.Length > 0 && !TryReadPairs(header, tags ??= new(StringComparer.Ordinal), out var invalid))
         {
-            foreach (var pair in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                var equals = pair.IndexOf('=', StringComparison.Ordinal);
-                if (equals <= 0 || equals == pair.Length - 1 || pair.Length > MaxValueLength)
-                {
-                    return GatewayError.InvalidRequest(
-                        $"The {TagsHeader} header must be name=value pairs separated by commas, e.g. 'feature=triage,env=prod'; '{pair}' is not.", "invalid_tags");
-                }
-
-                (tags ??= new(StringComparer.Ordinal))[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
-            }
+            return GatewayError.InvalidRequest(
+                $"The {TagsHeader} header must be name=value pairs separated by commas, e.g. 'feature=triage,env=prod'; '{invalid}' is not.", "invalid_tags");
         }
 
-        record.Tags = tags;
+        record.Tags = tags?.Count > 0 ? tags : null;
         record.SessionId = Single(http, SessionHeader, out var sessionError);
         record.OutcomeId = Single(http, OutcomeHeader, out var outcomeError);
         return sessionError ?? outcomeError;
+    }
+
+    /// <summary>
+    /// Reads <c>name=value</c> pairs separated by commas (tags, and the CLI's key metadata) into <paramref name="into"/>;
+    /// a later pair wins over an earlier one with its name.
+    /// </summary>
+    /// <param name="invalid">The first pair that is not name=value (or is too long), when false.</param>
+    public static bool TryReadPairs(string text, Dictionary<string, string> into, out string? invalid)
+    {
+        foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == pair.Length - 1 || pair.Length > MaxValueLength)
+            {
+                invalid = pair;
+                return false;
+            }
+
+            into[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
+        }
+
+        invalid = null;
+        return true;
     }
 
     private static string? Single(HttpRequest http, string name, out GatewayError? error)

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Threading.Channels;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 using Tokenwise.Admin;
 using Tokenwise.Budgets;
 
@@ -10,10 +11,14 @@ namespace Tokenwise.Hosting;
 /// <summary>
 /// Delivers budget alerts in the background: logged always, and POSTed as JSON to the configured webhook
 /// with retries and backoff. The queue is bounded and drops the oldest alert when full, so a dead webhook
-/// can neither hold up requests nor fill memory.
+/// can neither hold up requests nor fill memory; an alert that cannot be delivered is logged and dropped,
+/// so a failing webhook can never stop the sender (or, through it, the gateway).
 /// </summary>
 public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertSink
 {
+    private static readonly TimeSpan s_attemptTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromSeconds(1);
+
     private readonly Channel<BudgetAlert> _queue = Channel.CreateBounded<BudgetAlert>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
@@ -23,6 +28,14 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
     private readonly ILogger<BudgetAlertSender> _logger;
 
     public BudgetAlertSender(Uri? webhook, HttpClient http, TimeProvider time, ILogger<BudgetAlertSender> logger)
+        : this(webhook, http, time, logger, s_attemptTimeout, s_firstRetryDelay)
+    {
+    }
+
+    /// <param name="attemptTimeout">How long one delivery may take before it counts as failed (tests shorten it).</param>
+    /// <param name="firstRetryDelay">The backoff before the first retry; it doubles (with jitter) for each next one.</param>
+    internal BudgetAlertSender(Uri? webhook, HttpClient http, TimeProvider time, ILogger<BudgetAlertSender> logger, TimeSpan attemptTimeout,
+        TimeSpan firstRetryDelay)
     {
         _webhook = webhook;
         _http = http;
@@ -31,12 +44,15 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = 5,
-                Delay = TimeSpan.FromSeconds(1),
+                Delay = firstRetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(),
+                // A webhook that is down, refuses, or never answers (the inner timeout) is worth another try;
+                // cancellation by shutdown is not.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException or TimeoutRejectedException
+                    || (args.Outcome.Exception is OperationCanceledException && !args.Context.CancellationToken.IsCancellationRequested)),
             })
-            .AddTimeout(TimeSpan.FromSeconds(10))
+            .AddTimeout(attemptTimeout)
             .Build();
     }
 
@@ -46,7 +62,15 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
     {
         await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken))
         {
-            LogAlert(_logger, alert.Percent, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+            if (alert.Refused)
+            {
+                LogExhausted(_logger, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+            }
+            else
+            {
+                LogAlert(_logger, alert.Percent, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+            }
+
             if (_webhook is null)
             {
                 continue;
@@ -60,9 +84,11 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
                     response.EnsureSuccessStatusCode();
                 }, stoppingToken);
             }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            // Whatever went wrong with this alert, the next one is still sent: an exception escaping here would
+            // fault the hosted service, and a faulted hosted service stops the host.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                LogUndelivered(_logger, alert.BudgetId, e.Message);
+                LogDropped(_logger, alert.Percent, alert.BudgetId, e.Message);
             }
         }
     }
@@ -70,6 +96,9 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: {Percent}% of budget {BudgetId} ({Target}) spent: ${Spent} of ${Amount}.")]
     private static partial void LogAlert(ILogger logger, int percent, string budgetId, string target, decimal spent, decimal amount);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A budget alert for {BudgetId} could not be delivered to the webhook: {Reason}")]
-    private static partial void LogUndelivered(ILogger logger, string budgetId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: budget {BudgetId} ({Target}) is exhausted and refuses requests: ${Spent} of ${Amount} spent.")]
+    private static partial void LogExhausted(ILogger logger, string budgetId, string target, decimal spent, decimal amount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Percent}% alert of budget {BudgetId} could not be delivered to the webhook, retries included, and was dropped: {Reason}")]
+    private static partial void LogDropped(ILogger logger, int percent, string budgetId, string reason);
 }

@@ -59,7 +59,7 @@ public static partial class GatewayHost
             options.Budgets.AlertWebhookUrl is { } webhook ? new Uri(webhook) : null, components.Http, start.Time, sp.GetRequiredService<ILogger<BudgetAlertSender>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BudgetAlertSender>());
         services.AddSingleton(sp => new AdmissionGate(sp.GetRequiredService<ICounterStore>(), sp.GetRequiredService<BudgetAlertSender>(), start.Time,
-            TokenwiseOptionsValidator.TryFindTimeZone(options.Budgets.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc));
+            options.Budgets.FindTimeZone(), components.Timeouts.Total));
         services.AddSingleton<AdminService>();
         services.AddSingleton(sp => new UsageLogWriter(sp.GetRequiredService<UsageLog>(), sp.GetRequiredService<IUsageStore>(),
             options.Storage.BatchSize, start.Time, sp.GetRequiredService<ILogger<UsageLogWriter>>()));

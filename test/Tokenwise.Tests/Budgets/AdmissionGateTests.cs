@@ -18,25 +18,48 @@ public sealed class AdmissionGateTests
     private readonly RecordingAlerts _alerts = new();
     private readonly AdmissionGate _gate;
 
-    public AdmissionGateTests() => _gate = new AdmissionGate(new InProcessCounterStore(_time), _alerts, _time, TimeZoneInfo.Utc);
+    public AdmissionGateTests() => _gate = new AdmissionGate(new InProcessCounterStore(_time), _alerts, _time, TimeZoneInfo.Utc, UpstreamTimeouts.Default.Total);
 
-    [Fact]
-    public async Task HundredsOfConcurrentRequestsOfRandomSizeNeverSettleAboveAHardBudget()
+    /// <summary>
+    /// Models whose prices have different shapes, by name: per token with cheaper cache reads (gpt-4o-mini), per token
+    /// with a cache-write premium (Anthropic's claude-sonnet-4-5: input $3/M, cache write $3.75/M), per token with
+    /// reasoning dearer than output, and a local provider priced by the hour.
+    /// </summary>
+    private static readonly Dictionary<string, ModelDeployment> Shapes = new()
     {
-        // The largest reservation is ~$0.003 (3,000 words in, 4,000 tokens out), so at least 16 requests are
-        // admitted before any can be refused; 600 requests want ~$0.45 in all, so the budget binds.
-        const decimal amount = 0.05m;
+        ["gpt-4o-mini"] = Deployment,
+        ["claude-sonnet-4-5"] = ModelDeployment.FromCatalog("claude-sonnet-4-5", new ProviderInfo("anthropic", "anthropic"), "claude-sonnet-4-5", PriceCatalog.Embedded),
+        ["thinker"] = new("thinker", "lab", "thinker", ModelPrice.Free("thinker") with
+        {
+            InputPerToken = 0.000001m, CacheWritePerToken = 0.000002m, OutputPerToken = 0.000004m, ReasoningPerToken = 0.000012m,
+        }),
+        ["gpu/llama"] = ModelDeployment.On(new ProviderInfo("gpu", "gpu", Local: true, CostPerHourUsd: 36m), "gpu/llama", "llama", null),
+    };
+
+    [Theory]
+    [InlineData("gpt-4o-mini", "0.05")]
+    [InlineData("claude-sonnet-4-5", "1")]
+    [InlineData("thinker", "0.8")]
+    [InlineData("gpu/llama", "60")]
+    public async Task HundredsOfConcurrentRequestsOfRandomSizeNeverSettleAboveAHardBudget(string model, string budgetUsd)
+    {
+        // Each amount lets at least ten of the largest requests in before any is refused, and is far below what
+        // all 600 want, so the budget binds.
+        var amount = decimal.Parse(budgetUsd, System.Globalization.CultureInfo.InvariantCulture);
+        var deployment = Shapes[model];
         var budget = new Budget("b", BudgetScope.Team, "support", amount, BudgetPeriod.Day, BudgetMode.Hard, []);
         _gate.Replace(new PolicyBook([budget], []));
         var settled = 0m;
         var settledLock = new Lock();
         int admitted = 0, rejected = 0;
 
-        // Each request bounds its output with max_tokens and really uses a random share of it.
+        // Each request bounds its output with max_tokens and really uses a random share of it, its prompt split at
+        // random between plain input, cache reads and cache writes, its output between visible and reasoning
+        // tokens, and (priced by the hour) a random time up to the longest a call may last.
         await Parallel.ForAsync(0, 600, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
         {
             var random = new Random(i);
-            var context = Context(maxTokens: random.Next(1, 4000), promptWords: random.Next(1, 3000));
+            var context = Context(maxTokens: random.Next(1, 4000), promptWords: random.Next(1, 3000), deployment: deployment);
             var response = await _gate.InvokeAsync(context, Upstream);
             if (response.Error is not null)
             {
@@ -46,8 +69,11 @@ public sealed class AdmissionGateTests
 
             Interlocked.Increment(ref admitted);
             await Task.Delay(random.Next(0, 3));
-            var used = new TokenUsage(OpenAIPromptEstimator.Estimate(context.Request, "gpt-4o-mini"), 0, 0, random.Next(0, (int)context.Request.MaxOutputTokens!.Value + 1), 0);
-            var cost = Deployment.Price.Cost(used);
+            var prompt = PromptTokens.Estimate(context.Request, deployment.UpstreamModel);
+            var cached = random.NextInt64(0, prompt + 1);
+            var output = random.Next(0, (int)context.Request.MaxOutputTokens!.Value + 1);
+            var used = new TokenUsage(prompt, cached, random.NextInt64(0, prompt - cached + 1), output, random.Next(0, output + 1));
+            var cost = deployment.Cost(used, random.NextDouble() * UpstreamTimeouts.Default.Total.TotalMilliseconds);
             lock (settledLock)
             {
                 settled += cost;
@@ -61,6 +87,35 @@ public sealed class AdmissionGateTests
         Assert.True(admitted > 10 && rejected > 10, $"the budget must bind: {admitted} admitted, {rejected} rejected");
         // Every reservation was replaced by its real cost: the counter holds exactly what was settled.
         Assert.Equal(settled, await _gate.CurrentAsync(budget, "support"));
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini")]
+    [InlineData("claude-sonnet-4-5")]
+    [InlineData("thinker")]
+    [InlineData("gpu/llama")]
+    public async Task ARequestReservesTheDearestWayItCanBeBilled(string model)
+    {
+        // The dearest bill a request can run up: every prompt token written to the provider's cache (dearer than plain
+        // input at Anthropic), every output token a reasoning token, or, priced by the hour, a call that lasts until
+        // the total upstream timeout ends it.
+        var deployment = Shapes[model];
+        var first = Context(maxTokens: 500, promptWords: 800, deployment: deployment);
+        var prompt = PromptTokens.Estimate(first.Request, deployment.UpstreamModel);
+        var dearest = deployment.CostPerHourUsd is not null
+            ? deployment.Cost(default, UpstreamTimeouts.Default.Total.TotalMilliseconds)
+            : deployment.Price.Cost(new TokenUsage(prompt, 0, prompt, 500, 500)); // no shape here prices writes below input or reasoning below output
+        Assert.True(dearest > 0);
+        var budget = new Budget("exact", BudgetScope.Team, "support", dearest, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([budget], []));
+
+        // The budget holds exactly the first request's dearest bill, so while it runs nothing else may start.
+        Assert.Null((await _gate.InvokeAsync(first, Upstream)).Error);
+        var second = await _gate.InvokeAsync(Context(maxTokens: 1, promptWords: 1, deployment: deployment), Upstream);
+        Assert.Equal("budget_exceeded", second.Error?.Code);
+
+        await first.Admission!.SettleAsync(dearest, prompt + 500);
+        Assert.Equal(dearest, await _gate.CurrentAsync(budget, "support"));
     }
 
     [Fact]
@@ -123,6 +178,48 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task AHardBudgetThatRefusesARequestRaisesItsHundredPercentAlertOncePerWindow()
+    {
+        var budget = new Budget("daily", BudgetScope.Team, "support", 0.001m, BudgetPeriod.Day, BudgetMode.Hard, [50, 100]);
+        _gate.Replace(new PolicyBook([budget], []));
+        var first = Context(maxTokens: 100);
+        Assert.Null((await _gate.InvokeAsync(first, Upstream)).Error);
+        await first.Admission!.SettleAsync(0.0009m, 100); // 90 %: the 50 % alert, and no request of this size fits any more
+
+        // Many refusals at once: one 100 % alert between them, with what was settled.
+        await Parallel.ForAsync(0, 50, async (_, _) => Assert.Equal("budget_exceeded", (await _gate.InvokeAsync(Context(maxTokens: 1000), Upstream)).Error?.Code));
+        Assert.Equal([(50, false), (100, true)], _alerts.Alerts.Select(a => (a.Percent, a.Refused)));
+        var exhausted = _alerts.Alerts[1];
+        Assert.Equal(("daily", "support", 0.0009m, new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero)),
+            (exhausted.BudgetId, exhausted.Target, exhausted.SpentUsd, exhausted.ResetsAt));
+
+        // The next window starts afresh: refused again, alerted again.
+        _time.SetUtcNow(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero));
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100_000), Upstream)).Error);
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100_000), Upstream)).Error);
+        Assert.Equal([(50, false), (100, true), (100, true)], _alerts.Alerts.Select(a => (a.Percent, a.Refused)));
+    }
+
+    [Fact]
+    public async Task SettledSpendReachingAHardBudgetAndARefusalAfterItRaiseOneHundredPercentAlert()
+    {
+        _gate.Replace(new PolicyBook([new Budget("exact", BudgetScope.Team, "support", 0.001m, BudgetPeriod.Day, BudgetMode.Hard, [100])], []));
+        var first = Context(maxTokens: 100);
+        Assert.Null((await _gate.InvokeAsync(first, Upstream)).Error);
+        await first.Admission!.SettleAsync(0.001m, 100);
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100), Upstream)).Error);
+        Assert.Equal([(100, false)], _alerts.Alerts.Select(a => (a.Percent, a.Refused)));
+    }
+
+    [Fact]
+    public async Task AHardBudgetWithoutAHundredPercentThresholdSendsNoAlertWhenItRefuses()
+    {
+        _gate.Replace(new PolicyBook([new Budget("quiet", BudgetScope.Team, "support", 0.000001m, BudgetPeriod.Day, BudgetMode.Hard, [50])], []));
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 100), Upstream)).Error);
+        Assert.Empty(_alerts.Alerts);
+    }
+
+    [Fact]
     public async Task RequestsPerMinuteRejectWithTheLimitAndResetAndStartAgainNextMinute()
     {
         _gate.Replace(new PolicyBook([], [new RateLimit("rpm", RateLimitScope.Key, "key_a", 2, null, null)]));
@@ -158,6 +255,34 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task AModelLimitHoldsForEveryNameThatReachesTheModel()
+    {
+        // A limit on gpt-4o counts the bare name, the provider-prefixed name and an alias served by gpt-4o, in any case, as one.
+        var provider = new ProviderInfo("openai", "openai");
+        ModelDeployment[] names =
+        [
+            ModelDeployment.FromCatalog("gpt-4o", provider, "gpt-4o", PriceCatalog.Embedded),
+            ModelDeployment.FromCatalog("openai/gpt-4o", provider, "gpt-4o", PriceCatalog.Embedded),
+            ModelDeployment.FromCatalog("smart", provider, "GPT-4o", PriceCatalog.Embedded),
+        ];
+        _gate.Replace(new PolicyBook([], [new RateLimit("gpt-4o-rpm", RateLimitScope.Model, "gpt-4o", 2, null, null)]));
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[0]), Upstream)).Error);
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[1]), Upstream)).Error);
+        var refused = await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[2]), Upstream);
+        Assert.Equal("rate_limit_exceeded", refused.Error?.Code);
+        Assert.Contains("model 'gpt-4o' rate limit", refused.Error!.Message, StringComparison.Ordinal);
+
+        // Another model is not held by it.
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10), Upstream)).Error);
+
+        // Each model separately: the names of one upstream model share a counter, another model has its own.
+        _gate.Replace(new PolicyBook([], [new RateLimit("each-rpm", RateLimitScope.Model, "*", 1, null, null)]));
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[1]), Upstream)).Error);
+        Assert.NotNull((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: names[2]), Upstream)).Error);
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10), Upstream)).Error);
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsAreCappedUntilOneFinishes()
     {
         _gate.Replace(new PolicyBook([], [new RateLimit("one", RateLimitScope.Team, "*", null, null, 1)]));
@@ -184,17 +309,19 @@ public sealed class AdmissionGateTests
 
     private static ValueTask<GatewayResponse> Upstream(GatewayContext context) => ValueTask.FromResult(default(GatewayResponse));
 
-    private GatewayContext Context(int maxTokens, int promptWords = 5, string? team = "support", Dictionary<string, string>? tags = null)
+    private GatewayContext Context(int maxTokens, int promptWords = 5, string? team = "support", Dictionary<string, string>? tags = null,
+        ModelDeployment? deployment = null)
     {
+        deployment ??= Deployment;
         var prompt = string.Join(' ', Enumerable.Repeat("word", promptWords));
-        var body = Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o-mini","max_tokens":{{maxTokens}},"messages":[{"role":"user","content":"{{prompt}}"}]}""");
+        var body = Encoding.UTF8.GetBytes($$"""{"model":"{{deployment.Name}}","max_tokens":{{maxTokens}},"messages":[{"role":"user","content":"{{prompt}}"}]}""");
         Assert.True(OpenAIRequestParser.TryParse(body, ApiKind.ChatCompletions, out var request, out _));
         var record = new UsageRecord
         {
             Id = "req", StartedAt = _time.GetUtcNow(), Endpoint = "chat.completions", Dialect = "openai",
             KeyId = "key_a", Team = team, Tags = tags,
         };
-        return new GatewayContext(request, record, CancellationToken.None) { Deployment = Deployment };
+        return new GatewayContext(request, record, CancellationToken.None) { Deployment = deployment };
     }
 
     private static string[] Headers(GatewayContext context, params string[] names) =>

@@ -45,6 +45,19 @@ public sealed class CostTests
     }
 
     [Fact]
+    public void TheMostACallCanCostPutsEveryTokenAtItsDearestRate()
+    {
+        // claude-sonnet-4-5: a cache write ($3.75/M) is dearer than plain input ($3/M): 1000 × 3.75 + 100 × 15 = 5250 µ$.
+        Assert.Equal(0.00525m, Price("claude-sonnet-4-5").MostCost(1000, 100));
+        // gpt-4o-mini: cache reads are cheaper, so plain input is the dearest: 1000 × 0.15 + 100 × 0.60 = 210 µ$.
+        Assert.Equal(0.00021m, Price("gpt-4o-mini").MostCost(1000, 100));
+        // Reasoning dearer than output: every output token may be reasoning.
+        Assert.Equal(0.0013m, (ModelPrice.Free("x") with { InputPerToken = 0.000001m, OutputPerToken = 0.000002m, ReasoningPerToken = 0.000003m }).MostCost(1000, 100));
+        // Past a long-context threshold, that tier's rates (gemini-2.5-pro: $2.50/M in, $15/M out above 200k).
+        Assert.Equal(250_000 * 0.0000025m + 1000 * 0.000015m, Price("gemini-2.5-pro").MostCost(250_000, 1000));
+    }
+
+    [Fact]
     public void LongContextTierRepricesTheWholeRequest()
     {
         // gemini-2.5-pro: above 200k input tokens, input $2.50/M and output $15/M instead of $1.25/M and $10/M.

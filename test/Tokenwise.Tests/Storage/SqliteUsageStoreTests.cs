@@ -100,6 +100,68 @@ public sealed class SqliteUsageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task SpendGroupsByKeyTeamSessionAndTagAndKeepsTheTopSessions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new SqliteUsageStore(_path);
+        await store.InitializeAsync(ct);
+        var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
+        UsageRecord Attributed(string id, decimal cost, string? key, string? team, string? session, string? feature)
+        {
+            var record = Record(id, at, "gpt-4o-mini", "openai", cost);
+            (record.KeyId, record.Team, record.SessionId) = (key, team, session);
+            record.Tags = feature is null ? null : new Dictionary<string, string> { ["feature"] = feature };
+            return record;
+        }
+
+        await store.AppendAsync(
+        [
+            Attributed("a", 0.10m, "key_1", "support", "run-1", "triage"),
+            Attributed("b", 0.20m, "key_1", "support", "run-1", "triage"),
+            Attributed("c", 0.05m, "key_2", "support", "run-2", "search"),
+            Attributed("d", 0.40m, "key_3", "sales", "run-3", null),
+            Attributed("e", 0.01m, null, null, null, null),
+        ], ct);
+
+        async Task<(string, decimal, long)[]> By(SpendGrouping by, string? tag = null, int? limit = null) =>
+            [.. (await store.SpendAsync(new SpendQuery(at.AddHours(-1), by, tag, limit), ct)).Select(r => (r.Group, r.CostUsd, r.Requests))];
+
+        Assert.Equal([("key_3", 0.40m, 1L), ("key_1", 0.30m, 2L), ("key_2", 0.05m, 1L), ("(none)", 0.01m, 1L)], await By(SpendGrouping.Key));
+        Assert.Equal([("sales", 0.40m, 1L), ("support", 0.35m, 3L), ("(none)", 0.01m, 1L)], await By(SpendGrouping.Team));
+        Assert.Equal([("(none)", 0.41m, 2L), ("triage", 0.30m, 2L), ("search", 0.05m, 1L)], await By(SpendGrouping.Tag, "feature"));
+        // Sessions leave out requests outside any session; the top N are the N that spent most.
+        Assert.Equal([("run-3", 0.40m, 1L), ("run-1", 0.30m, 2L), ("run-2", 0.05m, 1L)], await By(SpendGrouping.Session));
+        Assert.Equal([("run-3", 0.40m, 1L), ("run-1", 0.30m, 2L)], await By(SpendGrouping.Session, limit: 2));
+    }
+
+    [Fact]
+    public async Task SpendByDayFollowsTheCalendarOfTheTimeZoneAcrossAClockChange()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new SqliteUsageStore(_path);
+        await store.InitializeAsync(ct);
+        // Berlin leaves summer time on 2026-10-25, a 25-hour day: from 22:00 UTC on the 24th to 23:00 UTC on the 25th.
+        await store.AppendAsync(
+        [
+            Record("before", new DateTimeOffset(2026, 10, 24, 21, 59, 0, TimeSpan.Zero), "m", "p", 0.01m), // 23:59 on the 24th in Berlin
+            Record("first", new DateTimeOffset(2026, 10, 24, 22, 0, 0, TimeSpan.Zero), "m", "p", 0.02m),   // 00:00 on the 25th
+            Record("last", new DateTimeOffset(2026, 10, 25, 22, 59, 0, TimeSpan.Zero), "m", "p", 0.04m),   // 23:59 on the 25th
+            Record("after", new DateTimeOffset(2026, 10, 25, 23, 0, 0, TimeSpan.Zero), "m", "p", 0.08m),   // 00:00 on the 26th
+        ], ct);
+        var since = new DateTimeOffset(2026, 10, 20, 0, 0, 0, TimeSpan.Zero);
+
+        var berlin = await store.SpendAsync(new SpendQuery(since, SpendGrouping.Day, TimeZone: TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")), ct);
+        Assert.Equal([("2026-10-24", 0.01m), ("2026-10-25", 0.06m), ("2026-10-26", 0.08m)], berlin.Select(r => (r.Group, r.CostUsd)));
+
+        var utc = await store.SpendAsync(new SpendQuery(since, SpendGrouping.Day), ct);
+        Assert.Equal([("2026-10-24", 0.03m), ("2026-10-25", 0.12m)], utc.Select(r => (r.Group, r.CostUsd)));
+
+        // With a limit, the days that spent most, still in calendar order.
+        var top = await store.SpendAsync(new SpendQuery(since, SpendGrouping.Day, Limit: 2, TimeZone: TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")), ct);
+        Assert.Equal(["2026-10-25", "2026-10-26"], top.Select(r => r.Group));
+    }
+
+    [Fact]
     public void PicoDollarsAreExactForCatalogPrices()
     {
         Assert.Equal(0.000000075m, CostUnits.FromPicoUsd(CostUnits.ToPicoUsd(0.000000075m)));

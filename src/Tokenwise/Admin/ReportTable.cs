@@ -1,0 +1,41 @@
+using Tokenwise.Data;
+using Tokenwise.Storage;
+
+namespace Tokenwise.Admin;
+
+/// <summary>
+/// A report laid out as a table: column titles for people, field names (the JSON's) for CSV, and cells as values.
+/// Each report is laid out here once, for the CLI's table and CSV and the admin API's CSV alike.
+/// </summary>
+/// <param name="Total">A last row of totals, shown in tables (CSV keeps only the rows).</param>
+public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList<object?[]> Rows, object?[]? Total = null)
+{
+    public static ReportTable Spend(IReadOnlyList<SpendRow> rows, SpendGrouping grouping, string? tag) => new(
+        [tag is null ? grouping.ToString() : "Tag " + tag, "Requests", "Failed", "Input", "Cached", "Output", "Reasoning", "Cost (USD)"],
+        [grouping.ToString().ToLowerInvariant(), "requests", "failed", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd"],
+        [.. rows.Select(Cells)],
+        Cells(SpendRow.Sum("Total", rows)));
+
+    public static ReportTable Outcomes(IReadOnlyList<WorkflowRow> rows) => new(
+        ["Workflow", "Outcomes", "Successes", "Failures", "Requests", "Spend (USD)", "Per success (USD)", "Spent on failures (USD)", "Value (USD)"],
+        ["workflow", "outcomes", "successes", "failures", "requests", "spend_usd", "cost_per_success_usd", "failed_spend_usd", "value_usd"],
+        [.. rows.Select(r => new object?[]
+        {
+            r.Workflow, r.Outcomes, r.Successes, r.Failures, r.Requests, r.SpendUsd, r.CostPerSuccessUsd, r.FailedSpendUsd, r.ValueUsd,
+        })]);
+
+    public static ReportTable Routes(IReadOnlyList<RouteRow> rows) => new(
+        ["Route", "Requests", "Rerouted", "Escalated calls", "Cost (USD)", "Baseline (USD)", "Saved (USD)"],
+        ["route", "requests", "rerouted", "escalated_calls", "cost_usd", "baseline_usd", "saved_usd"],
+        [.. rows.Select(r => new object?[] { r.Route, r.Requests, r.Rerouted, r.EscalatedCalls, r.CostUsd, r.BaselineUsd, r.SavedUsd })]);
+
+    public string ToCsv()
+    {
+        using var csv = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        Csv.Write(csv, Fields, Rows);
+        return csv.ToString();
+    }
+
+    private static object?[] Cells(SpendRow r) =>
+        [r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.OutputTokens, r.ReasoningTokens, r.CostUsd];
+}
