@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Tokenwise.OpenAI;
 using Tokenwise.Providers.Gemini;
 using Tokenwise.Providers.Translation;
+using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Gemini;
 
@@ -14,8 +15,7 @@ namespace Tokenwise.Tests.Gemini;
 /// <c>response.gemini.sse</c> (what Gemini answers) and <c>error.gemini.json</c>; the goldens are the
 /// exact bytes the adapter produces from them: <c>request.gemini.json</c> (sent upstream),
 /// <c>response.openai.json</c> / <c>response.openai.sse</c> and <c>error.openai.txt</c> (returned to the
-/// client). To regenerate the goldens after a deliberate change, run the tests with
-/// <c>TOKENWISE_UPDATE_GOLDEN=1</c> and review the diff.
+/// client). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class GeminiGoldenTests
 {
@@ -49,7 +49,7 @@ public sealed class GeminiGoldenTests
 
         if (Input(name, "response.gemini.sse") is { } sse)
         {
-            Compare(name, "response.openai.sse", ReadTranslatedStream(sse));
+            Compare(name, "response.openai.sse", TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), new GeminiStreamTranslator(FallbackModel, Created))));
         }
 
         if (Input(name, "error.gemini.json") is { } errorBody)
@@ -76,52 +76,13 @@ public sealed class GeminiGoldenTests
         }
     }
 
-    /// <summary>
-    /// Reads the translated stream a few bytes at a time, as a slow network would deliver it, so
-    /// events split across reads are exercised too.
-    /// </summary>
-    private static byte[] ReadTranslatedStream(byte[] geminiSse)
-    {
-        using var stream = new TranslatingSseStream(new TrickleStream(geminiSse, 7), new GeminiStreamTranslator(FallbackModel, Created));
-        using var output = new MemoryStream();
-        var buffer = new byte[5];
-        int read;
-        while ((read = stream.ReadAsync(buffer, TestContext.Current.CancellationToken).AsTask().GetAwaiter().GetResult()) > 0)
-        {
-            output.Write(buffer, 0, read);
-        }
-
-        return output.ToArray();
-    }
-
-    private static byte[]? Input(string name, string file)
-    {
-        var path = Path.Combine(GoldenRoot(), name, file);
-        return File.Exists(path) ? TrimFinalNewline(File.ReadAllBytes(path)) : null;
-    }
-
-    private static byte[] TrimFinalNewline(byte[] bytes) =>
-        bytes.Length > 0 && bytes[^1] == '\n' && !(bytes.Length > 1 && bytes[^2] == '\n') ? bytes[..^1] : bytes;
+    private static byte[]? Input(string name, string file) => GoldenFiles.Input(Path.Combine(GoldenRoot(), name, file));
 
     private static void Compare(string name, string file, byte[] actual)
     {
-        var path = Path.Combine(GoldenRoot(), name, file);
-        if (Environment.GetEnvironmentVariable("TOKENWISE_UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllBytes(path, actual);
-            return;
-        }
-
-        Assert.True(File.Exists(path), $"{path} is missing; run with TOKENWISE_UPDATE_GOLDEN=1 to create it.");
-        Assert.Equal(Encoding.UTF8.GetString(File.ReadAllBytes(path)), Encoding.UTF8.GetString(actual));
+        var text = Encoding.UTF8.GetString(actual);
+        Assert.Equal(GoldenFiles.Expected(Path.Combine(GoldenRoot(), name, file), text), text);
     }
 
     private static string GoldenRoot([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "Golden");
-
-    /// <summary>A stream that hands out at most <paramref name="chunk"/> bytes per read.</summary>
-    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data, writable: false)
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
-    }
 }
