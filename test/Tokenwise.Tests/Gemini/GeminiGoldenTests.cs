@@ -15,7 +15,8 @@ namespace Tokenwise.Tests.Gemini;
 /// <c>response.gemini.sse</c> (what Gemini answers) and <c>error.gemini.json</c>; the goldens are the
 /// exact bytes the adapter produces from them: <c>request.gemini.json</c> (sent upstream),
 /// <c>response.openai.json</c> / <c>response.openai.sse</c> and <c>error.openai.txt</c> (returned to the
-/// client). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
+/// client), and <c>usage.metered.txt</c> (the usage the gateway meters from the translated answer, read
+/// as the OpenAI endpoint reads it). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class GeminiGoldenTests
 {
@@ -44,12 +45,16 @@ public sealed class GeminiGoldenTests
     {
         if (Input(name, "response.gemini.json") is { } json)
         {
-            Compare(name, "response.openai.json", GeminiResponseTranslator.ToChatCompletion(json, FallbackModel, Created)!);
+            var answer = GeminiResponseTranslator.ToChatCompletion(json, FallbackModel, Created)!;
+            Compare(name, "response.openai.json", answer);
+            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(OpenAIUsageReader.TryRead(answer, out var usage) ? usage.ToString() : "(none)"));
         }
 
         if (Input(name, "response.gemini.sse") is { } sse)
         {
-            Compare(name, "response.openai.sse", TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), new GeminiStreamTranslator(FallbackModel, Created))));
+            var events = TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), new GeminiStreamTranslator(FallbackModel, Created)));
+            Compare(name, "response.openai.sse", events);
+            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(MeteredFromStream(events)));
         }
 
         if (Input(name, "error.gemini.json") is { } errorBody)
@@ -73,7 +78,29 @@ public sealed class GeminiGoldenTests
             Assert.True(!files.Contains("response.gemini.json") || files.Contains("response.openai.json"), dir);
             Assert.True(!files.Contains("response.gemini.sse") || files.Contains("response.openai.sse"), dir);
             Assert.True(!files.Contains("error.gemini.json") || files.Contains("error.openai.txt"), dir);
+            Assert.True(!(files.Contains("response.gemini.json") || files.Contains("response.gemini.sse")) || files.Contains("usage.metered.txt"), dir);
         }
+    }
+
+    /// <summary>
+    /// The usage the OpenAI endpoint meters from the translated stream: its usage chunk, read by the same
+    /// stream meter; none when the stream ended without one (the gateway then estimates).
+    /// </summary>
+    private static string MeteredFromStream(byte[] events)
+    {
+        var meter = new OpenAIStreamMeter(clientRequestedUsage: false);
+        ReadOnlySpan<byte> rest = events;
+        while (SseRelay.TryFindEventEnd(rest, out var length))
+        {
+            if (SseRelay.TryGetData(rest[..length], out var data))
+            {
+                meter.Inspect(data);
+            }
+
+            rest = rest[length..];
+        }
+
+        return meter.HasUsage ? meter.Usage.ToString() : "(none)";
     }
 
     private static byte[]? Input(string name, string file) => GoldenFiles.Input(Path.Combine(GoldenRoot(), name, file));
