@@ -26,11 +26,13 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
+    private readonly TimeProvider _time;
 
-    private FakeUpstream(WebApplication app, Uri baseUrl)
+    private FakeUpstream(WebApplication app, Uri baseUrl, TimeProvider time)
     {
         _app = app;
         BaseUrl = baseUrl;
+        _time = time;
     }
 
     /// <summary>The root, for Azure's <c>{endpoint}/openai/v1</c> paths (answered with <c>api-key</c> as well as Bearer keys).</summary>
@@ -45,7 +47,8 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
     public int ActiveStreams => _streams.Active;
 
-    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true)
+    /// <param name="time">The clock of the answers' <c>created</c> times; golden tests fix it, so answers are the same bytes every run.</param>
+    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true, TimeProvider? time = null)
     {
         var app = Loopback.CreateBuilder().Build();
         FakeUpstream? fake = null;
@@ -56,7 +59,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         app.MapPost("/openai/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/openai/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
         await app.StartAsync();
-        fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"));
+        fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"), time ?? TimeProvider.System);
         return fake;
     }
 
@@ -83,7 +86,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), callTool: cue == "tool");
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), _time.GetUtcNow().ToUnixTimeSeconds(), callTool: cue == "tool");
         var includeUsage = cue != "no-usage";
         if (!request.Stream)
         {
@@ -111,7 +114,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), _time.GetUtcNow().ToUnixTimeSeconds());
         var includeUsage = cue != "no-usage";
         if (!request.Stream)
         {
