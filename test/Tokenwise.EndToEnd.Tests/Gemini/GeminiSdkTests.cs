@@ -32,7 +32,8 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
 
         Assert.True(result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId));
         var record = await fixture.Gateway.RecordAsync(requestId!);
-        Assert.Equal(("gemini", "gemini-2.0-flash", 200, false), (record.Provider, record.UpstreamModel, record.Status, record.Estimated));
+        // The client came in speaking OpenAI's dialect; Gemini served it.
+        Assert.Equal(("openai", "gemini", "gemini-2.0-flash", 200, false), (record.Dialect, record.Provider, record.UpstreamModel, record.Status, record.Estimated));
         Assert.Equal((result.Value.Usage.InputTokenCount, result.Value.Usage.OutputTokenCount), (record.Usage.InputTokens, record.Usage.OutputTokens));
         // gemini/gemini-2.0-flash: input $0.10/M, output $0.40/M.
         Assert.Equal(record.Usage.InputTokens * 0.0000001m + record.Usage.OutputTokens * 0.0000004m, record.CostUsd);
@@ -171,7 +172,7 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
         Assert.Equal((10L, 5L, 77L), (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens));
         Assert.Equal(Gemini25FlashCost(10, 5, 77), record.CostUsd);
         Assert.Equal(record.CostUsd, decimal.Parse(costHeader!, CultureInfo.InvariantCulture));
-        Assert.Equal("gemini", record.Provider);
+        Assert.Equal(("openai", "gemini"), (record.Dialect, record.Provider));
     }
 
     [Fact]
@@ -192,6 +193,7 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
         Assert.Equal(Gemini25FlashCost(8, 4, 75), record.CostUsd);
         Assert.False(record.Estimated);
         Assert.True(record.Stream);
+        Assert.Equal(("openai", "gemini"), (record.Dialect, record.Provider));
     }
 
     [Theory]
