@@ -25,6 +25,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:stream-error</c>: stream the first word, then an <c>error</c> event (overloaded) and end.</item>
 /// <item><c>#fake:stall</c>: stream the first word, then send nothing until the caller goes away.</item>
 /// <item><c>#fake:broken</c>: stream the first word, then drop the connection.</item>
+/// <item><c>#fake:hold</c>: stream the first word, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
 /// </list>
 /// When the last user message carries a <c>tool_result</c>, the answer is text that quotes the result.
 /// </summary>
@@ -68,6 +69,9 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
     public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
+
+    /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
+    public void ReleaseHeldStream() => _streams.ReleaseHeld();
 
     public async ValueTask DisposeAsync()
     {
@@ -239,7 +243,8 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                     continue;
                 }
 
-                // After the first word: the cues that end a stream early.
+                // After the first word: the cues that hold a stream or end it early.
+                await _streams.HoldIfCuedAsync(http, cue);
                 if (cue == "stream-error")
                 {
                     await http.Response.WriteAsync(Event("error", w =>

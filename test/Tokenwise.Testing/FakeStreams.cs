@@ -6,6 +6,8 @@ namespace Tokenwise.Testing;
 /// <summary>The streams a fake upstream is writing right now, and the plumbing every fake shares around a request.</summary>
 internal sealed class FakeStreams
 {
+    // Counts releases, so a release that comes before the stream reaches its hold is not lost.
+    private readonly SemaphoreSlim _held = new(0);
     private int _active;
 
     /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
@@ -44,6 +46,16 @@ internal sealed class FakeStreams
             Interlocked.Decrement(ref _active);
         }
     }
+
+    /// <summary>
+    /// Plays <c>#fake:hold</c> where the stream cues apply: the stream waits there until the test calls
+    /// <see cref="ReleaseHeld"/> (or the caller goes away), then goes on to its end. Tests use it to see
+    /// what reached the client while the upstream was still in the middle of its stream.
+    /// </summary>
+    public Task HoldIfCuedAsync(HttpContext http, string? cue) => cue == "hold" ? _held.WaitAsync(http.RequestAborted) : Task.CompletedTask;
+
+    /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
+    public void ReleaseHeld() => _held.Release();
 
     /// <summary>Reads a request's body and, when <paramref name="received"/> is given, records it with its headers.</summary>
     public static async Task<(byte[] Bytes, string Text)> ReadAsync(HttpContext http, ConcurrentQueue<ReceivedRequest>? received, string path)

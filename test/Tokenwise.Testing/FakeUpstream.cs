@@ -18,11 +18,17 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
 /// <item><c>#fake:stall</c>: stream two chunks, then send nothing until the caller goes away.</item>
 /// <item><c>#fake:broken</c>: stream two chunks, then drop the connection.</item>
+/// <item><c>#fake:hold</c>: stream two chunks, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
+/// <item><c>#fake:stream-error</c>: chat completions: stream two chunks, then an error event (<c>data: {"error":...}</c>, a server error) and end.</item>
 /// </list>
 /// </summary>
 public sealed class FakeUpstream : IAsyncDisposable
 {
     public const string ApiKey = "sk-fake-upstream-key";
+
+    /// <summary>The error event OpenAI ends a chat stream with when it fails after the stream started.</summary>
+    private static readonly byte[] s_streamError =
+        "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":\"server_error\"}}\n\n"u8.ToArray();
 
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
@@ -65,6 +71,9 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
     public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
+
+    /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
+    public void ReleaseHeldStream() => _streams.ReleaseHeld();
 
     public async ValueTask DisposeAsync()
     {
@@ -136,9 +145,19 @@ public sealed class FakeUpstream : IAsyncDisposable
             var sent = 0;
             foreach (var sseEvent in events)
             {
-                if (sent == 2 && await FakeCue.CutStreamAsync(http, cue))
+                if (sent == 2)
                 {
-                    return;
+                    await _streams.HoldIfCuedAsync(http, cue);
+                    if (cue == "stream-error")
+                    {
+                        await http.Response.Body.WriteAsync(s_streamError, http.RequestAborted);
+                        return;
+                    }
+
+                    if (await FakeCue.CutStreamAsync(http, cue))
+                    {
+                        return;
+                    }
                 }
 
                 await http.Response.Body.WriteAsync(sseEvent, http.RequestAborted);
