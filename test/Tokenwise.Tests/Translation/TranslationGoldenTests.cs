@@ -19,7 +19,8 @@ namespace Tokenwise.Tests.Translation;
 /// status in the case's name, e.g. <c>error-429</c>); the goldens are the exact bytes the translation
 /// produces: <c>request.upstream.json</c> (sent upstream), <c>response.client.json</c> /
 /// <c>response.client.sse</c> and <c>error.client.txt</c> (returned to the client), and
-/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters). Regenerate with
+/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters; for a stream cut short, what it
+/// reported before the cut). Regenerate with
 /// <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class TranslationGoldenTests
@@ -85,7 +86,9 @@ public sealed class TranslationGoldenTests
         {
             IStreamTranslator events = toAnthropic ? new ChunksFromAnthropicStream("fallback-model", Created) : new EventsFromOpenAIStream("fallback-model");
             Compare(direction, name, "response.client.sse", TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), events)));
-            Compare(direction, name, "usage.metered.txt", Encoding.UTF8.GetBytes(events.ReportedUsage?.ToString() ?? "(none)"));
+            // A stream cut short is metered from what the provider reported before the cut, the output estimated.
+            var metered = events.ReportedUsage?.ToString() ?? (events.PartialUsage is { } partial ? "cut short, output estimated from: " + partial : "(none)");
+            Compare(direction, name, "usage.metered.txt", Encoding.UTF8.GetBytes(metered));
         }
 
         if (Input(direction, name, "error.upstream.json") is { } errorBody)
