@@ -38,6 +38,16 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     // Anthropic escapes only what JSON requires ("\"", not "\u0022"); so does the fake, for byte-exact golden files.
     private static readonly JsonWriterOptions s_wire = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // What Anthropic sends when a stream fails after it started (here: overloaded).
+    private static readonly byte[] s_streamError = Encoding.UTF8.GetBytes(Event("error", w =>
+    {
+        w.WriteString("type", "error");
+        w.WriteStartObject("error");
+        w.WriteString("type", "overloaded_error");
+        w.WriteString("message", "Overloaded");
+        w.WriteEndObject();
+    }));
+
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
 
@@ -244,21 +254,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                 }
 
                 // After the first word: the cues that hold a stream or end it early.
-                await _streams.HoldIfCuedAsync(http, cue);
-                if (cue == "stream-error")
-                {
-                    await http.Response.WriteAsync(Event("error", w =>
-                    {
-                        w.WriteString("type", "error");
-                        w.WriteStartObject("error");
-                        w.WriteString("type", "overloaded_error");
-                        w.WriteString("message", "Overloaded");
-                        w.WriteEndObject();
-                    }), http.RequestAborted);
-                    return;
-                }
-
-                if (await FakeCue.CutStreamAsync(http, cue))
+                if (await _streams.PlayStreamCueAsync(http, cue, s_streamError))
                 {
                     return;
                 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -28,6 +29,10 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
     public const string ApiKey = "fake-gemini-api-key";
     public const int ThoughtsTokens = 64;
 
+    // Gemini reports a failure after the stream started as an event holding its error body.
+    private static readonly byte[] s_streamError = Encoding.UTF8.GetBytes(
+        "data: " + ErrorBody(503, "UNAVAILABLE", "The model is overloaded. Please try again later.").ToJsonString() + "\r\n\r\n");
+
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
 
@@ -42,9 +47,6 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
 
     /// <summary>Every request received, in order; the path includes the query.</summary>
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
-
-    /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
-    public int ActiveStreams => _streams.Active;
 
     public static async Task<FakeGeminiUpstream> StartAsync()
     {
@@ -118,20 +120,9 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
             var events = answer.StreamEvents();
             for (var i = 0; i < events.Count; i++)
             {
-                if (i == 2)
+                if (i == 2 && await _streams.PlayStreamCueAsync(http, cue, s_streamError))
                 {
-                    await _streams.HoldIfCuedAsync(http, cue);
-                    if (cue == "stream-error")
-                    {
-                        // Gemini reports a failure after the stream started as an event holding its error body.
-                        await http.Response.WriteAsync("data: " + ErrorBody(503, "UNAVAILABLE", "The model is overloaded. Please try again later.").ToJsonString() + "\r\n\r\n", http.RequestAborted);
-                        return;
-                    }
-
-                    if (await FakeCue.CutStreamAsync(http, cue))
-                    {
-                        return;
-                    }
+                    return;
                 }
 
                 var last = i == events.Count - 1;

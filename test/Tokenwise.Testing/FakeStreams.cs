@@ -48,11 +48,26 @@ internal sealed class FakeStreams
     }
 
     /// <summary>
-    /// Plays <c>#fake:hold</c> where the stream cues apply: the stream waits there until the test calls
-    /// <see cref="ReleaseHeld"/> (or the caller goes away), then goes on to its end. Tests use it to see
-    /// what reached the client while the upstream was still in the middle of its stream.
+    /// Plays the cues that apply at a stream's cue point (each fake picks where): <c>hold</c> waits until the
+    /// test calls <see cref="ReleaseHeld"/> (or the caller goes away), then the stream goes on, so a test sees
+    /// what reached the client while the upstream was mid-stream; <c>stream-error</c> writes
+    /// <paramref name="errorEvent"/> (the dialect's error event) and ends the stream; <c>stall</c> and
+    /// <c>broken</c> as <see cref="FakeCue.CutStreamAsync"/> plays them. True: write nothing more.
     /// </summary>
-    public Task HoldIfCuedAsync(HttpContext http, string? cue) => cue == "hold" ? _held.WaitAsync(http.RequestAborted) : Task.CompletedTask;
+    public async Task<bool> PlayStreamCueAsync(HttpContext http, string? cue, ReadOnlyMemory<byte> errorEvent)
+    {
+        switch (cue)
+        {
+            case "hold":
+                await _held.WaitAsync(http.RequestAborted);
+                return false;
+            case "stream-error":
+                await http.Response.Body.WriteAsync(errorEvent, http.RequestAborted);
+                return true;
+            default:
+                return await FakeCue.CutStreamAsync(http, cue);
+        }
+    }
 
     /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
     public void ReleaseHeld() => _held.Release();

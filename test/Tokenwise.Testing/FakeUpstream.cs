@@ -145,19 +145,9 @@ public sealed class FakeUpstream : IAsyncDisposable
             var sent = 0;
             foreach (var sseEvent in events)
             {
-                if (sent == 2)
+                if (sent == 2 && await _streams.PlayStreamCueAsync(http, cue, s_streamError))
                 {
-                    await _streams.HoldIfCuedAsync(http, cue);
-                    if (cue == "stream-error")
-                    {
-                        await http.Response.Body.WriteAsync(s_streamError, http.RequestAborted);
-                        return;
-                    }
-
-                    if (await FakeCue.CutStreamAsync(http, cue))
-                    {
-                        return;
-                    }
+                    return;
                 }
 
                 await http.Response.Body.WriteAsync(sseEvent, http.RequestAborted);
