@@ -5,7 +5,7 @@ namespace Tokenwise.EndToEnd.Tests.Translation;
 /// <summary>
 /// A fake upstream of each dialect (OpenAI, Anthropic, Gemini) and two gateways that reach all three:
 /// <see cref="Patient"/>, whose timeouts a loaded machine never hits, so only the test (holding or
-/// leaving a stream) decides when a stream ends; and <see cref="Impatient"/>, whose 1 s stream idle
+/// leaving a stream) decides when a stream ends; and <see cref="Impatient"/>, whose 2 s stream idle
 /// timeout ends a stalled stream quickly. Tests use cues and distinct prompts, so they do not interfere.
 /// </summary>
 public sealed class TranslatedStreamFixture : IAsyncLifetime
@@ -22,7 +22,7 @@ public sealed class TranslatedStreamFixture : IAsyncLifetime
         Anthropic = await FakeAnthropicUpstream.StartAsync();
         Gemini = await FakeGeminiUpstream.StartAsync();
         Patient = await StartGatewayAsync(idleSeconds: 30);
-        Impatient = await StartGatewayAsync(idleSeconds: 1);
+        Impatient = await StartGatewayAsync(idleSeconds: 2);
     }
 
     public async ValueTask DisposeAsync()

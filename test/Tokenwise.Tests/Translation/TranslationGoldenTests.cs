@@ -19,9 +19,8 @@ namespace Tokenwise.Tests.Translation;
 /// status in the case's name, e.g. <c>error-429</c>); the goldens are the exact bytes the translation
 /// produces: <c>request.upstream.json</c> (sent upstream), <c>response.client.json</c> /
 /// <c>response.client.sse</c> and <c>error.client.txt</c> (returned to the client), and
-/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters; for a stream cut short, what it
-/// reported before the cut). Regenerate with
-/// <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
+/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters; for a stream cut short,
+/// what it reported before the cut). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class TranslationGoldenTests
 {
