@@ -26,6 +26,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:stream-error</c>: stream the first word, then an <c>error</c> event (overloaded) and end.</item>
 /// <item><c>#fake:stall</c>: stream the first word, then send nothing until the caller goes away.</item>
 /// <item><c>#fake:broken</c>: stream the first word, then drop the connection.</item>
+/// <item><c>#fake:hold</c>: stream the first word, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
 /// </list>
 /// When the last user message carries a <c>tool_result</c>, the answer is text that quotes the result.
 /// </summary>
@@ -37,6 +38,16 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     // Anthropic escapes only what JSON requires ("\"", not "\u0022"); so does the fake, for byte-exact golden files.
     private static readonly JsonWriterOptions s_wire = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // What Anthropic sends when a stream fails after it started (here: overloaded).
+    private static readonly byte[] s_streamError = Encoding.UTF8.GetBytes(Event("error", w =>
+    {
+        w.WriteString("type", "error");
+        w.WriteStartObject("error");
+        w.WriteString("type", "overloaded_error");
+        w.WriteString("message", "Overloaded");
+        w.WriteEndObject();
+    }));
 
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
@@ -69,6 +80,9 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
     public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
+
+    /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
+    public void ReleaseHeldStream() => _streams.ReleaseHeld();
 
     public async ValueTask DisposeAsync()
     {
@@ -240,21 +254,8 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                     continue;
                 }
 
-                // After the first word: the cues that end a stream early.
-                if (cue == "stream-error")
-                {
-                    await http.Response.WriteAsync(Event("error", w =>
-                    {
-                        w.WriteString("type", "error");
-                        w.WriteStartObject("error");
-                        w.WriteString("type", "overloaded_error");
-                        w.WriteString("message", "Overloaded");
-                        w.WriteEndObject();
-                    }), http.RequestAborted);
-                    return;
-                }
-
-                if (await FakeCue.CutStreamAsync(http, cue))
+                // After the first word: the cues that hold a stream or end it early.
+                if (await _streams.PlayStreamCueAsync(http, cue, s_streamError))
                 {
                     return;
                 }

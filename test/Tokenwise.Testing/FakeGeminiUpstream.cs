@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -18,6 +19,8 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:call-tool</c>: when tools are declared, call the first function (arguments made up from its schema).</item>
 /// <item><c>#fake:stall</c>: stream two events, then send nothing until the caller goes away.</item>
 /// <item><c>#fake:broken</c>: stream two events, then drop the connection.</item>
+/// <item><c>#fake:hold</c>: stream two events, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
+/// <item><c>#fake:stream-error</c>: stream two events, then an error event (503 <c>UNAVAILABLE</c>) and end.</item>
 /// </list>
 /// A conversation whose last turn holds function responses is answered with text that quotes them.
 /// </summary>
@@ -25,6 +28,10 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
 {
     public const string ApiKey = "fake-gemini-api-key";
     public const int ThoughtsTokens = 64;
+
+    // Gemini reports a failure after the stream started as an event holding its error body.
+    private static readonly byte[] s_streamError = Encoding.UTF8.GetBytes(
+        "data: " + ErrorBody(503, "UNAVAILABLE", "The model is overloaded. Please try again later.").ToJsonString() + "\r\n\r\n");
 
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
@@ -50,6 +57,12 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
         fake = new FakeGeminiUpstream(app, Loopback.Address(app));
         return fake;
     }
+
+    /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
+    public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
+
+    /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
+    public void ReleaseHeldStream() => _streams.ReleaseHeld();
 
     public async ValueTask DisposeAsync()
     {
@@ -107,7 +120,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
             var events = answer.StreamEvents();
             for (var i = 0; i < events.Count; i++)
             {
-                if (i == 2 && await FakeCue.CutStreamAsync(http, cue))
+                if (i == 2 && await _streams.PlayStreamCueAsync(http, cue, s_streamError))
                 {
                     return;
                 }
@@ -224,15 +237,20 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
 
     private static async Task WriteErrorAsync(HttpContext http, int status, string rpcStatus, string message, JsonObject? detail = null)
     {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=UTF-8";
+        await http.Response.WriteAsync(ErrorBody(status, rpcStatus, message, detail).ToJsonString());
+    }
+
+    private static JsonObject ErrorBody(int status, string rpcStatus, string message, JsonObject? detail = null)
+    {
         var error = new JsonObject { ["code"] = status, ["message"] = message, ["status"] = rpcStatus };
         if (detail is not null)
         {
             error["details"] = new JsonArray(detail);
         }
 
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json; charset=UTF-8";
-        await http.Response.WriteAsync(new JsonObject { ["error"] = error }.ToJsonString());
+        return new JsonObject { ["error"] = error };
     }
 
     /// <summary>An answer's parts, how it ends, and what it used.</summary>

@@ -21,19 +21,27 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
 /// <item><c>#fake:stall</c>: stream two chunks, then send nothing until the caller goes away.</item>
 /// <item><c>#fake:broken</c>: stream two chunks, then drop the connection.</item>
+/// <item><c>#fake:hold</c>: stream two chunks, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
+/// <item><c>#fake:stream-error</c>: chat completions: stream two chunks, then an error event (<c>data: {"error":...}</c>, a server error) and end.</item>
 /// </list>
 /// </summary>
 public sealed class FakeUpstream : IAsyncDisposable
 {
     public const string ApiKey = "sk-fake-upstream-key";
 
+    /// <summary>The error event OpenAI ends a chat stream with when it fails after the stream started.</summary>
+    private static readonly byte[] s_streamError =
+        "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":\"server_error\"}}\n\n"u8.ToArray();
+
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
+    private readonly TimeProvider _time;
 
-    private FakeUpstream(WebApplication app, Uri baseUrl)
+    private FakeUpstream(WebApplication app, Uri baseUrl, TimeProvider time)
     {
         _app = app;
         BaseUrl = baseUrl;
+        _time = time;
     }
 
     /// <summary>The root, for Azure's <c>{endpoint}/openai/v1</c> paths (answered with <c>api-key</c> as well as Bearer keys).</summary>
@@ -48,7 +56,8 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>Streams being written right now; 0 once every stream ended or was abandoned by its caller.</summary>
     public int ActiveStreams => _streams.Active;
 
-    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true)
+    /// <param name="time">The clock of the answers' <c>created</c> times; golden tests fix it, so answers are the same bytes every run.</param>
+    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true, TimeProvider? time = null)
     {
         var app = Loopback.CreateBuilder().Build();
         FakeUpstream? fake = null;
@@ -59,12 +68,15 @@ public sealed class FakeUpstream : IAsyncDisposable
         app.MapPost("/openai/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/openai/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
         await app.StartAsync();
-        fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"));
+        fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"), time ?? TimeProvider.System);
         return fake;
     }
 
     /// <summary>Waits until no stream is being written, or the timeout passes; returns the count left.</summary>
     public Task<int> WaitForNoActiveStreamsAsync(TimeSpan timeout) => _streams.WaitForNoneAsync(timeout);
+
+    /// <summary>Lets one stream held by <c>#fake:hold</c> go on.</summary>
+    public void ReleaseHeldStream() => _streams.ReleaseHeld();
 
     public async ValueTask DisposeAsync()
     {
@@ -86,7 +98,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), callTool: cue == "tool");
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), _time.GetUtcNow().ToUnixTimeSeconds(), callTool: cue == "tool");
         answer = cue switch
         {
             "refuse" => answer with { Pieces = ["I'm sorry, but I can't", " help with that."] },
@@ -121,7 +133,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), _time.GetUtcNow().ToUnixTimeSeconds());
         var includeUsage = cue != "no-usage";
         if (!request.Stream)
         {
@@ -143,7 +155,7 @@ public sealed class FakeUpstream : IAsyncDisposable
             var sent = 0;
             foreach (var sseEvent in events)
             {
-                if (sent == 2 && await FakeCue.CutStreamAsync(http, cue))
+                if (sent == 2 && await _streams.PlayStreamCueAsync(http, cue, s_streamError))
                 {
                     return;
                 }

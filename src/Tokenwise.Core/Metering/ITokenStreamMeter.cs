@@ -14,4 +14,7 @@ public interface ITokenStreamMeter : IStreamMeter
 
     /// <summary>Everything generated so far, to estimate the output when no usage came.</summary>
     string GeneratedText { get; }
+
+    /// <summary>The code of an error the upstream ended its stream with (an error event), for the record; null when none.</summary>
+    string? ErrorCode { get; }
 }

@@ -6,7 +6,8 @@ namespace Tokenwise.OpenAI;
 /// <summary>
 /// Watches the chunks of an OpenAI-format stream as they pass: takes the usage from the final usage
 /// chunk, keeps the generated text in case the stream ends without usage (so tokens can be
-/// estimated), and says which chunks the client must not see.
+/// estimated), remembers the code of an error event (<c>data: {"error": ...}</c>, how OpenAI ends a
+/// stream that failed after it started), and says which chunks the client must not see.
 /// </summary>
 public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamMeter
 {
@@ -15,6 +16,7 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
     public bool HasUsage { get; private set; }
     public TokenUsage Usage { get; private set; }
     public bool Complete { get; private set; }
+    public string? ErrorCode { get; private set; }
 
     /// <summary>Everything generated so far (content, reasoning, tool-call arguments).</summary>
     public string GeneratedText => _generated.ToString();
@@ -31,6 +33,7 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
         var reader = new Utf8JsonReader(data);
         var choices = 0;
         var hasUsage = false;
+        var isError = false;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -56,6 +59,7 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
                 }
                 else
                 {
+                    isError |= reader.ValueTextEquals("error"u8);
                     reader.Read();
                     reader.Skip();
                 }
@@ -64,6 +68,12 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
         catch (JsonException)
         {
             return true;
+        }
+
+        if (isError)
+        {
+            // Rare, so the event is read again rather than its error object picked apart here.
+            ErrorCode ??= OpenAIErrorBody.ReadCode(data) ?? "upstream_error";
         }
 
         // The usage-only chunk exists because the gateway asked for it; a client that did not ask

@@ -20,6 +20,13 @@ public sealed class UpstreamResponse(int statusCode, string? contentType, Stream
     /// the provider reported none (the stream broke, say), and the caller estimates.
     /// </summary>
     public Func<Metering.TokenUsage?>? ReportedUsage { get; init; }
+    /// <summary>
+    /// With <see cref="ReportedUsage"/> on a translated stream: what the provider had reported when its
+    /// stream ended before the final usage (Anthropic's <c>message_start</c> gives the whole prompt side,
+    /// cache reads and writes included), which the caller keeps while it estimates the rest; null when
+    /// the provider had reported nothing.
+    /// </summary>
+    public Func<Metering.TokenUsage?>? PartialUsage { get; init; }
 
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 

@@ -13,7 +13,9 @@ namespace Tokenwise.Providers.Gemini;
 /// Translates Gemini's stream (each event a whole <c>GenerateContentResponse</c> with the next piece)
 /// into OpenAI <c>chat.completion.chunk</c> events, one Gemini event at a time: a role chunk first, a
 /// chunk per text piece or function call, a finish chunk, then at the end the usage chunk (empty
-/// choices, which the endpoint hides from clients that did not ask for usage) and <c>[DONE]</c>.
+/// choices, which the endpoint hides from clients that did not ask for usage) and <c>[DONE]</c>. A
+/// stream that failed (an error event) or ended without a finish reason was cut short: it ends without
+/// them, as an OpenAI stream that broke does, so it is neither metered as whole nor cached.
 /// </summary>
 internal sealed class GeminiStreamTranslator(string model, long created) : IStreamTranslator
 {
@@ -21,6 +23,7 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
     private string _model = model;
     private int _toolCalls;
     private bool _finished;
+    private bool _failed;
     private TokenUsage? _usage;
 
     public TokenUsage? ReportedUsage => _usage;
@@ -40,8 +43,11 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
 
         if (response is null || response["error"] is not null)
         {
-            // Gemini reports a failure after the stream started as an error event; OpenAI clients read it the same way.
-            var (error, _) = GeminiErrorTranslator.ToOpenAI(500, response is null ? "{}"u8 : data);
+            // Gemini reports a failure after the stream started as an error event, with its HTTP status
+            // as the code; OpenAI clients read an error event the same way.
+            _failed = true;
+            var status = response?["error"]?["code"] is JsonValue code && code.TryGetValue<int>(out var c) && c >= 400 ? c : 500;
+            var (error, _) = GeminiErrorTranslator.ToOpenAI(status, response is null ? "{}"u8 : data);
             WriteErrorEvent(output, response is null ? error with { Message = "Gemini sent a stream event that is not JSON." } : error);
             return;
         }
@@ -98,9 +104,14 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
         }
     }
 
-    /// <summary>Ends the translated stream once Gemini's has ended: the usage chunk, then <c>[DONE]</c>.</summary>
+    /// <summary>Ends the translated stream once Gemini's has ended: the usage chunk, then <c>[DONE]</c>, if it finished.</summary>
     public void Complete(IBufferWriter<byte> output)
     {
+        if (_failed || !_finished)
+        {
+            return;
+        }
+
         if (_usage is { } usage)
         {
             WriteUsageChunk(output, _id!, created, _model, usage);

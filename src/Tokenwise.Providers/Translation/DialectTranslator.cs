@@ -45,6 +45,7 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
                 {
                     ReadCancellation = upstream.ReadCancellation,
                     ReportedUsage = () => events.ReportedUsage,
+                    PartialUsage = () => events.PartialUsage,
                 };
             }
 

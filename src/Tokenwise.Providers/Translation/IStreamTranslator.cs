@@ -14,4 +14,10 @@ internal interface IStreamTranslator
 
     /// <summary>The usage the upstream reported, in full, once its stream has reported it; null until then.</summary>
     TokenUsage? ReportedUsage { get; }
+
+    /// <summary>
+    /// What the upstream has reported so far when that is only part of its usage (an Anthropic stream
+    /// reports the prompt side first); null when it reports all of it at the end, or has reported nothing.
+    /// </summary>
+    TokenUsage? PartialUsage => null;
 }

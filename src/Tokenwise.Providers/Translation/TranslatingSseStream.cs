@@ -101,10 +101,16 @@ internal sealed class TranslatingSseStream(Stream upstream, IStreamTranslator tr
 
     private void TranslateEvent(ReadOnlySpan<byte> sseEvent)
     {
-        // Comments and keep-alives have no data line; they carry nothing to translate.
         if (SseRelay.TryGetData(sseEvent, out var data) && !data.IsEmpty)
         {
             translator.Translate(data, _translated);
+        }
+        else if (sseEvent.StartsWith(":"u8))
+        {
+            // An upstream's keep-alive comment (OpenRouter's ": OPENROUTER PROCESSING") has nothing to
+            // translate, but passed on as one it keeps the client's stream, and the gateway's idle
+            // timeout, as alive as the upstream is.
+            _translated.Write(": keep-alive\n\n"u8);
         }
     }
 }

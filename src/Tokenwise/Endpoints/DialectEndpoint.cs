@@ -293,6 +293,11 @@ public abstract partial class DialectEndpoint(
             else
             {
                 Estimate(context, meter: null, summary.GeneratedText);
+                if (upstream.PartialUsage?.Invoke() is { } partial)
+                {
+                    // Cut short after the provider reported part of its usage: that part is exact, only the output is estimated.
+                    record.Usage = partial with { OutputTokens = Math.Max(partial.OutputTokens, record.Usage.OutputTokens) };
+                }
             }
         }
         else if (summary.Usage is { } usage)

@@ -49,7 +49,7 @@ public sealed class OpenAIEndpoint(
     protected override StreamSummary Summarize(IStreamMeter meter)
     {
         var m = (ITokenStreamMeter)meter;
-        return new StreamSummary(m.HasUsage ? m.Usage : null, m.GeneratedText, m.Complete, (m as ResponsesStreamMeter)?.ErrorCode);
+        return new StreamSummary(m.HasUsage ? m.Usage : null, m.GeneratedText, m.Complete, m.ErrorCode);
     }
 
     /// <summary>A chat stream's <c>data: {"error":...}</c>, or a Responses stream's typed <c>error</c> event.</summary>

@@ -140,6 +140,49 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task AStreamedToolCallRoundTripsThroughTheGatewayWithIdsAndUsageKept()
+    {
+        var client = fixture.Client();
+        var question = new UserMessageParam("#fake:tool What is the weather in Berlin? (streamed)");
+        var first = await StreamAsync(client, new MessageCreateParams { Model = "haiku", MaxTokens = 256, Tools = [s_weatherTool], Messages = [question] });
+
+        Assert.Equal(StopReason.ToolUse, first.StopReason);
+        Assert.StartsWith("toolu_fake_", first.ToolUseId, StringComparison.Ordinal); // the upstream's id, relayed as sent
+        Assert.Equal(("get_weather", "{\"city\":\"Paris\"}"), (first.ToolName, first.ToolInput));
+
+        var input = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(first.ToolInput)!;
+        var second = await StreamAsync(client, new MessageCreateParams
+        {
+            Model = "haiku",
+            MaxTokens = 256,
+            Tools = [s_weatherTool],
+            Messages =
+            [
+                question,
+                new AssistantMessageParam(new List<ContentBlockParam> { new ToolUseBlockParam { ID = first.ToolUseId!, Name = first.ToolName!, Input = input } }),
+                new UserMessageParam(new List<ContentBlockParam> { new ToolResultBlockParam(first.ToolUseId!) { Content = "21 degrees and cloudy" } }),
+            ],
+        });
+
+        Assert.Equal(StopReason.EndTurn, second.StopReason);
+        Assert.Equal("The tool returned: 21 degrees and cloudy. That answers your question.", second.Text);
+        var forwarded = fixture.Upstream.Received.Last(r => r.Body.Contains("21 degrees and cloudy", StringComparison.Ordinal));
+        Assert.Contains($"\"type\":\"tool_use\",\"id\":\"{first.ToolUseId}\"", forwarded.Body, StringComparison.Ordinal);
+        Assert.Contains($"\"tool_use_id\":\"{first.ToolUseId}\"", forwarded.Body, StringComparison.Ordinal);
+
+        // One record per request (newest first), each metered from its stream: message_start's input, message_delta's output.
+        var records = (await fixture.Gateway.RecordsAsync()).Where(r => r.Model == "haiku" && r.Stream).ToList();
+        Assert.Equal(2, records.Count);
+        foreach (var (record, streamed) in records.Zip([second, first]))
+        {
+            Assert.Equal(("anthropic", "anthropic", "claude-haiku-4-5", 200, false), (record.Dialect, record.Provider, record.UpstreamModel, record.Status, record.Estimated));
+            Assert.Equal((streamed.InputTokens, streamed.OutputTokens), (record.Usage.InputTokens, record.Usage.OutputTokens));
+            // claude-haiku-4-5: $1/M input, $5/M output.
+            Assert.Equal(record.Usage.InputTokens * 0.000001m + record.Usage.OutputTokens * 0.000005m, record.CostUsd);
+        }
+    }
+
+    [Fact]
     public async Task CountTokensIsForwardedAndFree()
     {
         var count = await fixture.Client().Messages.CountTokens(new MessageCountTokensParams
@@ -181,6 +224,46 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
 
         Assert.Equal(global::Anthropic.Models.ErrorType.NotFoundError, e.Type!.Value());
         Assert.Contains("claude-no-such-model", e.ApiMessage, StringComparison.Ordinal);
+    }
+
+    /// <summary>A streamed message as the SDK delivers it: its text, its tool_use block (id, name, input assembled from the deltas), how it stopped and its usage.</summary>
+    private static async Task<(string Text, string? ToolUseId, string? ToolName, string ToolInput, StopReason? StopReason, long InputTokens, long OutputTokens)> StreamAsync(
+        global::Anthropic.AnthropicClient client, MessageCreateParams request)
+    {
+        var text = new StringBuilder();
+        var toolInput = new StringBuilder();
+        string? id = null, name = null;
+        StopReason? stopReason = null;
+        long inputTokens = 0, outputTokens = 0;
+        await foreach (var streamEvent in client.Messages.CreateStreaming(request, Ct))
+        {
+            if (streamEvent.TryPickStart(out var start))
+            {
+                inputTokens = start.Message.Usage.InputTokens;
+            }
+            else if (streamEvent.TryPickContentBlockStart(out var blockStart) && blockStart.ContentBlock.TryPickToolUse(out var toolUse))
+            {
+                (id, name) = (toolUse.ID, toolUse.Name);
+            }
+            else if (streamEvent.TryPickContentBlockDelta(out var delta))
+            {
+                if (delta.Delta.TryPickText(out var textDelta))
+                {
+                    text.Append(textDelta.Text);
+                }
+                else if (delta.Delta.TryPickInputJson(out var json))
+                {
+                    toolInput.Append(json.PartialJson);
+                }
+            }
+            else if (streamEvent.TryPickDelta(out var messageDelta))
+            {
+                stopReason = messageDelta.Delta.StopReason?.Value();
+                outputTokens = messageDelta.Usage.OutputTokens;
+            }
+        }
+
+        return (text.ToString(), id, name, toolInput.ToString(), stopReason, inputTokens, outputTokens);
     }
 
     /// <summary>The usage record of the one request this class sends for <paramref name="model"/>.</summary>

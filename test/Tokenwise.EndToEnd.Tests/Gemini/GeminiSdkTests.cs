@@ -32,7 +32,8 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
 
         Assert.True(result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId));
         var record = await fixture.Gateway.RecordAsync(requestId!);
-        Assert.Equal(("gemini", "gemini-2.0-flash", 200, false), (record.Provider, record.UpstreamModel, record.Status, record.Estimated));
+        // The client came in speaking OpenAI's dialect; Gemini served it.
+        Assert.Equal(("openai", "gemini", "gemini-2.0-flash", 200, false), (record.Dialect, record.Provider, record.UpstreamModel, record.Status, record.Estimated));
         Assert.Equal((result.Value.Usage.InputTokenCount, result.Value.Usage.OutputTokenCount), (record.Usage.InputTokens, record.Usage.OutputTokens));
         // gemini/gemini-2.0-flash: input $0.10/M, output $0.40/M.
         Assert.Equal(record.Usage.InputTokens * 0.0000001m + record.Usage.OutputTokens * 0.0000004m, record.CostUsd);
@@ -119,6 +120,43 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
     }
 
     [Fact]
+    public async Task AStreamedToolCallRoundTripKeepsIdsAndIsMeteredPerRequest()
+    {
+        var weather = ChatTool.CreateFunctionTool("get_weather", "The weather in a city.",
+            BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"""));
+        var client = fixture.Chat("gemini/gemini-2.5-flash-lite"); // this class's only requests for it
+        List<ChatMessage> messages = [new UserChatMessage("#fake:call-tool What is the weather in Rome? (streamed)")];
+
+        var call = await StreamAsync(client, messages, new ChatCompletionOptions { Tools = { weather }, ToolChoice = ChatToolChoice.CreateRequiredChoice() });
+        Assert.Equal(("call_0", "get_weather", ChatFinishReason.ToolCalls), (call.ToolCallId, call.FunctionName, call.Finish));
+        Assert.Equal("""{"city":"fake city"}""", call.Arguments);
+
+        // The tool's result goes back under the streamed call's id; Gemini matches results by name, which the gateway finds from the id.
+        messages.Add(new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall(call.ToolCallId!, call.FunctionName!, BinaryData.FromString(call.Arguments))]));
+        messages.Add(new ToolChatMessage(call.ToolCallId!, "21 degrees and cloudy"));
+        var answer = await StreamAsync(client, messages, new ChatCompletionOptions { Tools = { weather } });
+
+        Assert.Equal("The function get_weather returned {\"content\":\"21 degrees and cloudy\"}.", answer.Text);
+        Assert.Equal(ChatFinishReason.Stop, answer.Finish);
+        var followUp = fixture.Upstream.Received.Last(r => r.Body.Contains("21 degrees and cloudy", StringComparison.Ordinal));
+        Assert.Equal("/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse", followUp.Path);
+        Assert.Contains("""{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"fake city"}}}]}""", followUp.Body, StringComparison.Ordinal);
+        Assert.Contains("""{"functionResponse":{"name":"get_weather","response":{"content":"21 degrees and cloudy"}}}""", followUp.Body, StringComparison.Ordinal);
+
+        // One record per request, newest first, each metered from the usage its stream reported.
+        var records = (await fixture.Gateway.RecordsAsync()).Where(r => r.Model == "gemini/gemini-2.5-flash-lite").ToList();
+        Assert.Equal(2, records.Count);
+        foreach (var (record, streamed) in records.Zip([answer, call]))
+        {
+            Assert.Equal(("openai", "gemini", "gemini-2.5-flash-lite", 200, true, false),
+                (record.Dialect, record.Provider, record.UpstreamModel, record.Status, record.Stream, record.Estimated));
+            Assert.Equal((streamed.Usage!.InputTokenCount, streamed.Usage.OutputTokenCount), (record.Usage.InputTokens, record.Usage.OutputTokens));
+            // gemini/gemini-2.5-flash-lite: input $0.10/M, output $0.40/M.
+            Assert.Equal(record.Usage.InputTokens * 0.0000001m + record.Usage.OutputTokens * 0.0000004m, record.CostUsd);
+        }
+    }
+
+    [Fact]
     public async Task ARelayedGemini429IsTheSdksTypedErrorWithRetryAfter()
     {
         var e = await Assert.ThrowsAsync<ClientResultException>(() =>
@@ -171,7 +209,7 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
         Assert.Equal((10L, 5L, 77L), (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens));
         Assert.Equal(Gemini25FlashCost(10, 5, 77), record.CostUsd);
         Assert.Equal(record.CostUsd, decimal.Parse(costHeader!, CultureInfo.InvariantCulture));
-        Assert.Equal("gemini", record.Provider);
+        Assert.Equal(("openai", "gemini"), (record.Dialect, record.Provider));
     }
 
     [Fact]
@@ -192,6 +230,7 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
         Assert.Equal(Gemini25FlashCost(8, 4, 75), record.CostUsd);
         Assert.False(record.Estimated);
         Assert.True(record.Stream);
+        Assert.Equal(("openai", "gemini"), (record.Dialect, record.Provider));
     }
 
     [Theory]
@@ -225,6 +264,35 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal("messages[0].content[1].type", body.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    /// <summary>A streamed answer as the SDK delivers it: text, the first tool call (whole), how it finished, its usage.</summary>
+    private static async Task<(string Text, string? ToolCallId, string? FunctionName, string Arguments, ChatFinishReason? Finish, ChatTokenUsage? Usage)> StreamAsync(ChatClient client, List<ChatMessage> messages, ChatCompletionOptions options)
+    {
+        var text = new StringBuilder();
+        var arguments = new StringBuilder();
+        string? id = null, name = null;
+        ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
+        await foreach (var update in client.CompleteChatStreamingAsync(messages, options, Ct))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            foreach (var part in update.ToolCallUpdates)
+            {
+                id ??= part.ToolCallId;
+                name ??= part.FunctionName;
+                arguments.Append(part.FunctionArgumentsUpdate?.ToString());
+            }
+
+            finish ??= update.FinishReason;
+            usage ??= update.Usage;
+        }
+
+        return (text.ToString(), id, name, arguments.ToString(), finish, usage);
     }
 
     private const string FakeGeminiUpstreamKey = Testing.FakeGeminiUpstream.ApiKey;

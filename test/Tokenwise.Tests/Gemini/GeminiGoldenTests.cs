@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Tokenwise.OpenAI;
 using Tokenwise.Providers.Gemini;
 using Tokenwise.Providers.Translation;
+using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Gemini;
 
@@ -14,8 +15,8 @@ namespace Tokenwise.Tests.Gemini;
 /// <c>response.gemini.sse</c> (what Gemini answers) and <c>error.gemini.json</c>; the goldens are the
 /// exact bytes the adapter produces from them: <c>request.gemini.json</c> (sent upstream),
 /// <c>response.openai.json</c> / <c>response.openai.sse</c> and <c>error.openai.txt</c> (returned to the
-/// client). To regenerate the goldens after a deliberate change, run the tests with
-/// <c>TOKENWISE_UPDATE_GOLDEN=1</c> and review the diff.
+/// client), and <c>usage.metered.txt</c> (the usage the gateway meters from the translated answer, read
+/// as the OpenAI endpoint reads it). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class GeminiGoldenTests
 {
@@ -44,12 +45,16 @@ public sealed class GeminiGoldenTests
     {
         if (Input(name, "response.gemini.json") is { } json)
         {
-            Compare(name, "response.openai.json", GeminiResponseTranslator.ToChatCompletion(json, FallbackModel, Created)!);
+            var answer = GeminiResponseTranslator.ToChatCompletion(json, FallbackModel, Created)!;
+            Compare(name, "response.openai.json", answer);
+            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(OpenAIUsageReader.TryRead(answer, out var usage) ? usage.ToString() : "(none)"));
         }
 
         if (Input(name, "response.gemini.sse") is { } sse)
         {
-            Compare(name, "response.openai.sse", ReadTranslatedStream(sse));
+            var events = TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), new GeminiStreamTranslator(FallbackModel, Created)));
+            Compare(name, "response.openai.sse", events);
+            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(MeteredFromStream(events)));
         }
 
         if (Input(name, "error.gemini.json") is { } errorBody)
@@ -73,55 +78,38 @@ public sealed class GeminiGoldenTests
             Assert.True(!files.Contains("response.gemini.json") || files.Contains("response.openai.json"), dir);
             Assert.True(!files.Contains("response.gemini.sse") || files.Contains("response.openai.sse"), dir);
             Assert.True(!files.Contains("error.gemini.json") || files.Contains("error.openai.txt"), dir);
+            Assert.True(!(files.Contains("response.gemini.json") || files.Contains("response.gemini.sse")) || files.Contains("usage.metered.txt"), dir);
         }
     }
 
     /// <summary>
-    /// Reads the translated stream a few bytes at a time, as a slow network would deliver it, so
-    /// events split across reads are exercised too.
+    /// The usage the OpenAI endpoint meters from the translated stream: its usage chunk, read by the same
+    /// stream meter; none when the stream ended without one (the gateway then estimates).
     /// </summary>
-    private static byte[] ReadTranslatedStream(byte[] geminiSse)
+    private static string MeteredFromStream(byte[] events)
     {
-        using var stream = new TranslatingSseStream(new TrickleStream(geminiSse, 7), new GeminiStreamTranslator(FallbackModel, Created));
-        using var output = new MemoryStream();
-        var buffer = new byte[5];
-        int read;
-        while ((read = stream.ReadAsync(buffer, TestContext.Current.CancellationToken).AsTask().GetAwaiter().GetResult()) > 0)
+        var meter = new OpenAIStreamMeter(clientRequestedUsage: false);
+        ReadOnlySpan<byte> rest = events;
+        while (SseRelay.TryFindEventEnd(rest, out var length))
         {
-            output.Write(buffer, 0, read);
+            if (SseRelay.TryGetData(rest[..length], out var data))
+            {
+                meter.Inspect(data);
+            }
+
+            rest = rest[length..];
         }
 
-        return output.ToArray();
+        return meter.HasUsage ? meter.Usage.ToString() : "(none)";
     }
 
-    private static byte[]? Input(string name, string file)
-    {
-        var path = Path.Combine(GoldenRoot(), name, file);
-        return File.Exists(path) ? TrimFinalNewline(File.ReadAllBytes(path)) : null;
-    }
-
-    private static byte[] TrimFinalNewline(byte[] bytes) =>
-        bytes.Length > 0 && bytes[^1] == '\n' && !(bytes.Length > 1 && bytes[^2] == '\n') ? bytes[..^1] : bytes;
+    private static byte[]? Input(string name, string file) => GoldenFiles.Input(Path.Combine(GoldenRoot(), name, file));
 
     private static void Compare(string name, string file, byte[] actual)
     {
-        var path = Path.Combine(GoldenRoot(), name, file);
-        if (Environment.GetEnvironmentVariable("TOKENWISE_UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllBytes(path, actual);
-            return;
-        }
-
-        Assert.True(File.Exists(path), $"{path} is missing; run with TOKENWISE_UPDATE_GOLDEN=1 to create it.");
-        Assert.Equal(Encoding.UTF8.GetString(File.ReadAllBytes(path)), Encoding.UTF8.GetString(actual));
+        var text = Encoding.UTF8.GetString(actual);
+        Assert.Equal(GoldenFiles.Expected(Path.Combine(GoldenRoot(), name, file), text), text);
     }
 
     private static string GoldenRoot([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "Golden");
-
-    /// <summary>A stream that hands out at most <paramref name="chunk"/> bytes per read.</summary>
-    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data, writable: false)
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
-    }
 }

@@ -30,6 +30,22 @@ public sealed class StreamMeterTests
         Assert.True(meter.Inspect(Encoding.UTF8.GetBytes(UsageChunk)));
     }
 
+    [Theory]
+    [InlineData("""{"error":{"message":"Overloaded","type":"server_error","param":null,"code":"overloaded"}}""", "overloaded")]
+    [InlineData("""{"error":{"message":"Boom","type":"server_error","param":null,"code":null}}""", "server_error")]
+    [InlineData("""{"error":"not an object"}""", "upstream_error")]
+    public void AnErrorEventIsForwardedAndItsCodeRemembered(string errorEvent, string code)
+    {
+        var meter = new OpenAIStreamMeter(clientRequestedUsage: false);
+
+        Assert.True(meter.Inspect(Encoding.UTF8.GetBytes(ContentChunk)));
+        Assert.Null(meter.ErrorCode);
+        Assert.True(meter.Inspect(Encoding.UTF8.GetBytes(errorEvent)));
+
+        Assert.Equal(code, meter.ErrorCode);
+        Assert.False(meter.Complete);
+    }
+
     [Fact]
     public void GeneratedTextAndToolArgumentsAreKeptForEstimation()
     {

@@ -7,6 +7,7 @@ using Tokenwise.Pipeline;
 using Tokenwise.Providers.Translation;
 using Tokenwise.Providers.Translation.AnthropicToOpenAI;
 using Tokenwise.Providers.Translation.OpenAIToAnthropic;
+using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Translation;
 
@@ -18,8 +19,8 @@ namespace Tokenwise.Tests.Translation;
 /// status in the case's name, e.g. <c>error-429</c>); the goldens are the exact bytes the translation
 /// produces: <c>request.upstream.json</c> (sent upstream), <c>response.client.json</c> /
 /// <c>response.client.sse</c> and <c>error.client.txt</c> (returned to the client), and
-/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters). To regenerate the goldens
-/// after a deliberate change, run the tests with <c>TOKENWISE_UPDATE_GOLDEN=1</c> and review the diff.
+/// <c>usage.metered.txt</c> (the provider's own usage, which the gateway meters; for a stream cut short,
+/// what it reported before the cut). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class TranslationGoldenTests
 {
@@ -83,8 +84,10 @@ public sealed class TranslationGoldenTests
         if (Input(direction, name, "response.upstream.sse") is { } sse)
         {
             IStreamTranslator events = toAnthropic ? new ChunksFromAnthropicStream("fallback-model", Created) : new EventsFromOpenAIStream("fallback-model");
-            Compare(direction, name, "response.client.sse", ReadTranslatedStream(sse, events));
-            Compare(direction, name, "usage.metered.txt", Encoding.UTF8.GetBytes(events.ReportedUsage?.ToString() ?? "(none)"));
+            Compare(direction, name, "response.client.sse", TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), events)));
+            // A stream cut short is metered from what the provider reported before the cut, the output estimated.
+            var metered = events.ReportedUsage?.ToString() ?? (events.PartialUsage is { } partial ? "cut short, output estimated from: " + partial : "(none)");
+            Compare(direction, name, "usage.metered.txt", Encoding.UTF8.GetBytes(metered));
         }
 
         if (Input(direction, name, "error.upstream.json") is { } errorBody)
@@ -120,46 +123,13 @@ public sealed class TranslationGoldenTests
         }
     }
 
-    /// <summary>Reads the translated stream a few bytes at a time, so events split across reads are exercised too.</summary>
-    private static byte[] ReadTranslatedStream(byte[] upstreamSse, IStreamTranslator events)
-    {
-        using var stream = new TranslatingSseStream(new TrickleStream(upstreamSse, 7), events);
-        using var output = new MemoryStream();
-        var buffer = new byte[5];
-        int read;
-        while ((read = stream.ReadAsync(buffer, TestContext.Current.CancellationToken).AsTask().GetAwaiter().GetResult()) > 0)
-        {
-            output.Write(buffer, 0, read);
-        }
-
-        return output.ToArray();
-    }
-
-    private static byte[]? Input(string direction, string name, string file)
-    {
-        var path = Path.Combine(GoldenRoot(), direction, name, file);
-        return File.Exists(path) ? File.ReadAllBytes(path) : null;
-    }
+    private static byte[]? Input(string direction, string name, string file) => GoldenFiles.Input(Path.Combine(GoldenRoot(), direction, name, file));
 
     private static void Compare(string direction, string name, string file, byte[] actual)
     {
-        var path = Path.Combine(GoldenRoot(), direction, name, file);
-        if (Environment.GetEnvironmentVariable("TOKENWISE_UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllBytes(path, actual);
-            return;
-        }
-
-        Assert.True(File.Exists(path), $"{path} is missing; run with TOKENWISE_UPDATE_GOLDEN=1 to create it.");
-        Assert.Equal(Encoding.UTF8.GetString(File.ReadAllBytes(path)), Encoding.UTF8.GetString(actual));
+        var text = Encoding.UTF8.GetString(actual);
+        Assert.Equal(GoldenFiles.Expected(Path.Combine(GoldenRoot(), direction, name, file), text), text);
     }
 
     private static string GoldenRoot([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "Golden");
-
-    /// <summary>A stream that hands out at most <paramref name="chunk"/> bytes per read.</summary>
-    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data, writable: false)
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
-    }
 }

@@ -66,7 +66,17 @@ internal sealed class EventsFromOpenAIStream(string model) : IStreamTranslator
         Start(chunk, output);
         var choice = (chunk["choices"] as JsonArray)?.FirstOrDefault();
         var delta = choice?["delta"];
-        if ((Str(delta?["content"]) ?? Str(delta?["refusal"])) is { Length: > 0 } text)
+        var calls = (delta?["tool_calls"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var text = Str(delta?["content"]) ?? Str(delta?["refusal"]);
+        if (string.IsNullOrEmpty(text) && calls.Count == 0 && (Str(delta?["reasoning_content"]) ?? Str(delta?["reasoning"])) is { Length: > 0 })
+        {
+            // A reasoning model thinking (DeepSeek, vLLM, OpenRouter): Anthropic's thinking blocks need a
+            // signature this cannot give, so the reasoning is not relayed, but a comment per chunk keeps
+            // the gateway's idle timeout (and any proxy's) from ending a stream whose upstream is busy.
+            output.Write(": keep-alive\n\n"u8);
+        }
+
+        if (text is { Length: > 0 })
         {
             if (_openBlock is null || !_openBlockIsText)
             {
@@ -80,7 +90,7 @@ internal sealed class EventsFromOpenAIStream(string model) : IStreamTranslator
             BlockDelta(output, _openBlock!.Value, "text_delta", "text", text);
         }
 
-        foreach (var call in (delta?["tool_calls"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (var call in calls)
         {
             var index = call["index"] is JsonValue v && v.TryGetValue<int>(out var i) ? i : 0;
             if (!_blockByToolCall.TryGetValue(index, out var block))

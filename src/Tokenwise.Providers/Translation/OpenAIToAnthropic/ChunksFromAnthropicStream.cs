@@ -27,6 +27,9 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
 
     public TokenUsage? ReportedUsage => _meter is { HasInputUsage: true, HasFinalUsage: true } ? _meter.Usage.ToTokenUsage() : null;
 
+    /// <summary>The prompt side from <c>message_start</c> (and the output counted so far), for a stream cut short after it.</summary>
+    public TokenUsage? PartialUsage => _meter.HasInputUsage ? _meter.Usage.ToTokenUsage() : null;
+
     public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
         _meter.Inspect(data);
