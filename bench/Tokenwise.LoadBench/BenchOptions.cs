@@ -13,6 +13,9 @@ internal sealed class BenchOptions
           --json FILE            also write the figures to FILE as JSON
           --baseline-proxy       also measure a bare pass-through proxy (Kestrel + HttpClient, no Tokenwise
                                  code) at both concurrencies, to separate the extra hop from the gateway's work
+          --isolate              run the gateway as its own process pinned to CPU 1 (taskset), the load
+                                 generator and the fake upstream pinned to CPU 0: the gateway on its own
+                                 machine, as in production (needs 2+ CPUs; not with --baseline-proxy)
         """;
 
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
@@ -20,6 +23,7 @@ internal sealed class BenchOptions
     public int Concurrency { get; private set; } = 32;
     public string? JsonPath { get; private set; }
     public bool BaselineProxy { get; private set; }
+    public bool Isolate { get; private set; }
 
     /// <summary>False with an empty <paramref name="problem"/> when help was asked for.</summary>
     public static bool TryParse(string[] args, out BenchOptions options, out string problem)
@@ -37,6 +41,12 @@ internal sealed class BenchOptions
             if (name == "--baseline-proxy")
             {
                 options.BaselineProxy = true;
+                continue;
+            }
+
+            if (name == "--isolate")
+            {
+                options.Isolate = true;
                 continue;
             }
 
@@ -68,6 +78,12 @@ internal sealed class BenchOptions
                     problem = $"Unknown option '{name}'.";
                     return false;
             }
+        }
+
+        if (options.Isolate && options.BaselineProxy)
+        {
+            problem = "--isolate and --baseline-proxy cannot be combined.";
+            return false;
         }
 
         return true;

@@ -39,6 +39,11 @@ internal static class Program
             return problem.Length == 0 ? 0 : 2;
         }
 
+        if (options.Isolate && Environment.GetEnvironmentVariable(PinnedVariable) != "1")
+        {
+            return await RunPinnedAsync(args);
+        }
+
         // Logging must cost nothing during the run. TestGateway and FakeUpstream remove their log
         // providers; the level is lowered as well (hosts read it from the environment) in case a
         // provider ever comes back, so that only errors would be written.
@@ -47,7 +52,9 @@ internal static class Program
         Console.WriteLine($"Tokenwise load bench: {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} logical CPUs, "
             + $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"duration {options.Duration.TotalSeconds:0.#} s and warm-up {options.Warmup.TotalSeconds:0.#} s per phase, concurrency 1 and {options.Concurrency}");
-        Console.WriteLine("The load generator, the fake upstream and the gateway run in this one process and share the CPU.");
+        Console.WriteLine(options.Isolate
+            ? $"The load generator and the fake upstream run in this process on CPU {IsolatedGateway.DriverCpu}; the gateway runs as its own process on CPU {IsolatedGateway.GatewayCpu}."
+            : "The load generator, the fake upstream and the gateway run in this one process and share the CPU.");
         var loadBefore = LoadAverage();
         if (loadBefore is not null)
         {
@@ -60,8 +67,9 @@ internal static class Program
         await using var upstream = await FakeUpstream.StartAsync(recordRequests: false);
         // Every request here is the same, so with the response cache on (its default) all but the first would be
         // answered from the cache and never reach the upstream: the benchmark measures the proxy path, so it is off.
-        await using var gateway = await TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["cache:mode"] = "off" });
-        var usageWriter = gateway.Services.GetRequiredService<UsageLogWriter>();
+        await using var gateway = options.Isolate ? null : await TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["cache:mode"] = "off" });
+        await using var isolated = options.Isolate ? await IsolatedGateway.StartAsync(upstream.BaseUrl, FakeUpstream.ApiKey) : null;
+        var usageWriter = gateway?.Services.GetRequiredService<UsageLogWriter>();
         await using var proxy = options.BaselineProxy ? await BareProxy.StartAsync(upstream.BaseUrl, FakeUpstream.ApiKey) : null;
 
         using var client = new HttpClient(new SocketsHttpHandler
@@ -78,8 +86,10 @@ internal static class Program
         };
 
         var direct = new Target("direct", new Uri($"{upstream.BaseUrl}/chat/completions"), Authorize: true, FlushAsync: null);
-        var through = new Target("gateway", new Uri($"{gateway.OpenAIBaseUrl}/chat/completions"), Authorize: false,
-            FlushAsync: () => usageWriter.FlushAsync(TimeSpan.FromSeconds(10)));
+        // In-process, the usage writer's work is counted in its phase; a separate gateway process does it on its own CPU.
+        var gatewayBase = gateway?.OpenAIBaseUrl ?? new Uri(isolated!.BaseUrl, "v1");
+        var through = new Target("gateway", new Uri($"{gatewayBase}/chat/completions"), Authorize: false,
+            FlushAsync: usageWriter is null ? null : () => usageWriter.FlushAsync(TimeSpan.FromSeconds(10)));
 
         var bare = proxy is null ? null : new Target("proxy", new Uri($"{proxy.BaseUrl}/chat/completions"), Authorize: false, FlushAsync: null);
 
@@ -108,7 +118,7 @@ internal static class Program
         var summary = Summary.From(phases, options.Concurrency);
 
         PrintTable(phases);
-        PrintSummary(summary, options.Concurrency);
+        PrintSummary(summary, options.Concurrency, options.Isolate);
         if (summary.Proxy is { } proxySummary)
         {
             PrintProxySummary(proxySummary, options.Concurrency);
@@ -133,6 +143,40 @@ internal static class Program
 
         Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:0.0} s");
         return phases.Any(p => p.Errors > 0) ? 1 : 0;
+    }
+
+    private const string PinnedVariable = "LOADBENCH_PINNED";
+
+    /// <summary>
+    /// <c>--isolate</c>: runs this bench again pinned to <see cref="IsolatedGateway.DriverCpu"/> (a process's threads
+    /// take its affinity only when it starts pinned), which then starts the gateway pinned to the other CPU.
+    /// </summary>
+    private static async Task<int> RunPinnedAsync(string[] args)
+    {
+        if (Environment.ProcessorCount < 2)
+        {
+            Console.Error.WriteLine("--isolate needs at least 2 CPUs: one for the gateway, one for the load generator and the fake upstream.");
+            return 2;
+        }
+
+        var start = new ProcessStartInfo("taskset");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(IsolatedGateway.DriverCpu.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(Environment.ProcessPath!);
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment[PinnedVariable] = "1";
+        using var pinned = Process.Start(start) ?? throw new InvalidOperationException("taskset could not start the bench.");
+        await pinned.WaitForExitAsync();
+        return pinned.ExitCode;
     }
 
     private static async Task<(HttpStatusCode Status, string Text)> ProbeAsync(HttpClient client, Target target)
@@ -308,7 +352,7 @@ internal static class Program
         Console.WriteLine();
     }
 
-    private static void PrintSummary(Summary s, int n)
+    private static void PrintSummary(Summary s, int n, bool isolated)
     {
         static string Verdict(bool ok) => ok ? "met" : "NOT met";
         var c = CultureInfo.InvariantCulture;
@@ -318,6 +362,13 @@ internal static class Program
             $"added latency at concurrency 1: p50 {s.AddedP50Ms:+0.000;-0.000} ms (goal <= {GoalAddedP50Ms} ms: {Verdict(s.AddedP50Ms <= GoalAddedP50Ms)}), "
             + $"p99 {s.AddedP99Ms:+0.000;-0.000} ms (goal <= {GoalAddedP99Ms} ms: {Verdict(s.AddedP99Ms <= GoalAddedP99Ms)})"));
         Console.WriteLine();
+        if (isolated)
+        {
+            Console.WriteLine("allocations are not compared with --isolate: the gateway allocates in its own process.");
+            Console.WriteLine();
+            return;
+        }
+
         Console.WriteLine("bytes allocated per request in this process (client + gateway + fake upstream all in-process):");
         Console.WriteLine(string.Create(c, $"  direct@1:  {s.DirectAllocatedPerRequest,9:N0} B/request (client + fake upstream)"));
         Console.WriteLine(string.Create(c, $"  gateway@1: {s.GatewayAllocatedPerRequest,9:N0} B/request (client + gateway + fake upstream)"));
