@@ -4,6 +4,7 @@ using Tokenwise.Json;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Providers.Translation;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Providers.Gemini;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
 using Tokenwise.Providers.Translation;
+using Tokenwise.Streams;
 using static Tokenwise.Providers.Gemini.GeminiWire;
 using static Tokenwise.Providers.Translation.OpenAIAnswerWriter;
 using static Tokenwise.Providers.Translation.TranslationJson;

@@ -2,6 +2,7 @@ using System.Buffers;
 using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Providers.Translation;
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Tokenwise.OpenAI;
 using Tokenwise.Providers.Gemini;
 using Tokenwise.Providers.Translation;
+using Tokenwise.Streams;
 using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Gemini;

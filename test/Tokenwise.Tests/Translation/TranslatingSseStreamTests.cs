@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Text;
 using Tokenwise.Providers.Translation;
 using Tokenwise.Providers.Translation.AnthropicToOpenAI;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Tests.Translation;
 

@@ -7,6 +7,7 @@ using Tokenwise.Pipeline;
 using Tokenwise.Providers.Translation;
 using Tokenwise.Providers.Translation.AnthropicToOpenAI;
 using Tokenwise.Providers.Translation.OpenAIToAnthropic;
+using Tokenwise.Streams;
 using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Translation;

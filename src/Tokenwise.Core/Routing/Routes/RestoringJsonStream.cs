@@ -1,4 +1,5 @@
 using Tokenwise.Sensitivity;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Routing.Routes;
 
@@ -6,15 +7,9 @@ namespace Tokenwise.Routing.Routes;
 /// A redacted request's whole JSON answer with the originals put back: read to its end on the first read
 /// (so a failure reading it surfaces where the caller reads, as for any answer), then served restored.
 /// </summary>
-public sealed class RestoringJsonStream(Stream inner, Redaction redaction) : Stream
+public sealed class RestoringJsonStream(Stream inner, Redaction redaction) : ReadOnlyStream
 {
     private MemoryStream? _restored;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -27,21 +22,6 @@ public sealed class RestoringJsonStream(Stream inner, Redaction redaction) : Str
 
         return await _restored.ReadAsync(buffer, cancellationToken);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

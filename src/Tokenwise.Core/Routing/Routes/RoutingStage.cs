@@ -3,6 +3,7 @@ using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 using Tokenwise.Sensitivity;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Routing.Routes;
 
@@ -211,7 +212,9 @@ public sealed class RoutingStage(RoutePlanner planner, TimeProvider time) : IGat
     /// <summary>The answer of a cloud deployment to a redacted request, with the originals put back as it is read.</summary>
     private static UpstreamResponse Restoring(UpstreamResponse upstream, Redaction redaction, LlmRequest request)
     {
-        Stream body = request.Stream ? new RestoringSseStream(upstream.Body, redaction, request.Dialect) : new RestoringJsonStream(upstream.Body, redaction);
+        Stream body = request.Stream
+            ? new TranslatingSseStream(upstream.Body, new RestoringEvents(redaction, request.Dialect))
+            : new RestoringJsonStream(upstream.Body, redaction);
         return new UpstreamResponse(upstream.StatusCode, upstream.ContentType, body, upstream)
         {
             RetryAfter = upstream.RetryAfter,

@@ -4,6 +4,7 @@ using Tokenwise.Anthropic;
 using Tokenwise.Metering;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Providers.Translation.AnthropicToOpenAI;
 

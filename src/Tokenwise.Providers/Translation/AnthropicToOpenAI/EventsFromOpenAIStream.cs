@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
 using Tokenwise.OpenAI;
+using Tokenwise.Streams;
 using static Tokenwise.Providers.Translation.AnthropicToOpenAI.AnthropicFromOpenAI;
 using static Tokenwise.Providers.Translation.TranslationJson;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Anthropic;
 using Tokenwise.Metering;
+using Tokenwise.Streams;
 using static Tokenwise.Providers.Translation.OpenAIAnswerWriter;
 using static Tokenwise.Providers.Translation.OpenAIToAnthropic.OpenAIFromAnthropic;
 using static Tokenwise.Providers.Translation.TranslationJson;

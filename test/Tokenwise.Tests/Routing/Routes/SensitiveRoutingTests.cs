@@ -4,6 +4,7 @@ using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Routing.Routes;
 using Tokenwise.Sensitivity;
+using Tokenwise.Streams;
 using static Tokenwise.Tests.Routing.Routes.RouteFixtures;
 
 namespace Tokenwise.Tests.Routing.Routes;
@@ -58,7 +59,7 @@ public sealed class SensitiveRoutingTests
     {
         // Fed in small pieces, as a network would deliver it.
         var source = new MemoryStream(Encoding.UTF8.GetBytes(stream));
-        using var restoring = new RestoringSseStream(new ChunkedStream(source, 7), redaction, dialect);
+        using var restoring = new TranslatingSseStream(new ChunkedStream(source, 7), new RestoringEvents(redaction, dialect));
         return await new StreamReader(restoring).ReadToEndAsync(Ct);
     }
 
@@ -145,27 +146,9 @@ public sealed class SensitiveRoutingTests
     }
 
     /// <summary>Hands out at most <paramref name="size"/> bytes per read.</summary>
-    private sealed class ChunkedStream(Stream inner, int size) : Stream
+    private sealed class ChunkedStream(Stream inner, int size) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, size));
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             inner.ReadAsync(buffer[..Math.Min(buffer.Length, size)], cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Tokenwise.OpenAI;
 
-namespace Tokenwise.Providers.Translation;
+namespace Tokenwise.Streams;
 
 /// <summary>
 /// One dialect's server-sent-event body read as another's: each read pulls from upstream only until at
@@ -9,19 +9,13 @@ namespace Tokenwise.Providers.Translation;
 /// buffered beyond the event being read. Cancellation and I/O errors of the upstream read pass through
 /// unchanged, so the relay still tells a client that left from an idle or broken upstream.
 /// </summary>
-internal sealed class TranslatingSseStream(Stream upstream, IStreamTranslator translator) : Stream
+public sealed class TranslatingSseStream(Stream upstream, IStreamTranslator translator) : ReadOnlyStream
 {
     private readonly ArrayBufferWriter<byte> _translated = new(4096);
     private byte[] _pending = ArrayPool<byte>.Shared.Rent(16 * 1024);
     private int _pendingCount;
     private int _translatedRead;
     private bool _upstreamEnded;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -70,22 +64,6 @@ internal sealed class TranslatingSseStream(Stream upstream, IStreamTranslator tr
         _translatedRead += count;
         return count;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,10 +1,13 @@
 using System.Buffers;
 using Tokenwise.Metering;
 
-namespace Tokenwise.Providers.Translation;
+namespace Tokenwise.Streams;
 
-/// <summary>Translates a stream from one dialect's events into another's, one upstream event at a time.</summary>
-internal interface IStreamTranslator
+/// <summary>
+/// Turns one event stream into another, one upstream event at a time: another dialect's events into the client's,
+/// or the client's own with placeholders restored.
+/// </summary>
+public interface IStreamTranslator
 {
     /// <summary>Translates one upstream event's <c>data</c> payload into zero or more events of the client's dialect.</summary>
     void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output);

@@ -1,113 +1,36 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Anthropic;
-using Tokenwise.OpenAI;
+using Tokenwise.Metering;
 using Tokenwise.Sensitivity;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Routing.Routes;
 
 /// <summary>
-/// A redacted request's event stream with the originals put back, event by event as it arrives. A
-/// placeholder can be split across two chunks (<c>[EMA</c> then <c>IL_1]</c>), so the end of a text that may
-/// begin one is held back and joined to the next chunk of the same text; what is still held when its text
-/// ends (OpenAI's <c>finish_reason</c>, Anthropic's <c>content_block_stop</c>) is sent just before.
+/// A redacted request's event stream with the originals put back, event by event as it arrives (read through
+/// <see cref="TranslatingSseStream"/>). A placeholder can be split across two chunks (<c>[EMA</c> then <c>IL_1]</c>),
+/// so the end of a text that may begin one is held back and joined to the next chunk of the same text; what is
+/// still held when its text ends (OpenAI's <c>finish_reason</c>, Anthropic's <c>content_block_stop</c>) is sent
+/// just before.
 /// </summary>
-public sealed class RestoringSseStream(Stream inner, Redaction redaction, string dialect) : Stream
+public sealed class RestoringEvents(Redaction redaction, string dialect) : IStreamTranslator
 {
     private static readonly JsonSerializerOptions s_write = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Dictionary<string, string> _held = new(StringComparer.Ordinal);
-    private readonly ArrayBufferWriter<byte> _input = new();
-    private byte[] _output = [];
-    private int _outputAt;
-    private bool _ended;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    /// <summary>Restoring changes text, never usage: the stream's own usage is metered as it passes.</summary>
+    public TokenUsage? ReportedUsage => null;
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
-        while (_outputAt == _output.Length)
+        if (data.SequenceEqual("[DONE]"u8) || !TryParse(data, out var root))
         {
-            if (_ended)
-            {
-                return 0;
-            }
-
-            var read = await inner.ReadAsync(_input.GetMemory(4096), cancellationToken);
-            if (read == 0)
-            {
-                _ended = true;
-                _output = _input.WrittenSpan.ToArray(); // a last event without its blank line goes as it came
-                _outputAt = 0;
-                continue;
-            }
-
-            _input.Advance(read);
-            _output = TransformCompleteEvents();
-            _outputAt = 0;
-        }
-
-        var count = Math.Min(buffer.Length, _output.Length - _outputAt);
-        _output.AsMemory(_outputAt, count).CopyTo(buffer);
-        _outputAt += count;
-        return count;
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    private byte[] TransformCompleteEvents()
-    {
-        var output = new ArrayBufferWriter<byte>();
-        var pending = _input.WrittenSpan;
-        var consumed = 0;
-        while (SseRelay.TryFindEventEnd(pending[consumed..], out var length))
-        {
-            Transform(pending.Slice(consumed, length), output);
-            consumed += length;
-        }
-
-        var rest = pending[consumed..].ToArray();
-        _input.Clear();
-        _input.Write(rest);
-        return output.WrittenSpan.ToArray();
-    }
-
-    private void Transform(ReadOnlySpan<byte> sseEvent, ArrayBufferWriter<byte> output)
-    {
-        if (!SseRelay.TryGetData(sseEvent, out var data) || data.SequenceEqual("[DONE]"u8) || JsonNode.Parse(data) is not JsonObject root)
-        {
-            output.Write(sseEvent);
+            Write(output, null, data);
             return;
         }
 
@@ -127,11 +50,43 @@ public sealed class RestoringSseStream(Stream inner, Redaction redaction, string
             JsonRedaction.Rewrite(root, null, redaction.Restore, skipNonText: false); // a Responses API event: whole strings
         }
 
-        // The event as it came, with only its data line replaced.
-        var dataStart = sseEvent.IndexOf(data);
-        output.Write(sseEvent[..dataStart]);
-        output.Write(JsonSerializer.SerializeToUtf8Bytes(root, s_write));
-        output.Write(sseEvent[(dataStart + data.Length)..]);
+        Write(output, root);
+    }
+
+    public void Complete(IBufferWriter<byte> output)
+    {
+    }
+
+    /// <summary>
+    /// An event as its dialect frames it: events whose data carries a <c>type</c> (Anthropic's, the Responses API's)
+    /// are named after it; chat chunks are bare <c>data:</c> lines.
+    /// </summary>
+    private static void Write(IBufferWriter<byte> output, JsonObject? root, ReadOnlySpan<byte> raw = default)
+    {
+        if (root?["type"] is JsonValue type && type.GetValueKind() == JsonValueKind.String)
+        {
+            output.Write("event: "u8);
+            output.Write(System.Text.Encoding.UTF8.GetBytes(type.GetValue<string>()));
+            output.Write("\n"u8);
+        }
+
+        output.Write("data: "u8);
+        output.Write(root is null ? raw : JsonSerializer.SerializeToUtf8Bytes(root, s_write));
+        output.Write("\n\n"u8);
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> data, out JsonObject root)
+    {
+        try
+        {
+            root = JsonNode.Parse(data) as JsonObject ?? [];
+            return root.Count > 0;
+        }
+        catch (JsonException)
+        {
+            root = [];
+            return false;
+        }
     }
 
     /// <summary>An OpenAI chunk's choice: its content, refusal and tool-call arguments.</summary>
@@ -176,7 +131,7 @@ public sealed class RestoringSseStream(Stream inner, Redaction redaction, string
         }
     }
 
-    private void RestoreAnthropic(JsonObject root, ArrayBufferWriter<byte> output)
+    private void RestoreAnthropic(JsonObject root, IBufferWriter<byte> output)
     {
         var type = root["type"]?.GetValue<string>();
         var index = root["index"]?.ToString() ?? "0";
@@ -194,15 +149,12 @@ public sealed class RestoringSseStream(Stream inner, Redaction redaction, string
             {
                 if (_held.Remove($"{index}:{field}", out var rest))
                 {
-                    var flush = new JsonObject
+                    Write(output, new JsonObject
                     {
                         ["type"] = "content_block_delta",
                         ["index"] = root["index"]?.DeepClone(),
                         ["delta"] = new JsonObject { ["type"] = deltaType, [field] = rest },
-                    };
-                    output.Write("event: content_block_delta\ndata: "u8);
-                    output.Write(JsonSerializer.SerializeToUtf8Bytes(flush, s_write));
-                    output.Write("\n\n"u8);
+                    });
                 }
             }
         }
