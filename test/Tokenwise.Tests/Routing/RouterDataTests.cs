@@ -62,6 +62,25 @@ public sealed class RouterDataTests
     }
 
     [Fact]
+    public void TrainingTargetIsTheShareOfModelsThatGotTheQuestionWrong()
+    {
+        MmluQuestion[] questions =
+        [
+            new(2, "math", "all four answered, two right", new Dictionary<string, double> { ["a"] = 1, ["b"] = 0, ["c"] = 0, ["d"] = 1 }, MmluSplit.Train),
+            new(3, "law", "three answered, one right", new Dictionary<string, double> { ["a"] = 0, ["b"] = 0, ["d"] = 1 }, MmluSplit.Train),
+            new(5, "law", "test question", new Dictionary<string, double> { ["a"] = 0 }, MmluSplit.Test),
+            new(7, "law", "no results", new Dictionary<string, double>(), MmluSplit.Train),
+        ];
+
+        var training = SharedRoutingData.MmluTraining(questions);
+
+        Assert.Equal(["all four answered, two right", "three answered, one right"], training.Select(t => t.Prompt));
+        Assert.Equal(0.5, training[0].Target, 12);
+        Assert.Equal(2.0 / 3, training[1].Target, 12);
+        Assert.Equal(1, SharedRoutingData.Difficulty(questions[2]));
+    }
+
+    [Fact]
     public void EvaluationSetsBuildFromTheSharedData()
     {
         var dir = SharedRoutingDirectory.Require();

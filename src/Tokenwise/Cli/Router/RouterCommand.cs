@@ -175,12 +175,18 @@ internal static class RouterCommand
             {
                 Directory.CreateDirectory(outDir);
                 var questions = SharedRoutingData.LoadMmluPro(dir);
-                var sets = new List<(string File, List<RoutingRow> Rows, string What)>
+                var sets = new List<(string File, List<RoutingRow> Rows, string What)>();
+                foreach (var (split, name, what) in new[]
                 {
-                    ("mmlu_pro_test_gemini.csv", SharedRoutingData.MmluRows(questions, MmluSplit.Test, "gemini-1.5-pro-002", "gemini-1.5-flash-002"), "MMLU-Pro held-out test split (question_id % 5 == 0), gemini-1.5-pro-002 / gemini-1.5-flash-002"),
-                    ("mmlu_pro_test_llama.csv", SharedRoutingData.MmluRows(questions, MmluSplit.Test, "Meta-Llama-3_1-70B-Instruct", "Meta-Llama-3_1-8B-Instruct"), "MMLU-Pro held-out test split, Llama-3.1-70B-Instruct / 8B-Instruct"),
-                    ("alpacaeval2.csv", SharedRoutingData.AlpacaEval(dir), "AlpacaEval 2 (eval only), gpt4_1106_preview / Mixtral-8x7B-Instruct-v0.1_concise, quality = preference vs GPT-4 Turbo"),
-                };
+                    (MmluSplit.Test, "test", "MMLU-Pro held-out test split (question_id % 5 == 0)"),
+                    (MmluSplit.Calibration, "val", "MMLU-Pro calibration/validation split (question_id % 5 == 1: calibrated and tuned on, never trained on)"),
+                })
+                {
+                    sets.Add(($"mmlu_pro_{name}_gemini.csv", SharedRoutingData.MmluRows(questions, split, "gemini-1.5-pro-002", "gemini-1.5-flash-002"), $"{what}, gemini-1.5-pro-002 / gemini-1.5-flash-002"));
+                    sets.Add(($"mmlu_pro_{name}_llama.csv", SharedRoutingData.MmluRows(questions, split, "Meta-Llama-3_1-70B-Instruct", "Meta-Llama-3_1-8B-Instruct"), $"{what}, Llama-3.1-70B-Instruct / 8B-Instruct"));
+                }
+
+                sets.Add(("alpacaeval2.csv", SharedRoutingData.AlpacaEval(dir), "AlpacaEval 2 (eval only), gpt4_1106_preview / Mixtral-8x7B-Instruct-v0.1_concise, quality = preference vs GPT-4 Turbo"));
                 var all = new List<RoutingRow>();
                 foreach (var file in SharedRoutingData.RouterBenchFiles)
                 {
