@@ -19,7 +19,7 @@ namespace Tokenwise.Benchmarks;
 [Config(typeof(ShortConfig))]
 public class CacheBenchmarks
 {
-    private const string Prompt = "Our checkout page shows an error after the customer enters a discount code. The order total does not update and "
+    public const string Prompt = "Our checkout page shows an error after the customer enters a discount code. The order total does not update and "
         + "the pay button stays disabled. What should support check first, and how do we explain it to the customer politely?";
 
     private ResponseCache _cache = null!;
@@ -47,7 +47,7 @@ public class CacheBenchmarks
         _cache.Load(Entry(ExactCacheKey.Compute("key:k1", _deployment, _request)));
 
         _hnsw = VectorSearchBenchmarks.Build(new HnswIndex(), Entries, out _);
-        _embedder = new MiniLmEmbedder();
+        _embedder = new MiniLmEmbedder(Configuration.CacheEmbeddingOptions.DefaultThreads); // as the gateway runs it
     }
 
     [GlobalCleanup]

@@ -18,11 +18,15 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     private readonly SentenceEncoder _encoder;
     private readonly SemaphoreSlim _turn = new(1, 1);
 
-    public MiniLmEmbedder()
+    /// <param name="threads">
+    /// ONNX Runtime's intra-op threads. One (the default) gives the same bits for the same text whatever the
+    /// machine (no thread-count-dependent reduction order), which keeps router training reproducible, and a
+    /// lookup never takes every core; more make one embedding faster on an idle machine.
+    /// </param>
+    public MiniLmEmbedder(int threads = 1)
     {
-        // One intra-op thread: the same text always gives the same bits (no thread-count-dependent
-        // reduction order), which keeps training reproducible, and one lookup never takes every core.
-        _options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
         // No busy-waiting between calls: the gateway shares its cores with request handling.
         _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");

@@ -183,6 +183,11 @@ public static class TokenwiseOptionsValidator
 
     private static IEnumerable<Problem> CacheErrors(CacheOptions cache, IReadOnlyDictionary<string, string?> environment)
     {
+        if (cache.Embeddings.Threads is < 1 or > 64)
+        {
+            yield return new("cache:embeddings:threads", $"must be between 1 and 64, got {cache.Embeddings.Threads}.");
+        }
+
         if (!IsThreshold(cache.Threshold))
         {
             yield return new("cache:threshold", $"must be a cosine similarity above 0 and at most 1, got {cache.Threshold}.");
