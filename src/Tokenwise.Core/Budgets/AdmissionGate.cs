@@ -186,7 +186,8 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     {
         var request = context.Request;
         var prompt = PromptTokens.Estimate(request, context.Deployment?.UpstreamModel ?? request.Model);
-        long OutputBound(ModelDeployment? d) => request.Api == ApiKind.Embeddings ? 0 : request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound;
+        long OutputBound(ModelDeployment? d) =>
+            request.Api == ApiKind.Embeddings ? 0 : request.Choices * (request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound);
         decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d));
 
         if (context.Route is { } route)

@@ -23,6 +23,7 @@ public static class OpenAIRequestParser
         JsonSpan? streamOptionsValue = null;
         bool stream = false, includeUsage = false;
         long? maxOutput = null;
+        var choices = 1;
         Dictionary<string, string>? metadata = null;
         try
         {
@@ -76,6 +77,15 @@ public static class OpenAIRequestParser
                         maxOutput = n;
                     }
                 }
+                else if (reader.ValueTextEquals("n"u8))
+                {
+                    // Chat completions' n: that many answers, each up to the output bound.
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var count) && count > 1)
+                    {
+                        choices = count;
+                    }
+                }
                 else if (reader.ValueTextEquals("metadata"u8))
                 {
                     reader.Read();
@@ -115,6 +125,7 @@ public static class OpenAIRequestParser
             Stream = stream && api is ApiKind.ChatCompletions or ApiKind.Responses,
             ClientRequestedUsage = includeUsage,
             MaxOutputTokens = maxOutput,
+            Choices = choices,
             Metadata = metadata,
             ModelValue = modelValue,
             StreamOptionsValue = streamOptionsValue,

@@ -17,6 +17,8 @@ public sealed class LlmRequest
     public bool ClientRequestedUsage { get; init; }
     /// <summary><c>max_completion_tokens</c> or <c>max_tokens</c>, when given.</summary>
     public long? MaxOutputTokens { get; init; }
+    /// <summary>How many answers the request asks for (OpenAI's <c>n</c>): each may use the whole output bound.</summary>
+    public int Choices { get; init; } = 1;
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     /// <summary>

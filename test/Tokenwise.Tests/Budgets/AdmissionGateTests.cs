@@ -119,6 +119,29 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task ARequestForSeveralAnswersReservesTheOutputBoundForEach()
+    {
+        var single = Context(maxTokens: 1000);
+        Assert.True(OpenAIRequestParser.TryParse(Encoding.UTF8.GetBytes(
+            $$"""{"model":"{{Deployment.Name}}","n":3,"max_tokens":1000,"messages":[{"role":"user","content":"word word word word word"}]}"""),
+            ApiKind.ChatCompletions, out var request, out _));
+        var triple = new GatewayContext(request, new UsageRecord
+        {
+            Id = "req", StartedAt = _time.GetUtcNow(), Endpoint = "chat.completions", Dialect = "openai", KeyId = "key_a", Team = "support",
+        }, CancellationToken.None) { Deployment = Deployment };
+        var budget = new Budget("n", BudgetScope.Team, "support", 1m, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([budget], []));
+
+        await _gate.InvokeAsync(single, Upstream);
+        var one = await _gate.CurrentAsync(budget, "support");
+        await _gate.InvokeAsync(triple, Upstream);
+        var prompt = Deployment.Price.MostCost(PromptTokens.Estimate(single.Request, Deployment.UpstreamModel), 0);
+
+        // Three answers of up to 1,000 tokens each: three times the output side of one.
+        Assert.Equal(3 * (one - prompt), await _gate.CurrentAsync(budget, "support") - one - prompt);
+    }
+
+    [Fact]
     public async Task ABudgetResetsExactlyAtThePeriodBoundary()
     {
         var budget = new Budget("daily", BudgetScope.Key, "key_a", 0.001m, BudgetPeriod.Day, BudgetMode.Hard, []);
