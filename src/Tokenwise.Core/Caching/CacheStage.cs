@@ -54,7 +54,7 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy, Sema
             return await Miss(context, next); // logged by the semantic cache; served as if it were off
         }
 
-        (state.Semantic, state.Vector, state.VectorEmbedder) = (query, vector, semantic.EmbedderId);
+        (state.Semantic, state.Vector) = (query, vector);
         if (!state.Directives.NoCache && cache.FindSimilar(query, vector, semantic.Matcher, state.SemanticThreshold, out var entry, out var similarity))
         {
             cache.RecordSemanticHit();

@@ -9,8 +9,6 @@ public sealed class CacheState(CacheDirectives directives, double semanticThresh
     /// <summary>Set by a semantic lookup that embedded the question, so the answer is stored findable by meaning.</summary>
     public SemanticQuery? Semantic { get; set; }
     public float[]? Vector { get; set; }
-    /// <summary>The embedder that made <see cref="Vector"/> (a learned route reuses the vector when its own embedder is the same).</summary>
-    public string? VectorEmbedder { get; set; }
     /// <summary>Set by the lookup when the answer may be stored under this key.</summary>
     public string? Key { get; set; }
     public string? Namespace { get; set; }

@@ -31,5 +31,22 @@ public sealed class GatewayContext(LlmRequest request, UsageRecord record, Cance
     /// <summary>Headers the stages add to the client's response (rate-limit state, budget warnings), in order.</summary>
     public List<KeyValuePair<string, string>>? ResponseHeaders { get; private set; }
 
+    /// <summary>
+    /// The prompt's tokens counted with <paramref name="model"/>'s tokenizer, once per request: the admission gate,
+    /// routing and the estimate of a request without reported usage all need it, and a long prompt takes
+    /// milliseconds to count. Counted again only when the request or the model has changed.
+    /// </summary>
+    public long PromptTokens(string model)
+    {
+        if (_promptTokens is not { } counted || !ReferenceEquals(counted.Request, Request) || counted.Model != model)
+        {
+            _promptTokens = counted = (Request, model, Metering.PromptTokens.Estimate(Request, model));
+        }
+
+        return counted.Tokens;
+    }
+
+    private (LlmRequest Request, string Model, long Tokens)? _promptTokens;
+
     public void AddResponseHeader(string name, string value) => (ResponseHeaders ??= []).Add(new(name, value));
 }

@@ -75,7 +75,7 @@ public sealed class AnthropicEndpoint(
         var streamed = meter as AnthropicStreamMeter;
         var model = context.Deployment?.UpstreamModel ?? context.Request.Model;
         var output = TokenEstimator.Count(model, generated);
-        var reported = streamed is { HasInputUsage: true } ? streamed.Usage : new AnthropicUsage(AnthropicPromptEstimator.Estimate(context.Request, model), 0, 0, 0);
+        var reported = streamed is { HasInputUsage: true } ? streamed.Usage : new AnthropicUsage(context.PromptTokens(model), 0, 0, 0);
         context.Record.Usage = (reported with { OutputTokens = Math.Max(output, streamed?.Usage.OutputTokens ?? 0) }).ToTokenUsage();
         context.Record.Estimated = true;
     }

@@ -71,7 +71,7 @@ public abstract partial class DialectEndpoint(
     protected virtual void Estimate(GatewayContext context, IStreamMeter? meter, string generated)
     {
         var model = context.Deployment?.UpstreamModel ?? context.Request.Model;
-        context.Record.Usage = new TokenUsage(PromptTokens.Estimate(context.Request, model), 0, 0, TokenEstimator.Count(model, generated), 0);
+        context.Record.Usage = new TokenUsage(context.PromptTokens(model), 0, 0, TokenEstimator.Count(model, generated), 0);
         context.Record.Estimated = true;
     }
 

@@ -63,7 +63,7 @@ internal sealed class CascadeStep(TimeProvider time)
     {
         var main = context.Record;
         var model = target.Deployment.UpstreamModel;
-        var usage = view.Usage ?? new TokenUsage(PromptTokens.Estimate(context.Request, model), 0, 0, TokenEstimator.Count(model, view.Text), 0);
+        var usage = view.Usage ?? new TokenUsage(context.PromptTokens(model), 0, 0, TokenEstimator.Count(model, view.Text), 0);
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
         context.AddExtraRecord(new UsageRecord
         {

@@ -7,73 +7,89 @@ using Tokenwise.Sensitivity;
 namespace Tokenwise.Routing.Routes;
 
 /// <summary>
-/// What routing looks at in a request, read once from its JSON in any dialect (OpenAI chat and Responses,
-/// Anthropic Messages): tools, images, the latest user turn, all of the prompt's text. The token count
-/// is computed on first use, since only some routes need it.
+/// What routing looks at in a request, in any dialect (OpenAI chat and Responses, Anthropic Messages): tools,
+/// images, the latest user turn, all of the prompt's text, its token count. Each is worked out on first use, the
+/// JSON read once for all of them, so a route that only orders its deployments pays for none of it.
 /// </summary>
 public sealed class RequestFeatures
 {
     private readonly LlmRequest _request;
-    private readonly string _tokenizerModel;
-    private long? _promptTokens;
+    private readonly Func<long> _promptTokens;
+    private long? _countedTokens;
     private IReadOnlyList<SensitiveSpan>? _sensitive;
+    private bool _read;
+    private bool _hasTools;
+    private bool _hasImages;
+    private string _latestUserText = "";
+    private string _allText = "";
 
-    private RequestFeatures(LlmRequest request, string tokenizerModel)
+    private RequestFeatures(LlmRequest request, Func<long> promptTokens)
     {
         _request = request;
-        _tokenizerModel = tokenizerModel;
+        _promptTokens = promptTokens;
     }
 
     /// <summary>A <c>tools</c> (or legacy <c>functions</c>) array with at least one entry.</summary>
-    public bool HasTools { get; private set; }
+    public bool HasTools => Read()._hasTools;
 
     /// <summary>An image anywhere in the conversation (<c>image_url</c>, <c>input_image</c> or Anthropic's <c>image</c> block).</summary>
-    public bool HasImages { get; private set; }
+    public bool HasImages => Read()._hasImages;
 
     /// <summary>The text of the last message whose role is <c>user</c> (for Responses, the input when it is a string).</summary>
-    public string LatestUserText { get; private set; } = "";
+    public string LatestUserText => Read()._latestUserText;
 
     /// <summary>Every text the prompt carries (system, messages, tool results), newline-separated: what leaves for the provider.</summary>
-    public string AllText { get; private set; } = "";
+    public string AllText => Read()._allText;
 
     /// <summary>The prompt's tokens counted with the tokenizer of the route's first deployment.</summary>
-    public long PromptTokens => _promptTokens ??= Metering.PromptTokens.Estimate(_request, _tokenizerModel);
+    public long PromptTokens => _countedTokens ??= _promptTokens();
 
     /// <summary>Personal data and secrets anywhere in the prompt's text, found on first use.</summary>
     public IReadOnlyList<SensitiveSpan> Sensitive => _sensitive ??= SensitivityDetector.Detect(AllText);
 
-    public static RequestFeatures Read(LlmRequest request, string tokenizerModel)
+    /// <param name="promptTokens">Counts the prompt's tokens when asked (the gateway shares one count per request, <see cref="GatewayContext.PromptTokens"/>).</param>
+    public static RequestFeatures Of(LlmRequest request, Func<long> promptTokens) => new(request, promptTokens);
+
+    /// <summary>The features of <paramref name="request"/>, its tokens counted with <paramref name="tokenizerModel"/>'s tokenizer.</summary>
+    public static RequestFeatures Read(LlmRequest request, string tokenizerModel) =>
+        new(request, () => Metering.PromptTokens.Estimate(request, tokenizerModel));
+
+    private RequestFeatures Read()
     {
-        var features = new RequestFeatures(request, tokenizerModel);
-        using var document = JsonDocument.Parse(request.Body);
-        var root = document.RootElement;
+        if (_read)
+        {
+            return this;
+        }
+
+        _read = true;
+        using var document = JsonDocument.Parse(_request.Body);
         var all = new StringBuilder();
-        foreach (var property in root.EnumerateObject())
+        foreach (var property in document.RootElement.EnumerateObject())
         {
             switch (property.Name)
             {
                 case "tools" or "functions":
-                    features.HasTools |= property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() > 0;
+                    _hasTools |= property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() > 0;
                     break;
                 case "system" or "instructions":
-                    features.AppendContent(property.Value, all, null);
+                    AppendContent(property.Value, all, null);
                     break;
                 case "messages" or "input" when property.Value.ValueKind == JsonValueKind.Array:
                     foreach (var message in property.Value.EnumerateArray())
                     {
-                        features.ReadMessage(message, all);
+                        ReadMessage(message, all);
                     }
 
                     break;
                 case "input" when property.Value.ValueKind == JsonValueKind.String:
-                    features.LatestUserText = property.Value.GetString() ?? "";
-                    all.Append(features.LatestUserText).Append('\n');
+                    _latestUserText = property.Value.GetString() ?? "";
+                    all.Append(_latestUserText).Append('\n');
                     break;
             }
         }
 
-        features.AllText = all.ToString();
-        return features;
+        _allText = all.ToString();
+        return this;
     }
 
     private void ReadMessage(JsonElement message, StringBuilder all)
@@ -111,7 +127,7 @@ public sealed class RequestFeatures
 
         if (text is not null)
         {
-            LatestUserText = text.ToString().TrimEnd('\n');
+            _latestUserText = text.ToString().TrimEnd('\n');
         }
     }
 
@@ -152,7 +168,7 @@ public sealed class RequestFeatures
         switch (type)
         {
             case "image_url" or "input_image" or "image":
-                HasImages = true;
+                _hasImages = true;
                 break;
             case "tool_result" when part.TryGetProperty("content", out var result):
                 // A tool's result is prompt text, but not what the user asked.

@@ -19,9 +19,9 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
 
     public DeploymentHealthBook Health => health;
 
-    /// <param name="embedded">The latest user turn already embedded by the same embedder (the semantic cache's lookup), so a learned route does not embed it twice.</param>
+    /// <param name="embedded">The latest user turn already embedded by the gateway's one embedder (the semantic cache's lookup), so a learned route does not embed it twice.</param>
     public async ValueTask<RoutePlan> PlanAsync(RoutePolicy route, LlmRequest request, RequestFeatures features, UsageRecord record, CancellationToken cancellationToken,
-        (string Text, string EmbedderId, float[] Vector)? embedded = null)
+        (string Text, float[] Vector)? embedded = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(request);
@@ -79,7 +79,7 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
     }
 
     private async ValueTask<(List<RouteTarget>, string, double?)> OrderAsync(RoutePolicy route, LlmRequest request, RequestFeatures features,
-        DateTimeOffset now, (string Text, string EmbedderId, float[] Vector)? embedded, CancellationToken cancellationToken)
+        DateTimeOffset now, (string Text, float[] Vector)? embedded, CancellationToken cancellationToken)
     {
         var targets = route.Targets;
         var inv = CultureInfo.InvariantCulture;
@@ -135,13 +135,13 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
     }
 
     private static async ValueTask<(List<RouteTarget>, string, double?)> DecideAsync(LearnedRoute learned, RequestFeatures features,
-        (string Text, string EmbedderId, float[] Vector)? embedded, CancellationToken cancellationToken)
+        (string Text, float[] Vector)? embedded, CancellationToken cancellationToken)
     {
         var prompt = features.LatestUserText.Length > 0 ? features.LatestUserText : features.AllText;
         float[] embedding;
         try
         {
-            embedding = embedded is { } e && e.EmbedderId == learned.Embedder.ModelId && e.Text == prompt
+            embedding = embedded is { } e && e.Text == prompt
                 ? e.Vector
                 : (await learned.Embedder.EmbedAsync([prompt], cancellationToken))[0];
         }

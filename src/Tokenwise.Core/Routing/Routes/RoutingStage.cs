@@ -19,13 +19,12 @@ public sealed class RoutingStage(RoutePlanner planner, TimeProvider time) : IGat
 
     private readonly CascadeStep _cascade = new(time);
 
-    public async ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
-    {
-        if (context.Route is not { } route)
-        {
-            return await next(context);
-        }
+    /// <summary>A request for a plain model passes straight on: no state machine, nothing allocated.</summary>
+    public ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next) =>
+        context.Route is { } route ? RouteAsync(context, route, next) : next(context);
 
+    private async ValueTask<GatewayResponse> RouteAsync(GatewayContext context, RoutePolicy route, GatewayHandler next)
+    {
         var record = context.Record;
         record.RoutePolicy = RoutePolicy.StrategyName(route.Strategy);
         string? capped = null;
@@ -34,8 +33,11 @@ public sealed class RoutingStage(RoutePlanner planner, TimeProvider time) : IGat
             context.Request = cappedRequest;
         }
 
-        var features = RequestFeatures.Read(context.Request, route.Primary.Deployment.UpstreamModel);
-        var embedded = context.Cache is { Semantic: { } question, Vector: { } vector, VectorEmbedder: { } by } ? (question.Question, by, vector) : ((string, string, float[])?)null;
+        // Counted once per request: the admission gate counted the same prompt with the same (primary) tokenizer.
+        var tokenizer = route.Primary.Deployment.UpstreamModel;
+        var features = RequestFeatures.Of(context.Request, () => context.PromptTokens(tokenizer));
+        // The gateway has one embedder: a vector the semantic cache made of the latest user turn serves a learned route too.
+        var embedded = context.Cache is { Semantic: { } question, Vector: { } vector } ? (question.Question, vector) : ((string, float[])?)null;
         var plan = await planner.PlanAsync(route, context.Request, features, record, context.Aborted, embedded);
         record.RouterScore = plan.RouterScore;
         var reason = new StringBuilder(plan.Reason);
