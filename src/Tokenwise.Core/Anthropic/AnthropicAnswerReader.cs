@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.OpenAI;
 using Tokenwise.Routing.Routes;
@@ -34,19 +35,19 @@ public static class AnthropicAnswerReader
             {
                 foreach (var block in content.EnumerateArray())
                 {
-                    switch (String(block, "type"))
+                    switch (JsonMember.String(block, "type"))
                     {
                         case "text":
-                            text.Append(String(block, "text"));
+                            text.Append(JsonMember.String(block, "text"));
                             break;
                         case "tool_use":
-                            calls.Add(new AnswerToolCall(String(block, "name") ?? "", block.TryGetProperty("input", out var input) ? input.GetRawText() : ""));
+                            calls.Add(new AnswerToolCall(JsonMember.String(block, "name") ?? "", block.TryGetProperty("input", out var input) ? input.GetRawText() : ""));
                             break;
                     }
                 }
             }
 
-            var finish = Finish(String(root, "stop_reason"));
+            var finish = Finish(JsonMember.String(root, "stop_reason"));
             return new AnswerView(text.ToString(), finish, calls, finish == "refusal" ? text.ToString() : null, null, usage);
         }
         catch (JsonException)
@@ -76,24 +77,24 @@ public static class AnthropicAnswerReader
                 using var parsed = JsonDocument.Parse(data.ToArray());
                 var root = parsed.RootElement;
                 var index = root.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : 0;
-                switch (String(root, "type"))
+                switch (JsonMember.String(root, "type"))
                 {
-                    case "content_block_start" when root.TryGetProperty("content_block", out var block) && String(block, "type") == "tool_use":
-                        blocks[index] = (String(block, "name") ?? "", new StringBuilder());
+                    case "content_block_start" when root.TryGetProperty("content_block", out var block) && JsonMember.String(block, "type") == "tool_use":
+                        blocks[index] = (JsonMember.String(block, "name") ?? "", new StringBuilder());
                         break;
                     case "content_block_delta" when root.TryGetProperty("delta", out var delta):
-                        if (String(delta, "type") == "text_delta")
+                        if (JsonMember.String(delta, "type") == "text_delta")
                         {
-                            text.Append(String(delta, "text"));
+                            text.Append(JsonMember.String(delta, "text"));
                         }
-                        else if (String(delta, "type") == "input_json_delta" && blocks.TryGetValue(index, out var tool))
+                        else if (JsonMember.String(delta, "type") == "input_json_delta" && blocks.TryGetValue(index, out var tool))
                         {
-                            tool.Input.Append(String(delta, "partial_json"));
+                            tool.Input.Append(JsonMember.String(delta, "partial_json"));
                         }
 
                         break;
                     case "message_delta" when root.TryGetProperty("delta", out var messageDelta):
-                        finish = Finish(String(messageDelta, "stop_reason")) ?? finish;
+                        finish = Finish(JsonMember.String(messageDelta, "stop_reason")) ?? finish;
                         break;
                 }
             }
@@ -107,7 +108,4 @@ public static class AnthropicAnswerReader
         var calls = blocks.Values.Select(b => new AnswerToolCall(b.Name, b.Input.Length == 0 ? "{}" : b.Input.ToString())).ToList();
         return new AnswerView(text.ToString(), finish, calls, finish == "refusal" ? text.ToString() : null, null, usage);
     }
-
-    private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

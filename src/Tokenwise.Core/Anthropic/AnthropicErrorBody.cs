@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tokenwise.Json;
 using Tokenwise.Pipeline;
@@ -28,7 +27,7 @@ public static class AnthropicErrorBody
     public static void Write(GatewayError error, string? requestId, IBufferWriter<byte> output)
     {
         // Relaxed escaping keeps messages readable ("'model'", not "\u0027model\u0027"); bodies are JSON, never HTML.
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = new Utf8JsonWriter(output, WireJson.Writer);
         w.WriteStartObject();
         w.WriteString("type", "error");
         w.WriteStartObject("error");

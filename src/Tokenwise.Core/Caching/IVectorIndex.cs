@@ -16,7 +16,4 @@ public interface IVectorIndex
 
     /// <summary>Up to <paramref name="count"/> matches, most similar first (fewer when the index holds fewer).</summary>
     IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int count);
-
-    /// <summary>The best match, or null when the index is empty.</summary>
-    VectorMatch? Nearest(ReadOnlySpan<float> query) => Search(query, 1) is [var best, ..] ? best : null;
 }

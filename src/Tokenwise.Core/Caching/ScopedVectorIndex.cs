@@ -62,9 +62,6 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
         }
     }
 
-    /// <summary>The most similar entry of <paramref name="scope"/>; null when that scope holds none.</summary>
-    public VectorMatch? Nearest(string scope, ReadOnlySpan<float> query) => Search(scope, query, 1) is [var best, ..] ? best : null;
-
     /// <summary>Up to <paramref name="count"/> entries of <paramref name="scope"/>, most similar first.</summary>
     public IReadOnlyList<VectorMatch> Search(string scope, ReadOnlySpan<float> query, int count)
     {

@@ -26,7 +26,8 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     public MiniLmEmbedder(int threads = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        _options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        // More threads than CPUs only adds contention.
+        _options = new SessionOptions { IntraOpNumThreads = Math.Min(threads, Environment.ProcessorCount), InterOpNumThreads = 1 };
         // No busy-waiting between calls: the gateway shares its cores with request handling.
         _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Tokenwise.Json;
 
-/// <summary>Finding one member of a JSON object with <see cref="Utf8JsonReader"/>.</summary>
+/// <summary>Finding one member of a JSON object, with <see cref="Utf8JsonReader"/> or in a <see cref="JsonElement"/>.</summary>
 internal static class JsonMember
 {
     /// <summary>
@@ -31,4 +31,8 @@ internal static class JsonMember
 
         return false;
     }
+
+    /// <summary>The string member <paramref name="name"/> of an object; null when it is absent or not a string.</summary>
+    public static string? String(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

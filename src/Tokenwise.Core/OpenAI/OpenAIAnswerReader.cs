@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.Routing.Routes;
 
@@ -30,15 +31,15 @@ public static class OpenAIAnswerReader
                 {
                     if (call.TryGetProperty("function", out var function))
                     {
-                        calls.Add(new AnswerToolCall(String(function, "name") ?? "", String(function, "arguments") ?? ""));
+                        calls.Add(new AnswerToolCall(JsonMember.String(function, "name") ?? "", JsonMember.String(function, "arguments") ?? ""));
                     }
                 }
             }
 
             var logprobs = new Logprobs();
             logprobs.Add(choice);
-            return new AnswerView(message.ValueKind == JsonValueKind.Object ? String(message, "content") ?? "" : "", String(choice, "finish_reason"),
-                calls, message.ValueKind == JsonValueKind.Object ? String(message, "refusal") : null, logprobs.Mean, usage);
+            return new AnswerView(JsonMember.String(message, "content") ?? "", JsonMember.String(choice, "finish_reason"), calls,
+                JsonMember.String(message, "refusal"), logprobs.Mean, usage);
         }
         catch (JsonException)
         {
@@ -77,15 +78,15 @@ public static class OpenAIAnswerReader
                 }
 
                 var choice = choices[0];
-                finish = String(choice, "finish_reason") ?? finish;
+                finish = JsonMember.String(choice, "finish_reason") ?? finish;
                 logprobs.Add(choice);
                 if (!choice.TryGetProperty("delta", out var delta) || delta.ValueKind != JsonValueKind.Object)
                 {
                     continue;
                 }
 
-                text.Append(String(delta, "content"));
-                if (String(delta, "refusal") is { } refused)
+                text.Append(JsonMember.String(delta, "content"));
+                if (JsonMember.String(delta, "refusal") is { } refused)
                 {
                     (refusal ??= new()).Append(refused);
                 }
@@ -99,8 +100,8 @@ public static class OpenAIAnswerReader
                         var (name, arguments) = calls.TryGetValue(index, out var known) ? known : ("", new StringBuilder());
                         if (function.ValueKind == JsonValueKind.Object)
                         {
-                            name = String(function, "name") ?? name;
-                            arguments.Append(String(function, "arguments"));
+                            name = JsonMember.String(function, "name") ?? name;
+                            arguments.Append(JsonMember.String(function, "arguments"));
                         }
 
                         calls[index] = (name, arguments);
@@ -116,9 +117,6 @@ public static class OpenAIAnswerReader
         return new AnswerView(text.ToString(), finish, calls.Values.Select(c => new AnswerToolCall(c.Name, c.Arguments.ToString())).ToList(),
             refusal?.ToString(), logprobs.Mean, usage);
     }
-
-    private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>The token log-probabilities of a choice's <c>logprobs.content</c>, averaged.</summary>
     private sealed class Logprobs

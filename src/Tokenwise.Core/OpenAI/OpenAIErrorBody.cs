@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tokenwise.Json;
 using Tokenwise.Pipeline;
@@ -12,7 +11,7 @@ public static class OpenAIErrorBody
     public static void Write(GatewayError error, IBufferWriter<byte> output)
     {
         // Relaxed escaping keeps messages readable ("'model'", not "\u0027model\u0027"); bodies are JSON, never HTML.
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = new Utf8JsonWriter(output, WireJson.Writer);
         w.WriteStartObject();
         w.WriteStartObject("error");
         w.WriteString("message", error.Message);
@@ -29,7 +28,7 @@ public static class OpenAIErrorBody
     /// </summary>
     public static void WriteResponsesErrorEvent(GatewayError error, long sequenceNumber, IBufferWriter<byte> output)
     {
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = new Utf8JsonWriter(output, WireJson.Writer);
         w.WriteStartObject();
         w.WriteString("type", "error");
         WriteStringOrNull(w, "code", error.Code);

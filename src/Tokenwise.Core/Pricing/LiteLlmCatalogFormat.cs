@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tokenwise.Json;
 
 namespace Tokenwise.Pricing;
 
@@ -67,8 +68,8 @@ public static class LiteLlmCatalogFormat
         return new ModelPrice
         {
             Key = key,
-            LitellmProvider = String(e, "litellm_provider"),
-            Mode = String(e, "mode"),
+            LitellmProvider = JsonMember.String(e, "litellm_provider"),
+            Mode = JsonMember.String(e, "mode"),
             MaxInputTokens = Long(e, "max_input_tokens"),
             MaxOutputTokens = Long(e, "max_output_tokens") ?? Long(e, "max_tokens"),
             InputPerToken = Decimal(e, "input_cost_per_token") ?? 0m,
@@ -139,9 +140,6 @@ public static class LiteLlmCatalogFormat
         threshold = thousands * 1000;
         return true;
     }
-
-    private static string? String(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static long? Long(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;

@@ -109,7 +109,10 @@ public sealed class Redaction
     }
 
     /// <summary>The kinds found, in words, e.g. <c>email, card number</c>.</summary>
-    public string DescribeKinds() => string.Join(", ", _findings.Select(f => f.Kind).Distinct().Select(Describe));
+    public string DescribeKinds() => DescribeKinds(_findings);
+
+    /// <summary>The kinds of <paramref name="findings"/>, in words and in order of first appearance.</summary>
+    public static string DescribeKinds(IEnumerable<SensitiveSpan> findings) => string.Join(", ", findings.Select(f => f.Kind).Distinct().Select(Describe));
 
     public static string Describe(SensitiveKind kind) => kind switch
     {

@@ -1,6 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tokenwise.Json;
 
 namespace Tokenwise.Providers.Translation;
 
@@ -8,13 +8,12 @@ namespace Tokenwise.Providers.Translation;
 internal static class TranslationJson
 {
     /// <summary>Relaxed escaping keeps text readable ("it's", not "it\u0027s"); bodies are JSON, never HTML.</summary>
-    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonWriterOptions WriterOptions = WireJson.Writer;
 
-    private static readonly JsonSerializerOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, s_compact);
+    public static byte[] Serialize(JsonNode node) => WireJson.Serialize(node);
 
-    public static string ToJson(JsonNode? node) => node?.ToJsonString(s_compact) ?? "null";
+    public static string ToJson(JsonNode? node) => node?.ToJsonString(WireJson.Serializer) ?? "null";
 
     public static string? Str(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 

@@ -55,7 +55,7 @@ internal static class CacheCommand
 
             using var http = new HttpClient();
             // As the gateway embeds (cache.embeddings.threads), so the latency printed is the one served.
-            using var local = parse.GetValue(embeddingsUrl) is null ? new MiniLmEmbedder(Math.Min(Configuration.CacheEmbeddingOptions.DefaultThreads, Environment.ProcessorCount)) : null;
+            using var local = parse.GetValue(embeddingsUrl) is null ? new MiniLmEmbedder(Configuration.CacheEmbeddingOptions.DefaultThreads) : null;
             ITextEmbedder embedder = (ITextEmbedder?)local ?? new OpenAIEmbedder(http, new Uri(parse.GetValue(embeddingsUrl)!), parse.GetValue(embeddingsModel)!,
                 Environment.GetEnvironmentVariable(parse.GetValue(apiKeyEnv)!));
             await using var decisions = parse.GetValue(decisionsOut) is { } decisionsPath ? new StreamWriter(decisionsPath) : null;

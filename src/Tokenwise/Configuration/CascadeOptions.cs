@@ -45,7 +45,7 @@ public sealed class CascadeOptions
         }
 
         return new CascadePolicy(checks,
-            EscalatePattern is { } pattern ? new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)) : null,
+            EscalatePattern is { } pattern ? RoutePatterns.Create(pattern) : null,
             MinMeanLogprob);
     }
 }

@@ -94,6 +94,7 @@ public static partial class GatewayHost
             branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
         app.Lifetime.ApplicationStopped.Register(components.Dispose);
+
         var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", openai.EmbeddingsAsync);

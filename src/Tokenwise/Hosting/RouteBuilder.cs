@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Tokenwise.Configuration;
 using Tokenwise.Embeddings;
 using Tokenwise.Pipeline;
@@ -81,8 +80,7 @@ internal static class RouteBuilder
                         Tag = rule.Tag,
                         Team = rule.Team,
                         Key = rule.Key,
-                        // A bounded match: a pattern that backtracks badly cannot hold a request.
-                        Pattern = rule.Regex is { } pattern ? new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)) : null,
+                        Pattern = rule.Regex is { } pattern ? RoutePatterns.Create(pattern) : null,
                     });
                 }
             }

@@ -22,7 +22,7 @@ public sealed class VectorIndexTests
         for (var q = 0; q < 200; q++)
         {
             var query = Near(random, centres[q % centres.Length], 0.3f);
-            agree += exact.Nearest(query)!.Value.Id == hnsw.Nearest(query)!.Value.Id ? 1 : 0;
+            agree += exact.Search(query, 1)[0].Id == hnsw.Search(query, 1)[0].Id ? 1 : 0;
         }
 
         Assert.True(agree >= 190, $"HNSW agreed with brute force on {agree} of 200 queries.");
@@ -36,7 +36,7 @@ public sealed class VectorIndexTests
         hnsw.Add(1, v);
         hnsw.Add(2, Vectors.Normalize([0f, 1f, 0f]));
         hnsw.Remove(1);
-        Assert.Equal(2, hnsw.Nearest(v)!.Value.Id);
+        Assert.Equal(2, hnsw.Search(v, 1)[0].Id);
     }
 
     [Fact]
@@ -49,10 +49,10 @@ public sealed class VectorIndexTests
             index.Add("tenant-a", i, v); // past the exact limit: tenant-a is served by HNSW
         }
 
-        Assert.Null(index.Nearest("tenant-b", v));
+        Assert.Empty(index.Search("tenant-b", v, 1));
         index.Add("tenant-b", 100, Vectors.Normalize([3f, 2f, 1f]));
-        Assert.Equal(100, index.Nearest("tenant-b", v)!.Value.Id);
-        Assert.InRange(index.Nearest("tenant-a", v)!.Value.Id, 0, 9);
+        Assert.Equal(100, index.Search("tenant-b", v, 1)[0].Id);
+        Assert.InRange(index.Search("tenant-a", v, 1)[0].Id, 0, 9);
     }
 
     private static float[] RandomUnit(Random random, int dimensions) =>

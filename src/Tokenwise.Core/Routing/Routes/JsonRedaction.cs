@@ -1,6 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tokenwise.Json;
 using Tokenwise.Pipeline;
 using Tokenwise.Sensitivity;
 
@@ -19,8 +19,6 @@ public static class JsonRedaction
         "detail", "format", "signature", "tool_choice", "reasoning_effort", "service_tier", "user",
     };
 
-    private static readonly JsonSerializerOptions s_write = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>The request with its findings replaced, or null when nothing was found (the body is then sent as it is).</summary>
     public static LlmRequest? Redact(LlmRequest request, out Redaction redaction)
     {
@@ -29,7 +27,7 @@ public static class JsonRedaction
         var root = JsonNode.Parse(request.Body.Span);
         var shared = redaction;
         Rewrite(root, null, text => shared.Add(text));
-        return redaction.Findings.Count == 0 ? null : RequestBodies.WithBody(request, JsonSerializer.SerializeToUtf8Bytes(root, s_write));
+        return redaction.Findings.Count == 0 ? null : RequestBodies.WithBody(request, WireJson.Serialize(root));
     }
 
     /// <summary>A whole JSON answer with every placeholder put back.</summary>
@@ -47,7 +45,7 @@ public static class JsonRedaction
         }
 
         Rewrite(root, null, redaction.Restore, skipNonText: false);
-        return JsonSerializer.SerializeToUtf8Bytes(root, s_write);
+        return WireJson.Serialize(root);
     }
 
     /// <summary>Replaces each string value under <paramref name="node"/> by <paramref name="change"/>'s result.</summary>

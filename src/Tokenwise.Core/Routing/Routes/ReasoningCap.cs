@@ -1,6 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tokenwise.Json;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Routing.Routes;
@@ -15,8 +15,6 @@ public sealed record ReasoningCap(string? MaxEffort, long? MaxThinkingTokens)
 {
     /// <summary>OpenAI's efforts, least first.</summary>
     public static readonly IReadOnlyList<string> Efforts = ["minimal", "low", "medium", "high"];
-
-    private static readonly JsonSerializerOptions s_write = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The capped request, or null when nothing needed capping (the body is then forwarded byte for byte).</summary>
     public LlmRequest? Apply(LlmRequest request, out string? what)
@@ -45,7 +43,7 @@ public sealed record ReasoningCap(string? MaxEffort, long? MaxThinkingTokens)
             what = (what is null ? "" : what + ", ") + $"thinking budget {asked} capped to {budget}";
         }
 
-        return what is null ? null : RequestBodies.WithBody(request, JsonSerializer.SerializeToUtf8Bytes(root, s_write));
+        return what is null ? null : RequestBodies.WithBody(request, WireJson.Serialize(root));
     }
 
     private static int Rank(string? effort)

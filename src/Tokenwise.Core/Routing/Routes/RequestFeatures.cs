@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 using Tokenwise.Sensitivity;
@@ -164,7 +165,7 @@ public sealed class RequestFeatures
             return;
         }
 
-        var type = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var type = JsonMember.String(part, "type");
         switch (type)
         {
             case "image_url" or "input_image" or "image":

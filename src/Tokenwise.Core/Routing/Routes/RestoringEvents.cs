@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Anthropic;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.Sensitivity;
 using Tokenwise.Streams;
@@ -19,8 +19,6 @@ namespace Tokenwise.Routing.Routes;
 /// </summary>
 public sealed class RestoringEvents(Redaction redaction, string dialect) : IStreamTranslator
 {
-    private static readonly JsonSerializerOptions s_write = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private readonly Dictionary<string, string> _held = new(StringComparer.Ordinal);
 
     /// <summary>Restoring changes text, never usage: the stream's own usage is metered as it passes.</summary>
@@ -71,7 +69,7 @@ public sealed class RestoringEvents(Redaction redaction, string dialect) : IStre
         }
 
         output.Write("data: "u8);
-        output.Write(root is null ? raw : JsonSerializer.SerializeToUtf8Bytes(root, s_write));
+        output.Write(root is null ? raw : WireJson.Serialize(root));
         output.Write("\n\n"u8);
     }
 

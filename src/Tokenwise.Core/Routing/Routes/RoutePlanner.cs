@@ -42,7 +42,7 @@ public sealed class RoutePlanner(DeploymentHealthBook health, TimeProvider time,
 
         if (route.Sensitive == SensitiveMode.Local && features.Sensitive.Count > 0)
         {
-            var kinds = string.Join(", ", features.Sensitive.Select(f => f.Kind).Distinct().Select(Redaction.Describe));
+            var kinds = Redaction.DescribeKinds(features.Sensitive);
             order = order.Where(t => t.Deployment.Local).ToList();
             if (order.Count == 0)
             {
