@@ -29,6 +29,7 @@ public class DefaultPathBenchmarks
     private UsageLog _log = null!;
     private Task _drain = Task.CompletedTask;
     private string _directory = "";
+    private Configuration.CacheOptions _cache = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -40,6 +41,7 @@ public class DefaultPathBenchmarks
             Environment = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-bench" },
             Logging = logging => logging.ClearProviders(),
         });
+        _cache = _app.Services.GetRequiredService<Configuration.TokenwiseOptions>().Cache;
         // The production stages, in their production order, in front of a canned upstream answer.
         var stages = _app.Services.GetRequiredService<GatewayPipeline>().Stages;
         _pipeline = new GatewayPipeline(stages, _ => ValueTask.FromResult(GatewayResponse.From(
@@ -86,9 +88,12 @@ public class DefaultPathBenchmarks
         record.Model = request.Model;
         var context = new GatewayContext(request, record, CancellationToken.None)
         {
-            Cache = new CacheState(CacheDirectives.Parse(CacheMode.Exact, TimeSpan.FromHours(1), TimeSpan.FromDays(1), "", "", "", out _)),
+            // As CacheHttp.Attach reads a request without cache headers, from the configured defaults.
+            Cache = new CacheState(CacheDirectives.Parse(_cache.Mode, TimeSpan.FromSeconds(_cache.TtlSeconds), TimeSpan.FromSeconds(_cache.MaxTtlSeconds), "", "", "", out _)),
         };
-        var response = _pipeline.InvokeAsync(context).AsTask().GetAwaiter().GetResult();
+        var pending = _pipeline.InvokeAsync(context);
+        // Every stage and the canned upstream complete synchronously here; awaiting through a Task would add an allocation the gateway does not make.
+        var response = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
         using var upstream = response.Upstream!;
         if (OpenAIUsageReader.TryRead(_response, out var usage))
         {

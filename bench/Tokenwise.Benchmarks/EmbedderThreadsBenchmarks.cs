@@ -4,8 +4,8 @@ using Tokenwise.Embeddings;
 namespace Tokenwise.Benchmarks;
 
 /// <summary>
-/// Embedding the 50-token prompt of <see cref="CacheBenchmarks"/> with all-MiniLM-L6-v2 on one ONNX thread (the
-/// default, reproducible bit for bit) against two (<c>cache.embeddings.threads: 2</c>), in the same run.
+/// Embedding the 50-token prompt of <see cref="CacheBenchmarks"/> with all-MiniLM-L6-v2 on one ONNX thread (what router
+/// training uses: the same bits on any machine) against two (the gateway's default, <c>cache.embeddings.threads</c>), in the same run.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortConfig))]

@@ -17,6 +17,9 @@ internal sealed class IsolatedGateway : IAsyncDisposable
     /// <summary>The CPU the gateway process runs on.</summary>
     public const int GatewayCpu = 1;
 
+    /// <summary>Set in the bench's own pinned run, so it does not pin itself again.</summary>
+    public const string PinnedVariable = "LOADBENCH_PINNED";
+
     private readonly Process _process;
     private readonly string _directory;
 
@@ -33,14 +36,10 @@ internal sealed class IsolatedGateway : IAsyncDisposable
     {
         var port = FreePort();
         var directory = Directory.CreateTempSubdirectory("tokenwise-loadbench-").FullName;
-        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-c", GatewayCpu.ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet",
-            Path.Combine(AppContext.BaseDirectory, "tokenwise.dll"), "serve", "--urls", $"http://127.0.0.1:{port}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("LOADBENCH_PINNED");
+        var start = Pinned(GatewayCpu, "dotnet", Path.Combine(AppContext.BaseDirectory, "tokenwise.dll"), "serve", "--urls", $"http://127.0.0.1:{port}");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.Environment.Remove(PinnedVariable);
         start.Environment["OPENAI_API_KEY"] = upstreamKey;
         start.Environment["OPENAI_BASE_URL"] = upstream.ToString();
         // The same settings as the in-process gateway: no response cache (every request is the same), quiet logs.
@@ -99,6 +98,18 @@ internal sealed class IsolatedGateway : IAsyncDisposable
         {
             // The temp folder is cleaned by the OS.
         }
+    }
+
+    /// <summary><paramref name="program"/> with <paramref name="args"/>, run by <c>taskset</c> on <paramref name="cpu"/> alone.</summary>
+    public static ProcessStartInfo Pinned(int cpu, string program, params string[] args)
+    {
+        var start = new ProcessStartInfo("taskset");
+        foreach (var arg in (string[])["-c", cpu.ToString(System.Globalization.CultureInfo.InvariantCulture), program, .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
     }
 
     private static int FreePort()

@@ -39,7 +39,7 @@ internal static class Program
             return problem.Length == 0 ? 0 : 2;
         }
 
-        if (options.Isolate && Environment.GetEnvironmentVariable(PinnedVariable) != "1")
+        if (options.Isolate && Environment.GetEnvironmentVariable(IsolatedGateway.PinnedVariable) != "1")
         {
             return await RunPinnedAsync(args);
         }
@@ -145,8 +145,6 @@ internal static class Program
         return phases.Any(p => p.Errors > 0) ? 1 : 0;
     }
 
-    private const string PinnedVariable = "LOADBENCH_PINNED";
-
     /// <summary>
     /// <c>--isolate</c>: runs this bench again pinned to <see cref="IsolatedGateway.DriverCpu"/> (a process's threads
     /// take its affinity only when it starts pinned), which then starts the gateway pinned to the other CPU.
@@ -159,21 +157,9 @@ internal static class Program
             return 2;
         }
 
-        var start = new ProcessStartInfo("taskset");
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(IsolatedGateway.DriverCpu.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(Environment.ProcessPath!);
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        }
-
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment[PinnedVariable] = "1";
+        string[] self = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet" ? [typeof(Program).Assembly.Location, .. args] : args;
+        var start = IsolatedGateway.Pinned(IsolatedGateway.DriverCpu, Environment.ProcessPath!, self);
+        start.Environment[IsolatedGateway.PinnedVariable] = "1";
         using var pinned = Process.Start(start) ?? throw new InvalidOperationException("taskset could not start the bench.");
         await pinned.WaitForExitAsync();
         return pinned.ExitCode;

@@ -213,9 +213,14 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, limit.StatusCode);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var first = Chat(MasterKey, "gpt-4.1-nano").CompleteChatAsync([new UserChatMessage("#fake:slow-30000 hold the model")], cancellationToken: running.Token);
-        while (!_upstream.Received.Any(r => r.Body.Contains("hold the model", StringComparison.Ordinal)))
+        using (var reached = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
-            await Task.Delay(20, Ct);
+            reached.CancelAfter(TimeSpan.FromSeconds(30)); // a request that failed before the upstream would otherwise be waited for forever
+            while (!_upstream.Received.Any(r => r.Body.Contains("hold the model", StringComparison.Ordinal)))
+            {
+                Assert.False(first.IsCompleted, "the held request ended before it reached the upstream");
+                await Task.Delay(20, reached.Token);
+            }
         }
 
         foreach (var name in new[] { "openai/gpt-4.1-nano", "support-fast", "GPT-4.1-NANO" })

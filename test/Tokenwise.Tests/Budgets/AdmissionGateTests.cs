@@ -135,10 +135,11 @@ public sealed class AdmissionGateTests
         await _gate.InvokeAsync(single, Upstream);
         var one = await _gate.CurrentAsync(budget, "support");
         await _gate.InvokeAsync(triple, Upstream);
-        var prompt = Deployment.Price.MostCost(PromptTokens.Estimate(single.Request, Deployment.UpstreamModel), 0);
+        var three = await _gate.CurrentAsync(budget, "support") - one;
 
-        // Three answers of up to 1,000 tokens each: three times the output side of one.
-        Assert.Equal(3 * (one - prompt), await _gate.CurrentAsync(budget, "support") - one - prompt);
+        // The same prompt, and three answers of up to 1,000 tokens instead of one: 2,000 more output tokens at
+        // gpt-4o-mini's $0.60 per million.
+        Assert.Equal(0.0012m, three - one);
     }
 
     [Fact]

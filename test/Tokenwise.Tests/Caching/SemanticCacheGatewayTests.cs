@@ -203,10 +203,12 @@ public sealed class SemanticCacheGatewayTests : IAsyncLifetime
     [Fact]
     public async Task AFailingEmbedderMakesALookupAMissAndTheRequestProceeds()
     {
-        await using var gateway = await StartAsync(new() { ["cache:mode"] = "semantic" }, new FailingEmbedder());
+        var embedder = new FailingEmbedder();
+        await using var gateway = await StartAsync(new() { ["cache:mode"] = "semantic" }, embedder);
         var key = await KeyAsync(gateway, "failing");
         var first = await ChatAsync(gateway, key, Chat(Question));
         var second = await ChatAsync(gateway, key, Chat(Question));
+        Assert.Equal(1, embedder.Calls); // the miss did try to embed; the exact hit never needs to
         Assert.Equal(("miss", "hit-exact"), (first.Status, second.Status)); // the exact cache still serves
         Assert.Contains("choices", first.Body, StringComparison.Ordinal);
     }
@@ -283,15 +285,4 @@ public sealed class SemanticCacheGatewayTests : IAsyncLifetime
     }
 
     private sealed record Answer(string? Status, string? Similarity, string? RequestId, string? ContentType, string Body);
-
-    /// <summary>An embedder whose endpoint is down.</summary>
-    private sealed class FailingEmbedder : ITextEmbedder
-    {
-        public string ModelId => "failing";
-
-        public int Dimensions => 0;
-
-        public ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
-            ValueTask.FromException<float[][]>(new HttpRequestException("connection refused"));
-    }
 }

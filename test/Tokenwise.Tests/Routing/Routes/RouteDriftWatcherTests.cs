@@ -18,7 +18,7 @@ public sealed class RouteDriftWatcherTests
         var weak = Target("gpt-4o-mini");
         var learned = new LearnedRoute(strong, weak, new StrongWeakRouter(model), embedder, model.Threshold, targetShare: 0.3);
         var route = new RoutePolicy { Name = "auto", Strategy = RouteStrategy.Learned, Targets = [strong, weak], Baseline = strong, Learned = learned };
-        var logger = new ListLogger();
+        var logger = new RecordingLogger<RouteDriftWatcher>();
         var watcher = new RouteDriftWatcher([route], TimeProvider.System, logger);
 
         for (var i = 0; i < 150; i++)
@@ -28,7 +28,7 @@ public sealed class RouteDriftWatcherTests
 
         watcher.Check();
         watcher.Check();
-        var drifting = Assert.Single(logger.Messages);
+        var drifting = Assert.Single(logger.Entries);
         Assert.Equal(LogLevel.Warning, drifting.Level);
         Assert.Contains("Route auto sends 74.7% of requests to its strong model against a target of 30.0%", drifting.Text, StringComparison.Ordinal);
 
@@ -38,21 +38,8 @@ public sealed class RouteDriftWatcherTests
         }
 
         watcher.Check();
-        Assert.Equal(2, logger.Messages.Count);
-        Assert.Equal(LogLevel.Information, logger.Messages[1].Level);
-        Assert.Contains("back near its target", logger.Messages[1].Text, StringComparison.Ordinal);
-    }
-
-    private sealed class ListLogger : ILogger<RouteDriftWatcher>
-    {
-        public List<(LogLevel Level, string Text)> Messages { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add((logLevel, formatter(state, exception)));
+        Assert.Equal(2, logger.Entries.Count);
+        Assert.Equal(LogLevel.Information, logger.Entries[1].Level);
+        Assert.Contains("back near its target", logger.Entries[1].Text, StringComparison.Ordinal);
     }
 }

@@ -252,14 +252,4 @@ public sealed class RoutePlannerTests
         Assert.Equal("openai/gpt-4o", plan.Order[0].Model);
         Assert.StartsWith("router unavailable (HttpRequestException): strong", plan.Reason, StringComparison.Ordinal);
     }
-
-    private sealed class FailingEmbedder : Tokenwise.Embeddings.ITextEmbedder
-    {
-        public string ModelId => "test-hashing";
-
-        public int Dimensions => 384;
-
-        public ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
-            throw new HttpRequestException("the embeddings endpoint is down");
-    }
 }

@@ -58,8 +58,7 @@ public sealed class SensitiveRoutingTests
     private static async Task<string> RestoreAsync(string stream, Redaction redaction, string dialect)
     {
         // Fed in small pieces, as a network would deliver it.
-        var source = new MemoryStream(Encoding.UTF8.GetBytes(stream));
-        using var restoring = new TranslatingSseStream(new ChunkedStream(source, 7), new RestoringEvents(redaction, dialect));
+        using var restoring = new TranslatingSseStream(new TrickleStream(Encoding.UTF8.GetBytes(stream), 7), new RestoringEvents(redaction, dialect));
         return await new StreamReader(restoring).ReadToEndAsync(Ct);
     }
 
@@ -143,12 +142,5 @@ public sealed class SensitiveRoutingTests
         var thinking = cap.Apply(anthropic, out what)!;
         Assert.Contains("\"budget_tokens\":2048", Encoding.UTF8.GetString(thinking.Body.Span), StringComparison.Ordinal);
         Assert.Equal(("thinking budget 16000 capped to 2048", 20000L), (what, thinking.MaxOutputTokens));
-    }
-
-    /// <summary>Hands out at most <paramref name="size"/> bytes per read.</summary>
-    private sealed class ChunkedStream(Stream inner, int size) : ReadOnlyStream
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            inner.ReadAsync(buffer[..Math.Min(buffer.Length, size)], cancellationToken);
     }
 }
