@@ -39,7 +39,7 @@ public static class TokenwiseOptionsValidator
         }
 
         if (o.Budgets.AlertWebhookUrl is { } webhook
-            && (!Uri.TryCreate(webhook, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps)))
+            && !IsHttpUrl(webhook))
         {
             yield return new("budgets:alert_webhook_url", $"'{webhook}' is not an http(s) URL.");
         }
@@ -94,7 +94,7 @@ public static class TokenwiseOptionsValidator
                 yield return new(path, "a provider name cannot contain '/', which separates provider and model in model names.");
             }
 
-            if (p.BaseUrl is not null && (!Uri.TryCreate(p.BaseUrl, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https")))
+            if (p.BaseUrl is not null && !IsHttpUrl(p.BaseUrl))
             {
                 yield return new(path + ":base_url", $"'{p.BaseUrl}' is not an http(s) URL.");
             }
@@ -181,6 +181,8 @@ public static class TokenwiseOptionsValidator
 
     private static bool IsThreshold(double value) => value is > 0 and <= 1;
 
+    private static bool IsHttpUrl(string text) => Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+
     private static IEnumerable<Problem> CacheErrors(CacheOptions cache, IReadOnlyDictionary<string, string?> environment)
     {
         if (cache.Embeddings.Threads is < 1 or > 64)
@@ -207,7 +209,7 @@ public static class TokenwiseOptionsValidator
         }
 
         var embeddings = cache.Embeddings;
-        if (embeddings.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        if (embeddings.Url is { } url && !IsHttpUrl(url))
         {
             yield return new("cache:embeddings:url", $"'{url}' is not an http(s) URL such as http://localhost:11434/v1.");
         }
