@@ -67,18 +67,8 @@ public sealed class AnthropicMeteringTests(AnthropicGatewayFixture fixture) : IC
 
         // Read until the first word has arrived, so the gateway has certainly metered it before the client goes away.
         var received = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!received.ToString().Contains("\"text_delta\"", StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, hangUp.Token);
-            Assert.True(read > 0, "the stream ended before its first word");
-            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
-
-        // Cancelling a read in progress aborts the connection, as a client that goes away does.
-        var pending = stream.ReadAsync(new byte[4096], hangUp.Token).AsTask();
-        await hangUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        await StreamingClient.ReadUntilAsync(stream, received, "\"text_delta\"", hangUp.Token);
+        await StreamingClient.LeaveWhenQuietAsync(stream, received, hangUp);
 
         Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
         var record = await fixture.Gateway.RecordAsync(requestId);

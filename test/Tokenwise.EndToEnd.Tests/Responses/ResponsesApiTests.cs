@@ -176,17 +176,8 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
 
         // The fake stalls after two events (response.created, response.in_progress): read both, then leave.
         var received = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!received.ToString().Contains("response.in_progress", StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, hangUp.Token);
-            Assert.True(read > 0, "the stream ended before its second event");
-            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
-
-        var pending = stream.ReadAsync(new byte[4096], hangUp.Token).AsTask();
-        await hangUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        await StreamingClient.ReadUntilAsync(stream, received, "response.in_progress", hangUp.Token);
+        await StreamingClient.LeaveWhenQuietAsync(stream, received, hangUp);
 
         Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
         var record = await gateway.RecordAsync(requestId);

@@ -33,7 +33,7 @@ public sealed class TranslatedStreamTests(TranslatedStreamFixture fixture) : ICl
         // here if the gateway translated and passed each event on as it came. A gateway that buffered the
         // stream would deliver nothing until its idle timeout ended the stream with an error event instead.
         var received = new StringBuilder();
-        await ReadUntilAsync(stream, received, FirstWord(direction), Ct);
+        await StreamingClient.ReadUntilAsync(stream, received, FirstWord(direction), Ct);
         Assert.DoesNotContain(End(direction), received.ToString(), StringComparison.Ordinal);
         ReleaseHeldStream(direction);
         received.Append(await new StreamReader(stream).ReadToEndAsync(Ct));
@@ -82,11 +82,9 @@ public sealed class TranslatedStreamTests(TranslatedStreamFixture fixture) : ICl
         using var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
 
         // Read until the first word has arrived, so the gateway has certainly relayed it before the client goes away.
-        await ReadUntilAsync(stream, new StringBuilder(), FirstWord(direction), hangUp.Token);
-        // Cancelling a read in progress aborts the connection, as a client that goes away does.
-        var pending = stream.ReadAsync(new byte[4096], hangUp.Token).AsTask();
-        await hangUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        var received = new StringBuilder();
+        await StreamingClient.ReadUntilAsync(stream, received, FirstWord(direction), hangUp.Token);
+        await StreamingClient.LeaveWhenQuietAsync(stream, received, hangUp);
 
         Assert.Equal(0, await WaitForNoActiveStreamsAsync(direction));
         var record = await SingleRecordAsync(fixture.Patient, response);
@@ -136,17 +134,6 @@ public sealed class TranslatedStreamTests(TranslatedStreamFixture fixture) : ICl
     /// <summary>How a stream that finished properly ends in the client's dialect.</summary>
     private static string End(string direction) =>
         direction == AnthropicToOpenAI ? "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n" : "data: [DONE]\n\n";
-
-    private static async Task ReadUntilAsync(Stream stream, StringBuilder received, string marker, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        while (!received.ToString().Contains(marker, StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            Assert.True(read > 0, "the stream ended before " + marker + ":\n" + received);
-            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
-    }
 
     /// <summary>The stream's last event is the client dialect's error event, with <paramref name="code"/>, and nothing says it finished.</summary>
     private static void AssertEndsWithErrorEvent(string direction, string body, UsageRecord record, string code)
