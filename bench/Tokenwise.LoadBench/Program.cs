@@ -189,9 +189,11 @@ internal static class Program
 
         var latencies = NewLatencyLists(concurrency, options.Duration);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var (errors, elapsed) = await RunWorkersAsync(client, target, concurrency, options.Duration, latencies);
         // The gateway's usage records are written in the background: count that work in its phase.
         await (target.FlushAsync?.Invoke() ?? Task.CompletedTask);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
         var all = new long[latencies.Sum(l => l.Count)];
@@ -216,7 +218,8 @@ internal static class Program
             Ms(Percentile(all, 0.99)),
             all.Length == 0 ? 0 : Ms(all[^1]),
             all.Length == 0 ? 0 : Ms((long)all.Average()),
-            all.Length == 0 ? 0 : (double)allocated / all.Length);
+            all.Length == 0 ? 0 : (double)allocated / all.Length,
+            all.Length == 0 ? 0 : cpu.TotalMicroseconds / all.Length);
         Console.WriteLine($"{result.RequestsPerSecond,9:N0} req/s");
         return result;
     }
@@ -327,14 +330,16 @@ internal static class Program
     private static void PrintTable(List<PhaseResult> phases)
     {
         Console.WriteLine();
-        Console.WriteLine("| phase        | conc | requests |    req/s | p50 ms | p90 ms | p99 ms | max ms | errors |");
-        Console.WriteLine("|--------------|-----:|---------:|---------:|-------:|-------:|-------:|-------:|-------:|");
+        Console.WriteLine("| phase        | conc | requests |    req/s | p50 ms | p90 ms | p99 ms | max ms | errors | CPU µs/req |");
+        Console.WriteLine("|--------------|-----:|---------:|---------:|-------:|-------:|-------:|-------:|-------:|-----------:|");
         foreach (var p in phases)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Name,-12} | {p.Concurrency,4} | {p.Requests,8} | {p.RequestsPerSecond,8:0} | {p.P50Ms,6:0.000} | {p.P90Ms,6:0.000} | {p.P99Ms,6:0.000} | {p.MaxMs,6:0.0} | {p.Errors,6} |"));
+                $"| {p.Name,-12} | {p.Concurrency,4} | {p.Requests,8} | {p.RequestsPerSecond,8:0} | {p.P50Ms,6:0.000} | {p.P90Ms,6:0.000} | {p.P99Ms,6:0.000} | {p.MaxMs,6:0.0} | {p.Errors,6} | {p.CpuMicrosecondsPerRequest,10:0.0} |"));
         }
 
+        // Throughput depends on what else the machine runs; CPU time per request much less, so it shows where a change pays.
+        Console.WriteLine("CPU µs/req: this process's CPU time per request (client + fake upstream, plus the gateway or proxy when in-process).");
         Console.WriteLine();
     }
 
@@ -372,6 +377,10 @@ internal static class Program
         Console.WriteLine(string.Create(c, $"  proxy added latency at concurrency 1: p50 {s.ProxyAddedP50Ms:+0.000;-0.000} ms, p99 {s.ProxyAddedP99Ms:+0.000;-0.000} ms"));
         Console.WriteLine(string.Create(c, $"  gateway over the proxy at concurrency 1: p50 {s.GatewayOverProxyP50Ms:+0.000;-0.000} ms, p99 {s.GatewayOverProxyP99Ms:+0.000;-0.000} ms"));
         Console.WriteLine(string.Create(c, $"  allocated per request in this process, proxy@1: {s.ProxyAllocatedPerRequest:N0} B (share over direct: {s.ProxyShareAllocatedPerRequest:N0} B)"));
+        Console.WriteLine(string.Create(c,
+            $"  CPU per request at concurrency {n}: direct {s.DirectCpuMicroseconds:0.0} µs, proxy {s.ProxyCpuMicroseconds:0.0} µs, gateway {s.GatewayCpuMicroseconds:0.0} µs:"));
+        Console.WriteLine(string.Create(c,
+            $"  the extra hop costs {s.ProxyCpuMicroseconds - s.DirectCpuMicroseconds:0.0} µs, Tokenwise's own work {s.GatewayCpuMicroseconds - s.ProxyCpuMicroseconds:0.0} µs; 60% of direct's throughput allows the gateway {s.DirectCpuMicroseconds / GoalThroughputShare - s.DirectCpuMicroseconds:0.0} µs in all"));
         Console.WriteLine();
     }
 
@@ -429,7 +438,8 @@ internal static class Program
         double P99Ms,
         double MaxMs,
         double MeanMs,
-        double AllocatedPerRequest);
+        double AllocatedPerRequest,
+        double CpuMicrosecondsPerRequest);
 
     private sealed record Summary(
         double ThroughputSharePercent,
@@ -458,7 +468,10 @@ internal static class Program
                 gateway1.P50Ms - proxy1.P50Ms,
                 gateway1.P99Ms - proxy1.P99Ms,
                 proxy1.AllocatedPerRequest,
-                proxy1.AllocatedPerRequest - direct1.AllocatedPerRequest);
+                proxy1.AllocatedPerRequest - direct1.AllocatedPerRequest,
+                directN.CpuMicrosecondsPerRequest,
+                proxyN.CpuMicrosecondsPerRequest,
+                gatewayN.CpuMicrosecondsPerRequest);
             return new Summary(
                 Share(gatewayN, directN),
                 gateway1.P50Ms - direct1.P50Ms,
@@ -480,5 +493,8 @@ internal static class Program
         double GatewayOverProxyP50Ms,
         double GatewayOverProxyP99Ms,
         double ProxyAllocatedPerRequest,
-        double ProxyShareAllocatedPerRequest);
+        double ProxyShareAllocatedPerRequest,
+        double DirectCpuMicroseconds,
+        double ProxyCpuMicroseconds,
+        double GatewayCpuMicroseconds);
 }
