@@ -39,6 +39,7 @@ public sealed record ModelPrice
         var output = OutputPerToken;
         var cacheRead = CacheReadPerToken;
         var cacheWrite = CacheWritePerToken;
+        var cacheWrite1h = CacheWrite1hPerToken;
         for (var i = Tiers.Count - 1; i >= 0; i--)
         {
             var tier = Tiers[i];
@@ -48,6 +49,9 @@ public sealed record ModelPrice
                 output = tier.OutputPerToken ?? output;
                 cacheRead = tier.CacheReadPerToken ?? cacheRead;
                 cacheWrite = tier.CacheWritePerToken ?? cacheWrite;
+                // A tier that reprices five-minute writes but not one-hour ones (some catalog entries) would leave the
+                // base one-hour rate below the tier's five-minute one; one-hour writes take the tier's five-minute rate.
+                cacheWrite1h = tier.CacheWrite1hPerToken ?? (tier.CacheWritePerToken is null ? cacheWrite1h : null);
                 break;
             }
         }
@@ -55,7 +59,7 @@ public sealed record ModelPrice
         var fiveMinuteWrite = cacheWrite ?? input;
         // An entry without a one-hour rate (a model priced in config, a few older catalog names) prices one-hour
         // writes as five-minute writes, so they are under-billed where the provider charges more for them.
-        var oneHourWrite = CacheWrite1hPerToken ?? fiveMinuteWrite;
+        var oneHourWrite = cacheWrite1h ?? fiveMinuteWrite;
         return usage.UncachedInputTokens * input
             + usage.CachedInputTokens * (cacheRead ?? input)
             + (usage.CacheWriteTokens - usage.CacheWrite1hTokens) * fiveMinuteWrite

@@ -90,6 +90,20 @@ public sealed class CostTests
     }
 
     [Fact]
+    public void PastTheLongContextThresholdOneHourWritesTakeTheTiersOneHourRate()
+    {
+        // claude-sonnet-4-5 above 200k input tokens: input $6/M, five-minute write $7.50/M, one-hour write $12/M.
+        // 250000 = 240000 plain + 10000 written, 4000 of them for an hour; 1000 output at $22.50/M.
+        // 240000 × 6 + 6000 × 7.5 + 4000 × 12 + 1000 × 22.5 = 1440000 + 45000 + 48000 + 22500 = 1555500 µ$.
+        var usage = new TokenUsage(250_000, 0, 10_000, 1000, 0) { CacheWrite1hTokens = 4000 };
+        Assert.Equal(1.5555m, Price("claude-sonnet-4-5").Cost(usage));
+        // vertex_ai/claude-sonnet-4-5 has the same prices but no one-hour rate above 200k: rather than the base
+        // one-hour rate ($6/M, below the tier's five-minute $7.50/M), its one-hour writes take the tier's five-minute
+        // rate: 240000 × 6 + 10000 × 7.5 + 1000 × 22.5 = 1440000 + 75000 + 22500 = 1537500 µ$.
+        Assert.Equal(1.5375m, PriceCatalog.Embedded.Find("vertex_ai/claude-sonnet-4-5")!.Cost(usage));
+    }
+
+    [Fact]
     public void MissingCacheReadPriceFallsBackToTheInputPrice()
     {
         var price = ModelPrice.Free("x") with { InputPerToken = 0.000001m };
