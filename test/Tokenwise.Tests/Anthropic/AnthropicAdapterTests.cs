@@ -108,7 +108,7 @@ public sealed class AnthropicAdapterTests
     [Fact]
     public void TheStreamMeterTakesThePromptFromMessageStartAndTheOutputFromMessageDelta()
     {
-        const string request = """{"model":"claude-haiku-4-5","stream":true,"tools":[{"name":"find","input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}],"messages":[{"role":"user","content":"#fake:cache #fake:thinking #fake:tool go"}]}""";
+        const string request = """{"model":"claude-haiku-4-5","stream":true,"tools":[{"name":"find","input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}],"messages":[{"role":"user","content":"#fake:cache-1h #fake:thinking #fake:tool go"}]}""";
         var answer = FakeAnthropicUpstream.Answer(request);
         var meter = new AnthropicStreamMeter();
         foreach (var sseEvent in FakeAnthropicUpstream.StreamEvents(answer))
@@ -120,6 +120,7 @@ public sealed class AnthropicAdapterTests
 
         Assert.True(meter.HasInputUsage && meter.HasFinalUsage);
         Assert.Equal(answer.Usage, meter.Usage);
+        Assert.Equal((512L, 384L), (meter.Usage.ToTokenUsage().CacheWriteTokens, meter.Usage.ToTokenUsage().CacheWrite1hTokens)); // message_start's split
         Assert.Contains("I keep it brief", meter.GeneratedText, StringComparison.Ordinal); // thinking
         Assert.Contains("Let me look that up.", meter.GeneratedText, StringComparison.Ordinal); // text
         Assert.Contains("{\"q\":\"Paris\"}", meter.GeneratedText, StringComparison.Ordinal); // tool input, reassembled
