@@ -20,7 +20,8 @@ namespace Tokenwise.Testing;
 /// <c>err-500</c>, <c>err-529</c>: Anthropic's error body with that status; <c>err-context</c>: 400 "prompt is too long".
 /// Cues written <c>#fake:NAME@MODEL</c> play only for requests to MODEL.</item>
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
-/// <item><c>#fake:cache</c>: usage with 2048 prompt tokens read from the cache and 512 written to it.</item>
+/// <item><c>#fake:cache</c>: usage with 2048 prompt tokens read from the cache and 512 written to it, all for five minutes.</item>
+/// <item><c>#fake:cache-1h</c>: as <c>cache</c>, with 384 of the 512 written to the one-hour cache.</item>
 /// <item><c>#fake:thinking</c>: a thinking block (with its signature) before the text.</item>
 /// <item><c>#fake:tool</c>: when the request has tools, call the first one (a tool_use block, stop_reason tool_use).</item>
 /// <item><c>#fake:stream-error</c>: stream the first word, then an <c>error</c> event (overloaded) and end.</item>
@@ -28,13 +29,15 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:broken</c>: stream the first word, then drop the connection.</item>
 /// <item><c>#fake:hold</c>: stream the first word, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
 /// </list>
-/// When the last user message carries a <c>tool_result</c>, the answer is text that quotes the result.
+/// When the last user message carries a <c>tool_result</c>, the answer is text that quotes the result. Every usage
+/// splits the cache writes by lifetime in <c>cache_creation</c>, as Anthropic's does.
 /// </summary>
 public sealed class FakeAnthropicUpstream : IAsyncDisposable
 {
     public const string ApiKey = "sk-ant-fake-upstream-key";
     public const int CacheReadTokens = 2048;
     public const int CacheWriteTokens = 512;
+    public const int CacheWrite1hTokens = 384;
 
     // Anthropic escapes only what JSON requires ("\"", not "\u0022"); so does the fake, for byte-exact golden files.
     private static readonly JsonWriterOptions s_wire = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -122,8 +125,11 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         }
 
         var output = blocks.Sum(b => TokenEstimator.Count(model, b.Text) + (b.ToolName is null ? 0 : TokenEstimator.Count(model, b.ToolName)));
-        var cached = FakeCue.Has(requestBody, "cache");
-        var usage = new AnthropicUsage(InputTokens(model, root), cached ? CacheReadTokens : 0, cached ? CacheWriteTokens : 0, output);
+        var cached = FakeCue.Has(requestBody, "cache"); // cache-1h too
+        var usage = new AnthropicUsage(InputTokens(model, root), cached ? CacheReadTokens : 0, cached ? CacheWriteTokens : 0, output)
+        {
+            CacheCreation1hInputTokens = FakeCue.Has(requestBody, "cache-1h") ? CacheWrite1hTokens : 0,
+        };
         return new FakeMessage("msg_fake_" + id, model, blocks, stopReason, usage);
     }
 
@@ -357,6 +363,10 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         w.WriteNumber("input_tokens", usage.InputTokens);
         w.WriteNumber("cache_creation_input_tokens", usage.CacheCreationInputTokens);
         w.WriteNumber("cache_read_input_tokens", usage.CacheReadInputTokens);
+        w.WriteStartObject("cache_creation");
+        w.WriteNumber("ephemeral_5m_input_tokens", usage.CacheCreationInputTokens - usage.CacheCreation1hInputTokens);
+        w.WriteNumber("ephemeral_1h_input_tokens", usage.CacheCreation1hInputTokens);
+        w.WriteEndObject();
         w.WriteNumber("output_tokens", usage.OutputTokens);
         w.WriteEndObject();
     }

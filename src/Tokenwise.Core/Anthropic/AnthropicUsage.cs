@@ -11,11 +11,22 @@ namespace Tokenwise.Anthropic;
 public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInputTokens, long CacheCreationInputTokens, long OutputTokens)
 {
     /// <summary>
+    /// <c>cache_creation.ephemeral_1h_input_tokens</c>: of <see cref="CacheCreationInputTokens"/>, those written to
+    /// the one-hour cache; the rest went to the five-minute cache. 0 when the nested object is absent (older API
+    /// versions and some clouds send only the total), so those writes are all billed as five-minute writes.
+    /// </summary>
+    public long CacheCreation1hInputTokens { get; init; }
+
+    /// <summary>
     /// The canonical usage, whose input includes cached and cache-write tokens (see <see cref="TokenUsage"/>).
     /// Thinking tokens are billed as output and not reported apart, so there are no reasoning tokens.
     /// </summary>
     public TokenUsage ToTokenUsage() =>
-        new(InputTokens + CacheReadInputTokens + CacheCreationInputTokens, CacheReadInputTokens, CacheCreationInputTokens, OutputTokens, 0);
+        new(InputTokens + CacheReadInputTokens + CacheCreationInputTokens, CacheReadInputTokens, CacheCreationInputTokens, OutputTokens, 0)
+        {
+            // The split is part of the total; should a body say otherwise, the total bounds what is billed.
+            CacheWrite1hTokens = Math.Min(CacheCreation1hInputTokens, CacheCreationInputTokens),
+        };
 
     /// <summary>
     /// Reads a usage object over <paramref name="previous"/>: fields it carries replace the previous
@@ -38,6 +49,10 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
             {
                 usage = usage with { CacheCreationInputTokens = ReadCount(ref reader, usage.CacheCreationInputTokens) };
+            }
+            else if (reader.ValueTextEquals("cache_creation"u8))
+            {
+                usage = usage with { CacheCreation1hInputTokens = ReadOneHourWrites(ref reader, usage.CacheCreation1hInputTokens) };
             }
             else if (reader.ValueTextEquals("output_tokens"u8))
             {
@@ -79,5 +94,34 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
     {
         reader.Read();
         return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : previous;
+    }
+
+    // "cache_creation": {"ephemeral_5m_input_tokens": ..., "ephemeral_1h_input_tokens": ...} splits the writes by
+    // lifetime. Only the one-hour part is kept, the five-minute part being the rest of the total; a null object or
+    // member keeps what was known, as for the counts.
+    private static long ReadOneHourWrites(ref Utf8JsonReader reader, long previous)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return previous;
+        }
+
+        var oneHour = previous;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("ephemeral_1h_input_tokens"u8))
+            {
+                oneHour = ReadCount(ref reader, oneHour);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return oneHour;
     }
 }

@@ -8,7 +8,8 @@ namespace Tokenwise.Metering;
 /// <c>prompt_tokens</c> convention). <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/>
 /// are subsets of it. Anthropic reports <c>input_tokens</c> without cache reads and writes, so its
 /// adapter adds them in; mixing the two conventions is the classic cost bug this type exists to stop.
-/// Likewise <see cref="ReasoningTokens"/> is a subset of <see cref="OutputTokens"/>.
+/// Likewise <see cref="ReasoningTokens"/> is a subset of <see cref="OutputTokens"/>, and
+/// <see cref="CacheWrite1hTokens"/> of <see cref="CacheWriteTokens"/>.
 /// </remarks>
 public readonly record struct TokenUsage(
     long InputTokens,
@@ -17,6 +18,13 @@ public readonly record struct TokenUsage(
     long OutputTokens,
     long ReasoningTokens)
 {
+    /// <summary>
+    /// Of <see cref="CacheWriteTokens"/>, those written to a one-hour cache (Anthropic's <c>"ttl": "1h"</c>), which
+    /// are billed dearer than the five-minute writes that make up the rest. An init property rather than a
+    /// parameter, as only Anthropic reports it.
+    /// </summary>
+    public long CacheWrite1hTokens { get; init; }
+
     /// <summary>Prompt tokens billed at the plain input rate.</summary>
     public long UncachedInputTokens => Math.Max(0, InputTokens - CachedInputTokens - CacheWriteTokens);
 

@@ -53,13 +53,14 @@ public static class LiteLlmCatalogFormat
         {
             if (TryParseTier(property.Name, out var field, out var threshold) && TryDecimal(property.Value, out var value))
             {
-                var tier = tiers.GetValueOrDefault(threshold) ?? new PriceTier(threshold, null, null, null, null);
+                var tier = tiers.GetValueOrDefault(threshold) ?? new PriceTier(threshold, null, null, null, null, null);
                 tiers[threshold] = field switch
                 {
                     "input_cost_per_token" => tier with { InputPerToken = value },
                     "output_cost_per_token" => tier with { OutputPerToken = value },
                     "cache_read_input_token_cost" => tier with { CacheReadPerToken = value },
                     "cache_creation_input_token_cost" => tier with { CacheWritePerToken = value },
+                    "cache_creation_input_token_cost_above_1hr" => tier with { CacheWrite1hPerToken = value },
                     _ => tier,
                 };
             }
@@ -79,7 +80,7 @@ public static class LiteLlmCatalogFormat
             CacheWrite1hPerToken = Decimal(e, "cache_creation_input_token_cost_above_1hr"),
             ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token"),
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
-                || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null).ToList(),
+                || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
     }
 
@@ -108,6 +109,7 @@ public static class LiteLlmCatalogFormat
                 WriteIfSet(w, "output_cost_per_token" + suffix, tier.OutputPerToken);
                 WriteIfSet(w, "cache_read_input_token_cost" + suffix, tier.CacheReadPerToken);
                 WriteIfSet(w, "cache_creation_input_token_cost" + suffix, tier.CacheWritePerToken);
+                WriteIfSet(w, "cache_creation_input_token_cost_above_1hr" + suffix, tier.CacheWrite1hPerToken);
             }
 
             w.WriteEndObject();
@@ -117,14 +119,16 @@ public static class LiteLlmCatalogFormat
     }
 
     /// <summary>
-    /// Parses LiteLLM's tier field names such as <c>input_cost_per_token_above_200k_tokens</c>.
-    /// Variants like <c>_above_1hr</c> or <c>_above_200k_tokens_priority</c> are not input-size tiers.
+    /// Parses LiteLLM's tier field names such as <c>input_cost_per_token_above_200k_tokens</c>; the tier is the
+    /// last <c>_above_</c>, so <c>cache_creation_input_token_cost_above_1hr_above_200k_tokens</c> is the one-hour
+    /// write's field in the 200k tier. Variants like <c>_above_1hr</c> alone or <c>_above_200k_tokens_priority</c>
+    /// are not input-size tiers.
     /// </summary>
     private static bool TryParseTier(string name, out string field, out long threshold)
     {
         field = "";
         threshold = 0;
-        var at = name.IndexOf(TierPrefix, StringComparison.Ordinal);
+        var at = name.LastIndexOf(TierPrefix, StringComparison.Ordinal);
         if (at < 0 || !name.EndsWith("k" + TierSuffix, StringComparison.Ordinal))
         {
             return false;

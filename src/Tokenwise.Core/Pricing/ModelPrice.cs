@@ -19,7 +19,7 @@ public sealed record ModelPrice
     public decimal? CacheReadPerToken { get; init; }
     /// <summary>Price of a prompt token written to the provider's prompt cache (5-minute TTL); null means the input price.</summary>
     public decimal? CacheWritePerToken { get; init; }
-    /// <summary>Price of a cache write with a one-hour TTL; kept for what-if analysis.</summary>
+    /// <summary>Price of a prompt token written to the prompt cache with a one-hour TTL; null means the 5-minute write price.</summary>
     public decimal? CacheWrite1hPerToken { get; init; }
     /// <summary>Price of a reasoning token; null means the output price (OpenAI bills reasoning as output).</summary>
     public decimal? ReasoningPerToken { get; init; }
@@ -30,8 +30,8 @@ public sealed record ModelPrice
     public static ModelPrice Free(string key) => new() { Key = key };
 
     /// <summary>
-    /// The exact USD cost of <paramref name="usage"/>. Each kind of token is priced at its own rate,
-    /// and a long-context tier applies to the whole request once its input exceeds the threshold.
+    /// The exact USD cost of <paramref name="usage"/>. Each kind of token is priced at its own rate (cache writes at
+    /// the rate of their lifetime), and a long-context tier applies to the whole request once its input exceeds the threshold.
     /// </summary>
     public decimal Cost(in TokenUsage usage)
     {
@@ -39,6 +39,7 @@ public sealed record ModelPrice
         var output = OutputPerToken;
         var cacheRead = CacheReadPerToken;
         var cacheWrite = CacheWritePerToken;
+        var cacheWrite1h = CacheWrite1hPerToken;
         for (var i = Tiers.Count - 1; i >= 0; i--)
         {
             var tier = Tiers[i];
@@ -48,13 +49,21 @@ public sealed record ModelPrice
                 output = tier.OutputPerToken ?? output;
                 cacheRead = tier.CacheReadPerToken ?? cacheRead;
                 cacheWrite = tier.CacheWritePerToken ?? cacheWrite;
+                // A tier that reprices five-minute writes but not one-hour ones (some catalog entries) would leave the
+                // base one-hour rate below the tier's five-minute one; one-hour writes take the tier's five-minute rate.
+                cacheWrite1h = tier.CacheWrite1hPerToken ?? (tier.CacheWritePerToken is null ? cacheWrite1h : null);
                 break;
             }
         }
 
+        var fiveMinuteWrite = cacheWrite ?? input;
+        // An entry without a one-hour rate (a model priced in config, a few older catalog names) prices one-hour
+        // writes as five-minute writes, so they are under-billed where the provider charges more for them.
+        var oneHourWrite = cacheWrite1h ?? fiveMinuteWrite;
         return usage.UncachedInputTokens * input
             + usage.CachedInputTokens * (cacheRead ?? input)
-            + usage.CacheWriteTokens * (cacheWrite ?? input)
+            + (usage.CacheWriteTokens - usage.CacheWrite1hTokens) * fiveMinuteWrite
+            + usage.CacheWrite1hTokens * oneHourWrite
             + usage.VisibleOutputTokens * output
             + usage.ReasoningTokens * (ReasoningPerToken ?? output);
     }
@@ -62,8 +71,9 @@ public sealed record ModelPrice
     /// <summary>
     /// The most a call with <paramref name="promptTokens"/> prompt tokens and at most <paramref name="outputTokens"/>
     /// output tokens can cost, however the provider splits them: every prompt token at the dearest input-side rate
-    /// (plain, cache read or cache write, which costs more than plain input at Anthropic) and every output token at
-    /// the dearer of the output and reasoning rates. Budgets reserve this before the call.
+    /// (plain, cache read, or a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
+    /// request may ask for either) and every output token at the dearer of the output and reasoning rates. Budgets
+    /// reserve this before the call.
     /// </summary>
     public decimal MostCost(long promptTokens, long outputTokens)
     {
@@ -74,6 +84,7 @@ public sealed record ModelPrice
             new(promptTokens, 0, 0, outputTokens, 0),
             new(promptTokens, promptTokens, 0, outputTokens, 0),
             new(promptTokens, 0, promptTokens, outputTokens, 0),
+            new(promptTokens, 0, promptTokens, outputTokens, 0) { CacheWrite1hTokens = promptTokens },
         ];
         var most = 0m;
         foreach (var prompt in prompts)

@@ -12,7 +12,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
     private const string Columns = """
         key, namespace, key_id, team, model, tags, created_at_ms, expires_at_ms, stream, content_type, body,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
-        semantic_scope, question, embedder, embedding
+        semantic_scope, question, embedder, embedding, cache_write_1h_tokens
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -40,7 +40,10 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 Stream = reader.GetInt64(8) != 0,
                 ContentType = reader.GetString(9),
                 Body = (byte[])reader.GetValue(10),
-                Usage = new TokenUsage(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)),
+                Usage = new TokenUsage(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15))
+                {
+                    CacheWrite1hTokens = reader.GetInt64(21),
+                },
                 Estimated = reader.GetInt64(16) != 0,
                 Semantic = reader.IsDBNull(17) ? null
                     : new SemanticKey(reader.GetString(17), reader.GetString(18), FromBytes((byte[])reader.GetValue(20)), reader.GetString(19)),
@@ -72,6 +75,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 e.CreatedAt.ToUnixTimeMilliseconds(), e.ExpiresAt.ToUnixTimeMilliseconds(), e.Stream ? 1 : 0, e.ContentType, e.Body,
                 e.Usage.InputTokens, e.Usage.CachedInputTokens, e.Usage.CacheWriteTokens, e.Usage.OutputTokens, e.Usage.ReasoningTokens, e.Estimated ? 1 : 0,
                 e.Semantic?.Scope, e.Semantic?.Question, e.Semantic?.Embedder, e.Semantic is { } semantic ? ToBytes(semantic.Vector) : null,
+                e.Usage.CacheWrite1hTokens,
             ];
             for (var i = 0; i < values.Length; i++)
             {

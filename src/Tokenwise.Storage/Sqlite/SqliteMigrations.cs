@@ -129,5 +129,11 @@ internal static class SqliteMigrations
         ALTER TABLE cache_entries ADD COLUMN embedder TEXT;
         ALTER TABLE cache_entries ADD COLUMN embedding BLOB;
         """,
+
+        // 6: of the cache writes, those to Anthropic's one-hour cache (priced apart); rows from before read as none.
+        """
+        ALTER TABLE usage_events ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cache_entries ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

@@ -14,7 +14,8 @@ public sealed class SqliteUsageStore : IUsageStore
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
-        route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd
+        route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
+        cache_write_1h_tokens
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -65,6 +66,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 r.SessionId, r.OutcomeId, r.Cache, CostUnits.ToPicoUsd(r.SavedUsd),
                 r.Route, r.RoutePolicy, r.RouteReason, r.RouterScore, r.RouteAttempts,
                 r.CounterfactualUsd is { } counterfactual ? CostUnits.ToPicoUsd(counterfactual) : null,
+                r.Usage.CacheWrite1hTokens,
             ];
             for (var i = 0; i < values.Length; i++)
             {
@@ -99,7 +101,10 @@ public sealed class SqliteUsageStore : IUsageStore
                 Stream = reader.GetInt64(7) != 0,
                 Status = reader.GetInt32(8),
                 ErrorCode = NullableString(reader, 9),
-                Usage = new TokenUsage(reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14)),
+                Usage = new TokenUsage(reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14))
+                {
+                    CacheWrite1hTokens = reader.GetInt64(34),
+                },
                 CostUsd = CostUnits.FromPicoUsd(reader.GetInt64(15)),
                 Estimated = reader.GetInt64(16) != 0,
                 LatencyMs = reader.GetDouble(17),

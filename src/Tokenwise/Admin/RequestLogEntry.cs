@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Admin;
@@ -17,6 +18,8 @@ public sealed record RequestLogEntry(
     long InputTokens,
     long CachedInputTokens,
     long CacheWriteTokens,
+    // The snake-case policy would run the digit into the word before it (cache_write1h_tokens).
+    [property: JsonPropertyName("cache_write_1h_tokens")] long CacheWrite1hTokens,
     long OutputTokens,
     long ReasoningTokens,
     decimal CostUsd,
@@ -32,7 +35,7 @@ public sealed record RequestLogEntry(
 {
     public static RequestLogEntry From(UsageRecord r) => new(
         r.Id, r.StartedAt, r.Endpoint, r.Dialect, r.Model, r.Provider, r.UpstreamModel, r.Stream, r.Status, r.ErrorCode,
-        r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
+        r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.CacheWrite1hTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
         r.CostUsd, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null,
         r.Route, r.RoutePolicy, r.RouteReason, r.RouterScore, r.RouteAttempts, r.CounterfactualUsd);
 }

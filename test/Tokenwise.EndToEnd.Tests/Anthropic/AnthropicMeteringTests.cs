@@ -51,6 +51,52 @@ public sealed class AnthropicMeteringTests(AnthropicGatewayFixture fixture) : IC
     }
 
     [Fact]
+    public async Task NonStreamedOneHourCacheWritesAreBilledAtTheOneHourRateAndListedByTheAdminApi()
+    {
+        var (response, body, record) = await fixture.PostAsync("v1/messages", """
+            {"model":"claude-haiku-4-5","max_tokens":100,"system":[{"type":"text","text":"The policy.","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+             "messages":[{"role":"user","content":"#fake:cache-1h Summarise the policy cached for an hour."}]}
+            """, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var usage = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("usage");
+        var (input, output) = (usage.GetProperty("input_tokens").GetInt64(), usage.GetProperty("output_tokens").GetInt64());
+        Assert.Equal((512L, 128L, 384L), (usage.GetProperty("cache_creation_input_tokens").GetInt64(),
+            usage.GetProperty("cache_creation").GetProperty("ephemeral_5m_input_tokens").GetInt64(),
+            usage.GetProperty("cache_creation").GetProperty("ephemeral_1h_input_tokens").GetInt64()));
+
+        Assert.Equal((input + 2048 + 512, 2048L, 512L, 384L, output),
+            (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.CacheWriteTokens, record.Usage.CacheWrite1hTokens, record.Usage.OutputTokens));
+        // claude-haiku-4-5: the cache's part is 2048 reads × $0.10/M + 128 five-minute writes × $1.25/M + 384 one-hour
+        // writes × $2/M = 204.8 + 160 + 768 = 1132.8 µ$ (all 512 writes at the five-minute rate would be 844.8 µ$);
+        // plain input $1/M, output $5/M.
+        Assert.Equal(input * 0.000001m + 0.0011328m + output * 0.000005m, record.CostUsd);
+
+        using var http = fixture.Http();
+        using var log = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("admin/requests?limit=1000", Ct));
+        var entry = log.RootElement.EnumerateArray().Single(e => e.GetProperty("id").GetString() == record.Id);
+        Assert.Equal((512L, 384L), (entry.GetProperty("cache_write_tokens").GetInt64(), entry.GetProperty("cache_write_1h_tokens").GetInt64()));
+    }
+
+    [Fact]
+    public async Task StreamedOneHourCacheWritesFromMessageStartAreBilledAtTheOneHourRate()
+    {
+        const string request = """
+            {"model":"claude-haiku-4-5","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"#fake:cache-1h Stream about the policy cached for an hour."}]}
+            """;
+        var (_, body, record) = await fixture.PostAsync("v1/messages", request, Ct);
+
+        // message_start carries the split; message_delta only the cumulative output, so the split must survive it.
+        Assert.Contains("\"cache_creation\":{\"ephemeral_5m_input_tokens\":128,\"ephemeral_1h_input_tokens\":384}", body, StringComparison.Ordinal);
+        var expected = FakeAnthropicUpstream.Answer(request.Trim()).Usage;
+        Assert.Equal((expected.InputTokens + 2048 + 512, 2048L, 512L, 384L, expected.OutputTokens),
+            (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.CacheWriteTokens, record.Usage.CacheWrite1hTokens, record.Usage.OutputTokens));
+        // As above: 1132.8 µ$ for the cache's part at claude-haiku-4-5's rates, $1/M plain input, $5/M output.
+        Assert.Equal(expected.InputTokens * 0.000001m + 0.0011328m + expected.OutputTokens * 0.000005m, record.CostUsd);
+        Assert.False(record.Estimated);
+    }
+
+    [Fact]
     public async Task AClientThatDisconnectsMidStreamLeavesAnEstimatedRecordAndNoUpstreamCall()
     {
         using var http = fixture.Http();

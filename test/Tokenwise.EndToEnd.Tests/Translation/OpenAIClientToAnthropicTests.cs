@@ -45,6 +45,27 @@ public sealed class OpenAIClientToAnthropicTests(TranslationFixture fixture) : I
     }
 
     [Fact]
+    public async Task AStreamWithOneHourCacheWritesIsMeteredAtTheOneHourRateThoughTheClientsUsageCannotSayIt()
+    {
+        ChatTokenUsage? usage = null;
+        await foreach (var update in fixture.Chat(Model).CompleteChatStreamingAsync(
+            [new UserChatMessage("#fake:cache-1h Stream one-hour cache writes through the translation")], cancellationToken: Ct))
+        {
+            usage ??= update.Usage;
+        }
+
+        Assert.NotNull(usage);
+        Assert.Equal(2048, usage.InputTokenDetails.CachedTokenCount); // OpenAI's usage has cache reads, not writes of either lifetime
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Dialect == "openai" && r.Usage.CacheWrite1hTokens > 0);
+        Assert.Equal((true, false), (record.Stream, record.Estimated));
+        Assert.Equal((usage.InputTokenCount, 2048L, 512L, 384L, (long)usage.OutputTokenCount),
+            (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.CacheWriteTokens, record.Usage.CacheWrite1hTokens, record.Usage.OutputTokens));
+        // prompt_tokens include the 2048 reads and 512 writes. The cache's part at claude-haiku-4-5's rates:
+        // 2048 × $0.10/M + 128 five-minute writes × $1.25/M + 384 one-hour writes × $2/M = 1132.8 µ$.
+        Assert.Equal((usage.InputTokenCount - 2048 - 512) * 0.000001m + 0.0011328m + usage.OutputTokenCount * 0.000005m, record.CostUsd);
+    }
+
+    [Fact]
     public async Task StreamingAnswerArrivesInPiecesAndIsMeteredWithCacheWrites()
     {
         var text = new StringBuilder();

@@ -63,9 +63,52 @@ public sealed class AnthropicAdapterTests
     }
 
     [Fact]
+    public void OneHourCacheWritesAreReadFromTheNestedCacheCreationObject()
+    {
+        Assert.True(AnthropicUsage.TryReadMessage("""
+            {"id":"x","usage":{"input_tokens":50,"cache_creation_input_tokens":3000,"cache_read_input_tokens":0,
+             "cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":2000},"output_tokens":20}}
+            """u8, out var usage));
+        var canonical = usage.ToTokenUsage();
+
+        Assert.Equal(new TokenUsage(3050, 0, 3000, 20, 0) { CacheWrite1hTokens = 2000 }, canonical);
+        // claude-haiku-4-5: $1/M input, $1.25/M five-minute write, $2/M one-hour write, $5/M output.
+        // 50 × 1 + 1000 × 1.25 + 2000 × 2 + 20 × 5 = 50 + 1250 + 4000 + 100 = 5400 µ$.
+        Assert.Equal(0.0054m, PriceCatalog.Embedded.Find("claude-haiku-4-5", "anthropic")!.Cost(canonical));
+    }
+
+    [Theory]
+    [InlineData("""{"input_tokens":50,"cache_creation_input_tokens":3000,"output_tokens":20}""", 0)] // no split (older API versions, some clouds)
+    [InlineData("""{"input_tokens":50,"cache_creation_input_tokens":3000,"cache_creation":null,"output_tokens":20}""", 0)]
+    [InlineData("""{"input_tokens":50,"cache_creation_input_tokens":3000,"cache_creation":{},"output_tokens":20}""", 0)]
+    [InlineData("""{"input_tokens":50,"cache_creation_input_tokens":3000,"cache_creation":{"ephemeral_5m_input_tokens":3000,"ephemeral_1h_input_tokens":null},"output_tokens":20}""", 0)]
+    [InlineData("""{"cache_creation":{"ephemeral_1h_input_tokens":2000},"input_tokens":50,"cache_creation_input_tokens":3000,"output_tokens":20}""", 2000)] // in any order
+    [InlineData("""{"input_tokens":50,"cache_creation_input_tokens":3000,"cache_creation":{"ephemeral_1h_input_tokens":5000},"output_tokens":20}""", 3000)] // never more than the total
+    public void TheOneHourSplitIsNoneWhenMissingOrNullAndNeverMoreThanTheTotal(string usageJson, long oneHour)
+    {
+        Assert.True(AnthropicUsage.TryReadMessage(Encoding.UTF8.GetBytes($$"""{"id":"x","usage":{{usageJson}}}"""), out var usage));
+        Assert.Equal(new TokenUsage(3050, 0, 3000, 20, 0) { CacheWrite1hTokens = oneHour }, usage.ToTokenUsage());
+    }
+
+    [Fact]
+    public void AStreamKeepsTheOneHourSplitOfMessageStartWhenLaterUsageOmitsIt()
+    {
+        var meter = new AnthropicStreamMeter();
+        meter.Inspect("""
+            {"type":"message_start","message":{"id":"m","usage":{"input_tokens":50,"cache_creation_input_tokens":3000,"cache_read_input_tokens":0,
+             "cache_creation":{"ephemeral_5m_input_tokens":1000,"ephemeral_1h_input_tokens":2000},"output_tokens":1}}}
+            """u8);
+        // message_delta repeats cumulative counts, here without the split and with a null one.
+        meter.Inspect("""{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"cache_creation_input_tokens":3000,"output_tokens":20}}"""u8);
+        meter.Inspect("""{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"cache_creation":null,"output_tokens":20}}"""u8);
+
+        Assert.Equal(new TokenUsage(3050, 0, 3000, 20, 0) { CacheWrite1hTokens = 2000 }, meter.Usage.ToTokenUsage());
+    }
+
+    [Fact]
     public void TheStreamMeterTakesThePromptFromMessageStartAndTheOutputFromMessageDelta()
     {
-        const string request = """{"model":"claude-haiku-4-5","stream":true,"tools":[{"name":"find","input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}],"messages":[{"role":"user","content":"#fake:cache #fake:thinking #fake:tool go"}]}""";
+        const string request = """{"model":"claude-haiku-4-5","stream":true,"tools":[{"name":"find","input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}],"messages":[{"role":"user","content":"#fake:cache-1h #fake:thinking #fake:tool go"}]}""";
         var answer = FakeAnthropicUpstream.Answer(request);
         var meter = new AnthropicStreamMeter();
         foreach (var sseEvent in FakeAnthropicUpstream.StreamEvents(answer))
@@ -77,6 +120,7 @@ public sealed class AnthropicAdapterTests
 
         Assert.True(meter.HasInputUsage && meter.HasFinalUsage);
         Assert.Equal(answer.Usage, meter.Usage);
+        Assert.Equal((512L, 384L), (meter.Usage.ToTokenUsage().CacheWriteTokens, meter.Usage.ToTokenUsage().CacheWrite1hTokens)); // message_start's split
         Assert.Contains("I keep it brief", meter.GeneratedText, StringComparison.Ordinal); // thinking
         Assert.Contains("Let me look that up.", meter.GeneratedText, StringComparison.Ordinal); // text
         Assert.Contains("{\"q\":\"Paris\"}", meter.GeneratedText, StringComparison.Ordinal); // tool input, reassembled

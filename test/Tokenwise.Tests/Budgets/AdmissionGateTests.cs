@@ -22,8 +22,8 @@ public sealed class AdmissionGateTests
 
     /// <summary>
     /// Models whose prices have different shapes, by name: per token with cheaper cache reads (gpt-4o-mini), per token
-    /// with a cache-write premium (Anthropic's claude-sonnet-4-5: input $3/M, cache write $3.75/M), per token with
-    /// reasoning dearer than output, and a local provider priced by the hour.
+    /// with cache-write premiums (Anthropic's claude-sonnet-4-5: input $3/M, cache write $3.75/M for five minutes and
+    /// $6/M for an hour), per token with reasoning dearer than output, and a local provider priced by the hour.
     /// </summary>
     private static readonly Dictionary<string, ModelDeployment> Shapes = new()
     {
@@ -54,7 +54,7 @@ public sealed class AdmissionGateTests
         int admitted = 0, rejected = 0;
 
         // Each request bounds its output with max_tokens and really uses a random share of it, its prompt split at
-        // random between plain input, cache reads and cache writes, its output between visible and reasoning
+        // random between plain input, cache reads and cache writes (five-minute and one-hour), its output between visible and reasoning
         // tokens, and (priced by the hour) a random time up to the longest a call may last.
         await Parallel.ForAsync(0, 600, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
         {
@@ -72,7 +72,8 @@ public sealed class AdmissionGateTests
             var prompt = PromptTokens.Estimate(context.Request, deployment.UpstreamModel);
             var cached = random.NextInt64(0, prompt + 1);
             var output = random.Next(0, (int)context.Request.MaxOutputTokens!.Value + 1);
-            var used = new TokenUsage(prompt, cached, random.NextInt64(0, prompt - cached + 1), output, random.Next(0, output + 1));
+            var written = random.NextInt64(0, prompt - cached + 1);
+            var used = new TokenUsage(prompt, cached, written, output, random.Next(0, output + 1)) { CacheWrite1hTokens = random.NextInt64(0, written + 1) };
             var cost = deployment.Cost(used, random.NextDouble() * UpstreamTimeouts.Default.Total.TotalMilliseconds);
             lock (settledLock)
             {
@@ -90,22 +91,26 @@ public sealed class AdmissionGateTests
     }
 
     [Theory]
-    [InlineData("gpt-4o-mini")]
-    [InlineData("claude-sonnet-4-5")]
-    [InlineData("thinker")]
-    [InlineData("gpu/llama")]
-    public async Task ARequestReservesTheDearestWayItCanBeBilled(string model)
+    // gpt-4o-mini: plain input $0.15/M is its dearest prompt rate (cache reads are cheaper), output $0.60/M.
+    [InlineData("gpt-4o-mini", "0.00000015", "0.0000006")]
+    // claude-sonnet-4-5: a one-hour cache write $6/M, dearer than a five-minute one ($3.75/M) or input ($3/M); output $15/M.
+    [InlineData("claude-sonnet-4-5", "0.000006", "0.000015")]
+    // thinker: a cache write $2/M, reasoning $12/M.
+    [InlineData("thinker", "0.000002", "0.000012")]
+    // gpu/llama: $36 an hour for the 10 minutes of the total upstream timeout, whatever the tokens.
+    [InlineData("gpu/llama", null, null)]
+    public async Task ARequestReservesTheDearestWayItCanBeBilled(string model, string? promptRate, string? outputRate)
     {
-        // The dearest bill a request can run up: every prompt token written to the provider's cache (dearer than plain
-        // input at Anthropic), every output token a reasoning token, or, priced by the hour, a call that lasts until
-        // the total upstream timeout ends it.
+        // The dearest bill a request can run up: every prompt token at the dearest prompt-side rate (at Anthropic, a
+        // cache write with the longest lifetime a request may ask for), every output token at the dearer of output and
+        // reasoning, or, priced by the hour, a call that lasts until the total upstream timeout ends it.
         var deployment = Shapes[model];
         var first = Context(maxTokens: 500, promptWords: 800, deployment: deployment);
         var prompt = PromptTokens.Estimate(first.Request, deployment.UpstreamModel);
-        var dearest = deployment.CostPerHourUsd is not null
-            ? deployment.Cost(default, UpstreamTimeouts.Default.Total.TotalMilliseconds)
-            : deployment.Price.Cost(new TokenUsage(prompt, 0, prompt, 500, 500)); // no shape here prices writes below input or reasoning below output
-        Assert.True(dearest > 0);
+        var dearest = promptRate is null || outputRate is null
+            ? 6m
+            : prompt * decimal.Parse(promptRate, System.Globalization.CultureInfo.InvariantCulture)
+              + 500 * decimal.Parse(outputRate, System.Globalization.CultureInfo.InvariantCulture);
         var budget = new Budget("exact", BudgetScope.Team, "support", dearest, BudgetPeriod.Day, BudgetMode.Hard, []);
         _gate.Replace(new PolicyBook([budget], []));
 

@@ -58,7 +58,11 @@ public sealed class ResponseCacheTests
         var database = new SqliteDatabase(path);
         await database.InitializeAsync(Ct);
         var before = new ResponseCache(time, 10);
-        var entry = Entry("kept", time.GetUtcNow(), TimeSpan.FromMinutes(5)) with { Tags = new Dictionary<string, string> { ["feature"] = "faq" } };
+        var entry = Entry("kept", time.GetUtcNow(), TimeSpan.FromMinutes(5)) with
+        {
+            Tags = new Dictionary<string, string> { ["feature"] = "faq" },
+            Usage = new TokenUsage(3010, 0, 3000, 5, 0) { CacheWrite1hTokens = 2000 }, // what a hit saves depends on the split
+        };
         before.Add(entry);
         before.Add(Entry("expiring", time.GetUtcNow(), TimeSpan.FromSeconds(30)));
         var pending = new List<CacheEntry>();

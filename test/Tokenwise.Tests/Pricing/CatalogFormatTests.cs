@@ -28,9 +28,10 @@ public sealed class CatalogFormatTests
         Assert.Equal(0.00000015m, price.InputPerToken);
         Assert.Equal(0.000000075m, price.CacheReadPerToken);
         Assert.Equal(4096, price.MaxOutputTokens);
-        var tier = Assert.Single(price.Tiers);
-        Assert.Equal(128_000, tier.AboveInputTokens);
-        Assert.Equal(0.0000003m, tier.InputPerToken);
+        Assert.Equal([128_000L, 200_000L], price.Tiers.Select(t => t.AboveInputTokens));
+        Assert.Equal(0.0000003m, price.Tiers[0].InputPerToken);
+        // The tier is the last "_above_": this is the one-hour cache write's price above 200k, not a tier named "1hr".
+        Assert.Equal(new PriceTier(200_000, null, null, null, null, 0.000012m), price.Tiers[1]);
     }
 
     [Fact]

@@ -45,10 +45,33 @@ public sealed class CostTests
     }
 
     [Fact]
+    public void OneHourCacheWritesArePricedAtTheOneHourRateAndTheRestAtTheFiveMinuteRate()
+    {
+        // claude-haiku-4-5: input $1/M, cache read $0.10/M, cache write $1.25/M for five minutes and $2/M for an hour,
+        // output $5/M. Canonical input 4000 = 500 plain + 500 read + 3000 written, 2000 of them for an hour.
+        // 500 × 1 + 500 × 0.10 + 1000 × 1.25 + 2000 × 2 + 20 × 5 = 500 + 50 + 1250 + 4000 + 100 = 5900 µ$.
+        var cost = Price("claude-haiku-4-5").Cost(new TokenUsage(4000, 500, 3000, 20, 0) { CacheWrite1hTokens = 2000 });
+        Assert.Equal(0.0059m, cost);
+    }
+
+    [Fact]
+    public void WithoutAOneHourRateOneHourWritesFallBackToTheFiveMinuteRateThenTheInputRate()
+    {
+        var usage = new TokenUsage(3000, 0, 3000, 0, 0) { CacheWrite1hTokens = 2000 };
+        // Only a five-minute write rate ($1.25/M): all 3000 writes at it, 3750 µ$.
+        Assert.Equal(0.00375m, (ModelPrice.Free("x") with { InputPerToken = 0.000001m, CacheWritePerToken = 0.00000125m }).Cost(usage));
+        // No write rate at all: the input rate ($1/M), 3000 µ$.
+        Assert.Equal(0.003m, (ModelPrice.Free("x") with { InputPerToken = 0.000001m }).Cost(usage));
+    }
+
+    [Fact]
     public void TheMostACallCanCostPutsEveryTokenAtItsDearestRate()
     {
-        // claude-sonnet-4-5: a cache write ($3.75/M) is dearer than plain input ($3/M): 1000 × 3.75 + 100 × 15 = 5250 µ$.
-        Assert.Equal(0.00525m, Price("claude-sonnet-4-5").MostCost(1000, 100));
+        // claude-sonnet-4-5: a one-hour cache write ($6/M) is dearer than a five-minute one ($3.75/M) and plain input
+        // ($3/M), and a request may ask for it: 1000 × 6 + 100 × 15 = 7500 µ$.
+        Assert.Equal(0.0075m, Price("claude-sonnet-4-5").MostCost(1000, 100));
+        // Without a one-hour rate, the five-minute write is the dearest: 1000 × 3.75 + 100 × 15 = 5250 µ$.
+        Assert.Equal(0.00525m, (Price("claude-sonnet-4-5") with { CacheWrite1hPerToken = null }).MostCost(1000, 100));
         // gpt-4o-mini: cache reads are cheaper, so plain input is the dearest: 1000 × 0.15 + 100 × 0.60 = 210 µ$.
         Assert.Equal(0.00021m, Price("gpt-4o-mini").MostCost(1000, 100));
         // Reasoning dearer than output: every output token may be reasoning.
@@ -64,6 +87,20 @@ public sealed class CostTests
         var price = Price("gemini-2.5-pro");
         Assert.Equal(200_000 * 0.00000125m + 1000 * 0.00001m, price.Cost(new TokenUsage(200_000, 0, 0, 1000, 0)));
         Assert.Equal(250_000 * 0.0000025m + 1000 * 0.000015m, price.Cost(new TokenUsage(250_000, 0, 0, 1000, 0)));
+    }
+
+    [Fact]
+    public void PastTheLongContextThresholdOneHourWritesTakeTheTiersOneHourRate()
+    {
+        // claude-sonnet-4-5 above 200k input tokens: input $6/M, five-minute write $7.50/M, one-hour write $12/M.
+        // 250000 = 240000 plain + 10000 written, 4000 of them for an hour; 1000 output at $22.50/M.
+        // 240000 × 6 + 6000 × 7.5 + 4000 × 12 + 1000 × 22.5 = 1440000 + 45000 + 48000 + 22500 = 1555500 µ$.
+        var usage = new TokenUsage(250_000, 0, 10_000, 1000, 0) { CacheWrite1hTokens = 4000 };
+        Assert.Equal(1.5555m, Price("claude-sonnet-4-5").Cost(usage));
+        // vertex_ai/claude-sonnet-4-5 has the same prices but no one-hour rate above 200k: rather than the base
+        // one-hour rate ($6/M, below the tier's five-minute $7.50/M), its one-hour writes take the tier's five-minute
+        // rate: 240000 × 6 + 10000 × 7.5 + 1000 × 22.5 = 1440000 + 75000 + 22500 = 1537500 µ$.
+        Assert.Equal(1.5375m, PriceCatalog.Embedded.Find("vertex_ai/claude-sonnet-4-5")!.Cost(usage));
     }
 
     [Fact]

@@ -51,12 +51,53 @@ public sealed class SqliteUsageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ADatabaseFromBeforeOneHourCacheWritesKeepsItsRowsAndReadsThemAsNone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A version-5 file (as the release before one-hour writes left it), with a logged request and a cached answer
+        // that wrote 3000 tokens to the cache.
+        await using (var old = new SqliteConnection($"Data Source={_path}"))
+        {
+            await old.OpenAsync(ct);
+            foreach (var migration in SqliteMigrations.All.Take(5))
+            {
+                await SqliteDatabase.ExecuteAsync(old, migration, ct);
+            }
+
+            await SqliteDatabase.ExecuteAsync(old, """
+                PRAGMA user_version = 5;
+                INSERT INTO usage_events (id, started_at_ms, endpoint, dialect, model, stream, status, input_tokens,
+                    cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_picousd, estimated, latency_ms)
+                VALUES ('req_old', 1795000000000, 'messages', 'anthropic', 'claude-haiku-4-5', 0, 200, 3050, 0, 3000, 20, 0, 3900000000, 0, 12.5);
+                INSERT INTO cache_entries (key, namespace, model, created_at_ms, expires_at_ms, stream, content_type, body,
+                    input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated)
+                VALUES ('k', 'key:k1', 'claude-haiku-4-5', 1795000000000, 1795000600000, 0, 'application/json', x'7B7D', 3050, 0, 3000, 20, 0, 0);
+                """, ct);
+        }
+
+        var store = new SqliteUsageStore(_path);
+        await store.InitializeAsync(ct);
+
+        await using (var migrated = new SqliteConnection($"Data Source={_path}"))
+        {
+            await migrated.OpenAsync(ct);
+            Assert.Equal(6L, await SqliteDatabase.ScalarAsync(migrated, "PRAGMA user_version;", ct));
+        }
+
+        var read = Assert.Single(await store.LatestAsync(10, ct));
+        Assert.Equal((new TokenUsage(3050, 0, 3000, 20, 0), 0.0039m), (read.Usage, read.CostUsd));
+        var cached = Assert.Single(await new SqliteCacheStore(new SqliteDatabase(_path)).LoadAsync(DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000), ct));
+        Assert.Equal(new TokenUsage(3050, 0, 3000, 20, 0), cached.Usage);
+    }
+
+    [Fact]
     public async Task RecordsRoundTripWithExactCosts()
     {
         var store = new SqliteUsageStore(_path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
         var original = Record("req_1", at, "gpt-4o-mini", "openai", 12.345678901234m);
+        original.Usage = new TokenUsage(3100, 40, 3000, 20, 5) { CacheWrite1hTokens = 2000 };
 
         await store.AppendAsync([original], TestContext.Current.CancellationToken);
         var read = Assert.Single(await store.LatestAsync(10, TestContext.Current.CancellationToken));
