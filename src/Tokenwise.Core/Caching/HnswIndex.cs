@@ -31,8 +31,11 @@ public sealed class HnswIndex : IVectorIndex
     private long[] _ids = [];
     private float[] _scales = []; // a code × its node's scale ≈ the float component
     private bool[] _removed = [];
-    private NodeBlocks<float> _vectors = null!; // allocated by the first Add, which fixes the dimensions
-    private NodeBlocks<sbyte> _codes = null!;
+
+    // The float vectors are the caller's arrays, not copies: the cache keeps each entry's vector anyway, and only
+    // the few final candidates of a search read them. The codes the graph is walked on are the index's own.
+    private float[][] _vectors = [];
+    private NodeBlocks<sbyte> _codes = null!; // allocated by the first Add, which fixes the dimensions
 
     // Bottom-layer links, the ones every search walks: per node a count, then up to 2M neighbours. Upper
     // layers hold about one node in M, so only those nodes have an entry: per layer above 0 a count and M.
@@ -79,10 +82,13 @@ public sealed class HnswIndex : IVectorIndex
     /// <summary>Removed entries still in the graph; <see cref="ScopedVectorIndex"/> rebuilds an index whose tombstones outnumber its entries.</summary>
     public int Tombstones => _tombstones;
 
-    /// <summary>The live entries (copies of their vectors), for a rebuild.</summary>
-    public IEnumerable<(long Id, float[] Vector)> Entries => _nodes.Select(n => (n.Key, _vectors[n.Value].ToArray()));
+    /// <summary>The live entries, for a rebuild.</summary>
+    public IEnumerable<(long Id, float[] Vector)> Entries => _nodes.Select(n => (n.Key, _vectors[n.Value]));
 
-    /// <remarks>The vector is copied; every vector of one index must have the same dimensions.</remarks>
+    /// <remarks>
+    /// The index keeps <paramref name="vector"/> itself, which must not change afterwards; every vector of one
+    /// index must have the same dimensions.
+    /// </remarks>
     public void Add(long id, float[] vector)
     {
         if (_nodes.ContainsKey(id))
@@ -94,7 +100,6 @@ public sealed class HnswIndex : IVectorIndex
         {
             ArgumentOutOfRangeException.ThrowIfZero(vector.Length, nameof(vector));
             _dimensions = vector.Length;
-            _vectors = new NodeBlocks<float>(_dimensions);
             _codes = new NodeBlocks<sbyte>(_dimensions);
             _queryCodes = new sbyte[_dimensions];
         }
@@ -103,7 +108,7 @@ public sealed class HnswIndex : IVectorIndex
         var node = _nodeCount;
         MakeRoom(node);
         _nodeCount++;
-        vector.CopyTo(_vectors[node]);
+        _vectors[node] = vector;
         var codes = _codes[node];
         var scale = _scales[node] = Vectors.Quantize(vector, codes);
         _ids[node] = id;
@@ -208,13 +213,13 @@ public sealed class HnswIndex : IVectorIndex
     /// <summary>Grows the per-node storage so that <paramref name="node"/> fits.</summary>
     private void MakeRoom(int node)
     {
-        _vectors.MakeRoom(node);
         _codes.MakeRoom(node);
         _bottomLinks.MakeRoom(node);
         if (node == _ids.Length)
         {
             var length = Math.Max(1024, 2 * _ids.Length);
             Array.Resize(ref _ids, length);
+            Array.Resize(ref _vectors, length);
             Array.Resize(ref _scales, length);
             Array.Resize(ref _removed, length);
             Array.Resize(ref _visited, length);
