@@ -29,6 +29,91 @@ public sealed class VectorIndexTests
     }
 
     [Fact]
+    public void HnswAgreesWithBruteForceOnTheBenchmarksVectorsAndReturnsExactSimilarities()
+    {
+        // The shape VectorSearchBenchmarks searches: 384 dimensions, unit vectors around 1,000 unit centres with a
+        // spread of 0.4 per component. In 384 dimensions that noise outweighs the centre (a vector's cosine to its
+        // centre is about 0.2), so near a centre the closest entries are near-ties and the default search finds the
+        // exact top-1 only some of the time: the bar for those queries is what the earlier index (float vectors
+        // throughout) reached on exactly this data, 84 of 200, so the 8-bit walk is shown no worse. A cache hit
+        // looks like the other queries, near copies of a stored entry (cosine about 0.91, around the threshold).
+        // 10,000 entries rather than more because the tests run a debug build, ten times slower than release.
+        var random = new Random(11);
+        var exact = new ExactVectorIndex();
+        var hnsw = new HnswIndex(seed: 1);
+        var centres = Enumerable.Range(0, 1000).Select(_ => RandomUnit(random, 384)).ToArray();
+        var stored = new float[10_000][];
+        for (var i = 0; i < stored.Length; i++)
+        {
+            stored[i] = Near(random, centres[i % centres.Length], 0.4f);
+            exact.Add(i, stored[i]);
+            hnsw.Add(i, stored[i]);
+        }
+
+        var nearCentres = 0;
+        var nearCopies = 0;
+        for (var q = 0; q < 200; q++)
+        {
+            var query = Near(random, centres[q % centres.Length], 0.4f);
+            nearCentres += SameTopMatch(query) ? 1 : 0;
+            var copy = Near(random, stored[random.Next(stored.Length)], 0.04f);
+            nearCopies += SameTopMatch(copy) ? 1 : 0;
+        }
+
+        Assert.True(nearCentres >= 84, $"HNSW agreed with brute force on {nearCentres} of 200 queries near centres.");
+        Assert.True(nearCopies >= 190, $"HNSW agreed with brute force on {nearCopies} of 200 near copies.");
+
+        bool SameTopMatch(float[] query)
+        {
+            var found = hnsw.Search(query, SemanticMatcher.Candidates);
+            Assert.Equal(SemanticMatcher.Candidates, found.Count);
+            for (var i = 0; i < found.Count; i++)
+            {
+                // Exact, not the 8-bit estimate the graph was walked with, and ranked by it.
+                Assert.Equal(Vectors.Dot(query, stored[found[i].Id]), found[i].Similarity);
+                Assert.True(i == 0 || found[i - 1].Similarity >= found[i].Similarity, "Matches are most similar first.");
+            }
+
+            return found[0].Id == exact.Search(query, 1)[0].Id;
+        }
+    }
+
+    [Fact]
+    public void ARebuiltScopeStillFindsItsLiveEntries()
+    {
+        var random = new Random(3);
+        var index = new ScopedVectorIndex(exactLimit: 4);
+        var vectors = Enumerable.Range(0, 20).Select(_ => RandomUnit(random, 16)).ToArray();
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            index.Add("scope", i, vectors[i]);
+        }
+
+        // Removing 15 of 20 leaves more tombstones than entries on the way, so the HNSW index is rebuilt from its Entries.
+        for (var i = 0; i < 15; i++)
+        {
+            index.Remove("scope", i);
+        }
+
+        Assert.Equal(5, index.Count);
+        for (var i = 15; i < vectors.Length; i++)
+        {
+            var match = index.Search("scope", vectors[i], 1)[0];
+            Assert.Equal(i, match.Id);
+            Assert.Equal(Vectors.Dot(vectors[i], vectors[i]), match.Similarity);
+        }
+    }
+
+    [Fact]
+    public void AVectorOfOtherDimensionsIsRefused()
+    {
+        var hnsw = new HnswIndex();
+        hnsw.Add(1, Vectors.Normalize([1f, 0f, 0f]));
+        Assert.Throws<ArgumentException>(() => hnsw.Add(2, Vectors.Normalize([1f, 0f])));
+        Assert.Throws<ArgumentException>(() => hnsw.Search(Vectors.Normalize([1f, 0f]), 1));
+    }
+
+    [Fact]
     public void RemovedEntriesAreNeverReturned()
     {
         IVectorIndex hnsw = new HnswIndex();
