@@ -1,5 +1,6 @@
 using System.Text;
 using Tokenwise.Metering;
+using Tokenwise.OpenAI;
 using Tokenwise.Providers.Simulated;
 
 namespace Tokenwise.Benchmarks;
@@ -31,6 +32,24 @@ internal static class Payloads
 
     /// <summary>Every server-sent event of the same answer streamed with usage, as the gateway asks for it.</summary>
     public static byte[][] StreamEvents { get; } = OpenAIWireWriter.ChatCompletionEvents(Answer, includeUsage: true).ToArray();
+
+    /// <summary>The usage record of one non-streaming chat request on the default path (a cache miss), as the endpoint fills it.</summary>
+    public static UsageRecord ChatRecord(string id, DateTimeOffset now) => new()
+    {
+        Id = id,
+        StartedAt = now,
+        Endpoint = "chat.completions",
+        Dialect = OpenAIRequestParser.Dialect,
+        Model = "gpt-4o-mini",
+        Provider = "openai",
+        UpstreamModel = "gpt-4o-mini",
+        Status = 200,
+        Usage = new TokenUsage(214, 128, 0, 61, 0),
+        CostUsd = 0.0000621m,
+        LatencyMs = 412.5,
+        TtftMs = 380.1,
+        Cache = "miss",
+    };
 
     private static string ChatRequestJson(bool stream) =>
         "{\"model\":\"gpt-4o-mini\","

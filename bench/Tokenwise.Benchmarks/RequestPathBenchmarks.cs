@@ -127,21 +127,7 @@ public class RequestPathBenchmarks
     public void LogEnqueue()
     {
         var now = DateTimeOffset.UtcNow;
-        _log.Enqueue(new UsageRecord
-        {
-            Id = "req_0197a2c4e5f67b8c9d0e1f2a3b4c5d6e",
-            StartedAt = now,
-            Endpoint = "chat.completions",
-            Dialect = OpenAIRequestParser.Dialect,
-            Model = "gpt-4o-mini",
-            Provider = "openai",
-            UpstreamModel = "gpt-4o-mini",
-            Status = 200,
-            Usage = new TokenUsage(214, 128, 0, 61, 0),
-            CostUsd = 0.0000621m,
-            LatencyMs = 412.5,
-            TtftMs = 380.1,
-        });
+        _log.Enqueue(Payloads.ChatRecord("req_0197a2c4e5f67b8c9d0e1f2a3b4c5d6e", now));
     }
 
     /// <summary>

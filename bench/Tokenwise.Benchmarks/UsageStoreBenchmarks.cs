@@ -6,9 +6,9 @@ using Tokenwise.Storage.Sqlite;
 namespace Tokenwise.Benchmarks;
 
 /// <summary>
-/// The background usage writer's cost per record: one batch of typical non-streaming records (the fields a plain
-/// request fills) appended to the SQLite usage log in WAL mode, as <c>UsageLogWriter</c> does. It runs off the
-/// request path, but on the same CPUs, so under load it is part of what each request costs.
+/// The background usage writer's cost per record: one batch of typical non-streaming records
+/// (<see cref="Payloads.ChatRecord"/>) appended to the SQLite usage log in WAL mode, as <c>UsageLogWriter</c> does.
+/// It runs off the request path, but on the same CPUs, so under load it is part of what each request costs.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ShortConfig))]
@@ -41,21 +41,7 @@ public class UsageStoreBenchmarks
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < _batch.Length; i++)
         {
-            _batch[i] = new UsageRecord
-            {
-                Id = RequestIds.Next(now),
-                StartedAt = now,
-                Endpoint = "chat.completions",
-                Dialect = "openai",
-                Model = "gpt-4o-mini",
-                Provider = "openai",
-                UpstreamModel = "gpt-4o-mini",
-                Status = 200,
-                Usage = new TokenUsage(12, 0, 0, 9, 0),
-                CostUsd = 0.0000072m,
-                LatencyMs = 0.42,
-                Cache = "miss",
-            };
+            _batch[i] = Payloads.ChatRecord(RequestIds.Next(now), now);
         }
     }
 
