@@ -14,7 +14,8 @@ namespace Tokenwise.LoadBench;
 /// <summary>
 /// The least an HTTP pass-through on the same stack can do (Kestrel in, pooled HttpClient out, body
 /// copied as is, no parsing, no metering, no usage log): the floor for any gateway, to tell the cost
-/// of the extra hop from the cost of Tokenwise's own work. Only runs with <c>--baseline-proxy</c>.
+/// of the extra hop from the cost of Tokenwise's own work. It calls the upstream with the gateway's HTTP version.
+/// Only runs with <c>--baseline-proxy</c>.
 /// </summary>
 internal sealed class BareProxy : IAsyncDisposable
 {
@@ -31,13 +32,15 @@ internal sealed class BareProxy : IAsyncDisposable
     /// <summary>The OpenAI base URL, ending in <c>/v1</c>.</summary>
     public Uri BaseUrl { get; }
 
-    public static async Task<BareProxy> StartAsync(Uri upstreamBaseUrl, string upstreamKey)
+    public static async Task<BareProxy> StartAsync(Uri upstreamBaseUrl, string httpVersion, string upstreamKey)
     {
+        var version = httpVersion == "2" ? HttpVersion.Version20 : HttpVersion.Version11;
         var http = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = int.MaxValue,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
+            EnableMultipleHttp2Connections = true,
         })
         {
             Timeout = TimeSpan.FromSeconds(30),
@@ -66,7 +69,12 @@ internal sealed class BareProxy : IAsyncDisposable
                     }
                 }
 
-                using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ReadOnlyMemoryContent(buffer.AsMemory(0, filled)) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, target)
+                {
+                    Version = version,
+                    VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                    Content = new ReadOnlyMemoryContent(buffer.AsMemory(0, filled)),
+                };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 request.Headers.Authorization = authorization;
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);

@@ -13,6 +13,8 @@ internal sealed class BenchOptions
           --json FILE            also write the figures to FILE as JSON
           --baseline-proxy       also measure a bare pass-through proxy (Kestrel + HttpClient, no Tokenwise
                                  code) at both concurrencies, to separate the extra hop from the gateway's work
+          --upstream-http 2|1.1  the protocol from the gateway (and the bare proxy) to the fake upstream
+                                 (default 2: HTTP/2, as to providers over TLS; 1.1: a connection per call)
           --isolate              run the gateway as its own process pinned to CPU 1 (taskset), the load
                                  generator and the fake upstream pinned to CPU 0: the gateway on its own
                                  machine, as in production (needs 2+ CPUs; not with --baseline-proxy)
@@ -24,6 +26,9 @@ internal sealed class BenchOptions
     public string? JsonPath { get; private set; }
     public bool BaselineProxy { get; private set; }
     public bool Isolate { get; private set; }
+
+    /// <summary>The gateway's <c>http_version</c> towards the fake upstream: <c>2</c> or <c>1.1</c>.</summary>
+    public string UpstreamHttp { get; private set; } = "2";
 
     /// <summary>False with an empty <paramref name="problem"/> when help was asked for.</summary>
     public static bool TryParse(string[] args, out BenchOptions options, out string problem)
@@ -71,7 +76,10 @@ internal sealed class BenchOptions
                 case "--json":
                     options.JsonPath = value;
                     break;
-                case "--duration" or "--warmup" or "--concurrency":
+                case "--upstream-http" when value is "2" or "1.1":
+                    options.UpstreamHttp = value;
+                    break;
+                case "--duration" or "--warmup" or "--concurrency" or "--upstream-http":
                     problem = $"{name}: '{value}' is not a valid value.";
                     return false;
                 default:

@@ -32,7 +32,7 @@ internal sealed class IsolatedGateway : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    public static async Task<IsolatedGateway> StartAsync(Uri upstream, string upstreamKey)
+    public static async Task<IsolatedGateway> StartAsync(Uri upstream, string httpVersion, string upstreamKey)
     {
         var port = FreePort();
         var directory = Directory.CreateTempSubdirectory("tokenwise-loadbench-").FullName;
@@ -42,6 +42,7 @@ internal sealed class IsolatedGateway : IAsyncDisposable
         start.Environment.Remove(PinnedVariable);
         start.Environment["OPENAI_API_KEY"] = upstreamKey;
         start.Environment["OPENAI_BASE_URL"] = upstream.ToString();
+        start.Environment["TOKENWISE_PROVIDERS__OPENAI__HTTP_VERSION"] = httpVersion;
         // The same settings as the in-process gateway: no response cache (every request is the same), quiet logs.
         start.Environment["TOKENWISE_CACHE__MODE"] = "off";
         start.Environment["TOKENWISE_STORAGE__SQLITE_PATH"] = Path.Combine(directory, "tokenwise.db");

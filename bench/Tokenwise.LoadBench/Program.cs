@@ -67,10 +67,21 @@ internal static class Program
         await using var upstream = await FakeUpstream.StartAsync(recordRequests: false);
         // Every request here is the same, so with the response cache on (its default) all but the first would be
         // answered from the cache and never reach the upstream: the benchmark measures the proxy path, so it is off.
-        await using var gateway = options.Isolate ? null : await TestGateway.StartAsync(upstream, new Dictionary<string, string?> { ["cache:mode"] = "off" });
-        await using var isolated = options.Isolate ? await IsolatedGateway.StartAsync(upstream.BaseUrl, FakeUpstream.ApiKey) : null;
+        // The gateway calls the fake as it calls a provider over TLS: HTTP/2 (unless --upstream-http 1.1), on the
+        // fake's cleartext HTTP/2 port. The load generator, like the SDKs, speaks HTTP/1.1 to the gateway and, for
+        // direct, to the fake.
+        var upstreamUrl = options.UpstreamHttp == "2" ? upstream.Http2BaseUrl : upstream.BaseUrl;
+        await using var gateway = options.Isolate ? null : await TestGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["providers:openai:type"] = "openai",
+            ["providers:openai:base_url"] = upstreamUrl.ToString(),
+            ["providers:openai:api_key"] = FakeUpstream.ApiKey,
+            ["providers:openai:http_version"] = options.UpstreamHttp,
+            ["cache:mode"] = "off",
+        });
+        await using var isolated = options.Isolate ? await IsolatedGateway.StartAsync(upstreamUrl, options.UpstreamHttp, FakeUpstream.ApiKey) : null;
         var usageWriter = gateway?.Services.GetRequiredService<UsageLogWriter>();
-        await using var proxy = options.BaselineProxy ? await BareProxy.StartAsync(upstream.BaseUrl, FakeUpstream.ApiKey) : null;
+        await using var proxy = options.BaselineProxy ? await BareProxy.StartAsync(upstreamUrl, options.UpstreamHttp, FakeUpstream.ApiKey) : null;
 
         using var client = new HttpClient(new SocketsHttpHandler
         {

@@ -21,6 +21,9 @@ internal static class UpstreamCall
     public static async ValueTask<UpstreamResponse> SendAsync(HttpClient http, HttpRequestMessage message, PooledBufferWriter? rented,
         string provider, UpstreamTimeouts timeouts, CancellationToken cancellationToken)
     {
+        // The provider's client says which HTTP version to ask for; HttpClient applies it only to requests it creates itself.
+        message.Version = http.DefaultRequestVersion;
+        message.VersionPolicy = http.DefaultVersionPolicy;
         // One source bounds the whole call: it follows the caller's token, fires at the first-byte
         // timeout while the headers are awaited, and is then re-armed for what is left of the total
         // timeout, so that it also bounds reading the body (through UpstreamResponse.ReadCancellation).

@@ -80,7 +80,7 @@ internal sealed class FakeStreams
         var bytes = buffer.ToArray();
         var text = Encoding.UTF8.GetString(bytes);
         received?.Enqueue(new ReceivedRequest(path, text,
-            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), http.Request.Protocol));
         return (bytes, text);
     }
 }

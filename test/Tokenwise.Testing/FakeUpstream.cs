@@ -37,10 +37,11 @@ public sealed class FakeUpstream : IAsyncDisposable
     private readonly FakeStreams _streams = new();
     private readonly TimeProvider _time;
 
-    private FakeUpstream(WebApplication app, Uri baseUrl, TimeProvider time)
+    private FakeUpstream(WebApplication app, Uri baseUrl, Uri http2BaseUrl, TimeProvider time)
     {
         _app = app;
         BaseUrl = baseUrl;
+        Http2BaseUrl = http2BaseUrl;
         _time = time;
     }
 
@@ -49,6 +50,9 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     /// <summary>The OpenAI base URL, ending in <c>/v1</c>.</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>The same server on a port that speaks HTTP/2 in cleartext (prior knowledge only), ending in <c>/v1</c>.</summary>
+    public Uri Http2BaseUrl { get; }
 
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
@@ -59,7 +63,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <param name="time">The clock of the answers' <c>created</c> times; golden tests fix it, so answers are the same bytes every run.</param>
     public static async Task<FakeUpstream> StartAsync(bool recordRequests = true, TimeProvider? time = null)
     {
-        var app = Loopback.CreateBuilder().Build();
+        var app = Loopback.CreateBuilderWithHttp2(out var http1, out var http2).Build();
         FakeUpstream? fake = null;
         app.MapPost("/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/v1/embeddings", http => fake!.EmbeddingsAsync(http, recordRequests));
@@ -68,7 +72,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         app.MapPost("/openai/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/openai/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
         await app.StartAsync();
-        fake = new FakeUpstream(app, new Uri(Loopback.Address(app), "v1"), time ?? TimeProvider.System);
+        fake = new FakeUpstream(app, new Uri(http1(), "v1"), new Uri(http2(), "v1"), time ?? TimeProvider.System);
         return fake;
     }
 

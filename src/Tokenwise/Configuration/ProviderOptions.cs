@@ -39,6 +39,13 @@ public sealed class ProviderOptions
     [ConfigurationKeyName("api_key_header")]
     public string? ApiKeyHeader { get; set; }
 
+    /// <summary>
+    /// <c>auto</c> (default): HTTP/2 when the provider offers it over TLS, else HTTP/1.1; <c>1.1</c>: always HTTP/1.1;
+    /// <c>2</c>: always HTTP/2, in cleartext too (prior knowledge), for a local server or sidecar that speaks it.
+    /// </summary>
+    [ConfigurationKeyName("http_version")]
+    public string? HttpVersion { get; set; }
+
     /// <summary>Simulated provider only: <c>realistic</c> (default) or <c>none</c>.</summary>
     [ConfigurationKeyName("latency")]
     public string? Latency { get; set; }

@@ -78,36 +78,10 @@ public static class SettingsLoader
     /// </summary>
     private static void AddEnvironmentProviders(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment)
     {
-        if (!options.Providers.ContainsKey(ProviderTypes.OpenAI) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.OpenAIKeyVariable)))
-        {
-            options.Providers[ProviderTypes.OpenAI] = new ProviderOptions
-            {
-                Type = ProviderTypes.OpenAI,
-                ApiKeyEnv = ProviderTypes.OpenAIKeyVariable,
-                BaseUrl = environment.GetValueOrDefault(ProviderTypes.OpenAIBaseUrlVariable),
-            };
-        }
-
-        if (!options.Providers.ContainsKey(ProviderTypes.Anthropic) && !string.IsNullOrEmpty(environment.GetValueOrDefault(ProviderTypes.AnthropicKeyVariable)))
-        {
-            options.Providers[ProviderTypes.Anthropic] = new ProviderOptions
-            {
-                Type = ProviderTypes.Anthropic,
-                ApiKeyEnv = ProviderTypes.AnthropicKeyVariable,
-                BaseUrl = environment.GetValueOrDefault(ProviderTypes.AnthropicBaseUrlVariable),
-            };
-        }
-
-        var geminiKey = ProviderTypes.DefaultKeyVariable(ProviderTypes.Gemini, environment)!;
-        if (!options.Providers.ContainsKey(ProviderTypes.Gemini) && !string.IsNullOrEmpty(environment.GetValueOrDefault(geminiKey)))
-        {
-            options.Providers[ProviderTypes.Gemini] = new ProviderOptions
-            {
-                Type = ProviderTypes.Gemini,
-                ApiKeyEnv = geminiKey,
-                BaseUrl = environment.GetValueOrDefault(ProviderTypes.GeminiBaseUrlVariable),
-            };
-        }
+        AddOrComplete(options, environment, ProviderTypes.OpenAI, ProviderTypes.OpenAIKeyVariable, ProviderTypes.OpenAIBaseUrlVariable);
+        AddOrComplete(options, environment, ProviderTypes.Anthropic, ProviderTypes.AnthropicKeyVariable, ProviderTypes.AnthropicBaseUrlVariable);
+        AddOrComplete(options, environment, ProviderTypes.Gemini, ProviderTypes.DefaultKeyVariable(ProviderTypes.Gemini, environment)!,
+            ProviderTypes.GeminiBaseUrlVariable);
 
         foreach (var family in OpenAICompatibleFamilies.All)
         {
@@ -120,6 +94,29 @@ public static class SettingsLoader
         if (options.Demo && !options.Providers.ContainsKey(ProviderTypes.Simulated))
         {
             options.Providers[ProviderTypes.Simulated] = new ProviderOptions { Type = ProviderTypes.Simulated };
+        }
+    }
+
+    /// <summary>
+    /// Adds provider <paramref name="type"/> when its key variable is set. A provider the settings already declare under
+    /// that name without a type or base URL (say, only <c>TOKENWISE_PROVIDERS__ANTHROPIC__HTTP_VERSION</c>) is that
+    /// type, at the environment's base URL.
+    /// </summary>
+    private static void AddOrComplete(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment, string type,
+        string keyVariable, string baseUrlVariable)
+    {
+        var baseUrl = environment.GetValueOrDefault(baseUrlVariable) is { Length: > 0 } url ? url : null;
+        if (options.Providers.TryGetValue(type, out var declared))
+        {
+            declared.Type ??= type;
+            if (declared.Type == type)
+            {
+                declared.BaseUrl ??= baseUrl;
+            }
+        }
+        else if (!string.IsNullOrEmpty(environment.GetValueOrDefault(keyVariable)))
+        {
+            options.Providers[type] = new ProviderOptions { Type = type, ApiKeyEnv = keyVariable, BaseUrl = baseUrl };
         }
     }
 

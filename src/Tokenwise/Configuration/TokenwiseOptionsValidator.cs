@@ -121,6 +121,11 @@ public static class TokenwiseOptionsValidator
                 yield return new(path + ":api_key_header", $"must be a header name such as api-key, for an openai or openai-compatible provider; got '{p.ApiKeyHeader}'.");
             }
 
+            if (p.HttpVersion is not (null or "auto" or "1.1" or "2"))
+            {
+                yield return new(path + ":http_version", $"must be 'auto', '1.1' or '2', got '{p.HttpVersion}'.");
+            }
+
             if (p.Latency is not (null or "realistic" or "none"))
             {
                 yield return new(path + ":latency", $"must be 'realistic' or 'none', got '{p.Latency}'.");

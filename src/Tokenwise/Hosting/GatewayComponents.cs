@@ -33,7 +33,7 @@ public sealed class GatewayComponents : IDisposable
 
         Timeouts = options.Upstream.ToTimeouts();
         // One pooled handler for every upstream: connections are reused across requests and providers.
-        Http = new HttpClient(new SocketsHttpHandler
+        _handler = new SocketsHttpHandler
         {
             ConnectTimeout = Timeouts.Connect,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(options.Upstream.PooledConnectionIdleSeconds),
@@ -42,10 +42,8 @@ public sealed class GatewayComponents : IDisposable
             UseCookies = false,
             MaxConnectionsPerServer = int.MaxValue,
             EnableMultipleHttp2Connections = true,
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan, // each phase has its own timeout in the provider
         };
+        Http = Client(null);
 
         var providers = new List<IProvider>();
         var infos = new List<ProviderInfo>();
@@ -62,18 +60,18 @@ public sealed class GatewayComponents : IDisposable
                 case ProviderTypes.Anthropic:
                     var anthropicKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.AnthropicKeyVariable);
                     providers.Add(new AnthropicProvider(name, new Uri(p.BaseUrl ?? ProviderTypes.AnthropicBaseUrl),
-                        string.IsNullOrEmpty(anthropicKey) ? null : anthropicKey, Http, Timeouts));
+                        string.IsNullOrEmpty(anthropicKey) ? null : anthropicKey, Client(p.HttpVersion), Timeouts));
                     infos.Add(Info(name, p, ProviderTypes.Anthropic));
                     break;
                 case ProviderTypes.Gemini:
                     var geminiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? ProviderTypes.DefaultKeyVariable(type, environment)!);
-                    providers.Add(new GeminiProvider(name, new Uri(p.BaseUrl ?? GeminiProvider.DefaultBaseUrl), string.IsNullOrEmpty(geminiKey) ? null : geminiKey, Http, Timeouts, time));
+                    providers.Add(new GeminiProvider(name, new Uri(p.BaseUrl ?? GeminiProvider.DefaultBaseUrl), string.IsNullOrEmpty(geminiKey) ? null : geminiKey, Client(p.HttpVersion), Timeouts, time));
                     infos.Add(Info(name, p, ProviderTypes.Gemini));
                     break;
                 default:
                     var apiKey = p.ApiKey ?? environment.GetValueOrDefault(p.ApiKeyEnv ?? (type == ProviderTypes.OpenAI ? ProviderTypes.OpenAIKeyVariable : ""));
                     var baseUrl = new Uri(p.BaseUrl ?? ProviderTypes.OpenAIBaseUrl);
-                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, Http, Timeouts, p.ApiKeyHeader));
+                    providers.Add(new OpenAICompatibleProvider(name, baseUrl, string.IsNullOrEmpty(apiKey) ? null : apiKey, Client(p.HttpVersion), Timeouts, p.ApiKeyHeader));
                     infos.Add(Info(name, p, type == ProviderTypes.OpenAI ? "openai" : name));
                     break;
             }
@@ -87,6 +85,7 @@ public sealed class GatewayComponents : IDisposable
         Routes = RouteBuilder.Build(options.Routes, Resolver, () => _embedder.Value);
     }
 
+    private readonly SocketsHttpHandler _handler;
     private readonly Lazy<ITextEmbedder> _embedder;
     private ITextEmbedder? _ownedEmbedder;
 
@@ -105,14 +104,27 @@ public sealed class GatewayComponents : IDisposable
     /// <summary>The routes, by the model name clients send.</summary>
     public IReadOnlyDictionary<string, RoutePolicy> Routes { get; }
 
-    /// <summary>The one pooled client for every outbound call: providers and alert webhooks.</summary>
+    /// <summary>The client of outbound calls other than providers' (alert webhooks, embeddings), on the providers' pool.</summary>
     public HttpClient Http { get; }
 
     public void Dispose()
     {
-        Http.Dispose();
+        _handler.Dispose();
         (_ownedEmbedder as IDisposable)?.Dispose();
     }
+
+    /// <summary>
+    /// A client on the shared pool whose defaults say which HTTP version to ask for (a provider's <c>http_version</c>);
+    /// <c>UpstreamCall</c> applies them to each request. Over TLS, <c>auto</c> takes HTTP/2 when the server offers it
+    /// by ALPN: many concurrent calls then share one connection, with fewer system calls per call than HTTP/1.1's
+    /// connection per call in flight. In cleartext nothing can be negotiated, so <c>auto</c> stays on HTTP/1.1.
+    /// </summary>
+    private HttpClient Client(string? httpVersion) => new(_handler, disposeHandler: false)
+    {
+        DefaultRequestVersion = httpVersion == "1.1" ? HttpVersion.Version11 : HttpVersion.Version20,
+        DefaultVersionPolicy = httpVersion == "2" ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+        Timeout = Timeout.InfiniteTimeSpan, // each phase has its own timeout in the provider
+    };
 
     private static ITextEmbedder CreateEmbedder(CacheEmbeddingOptions embeddings, HttpClient http, IReadOnlyDictionary<string, string?> environment) =>
         embeddings.Url is { } url

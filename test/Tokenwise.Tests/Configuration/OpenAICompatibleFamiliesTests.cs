@@ -72,6 +72,7 @@ public sealed class OpenAICompatibleFamiliesTests
     [Theory]
     [InlineData("cost_per_hour_usd", "-1", "a cost cannot be negative")]
     [InlineData("api_key_header", "bad header", "must be a header name")]
+    [InlineData("http_version", "3", "must be 'auto', '1.1' or '2'")]
     public void LocalAndHeaderSettingsAreValidated(string setting, string value, string message)
     {
         var error = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(null, new Dictionary<string, string?>(), new Dictionary<string, string?>

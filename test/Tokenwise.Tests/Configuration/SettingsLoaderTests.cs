@@ -158,6 +158,22 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.True(options.Server.LogBodies);
     }
 
+    [Theory]
+    [InlineData("OPENAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "openai")]
+    [InlineData("ANTHROPIC", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "anthropic")]
+    public void AProviderSetFromTheEnvironmentOnlyInPartKeepsItsTypeAndTheEnvironmentsBaseUrl(string name, string keyVariable, string urlVariable, string type)
+    {
+        var options = SettingsLoader.Load(null, new Dictionary<string, string?>
+        {
+            [keyVariable] = "sk-env",
+            [urlVariable] = "http://127.0.0.1:9/v1",
+            [$"TOKENWISE_PROVIDERS__{name}__HTTP_VERSION"] = "2",
+        });
+
+        var provider = Assert.Single(options.Providers).Value;
+        Assert.Equal((type, "http://127.0.0.1:9/v1", "2"), (provider.Type, provider.BaseUrl, provider.HttpVersion));
+    }
+
     [Fact]
     public void AMissingProviderKeyIsNamed()
     {

@@ -1,0 +1,111 @@
+using System.ClientModel;
+using System.Net;
+using System.Text;
+using OpenAI;
+using OpenAI.Chat;
+using Tokenwise.Testing;
+
+namespace Tokenwise.EndToEnd.Tests;
+
+/// <summary>
+/// A provider's <c>http_version</c>: over HTTP/2 the gateway's calls are metered, streamed and cancelled as over
+/// HTTP/1.1. The fake's second port speaks HTTP/2 in cleartext, as providers do over TLS.
+/// </summary>
+public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // o3-mini in the catalog: input $1.10/M, cached input $0.55/M, output (reasoning included) $4.40/M.
+    private static decimal O3MiniCost(long input, long cached, long output) =>
+        (input - cached) * 0.0000011m + cached * 0.00000055m + output * 0.0000044m;
+
+    private Task<TestGateway> StartOverHttp2Async() => TestGateway.StartAsync(new Dictionary<string, string?>
+    {
+        ["providers:openai:type"] = "openai",
+        ["providers:openai:base_url"] = fixture.Upstream.Http2BaseUrl.ToString(),
+        ["providers:openai:api_key"] = FakeUpstream.ApiKey,
+        ["providers:openai:http_version"] = "2",
+    });
+
+    [Fact]
+    public async Task ByDefaultACleartextUpstreamIsCalledOverHttp11()
+    {
+        await fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("which protocol, by default?")], cancellationToken: Ct);
+
+        var received = fixture.Upstream.Received.Last(r => r.Body.Contains("which protocol, by default?", StringComparison.Ordinal));
+        Assert.Equal("HTTP/1.1", received.Protocol);
+    }
+
+    [Fact]
+    public async Task OverHttp2NonStreamedAndStreamedCallsAreMeteredExactly()
+    {
+        await using var gateway = await StartOverHttp2Async();
+        var chat = new ChatClient("o3-mini", new ApiKeyCredential("sk-client-own-key"), new OpenAIClientOptions { Endpoint = gateway.OpenAIBaseUrl });
+
+        var result = await chat.CompleteChatAsync([new UserChatMessage("#fake:cached-reasoning over h2, not streamed")], cancellationToken: Ct);
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        var record = await gateway.RecordAsync(requestId!);
+        var usage = result.Value.Usage;
+        Assert.Equal(64, record.Usage.ReasoningTokens);
+        Assert.True(record.Usage.CachedInputTokens > 0);
+        Assert.Equal(O3MiniCost(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
+
+        var text = new StringBuilder();
+        var updates = chat.CompleteChatStreamingAsync([new UserChatMessage("#fake:cached-reasoning over h2, streamed")], cancellationToken: Ct);
+        await foreach (var update in updates)
+        {
+            text.Append(string.Concat(update.ContentUpdate.Select(part => part.Text)));
+        }
+
+        Assert.NotEmpty(text.ToString());
+        var streamed = (await gateway.RecordsAsync()).Single(r => r.Id != requestId);
+        Assert.Equal((64L, false), (streamed.Usage.ReasoningTokens, streamed.Estimated));
+        Assert.Equal(O3MiniCost(streamed.Usage.InputTokens, streamed.Usage.CachedInputTokens, streamed.Usage.OutputTokens), streamed.CostUsd);
+
+        Assert.All(fixture.Upstream.Received.Where(r => r.Body.Contains("over h2", StringComparison.Ordinal)), r => Assert.Equal("HTTP/2", r.Protocol));
+    }
+
+    [Fact]
+    public async Task OverHttp2AClientThatDisconnectsMidStreamCancelsTheUpstreamStream()
+    {
+        await using var gateway = await StartOverHttp2Async();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:stall over h2, a long story"}]}""",
+                Encoding.UTF8, "application/json"),
+        };
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token);
+        var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
+        var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
+        var received = new StringBuilder();
+        await StreamingClient.ReadUntilAsync(stream, received, text => text.Split("data: ").Length > 2, hangUp.Token);
+        await StreamingClient.LeaveWhenQuietAsync(stream, received, hangUp);
+
+        Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
+        var record = await gateway.RecordAsync(requestId);
+        Assert.Equal((499, "client_cancelled", true), (record.Status, record.ErrorCode, record.Estimated));
+    }
+
+    [Fact]
+    public async Task Http2AgainstAServerThatOnlySpeaksHttp11IsA502NamingTheProvider()
+    {
+        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["providers:openai:type"] = "openai",
+            ["providers:openai:base_url"] = fixture.Upstream.BaseUrl.ToString(),
+            ["providers:openai:api_key"] = FakeUpstream.ApiKey,
+            ["providers:openai:http_version"] = "2",
+        });
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(
+            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"h2 to an h1 server"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("upstream_unavailable", body, StringComparison.Ordinal);
+        Assert.Contains("openai", body, StringComparison.Ordinal);
+    }
+}
