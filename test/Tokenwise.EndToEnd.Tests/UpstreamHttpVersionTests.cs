@@ -66,6 +66,27 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task OverHttp2EachEventIsRelayedAsItArrives()
+    {
+        await using var gateway = await StartOverHttp2Async();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:hold over h2, word by word"}]}""",
+                Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var stream = await response.Content.ReadAsStreamAsync(Ct);
+
+        // The fake sent two chunks and waits: they can only be here if neither HTTP/2 leg held them back.
+        var received = new StringBuilder();
+        await StreamingClient.ReadUntilAsync(stream, received, text => text.Split("data: ").Length > 2, Ct);
+        Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
+        fixture.Upstream.ReleaseHeldStream();
+        await StreamingClient.ReadUntilAsync(stream, received, "data: [DONE]", Ct);
+    }
+
+    [Fact]
     public async Task OverHttp2AClientThatDisconnectsMidStreamCancelsTheUpstreamStream()
     {
         await using var gateway = await StartOverHttp2Async();
