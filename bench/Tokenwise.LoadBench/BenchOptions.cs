@@ -9,7 +9,9 @@ internal sealed class BenchOptions
         usage: dotnet run -c Release --project bench/Tokenwise.LoadBench -- [options]
           --duration SECONDS     measured time of each phase (default 10)
           --concurrency N        concurrent requests of the loaded phases (default 32)
-          --warmup SECONDS       unmeasured time before each phase (default 3)
+          --warmup SECONDS       unmeasured time before each phase (default 3; 1 before later rounds)
+          --rounds N             the loaded phases alternate in N rounds of DURATION/N each (default 5);
+                                 their throughput share is the median of the rounds' shares
           --json FILE            also write the figures to FILE as JSON
           --baseline-proxy       also measure a bare pass-through proxy (Kestrel + HttpClient, no Tokenwise
                                  code) at both concurrencies, to separate the extra hop from the gateway's work
@@ -23,6 +25,7 @@ internal sealed class BenchOptions
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
     public int Concurrency { get; private set; } = 32;
+    public int Rounds { get; private set; } = 5;
     public string? JsonPath { get; private set; }
     public bool BaselineProxy { get; private set; }
     public bool Isolate { get; private set; }
@@ -73,13 +76,16 @@ internal sealed class BenchOptions
                 case "--concurrency" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 4096:
                     options.Concurrency = n;
                     break;
+                case "--rounds" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100:
+                    options.Rounds = n;
+                    break;
                 case "--json":
                     options.JsonPath = value;
                     break;
                 case "--upstream-http" when value is "2" or "1.1":
                     options.UpstreamHttp = value;
                     break;
-                case "--duration" or "--warmup" or "--concurrency" or "--upstream-http":
+                case "--duration" or "--warmup" or "--concurrency" or "--rounds" or "--upstream-http":
                     problem = $"{name}: '{value}' is not a valid value.";
                     return false;
                 default:

@@ -115,21 +115,37 @@ internal static class Program
             }
         }
 
+        var targets = new[] { direct, through, bare }.OfType<Target>().ToArray();
         var phases = new List<PhaseResult>();
-        foreach (var concurrency in new[] { 1, options.Concurrency })
+        foreach (var target in targets)
         {
-            phases.Add(await RunPhaseAsync(client, direct, concurrency, options));
-            phases.Add(await RunPhaseAsync(client, through, concurrency, options));
-            if (bare is not null)
+            phases.Add(PhaseResult.From([await RunPhaseAsync(client, target, 1, options.Duration, options.Warmup)]));
+        }
+
+        // The loaded phases alternate in rounds, so that a slow spell of the machine (other tenants of the VM)
+        // falls on every target alike; the throughput share is the median of the rounds' shares.
+        var rounds = targets.ToDictionary(t => t.Name, _ => new List<PhaseRun>());
+        var roundDuration = options.Duration / options.Rounds;
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            foreach (var target in targets)
             {
-                phases.Add(await RunPhaseAsync(client, bare, concurrency, options));
+                // Connections and compiled code stay warm between rounds: only the first needs the full warm-up.
+                var warmup = round == 0 ? options.Warmup : TimeSpan.FromSeconds(Math.Min(1, options.Warmup.TotalSeconds));
+                rounds[target.Name].Add(await RunPhaseAsync(client, target, options.Concurrency, roundDuration, warmup));
             }
         }
 
-        var summary = Summary.From(phases, options.Concurrency);
+        phases.AddRange(targets.Select(t => PhaseResult.From(rounds[t.Name])));
+        var shares = new RoundShares(
+            Shares(rounds["gateway"], rounds["direct"]),
+            bare is null ? [] : Shares(rounds["proxy"], rounds["direct"]),
+            bare is null ? [] : Shares(rounds["gateway"], rounds["proxy"]));
+
+        var summary = Summary.From(phases, options.Concurrency, shares);
 
         PrintTable(phases);
-        PrintSummary(summary, options.Concurrency, options.Isolate);
+        PrintSummary(summary, options.Concurrency, options.Rounds, options.Isolate);
         if (summary.Proxy is { } proxySummary)
         {
             PrintProxySummary(proxySummary, options.Concurrency);
@@ -183,13 +199,14 @@ internal static class Program
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<PhaseResult> RunPhaseAsync(HttpClient client, Target target, int concurrency, BenchOptions options)
+    /// <summary>One measured run of <paramref name="target"/> after its warm-up.</summary>
+    private static async Task<PhaseRun> RunPhaseAsync(HttpClient client, Target target, int concurrency, TimeSpan duration, TimeSpan warmup)
     {
         var name = $"{target.Name}@{concurrency}";
-        Console.Write($"running {name,-12} (warm-up {options.Warmup.TotalSeconds:0.#} s, measure {options.Duration.TotalSeconds:0.#} s) ... ");
-        if (options.Warmup > TimeSpan.Zero)
+        Console.Write($"running {name,-12} (warm-up {warmup.TotalSeconds:0.#} s, measure {duration.TotalSeconds:0.#} s) ... ");
+        if (warmup > TimeSpan.Zero)
         {
-            await RunWorkersAsync(client, target, concurrency, options.Warmup, NewLatencyLists(concurrency, options.Warmup));
+            await RunWorkersAsync(client, target, concurrency, warmup, NewLatencyLists(concurrency, warmup));
         }
 
         // Settle before measuring: the usage writer has stored the warm-up's records, the heap is clean.
@@ -198,41 +215,28 @@ internal static class Program
         GC.WaitForPendingFinalizers();
         GC.Collect();
 
-        var latencies = NewLatencyLists(concurrency, options.Duration);
+        var latencies = NewLatencyLists(concurrency, duration);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var (errors, elapsed) = await RunWorkersAsync(client, target, concurrency, options.Duration, latencies);
+        var (errors, elapsed) = await RunWorkersAsync(client, target, concurrency, duration, latencies);
         // The gateway's usage records are written in the background: count that work in its phase.
         await (target.FlushAsync?.Invoke() ?? Task.CompletedTask);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
-        var all = new long[latencies.Sum(l => l.Count)];
-        var at = 0;
-        foreach (var list in latencies)
-        {
-            list.CopyTo(all, at);
-            at += list.Count;
-        }
+        var run = new PhaseRun(name, target.Name, concurrency, [.. latencies.SelectMany(l => l)], errors, elapsed.TotalSeconds, allocated, cpu.TotalMicroseconds);
+        Console.WriteLine($"{run.Latencies.Length / run.Seconds,9:N0} req/s");
+        return run;
+    }
 
-        Array.Sort(all);
-        var result = new PhaseResult(
-            name,
-            target.Name,
-            concurrency,
-            all.Length,
-            errors,
-            elapsed.TotalSeconds,
-            all.Length / elapsed.TotalSeconds,
-            Ms(Percentile(all, 0.50)),
-            Ms(Percentile(all, 0.90)),
-            Ms(Percentile(all, 0.99)),
-            all.Length == 0 ? 0 : Ms(all[^1]),
-            all.Length == 0 ? 0 : Ms((long)all.Average()),
-            all.Length == 0 ? 0 : (double)allocated / all.Length,
-            all.Length == 0 ? 0 : cpu.TotalMicroseconds / all.Length);
-        Console.WriteLine($"{result.RequestsPerSecond,9:N0} req/s");
-        return result;
+    /// <summary>Each round's <paramref name="part"/> throughput as a percentage of the same round's <paramref name="whole"/>.</summary>
+    private static double[] Shares(List<PhaseRun> part, List<PhaseRun> whole) =>
+        [.. part.Zip(whole, (p, w) => 100 * (p.Latencies.Length / p.Seconds) / (w.Latencies.Length / w.Seconds))];
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static List<long>[] NewLatencyLists(int concurrency, TimeSpan duration)
@@ -354,12 +358,17 @@ internal static class Program
         Console.WriteLine();
     }
 
-    private static void PrintSummary(Summary s, int n, bool isolated)
+    private static void PrintSummary(Summary s, int n, int rounds, bool isolated)
     {
         static string Verdict(bool ok) => ok ? "met" : "NOT met";
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c,
             $"gateway throughput at concurrency {n}: {s.ThroughputSharePercent:0.0}% of direct (goal >= {GoalThroughputShare * 100:0}%: {Verdict(s.ThroughputSharePercent >= GoalThroughputShare * 100)})"));
+        if (rounds > 1)
+        {
+            Console.WriteLine(string.Create(c, $"  the median of {rounds} alternating rounds: {Percentages(s.Rounds.GatewayOfDirect)}"));
+        }
+
         Console.WriteLine(string.Create(c,
             $"added latency at concurrency 1: p50 {s.AddedP50Ms:+0.000;-0.000} ms (goal <= {GoalAddedP50Ms} ms: {Verdict(s.AddedP50Ms <= GoalAddedP50Ms)}), "
             + $"p99 {s.AddedP99Ms:+0.000;-0.000} ms (goal <= {GoalAddedP99Ms} ms: {Verdict(s.AddedP99Ms <= GoalAddedP99Ms)})"));
@@ -380,11 +389,14 @@ internal static class Program
         Console.WriteLine();
     }
 
+    private static string Percentages(double[] shares) =>
+        string.Join(", ", shares.Select(share => share.ToString("0.0", CultureInfo.InvariantCulture) + "%"));
+
     private static void PrintProxySummary(ProxySummary s, int n)
     {
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine("bare pass-through proxy (Kestrel + HttpClient, no Tokenwise code), for reference:");
-        Console.WriteLine(string.Create(c, $"  proxy throughput at concurrency {n}: {s.ProxyThroughputSharePercent:0.0}% of direct; gateway: {s.GatewayThroughputSharePercentOfProxy:0.0}% of the proxy"));
+        Console.WriteLine(string.Create(c, $"  proxy throughput at concurrency {n}: {s.ProxyThroughputSharePercent:0.0}% of direct; gateway: {s.GatewayThroughputSharePercentOfProxy:0.0}% of the proxy (medians of the rounds)"));
         Console.WriteLine(string.Create(c, $"  proxy added latency at concurrency 1: p50 {s.ProxyAddedP50Ms:+0.000;-0.000} ms, p99 {s.ProxyAddedP99Ms:+0.000;-0.000} ms"));
         Console.WriteLine(string.Create(c, $"  gateway over the proxy at concurrency 1: p50 {s.GatewayOverProxyP50Ms:+0.000;-0.000} ms, p99 {s.GatewayOverProxyP99Ms:+0.000;-0.000} ms"));
         Console.WriteLine(string.Create(c, $"  allocated per request in this process, proxy@1: {s.ProxyAllocatedPerRequest:N0} B (share over direct: {s.ProxyShareAllocatedPerRequest:N0} B)"));
@@ -414,6 +426,8 @@ internal static class Program
                 DurationS = options.Duration.TotalSeconds,
                 WarmupS = options.Warmup.TotalSeconds,
                 options.Concurrency,
+                options.Rounds,
+                options.UpstreamHttp,
                 RequestBody = RequestJson,
             },
             Phases = phases,
@@ -436,6 +450,10 @@ internal static class Program
 
     private sealed record Target(string Name, Uri Url, bool Authorize, Func<Task>? FlushAsync);
 
+    /// <summary>One measured run: every successful request's latency (Stopwatch ticks), and the process's allocations and CPU time.</summary>
+    private sealed record PhaseRun(string Name, string Target, int Concurrency, long[] Latencies, long Errors, double Seconds,
+        long AllocatedBytes, double CpuMicroseconds);
+
     private sealed record PhaseResult(
         string Name,
         string Target,
@@ -450,7 +468,35 @@ internal static class Program
         double MaxMs,
         double MeanMs,
         double AllocatedPerRequest,
-        double CpuMicrosecondsPerRequest);
+        double CpuMicrosecondsPerRequest)
+    {
+        /// <summary>The runs of one phase taken together: their requests, time, allocations and CPU summed, latencies pooled.</summary>
+        public static PhaseResult From(IReadOnlyList<PhaseRun> runs)
+        {
+            var all = runs.SelectMany(r => r.Latencies).ToArray();
+            Array.Sort(all);
+            var seconds = runs.Sum(r => r.Seconds);
+            double PerRequest(double total) => all.Length == 0 ? 0 : total / all.Length;
+            return new PhaseResult(
+                runs[0].Name,
+                runs[0].Target,
+                runs[0].Concurrency,
+                all.Length,
+                runs.Sum(r => r.Errors),
+                seconds,
+                all.Length / seconds,
+                Ms(Percentile(all, 0.50)),
+                Ms(Percentile(all, 0.90)),
+                Ms(Percentile(all, 0.99)),
+                all.Length == 0 ? 0 : Ms(all[^1]),
+                all.Length == 0 ? 0 : Ms((long)all.Average()),
+                PerRequest(runs.Sum(r => r.AllocatedBytes)),
+                PerRequest(runs.Sum(r => r.CpuMicroseconds)));
+        }
+    }
+
+    /// <summary>Throughput shares per round of the loaded phases, in percent (the proxy's empty without <c>--baseline-proxy</c>).</summary>
+    private sealed record RoundShares(double[] GatewayOfDirect, double[] ProxyOfDirect, double[] GatewayOfProxy);
 
     private sealed record Summary(
         double ThroughputSharePercent,
@@ -458,11 +504,12 @@ internal static class Program
         double AddedP99Ms,
         double DirectAllocatedPerRequest,
         double GatewayAllocatedPerRequest,
+        RoundShares Rounds,
         ProxySummary? Proxy)
     {
         public double GatewayShareAllocatedPerRequest => GatewayAllocatedPerRequest - DirectAllocatedPerRequest;
 
-        public static Summary From(List<PhaseResult> phases, int n)
+        public static Summary From(List<PhaseResult> phases, int n, RoundShares rounds)
         {
             PhaseResult Find(string name) => phases.First(p => p.Name == name);
             var direct1 = Find("direct@1");
@@ -472,8 +519,8 @@ internal static class Program
             var proxy1 = phases.FirstOrDefault(p => p.Name == "proxy@1");
             var proxyN = phases.LastOrDefault(p => p.Target == "proxy" && p.Concurrency == n);
             var proxy = proxy1 is null || proxyN is null ? null : new ProxySummary(
-                Share(proxyN, directN),
-                Share(gatewayN, proxyN),
+                Median(rounds.ProxyOfDirect),
+                Median(rounds.GatewayOfProxy),
                 proxy1.P50Ms - direct1.P50Ms,
                 proxy1.P99Ms - direct1.P99Ms,
                 gateway1.P50Ms - proxy1.P50Ms,
@@ -484,16 +531,14 @@ internal static class Program
                 proxyN.CpuMicrosecondsPerRequest,
                 gatewayN.CpuMicrosecondsPerRequest);
             return new Summary(
-                Share(gatewayN, directN),
+                Median(rounds.GatewayOfDirect),
                 gateway1.P50Ms - direct1.P50Ms,
                 gateway1.P99Ms - direct1.P99Ms,
                 direct1.AllocatedPerRequest,
                 gateway1.AllocatedPerRequest,
+                rounds,
                 proxy);
         }
-
-        private static double Share(PhaseResult part, PhaseResult whole) =>
-            whole.RequestsPerSecond == 0 ? 0 : 100 * part.RequestsPerSecond / whole.RequestsPerSecond;
     }
 
     private sealed record ProxySummary(
