@@ -123,7 +123,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0.75m, row.GetProperty("cost_usd").GetDecimal());
 
         var csv = await RunAsync("report", "spend", "--since", "7d", "--by", "provider", "--format", "csv", "--db", db);
-        Assert.Equal("provider,requests,failed,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,cost_usd\nopenai,3,0,0,0,0,0,9.75\n", csv.Out.ReplaceLineEndings("\n"));
+        Assert.Equal("provider,requests,failed,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,cost_usd\nopenai,3,0,0,0,0,0,0,9.75\n", csv.Out.ReplaceLineEndings("\n"));
 
         var table = await RunAsync("report", "spend", "--since", "7d", "--by", "day", "--db", db);
         Assert.Equal(0, table.Exit);

@@ -7,6 +7,7 @@ public sealed record SpendRow(
     long Failed,
     long InputTokens,
     long CachedInputTokens,
+    long CacheWriteTokens,
     long OutputTokens,
     long ReasoningTokens,
     decimal CostUsd)
@@ -14,11 +15,11 @@ public sealed record SpendRow(
     /// <summary>The rows added up into one group: a report's total, or finer groups merged.</summary>
     public static SpendRow Sum(string group, IEnumerable<SpendRow> rows)
     {
-        var total = new SpendRow(group, 0, 0, 0, 0, 0, 0, 0m);
+        var total = new SpendRow(group, 0, 0, 0, 0, 0, 0, 0, 0m);
         foreach (var r in rows)
         {
             total = new SpendRow(group, total.Requests + r.Requests, total.Failed + r.Failed, total.InputTokens + r.InputTokens,
-                total.CachedInputTokens + r.CachedInputTokens, total.OutputTokens + r.OutputTokens, total.ReasoningTokens + r.ReasoningTokens,
+                total.CachedInputTokens + r.CachedInputTokens, total.CacheWriteTokens + r.CacheWriteTokens, total.OutputTokens + r.OutputTokens, total.ReasoningTokens + r.ReasoningTokens,
                 total.CostUsd + r.CostUsd);
         }
 

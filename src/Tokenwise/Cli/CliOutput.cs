@@ -46,6 +46,12 @@ internal static class CliOutput
                     table.AddRow(total.Select(v => $"[bold]{Markup.Escape(Cell(v))}[/]").ToArray());
                 }
 
+                if (Console.IsOutputRedirected)
+                {
+                    // A file or a pipe has no width to respect: Spectre's fallback of 80 columns would wrap the cells.
+                    AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 240);
+                }
+
                 AnsiConsole.Write(table);
                 break;
         }

@@ -28,7 +28,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         Provider = provider,
         UpstreamModel = model,
         Status = status,
-        Usage = new TokenUsage(100, 40, 0, 20, 5),
+        Usage = new TokenUsage(100, 40, 30, 20, 5),
         CostUsd = cost,
         LatencyMs = 12.5,
         TtftMs = 3.25,
@@ -128,6 +128,9 @@ public sealed class SqliteUsageStoreTests : IDisposable
         Assert.Equal(["gpt-4o-mini", "o3-mini", "local"], byModel.Select(r => r.Group));
         Assert.Equal(0.30m, byModel[0].CostUsd);
         Assert.Equal(2, byModel[0].Requests);
+        // Each record: 100 input tokens, 40 of them read from the cache and 30 written to it, 20 output, 5 of them reasoning.
+        Assert.Equal((200L, 80L, 60L, 40L, 10L), (byModel[0].InputTokens, byModel[0].CachedInputTokens, byModel[0].CacheWriteTokens,
+            byModel[0].OutputTokens, byModel[0].ReasoningTokens));
         Assert.Equal(1, byModel[1].Failed);
 
         var byProvider = await store.SpendAsync(new SpendQuery(day1.AddHours(-1), SpendGrouping.Provider), TestContext.Current.CancellationToken);
