@@ -12,10 +12,6 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    // o3-mini in the catalog: input $1.10/M, cached input $0.55/M, output (reasoning included) $4.40/M.
-    private static decimal O3MiniCost(long input, long cached, long output) =>
-        (input - cached) * 0.0000011m + cached * 0.00000055m + output * 0.0000044m;
-
     [Fact]
     public async Task NonStreamedRequestWithCachedAndReasoningTokensCostsWhatTheCatalogSays()
     {
@@ -29,7 +25,7 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
 
         Assert.Equal((usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount, 64L),
             (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens, record.Usage.ReasoningTokens));
-        Assert.Equal(O3MiniCost(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
+        Assert.Equal(HandCosts.O3Mini(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
         Assert.False(record.Estimated);
     }
 
@@ -45,7 +41,7 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
         Assert.True(record.Usage.CachedInputTokens > 0);
         Assert.Equal(64, record.Usage.ReasoningTokens);
-        Assert.Equal(O3MiniCost(record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens), record.CostUsd);
+        Assert.Equal(HandCosts.O3Mini(record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens), record.CostUsd);
         Assert.False(record.Estimated);
 
         var forwarded = fixture.Upstream.Received.Last(r => r.Body.Contains("Stream me an answer", StringComparison.Ordinal));
@@ -67,12 +63,8 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         // The shared fixture's 1 s timeouts could end this stream first on a busy machine; here only the client may.
         await using var gateway = await TestGateway.StartAsync(fixture.Upstream);
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
-        {
-            Content = Json("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:stall tell me a long story"}]}"""),
-        };
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token);
+        using var response = await StreamingClient.StartChatStreamAsync(http, "#fake:stall tell me a long story", hangUp.Token);
         var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
         var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 
 namespace Tokenwise.EndToEnd.Tests;
@@ -7,6 +8,16 @@ internal static class StreamingClient
 {
     /// <summary>How long a read must wait for nothing before the stream counts as quiet.</summary>
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Asks for <paramref name="prompt"/> to be answered by gpt-4o-mini as a stream; returns once the headers arrived.</summary>
+    public static async Task<HttpResponseMessage> StartChatStreamAsync(HttpClient http, string prompt, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = "gpt-4o-mini", stream = true, messages = new[] { new { role = "user", content = prompt } } }),
+        };
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
 
     /// <summary>Reads into <paramref name="received"/> until what has arrived satisfies <paramref name="enough"/>.</summary>
     public static async Task ReadUntilAsync(Stream stream, StringBuilder received, Func<string, bool> enough, CancellationToken cancellationToken)

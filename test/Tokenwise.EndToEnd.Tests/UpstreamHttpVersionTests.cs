@@ -15,10 +15,6 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    // o3-mini in the catalog: input $1.10/M, cached input $0.55/M, output (reasoning included) $4.40/M.
-    private static decimal O3MiniCost(long input, long cached, long output) =>
-        (input - cached) * 0.0000011m + cached * 0.00000055m + output * 0.0000044m;
-
     private Task<TestGateway> StartOverHttp2Async() => TestGateway.StartAsync(new Dictionary<string, string?>
     {
         ["providers:openai:type"] = "openai",
@@ -48,7 +44,7 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
         var usage = result.Value.Usage;
         Assert.Equal(64, record.Usage.ReasoningTokens);
         Assert.True(record.Usage.CachedInputTokens > 0);
-        Assert.Equal(O3MiniCost(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
+        Assert.Equal(HandCosts.O3Mini(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
 
         var text = new StringBuilder();
         var updates = chat.CompleteChatStreamingAsync([new UserChatMessage("#fake:cached-reasoning over h2, streamed")], cancellationToken: Ct);
@@ -60,9 +56,10 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
         Assert.NotEmpty(text.ToString());
         var streamed = (await gateway.RecordsAsync()).Single(r => r.Id != requestId);
         Assert.Equal((64L, false), (streamed.Usage.ReasoningTokens, streamed.Estimated));
-        Assert.Equal(O3MiniCost(streamed.Usage.InputTokens, streamed.Usage.CachedInputTokens, streamed.Usage.OutputTokens), streamed.CostUsd);
+        Assert.Equal(HandCosts.O3Mini(streamed.Usage.InputTokens, streamed.Usage.CachedInputTokens, streamed.Usage.OutputTokens), streamed.CostUsd);
 
-        Assert.All(fixture.Upstream.Received.Where(r => r.Body.Contains("over h2", StringComparison.Ordinal)), r => Assert.Equal("HTTP/2", r.Protocol));
+        var calls = fixture.Upstream.Received.Where(r => r.Body.Contains("#fake:cached-reasoning over h2", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["HTTP/2", "HTTP/2"], calls.Select(r => r.Protocol));
     }
 
     [Fact]
@@ -70,12 +67,7 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
     {
         await using var gateway = await StartOverHttp2Async();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
-        {
-            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:hold over h2, word by word"}]}""",
-                Encoding.UTF8, "application/json"),
-        };
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var response = await StreamingClient.StartChatStreamAsync(http, "#fake:hold over h2, word by word", Ct);
         using var stream = await response.Content.ReadAsStreamAsync(Ct);
 
         // The fake sent two chunks and waits: they can only be here if neither HTTP/2 leg held them back.
@@ -91,13 +83,8 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
     {
         await using var gateway = await StartOverHttp2Async();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
-        {
-            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:stall over h2, a long story"}]}""",
-                Encoding.UTF8, "application/json"),
-        };
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token);
+        using var response = await StreamingClient.StartChatStreamAsync(http, "#fake:stall over h2, a long story", hangUp.Token);
         var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
         var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
         var received = new StringBuilder();

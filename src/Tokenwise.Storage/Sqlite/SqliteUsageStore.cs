@@ -323,9 +323,9 @@ public sealed class SqliteUsageStore : IUsageStore
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => SqliteDatabase.NullableString(reader, ordinal);
 
-    private static void Check(sqlite3 database, int result)
+    private static void Check(sqlite3 database, int result, int expected = raw.SQLITE_OK)
     {
-        if (result != raw.SQLITE_OK)
+        if (result != expected)
         {
             throw new SqliteException(raw.sqlite3_errmsg(database).utf8_to_string(), result);
         }
@@ -357,10 +357,7 @@ public sealed class SqliteUsageStore : IUsageStore
 
             var result = raw.sqlite3_step(statement);
             raw.sqlite3_reset(statement);
-            if (result != raw.SQLITE_DONE)
-            {
-                throw new SqliteException(raw.sqlite3_errmsg(database).utf8_to_string(), result);
-            }
+            Check(database, result, raw.SQLITE_DONE);
         }
     }
 }

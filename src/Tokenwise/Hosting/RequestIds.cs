@@ -17,7 +17,7 @@ public static class RequestIds
     [ThreadStatic]
     private static byte[]? t_random;
 
-    /// <summary>Bytes of <see cref="t_random"/> handed out since its last refill; 0 before the first.</summary>
+    /// <summary>Bytes of <see cref="t_random"/> handed out since its last refill.</summary>
     [ThreadStatic]
     private static int t_used;
 
@@ -38,14 +38,14 @@ public static class RequestIds
 
     private static void TakeRandom(Span<byte> destination)
     {
-        var random = t_random ??= new byte[RandomBytesPerId * IdsPerRefill];
-        if (t_used == 0 || t_used == random.Length)
+        if (t_random is null || t_used == t_random.Length)
         {
-            RandomNumberGenerator.Fill(random);
+            t_random ??= new byte[RandomBytesPerId * IdsPerRefill];
+            RandomNumberGenerator.Fill(t_random);
             t_used = 0;
         }
 
-        random.AsSpan(t_used, RandomBytesPerId).CopyTo(destination);
+        t_random.AsSpan(t_used, RandomBytesPerId).CopyTo(destination);
         t_used += RandomBytesPerId;
     }
 }

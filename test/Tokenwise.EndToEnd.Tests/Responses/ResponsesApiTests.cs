@@ -21,10 +21,6 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    // o3-mini in the catalog: input $1.10/M, cached input $0.55/M, output (reasoning included) $4.40/M.
-    private static decimal O3MiniCost(long input, long cached, long output) =>
-        (input - cached) * 0.0000011m + cached * 0.00000055m + output * 0.0000044m;
-
     [Fact]
     public async Task NonStreamedResponseWithCachedAndReasoningTokensCostsWhatTheCatalogSays()
     {
@@ -45,7 +41,7 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
         Assert.Equal(("responses", "openai", "openai", false), (record.Endpoint, record.Dialect, record.Provider, record.Stream));
         Assert.Equal((usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount, 64L),
             (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens, record.Usage.ReasoningTokens));
-        Assert.Equal(O3MiniCost(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
+        Assert.Equal(HandCosts.O3Mini(usage.InputTokenCount, usage.InputTokenDetails.CachedTokenCount, usage.OutputTokenCount), record.CostUsd);
         Assert.False(record.Estimated);
     }
 
@@ -77,7 +73,7 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
         var record = (await fixture.Gateway.RecordsAsync()).First(r => r.Endpoint == "responses" && r.Stream && r.Usage.ReasoningTokens == 64);
         Assert.Equal((completed.Usage.InputTokenCount, completed.Usage.InputTokenDetails.CachedTokenCount, completed.Usage.OutputTokenCount),
             (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens));
-        Assert.Equal(O3MiniCost(record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens), record.CostUsd);
+        Assert.Equal(HandCosts.O3Mini(record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens), record.CostUsd);
         Assert.Equal((200, false), (record.Status, record.Estimated));
         Assert.True(record.TtftMs > 0);
 
