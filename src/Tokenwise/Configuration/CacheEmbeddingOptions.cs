@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Tokenwise.Embeddings;
 
 namespace Tokenwise.Configuration;
 
@@ -24,9 +25,22 @@ public sealed class CacheEmbeddingOptions
     [ConfigurationKeyName("timeout_ms")]
     public int TimeoutMs { get; set; } = 250;
 
-    /// <summary>The ONNX Runtime threads one local embedding runs on; 8 ms for a 50-token prompt on two against 12 ms on one (bench/README.md).</summary>
+    /// <summary>
+    /// The local model's weights: <c>int8</c> (quantized at start-up, about twice as fast) or <c>fp32</c> (as the
+    /// package ships them). Vectors of the two are not comparable, so each has its own embedder id.
+    /// </summary>
+    [ConfigurationKeyName("precision")]
+    public string Precision { get; set; } = "int8";
+
+    /// <summary>The ONNX Runtime threads one local embedding runs on (bench/README.md has the timings).</summary>
     [ConfigurationKeyName("threads")]
     public int Threads { get; set; } = DefaultThreads;
 
     public const int DefaultThreads = 2;
+
+    /// <summary>The precision a valid <see cref="Precision"/> names.</summary>
+    public MiniLmPrecision LocalPrecision => ParsePrecision(Precision);
+
+    /// <summary>The precision <c>int8</c> or <c>fp32</c> names (anything else is int8: the validator and the CLI refuse it first).</summary>
+    public static MiniLmPrecision ParsePrecision(string? text) => text == "fp32" ? MiniLmPrecision.Float32 : MiniLmPrecision.Int8;
 }

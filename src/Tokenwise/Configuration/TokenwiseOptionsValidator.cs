@@ -195,6 +195,11 @@ public static class TokenwiseOptionsValidator
             yield return new("cache:embeddings:threads", $"must be between 1 and 64, got {cache.Embeddings.Threads}.");
         }
 
+        if (cache.Embeddings.Precision is not ("int8" or "fp32"))
+        {
+            yield return new("cache:embeddings:precision", $"must be 'int8' or 'fp32', got '{cache.Embeddings.Precision}'.");
+        }
+
         if (!IsThreshold(cache.Threshold))
         {
             yield return new("cache:threshold", $"must be a cosine similarity above 0 and at most 1, got {cache.Threshold}.");

@@ -129,7 +129,7 @@ public sealed class GatewayComponents : IDisposable
     private static ITextEmbedder CreateEmbedder(CacheEmbeddingOptions embeddings, HttpClient http, IReadOnlyDictionary<string, string?> environment) =>
         embeddings.Url is { } url
             ? new Caching.OpenAIEmbedder(http, new Uri(url), embeddings.Model!, embeddings.ApiKeyEnv is { } variable ? environment.GetValueOrDefault(variable) : null)
-            : new MiniLmEmbedder(embeddings.Threads);
+            : new MiniLmEmbedder(embeddings.Threads, embeddings.LocalPrecision);
 
     private static ProviderInfo Info(string name, ProviderOptions p, string defaultCatalogProvider) =>
         new(name, p.CatalogProvider ?? defaultCatalogProvider, p.Local ?? false, p.CostPerHourUsd);

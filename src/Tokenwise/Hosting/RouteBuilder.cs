@@ -149,7 +149,11 @@ internal static class RouteBuilder
         var shared = embedder();
         if (!string.Equals(model.Embedder, shared.ModelId, StringComparison.Ordinal))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}.router_model: the model was trained on {model.Embedder} embeddings; the gateway embeds with {shared.ModelId}."));
+            // A model trained on the local MiniLM in its other precision needs only that setting changed.
+            var hint = MiniLmEmbedder.TryGetPrecision(model.Embedder, out var precision)
+                ? $" (set cache.embeddings.precision: {(precision == MiniLmPrecision.Int8 ? "int8" : "fp32")})"
+                : "";
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}.router_model: the model was trained on {model.Embedder} embeddings; the gateway embeds with {shared.ModelId}{hint}."));
             return null;
         }
 

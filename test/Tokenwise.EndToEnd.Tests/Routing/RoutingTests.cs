@@ -342,4 +342,16 @@ public sealed class RoutingTests : IAsyncLifetime
 
         Assert.Contains(setting, e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The shipped model was trained on int8 vectors; fp32 ones are not what its weights expect.</summary>
+    [Fact]
+    public async Task ALearnedRouteOnTheOtherPrecisionsVectorsStopsStartUpNamingTheSettingToChange()
+    {
+        var e = await Assert.ThrowsAsync<ConfigurationException>(() => StartAsync(
+            "routes:\n  - name: r\n    strategy: learned\n    strong: openai/gpt-4o\n    weak: openai/gpt-4o-mini",
+            new() { ["cache:embeddings:precision"] = "fp32" }));
+
+        Assert.Contains("routes.0.router_model: the model was trained on all-MiniLM-L6-v2-int8 embeddings; the gateway embeds with all-MiniLM-L6-v2 "
+            + "(set cache.embeddings.precision: int8)", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -80,7 +80,7 @@ public sealed class RouterTrainingTests
     public void ShippedModelLoadsAndDecides()
     {
         var router = new StrongWeakRouter(RouterModel.LoadDefault());
-        Assert.Equal(MiniLmEmbedder.Id, router.Model.Embedder);
+        Assert.Equal(MiniLmEmbedder.Int8Id, router.Model.Embedder);
         var embedding = new HashingEmbedder().Embed("a prompt about a proof of a theorem");
         const string prompt = "Prove that the square root of 2 is irrational.\n\nA) yes\nB) no\nC) maybe";
 
@@ -122,18 +122,5 @@ public sealed class RouterTrainingTests
 
         Assert.True(test.Count > 1500);
         Assert.DoesNotContain(trained.Concat(calibrated), test.Contains);
-    }
-
-    [Fact]
-    public void MiniLmEmbeddingsAreUnitLengthAndRepeatable()
-    {
-        using var embedder = new MiniLmEmbedder();
-
-        var a = embedder.Embed("What is the capital of France?");
-        var b = embedder.Embed("What is the capital of France?");
-
-        Assert.Equal(384, a.Length);
-        Assert.Equal(a, b);
-        Assert.Equal(1, Math.Sqrt(a.Sum(v => (double)v * v)), 4);
     }
 }

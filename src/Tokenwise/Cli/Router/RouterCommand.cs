@@ -91,8 +91,8 @@ internal static class RouterCommand
                 return Fail("No training or calibration rows.");
             }
 
-            Console.Error.WriteLine($"Training on {training.Count} rows, calibrating on {calibration.Count} (embedding with {MiniLmEmbedder.Id})...");
             using var miniLm = new MiniLmEmbedder();
+            Console.Error.WriteLine($"Training on {training.Count} rows, calibrating on {calibration.Count} (embedding with {miniLm.ModelId})...");
             var embedder = new CachingEmbedder(miniLm, parse.GetValue(cache));
             var watch = Stopwatch.StartNew();
             var model = RouterTrainer.Train(embedder, training, calibration, strongShare, options, source, label, reproduce, Progress(watch));
@@ -131,11 +131,13 @@ internal static class RouterCommand
                 return Fail("Need rows whose strong model's mean quality is above the weak model's (PGR is undefined otherwise).");
             }
 
-            using var miniLm = new MiniLmEmbedder();
-            if (routerModel.Embedder != miniLm.ModelId)
+            // A model is evaluated on the vectors it was trained on, fp32 or int8.
+            if (!MiniLmEmbedder.TryGetPrecision(routerModel.Embedder, out var precision))
             {
-                return Fail($"The model expects {routerModel.Embedder} embeddings; this build has {miniLm.ModelId}.");
+                return Fail($"The model expects {routerModel.Embedder} embeddings; this build has {MiniLmEmbedder.Int8Id} and {MiniLmEmbedder.Id}.");
             }
+
+            using var miniLm = new MiniLmEmbedder(precision: precision);
 
             var embedder = new CachingEmbedder(miniLm, parse.GetValue(cache));
             var router = new StrongWeakRouter(routerModel);
