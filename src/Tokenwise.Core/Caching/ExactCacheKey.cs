@@ -14,10 +14,12 @@ namespace Tokenwise.Caching;
 /// <c>model</c> alias (the resolved model stands in for it) and attribution-only <c>metadata</c>/<c>user</c>.
 /// </summary>
 /// <remarks>
-/// It runs on every chat/messages request while the cache is on (the default), so it walks the body with
-/// a <see cref="Utf8JsonReader"/> instead of building a <see cref="JsonDocument"/>: an object's properties
-/// are noted as spans of the body (names unescaped into a pooled scratch buffer), sorted, and each value
-/// is written from its span. The canonical text (and so the key) is what writing the parsed document
+/// It runs on every chat/messages request while the cache is on (the default), so it reads the body once with
+/// a <see cref="Utf8JsonReader"/> instead of building a <see cref="JsonDocument"/>: each property is written as
+/// it is read (names unescaped into a pooled scratch buffer), and when an object's properties were not in order
+/// its written bytes are rearranged in place, property by property. (Noting the properties, then re-reading
+/// each value from the body once sorted, read a value once per object around it: most of a key's time for
+/// a request with tool schemas.) The canonical text (and so the key) is what writing the parsed document
 /// with its keys sorted would give; the only allocation is the returned string
 /// (<c>ExactCacheKeyBenchmarks</c>; an object of more than 32 properties also allocates its sort's comparer).
 /// </remarks>
@@ -71,8 +73,11 @@ public static class ExactCacheKey
         }
     }
 
-    /// <summary>A property of the object being written: its unescaped name in the scratch buffer, its value in the body.</summary>
-    private readonly record struct Property(int NameStart, int NameLength, int ValueStart, int ValueLength, int Order);
+    /// <summary>
+    /// A property of the object being written: its unescaped name in the scratch buffer, and where it was written in
+    /// the output (from the comma before it, when it has one, to the end of its value).
+    /// </summary>
+    private readonly record struct Property(int NameStart, int NameLength, int Start, int Length, int Order);
 
     /// <summary>
     /// The unescaped UTF-8 names in UTF-16 ordinal order, ties (a repeated name) in document order: the stable
@@ -128,6 +133,7 @@ public static class ExactCacheKey
         private int _namesUsed;
         private Property[] _properties = ArrayPool<Property>.Shared.Rent(32);
         private int _propertiesUsed;
+        private byte[] _reordering = ArrayPool<byte>.Shared.Rent(256);
 
         // The reader has validated the body, so the writer need not check the structure again.
         public Canonicalizer() => _writer = new Utf8JsonWriter(_output, new JsonWriterOptions { SkipValidation = true });
@@ -149,7 +155,7 @@ public static class ExactCacheKey
             _writer.WritePropertyName("request"u8);
             var reader = new Utf8JsonReader(body);
             reader.Read(); // throws on an empty body, as parsing it would
-            WriteValue(body, ref reader, topLevel: true);
+            WriteValue(ref reader, topLevel: true);
             _writer.WriteEndObject();
             _writer.Flush();
             return _output.WrittenSpan;
@@ -168,6 +174,12 @@ public static class ExactCacheKey
                 _output.Reset();
             }
 
+            if (_reordering.Length > KeepAtMost)
+            {
+                ArrayPool<byte>.Shared.Return(_reordering);
+                _reordering = ArrayPool<byte>.Shared.Rent(256);
+            }
+
             _namesUsed = 0;
             _propertiesUsed = 0;
         }
@@ -180,18 +192,18 @@ public static class ExactCacheKey
         };
 
         /// <summary>Writes the value <paramref name="reader"/> is on, leaving the reader on its last token.</summary>
-        private void WriteValue(ReadOnlySpan<byte> body, ref Utf8JsonReader reader, bool topLevel)
+        private void WriteValue(ref Utf8JsonReader reader, bool topLevel)
         {
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
-                    WriteObject(body, ref reader, topLevel);
+                    WriteObject(ref reader, topLevel);
                     break;
                 case JsonTokenType.StartArray:
                     _writer.WriteStartArray();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        WriteValue(body, ref reader, topLevel: false);
+                        WriteValue(ref reader, topLevel: false);
                     }
 
                     _writer.WriteEndArray();
@@ -214,42 +226,78 @@ public static class ExactCacheKey
             }
         }
 
-        private void WriteObject(ReadOnlySpan<byte> body, ref Utf8JsonReader reader, bool topLevel)
+        private void WriteObject(ref Utf8JsonReader reader, bool topLevel)
         {
-            // Note every property (name, where its value lies), sort them, then write each value from its span.
             int first = _propertiesUsed, namesFirst = _namesUsed;
+            _writer.WriteStartObject();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var nameStart = _namesUsed;
                 var nameLength = CopyName(ref reader);
                 reader.Read();
-                var valueStart = (int)reader.TokenStartIndex;
-                reader.Skip();
                 if (topLevel && IsIgnored(_names.AsSpan(nameStart, nameLength)))
                 {
+                    reader.Skip();
                     _namesUsed = nameStart;
                     continue;
                 }
 
-                Add(new Property(nameStart, nameLength, valueStart, (int)reader.BytesConsumed - valueStart, _propertiesUsed - first));
+                var start = Position;
+                _writer.WritePropertyName(_names.AsSpan(nameStart, nameLength));
+                WriteValue(ref reader, topLevel: false);
+                Add(new Property(nameStart, nameLength, start, Position - start, _propertiesUsed - first));
             }
 
-            Sort(_properties.AsSpan(first, _propertiesUsed - first), new ByName(_names));
-
-            _writer.WriteStartObject();
-            for (var i = first; i < _propertiesUsed; i++)
-            {
-                var property = _properties[i];
-                _writer.WritePropertyName(_names.AsSpan(property.NameStart, property.NameLength));
-                var slice = body.Slice(property.ValueStart, property.ValueLength);
-                var value = new Utf8JsonReader(slice);
-                value.Read();
-                WriteValue(slice, ref value, topLevel: false);
-            }
-
+            PutInOrder(_properties.AsSpan(first, _propertiesUsed - first));
             _writer.WriteEndObject();
             _propertiesUsed = first;
             _namesUsed = namesFirst;
+        }
+
+        /// <summary>Where the writer is in the output: what it has handed over and what it still holds.</summary>
+        private int Position => checked((int)(_writer.BytesCommitted + _writer.BytesPending));
+
+        /// <summary>
+        /// Rearranges the object's written properties into name order. Every property but the object's first was
+        /// written after a comma; in the new order the comma goes before every property but the new first, so the
+        /// bytes keep their length and the writer, which never reads back, carries on after them.
+        /// </summary>
+        private void PutInOrder(Span<Property> properties)
+        {
+            var byName = new ByName(_names);
+            var sorted = true;
+            for (var i = 1; i < properties.Length && sorted; i++)
+            {
+                sorted = byName.Compare(properties[i - 1], properties[i]) <= 0;
+            }
+
+            if (sorted)
+            {
+                return;
+            }
+
+            _writer.Flush();
+            int start = properties[0].Start, length = Position - start;
+            if (_reordering.Length < length)
+            {
+                _reordering = Grow(_reordering, 0, length);
+            }
+
+            var output = _output.WrittenBytes.Slice(start, length);
+            output.CopyTo(_reordering);
+            Sort(properties, byName);
+            var at = 0;
+            foreach (var property in properties)
+            {
+                var comma = property.Order == 0 ? 0 : 1; // the first written has none
+                if (at > 0)
+                {
+                    output[at++] = (byte)',';
+                }
+
+                _reordering.AsSpan(property.Start - start + comma, property.Length - comma).CopyTo(output[at..]);
+                at += property.Length - comma;
+            }
         }
 
         /// <summary>

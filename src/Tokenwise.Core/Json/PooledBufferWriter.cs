@@ -17,6 +17,9 @@ public sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWrit
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
+    /// <summary>The written bytes, for a caller that rearranges them in place (the exact-cache key sorts an object's properties after writing them).</summary>
+    public Span<byte> WrittenBytes => _buffer.AsSpan(0, _written);
+
     public void Advance(int count) => _written += count;
 
     /// <summary>Forgets what was written, keeping the buffer for the next use.</summary>
