@@ -23,7 +23,7 @@ public static class Program
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 
-    private static string ProjectDirectory()
+    internal static string ProjectDirectory()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -74,21 +74,27 @@ public class VectorSearchBenchmarks
             }
         }
 
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"// HNSW at {Entries:N0} entries, ef {width}: the repeated entry is the top match for {found} of {repeats} repeats ({(double)found / repeats:P1}); "
+            + $"the top match is brute force's for {agree} of {_queries.Length} queries ({(double)agree / _queries.Length:P1}); median {MedianMilliseconds(hnsw, _queries):0.000} ms"));
+    }
+
+    /// <summary>A rough median search time (Stopwatch, three passes over the queries), for the setups' recall tables.</summary>
+    internal static double MedianMilliseconds(IVectorIndex index, float[][] queries)
+    {
         var times = new List<double>();
         for (var pass = 0; pass < 3; pass++)
         {
-            foreach (var query in _queries)
+            foreach (var query in queries)
             {
                 var started = Stopwatch.GetTimestamp();
-                hnsw.Search(query, SemanticMatcher.Candidates);
+                index.Search(query, SemanticMatcher.Candidates);
                 times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
 
         times.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"// HNSW at {Entries:N0} entries, ef {width}: the repeated entry is the top match for {found} of {repeats} repeats ({(double)found / repeats:P1}); "
-            + $"the top match is brute force's for {agree} of {_queries.Length} queries ({(double)agree / _queries.Length:P1}); median {times[times.Count / 2]:0.000} ms"));
+        return times[times.Count / 2];
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public sealed class HnswIndex : IVectorIndex
     /// <param name="efConstruction">Candidates explored while inserting: higher builds a better graph, slower.</param>
     /// <param name="efSearch">
     /// Candidates explored per search: higher finds the true nearest more often, slower. 256 rather than the usual 64:
-    /// a missed repeat is a paid upstream call, a wider search a fraction of the 8 ms embedding. On the benchmark's
+    /// a missed repeat is a paid upstream call, a wider search a fraction of the 5 ms embedding. On the benchmark's
     /// near-random vectors a repeat finds its entry 128 times in 128 at 100,000 entries (0.97 ms), against 110 at ef 64.
     /// </param>
     /// <param name="seed">Fixes the random layer assignment, so a build is reproducible.</param>

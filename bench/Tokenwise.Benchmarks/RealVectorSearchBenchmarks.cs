@@ -1,0 +1,114 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Tokenwise.Caching;
+using Tokenwise.Cli;
+using Tokenwise.Data;
+using Tokenwise.Embeddings;
+
+namespace Tokenwise.Benchmarks;
+
+/// <summary>
+/// The search on real sentence embeddings, against brute force in the same run: every question of Quora's pairs
+/// (../shared/data/cache/qqp, eval only; 116,910 distinct questions) embedded with the gateway's default
+/// embedder (int8 all-MiniLM-L6-v2, two threads). The index holds them all but the 256 queries: the second
+/// questions of the validation file's first 256 duplicate pairs, rephrasings whose first question is in the index
+/// (the repeat a cache lookup should find). The setup prints, at widths ef 64 to 1024, how often HNSW's top
+/// match is that first question, how often brute force's is, and how often the two agree; BenchmarkDotNet then
+/// times the default width. The first run embeds every question (minutes); the vectors are kept in
+/// BenchmarkDotNet.Artifacts/qqp-int8.embeddings for the next.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ShortConfig))]
+public class RealVectorSearchBenchmarks
+{
+    private const int QueryCount = 256;
+    private IVectorIndex _index = null!;
+    private float[][] _queries = null!;
+    private int _next;
+    private ExactVectorIndex? _bruteForce; // the HNSW setup's reference answers
+    private int _entries;
+
+    [GlobalSetup(Target = nameof(BruteForceSearch))]
+    public void SetupBruteForce() => _index = Build(new ExactVectorIndex(), out _queries, out _);
+
+    [GlobalSetup(Target = nameof(HnswSearch))]
+    public void SetupHnsw()
+    {
+        var hnsw = new HnswIndex();
+        _index = Build(hnsw, out _queries, out var partners, bruteForce: new ExactVectorIndex());
+        var exact = _bruteForce!;
+        var exactTop = _queries.Select(q => exact.Search(q, 1)[0].Id).ToArray();
+        var exactFound = exactTop.Where((top, q) => top == partners[q]).Count();
+        var defaultWidth = hnsw.EfSearch;
+        foreach (var width in new[] { 64, 128, 256, 512, 1024 })
+        {
+            hnsw.EfSearch = width;
+            var tops = _queries.Select(q => hnsw.Search(q, 1)[0].Id).ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"// HNSW at {_entries:N0} real entries, ef {width}: the duplicate's partner is the top match for {tops.Where((top, q) => top == partners[q]).Count()} of {QueryCount} "
+                + $"(brute force: {exactFound}); the top match is brute force's for {tops.Where((top, q) => top == exactTop[q]).Count()} of {QueryCount}; "
+                + $"median {VectorSearchBenchmarks.MedianMilliseconds(hnsw, _queries):0.000} ms"));
+        }
+
+        hnsw.EfSearch = defaultWidth;
+    }
+
+    [Benchmark(Baseline = true)]
+    public long BruteForceSearch() => _index.Search(_queries[_next++ & (QueryCount - 1)], SemanticMatcher.Candidates)[0].Id;
+
+    [Benchmark]
+    public long HnswSearch() => _index.Search(_queries[_next++ & (QueryCount - 1)], SemanticMatcher.Candidates)[0].Id;
+
+    private IVectorIndex Build(IVectorIndex index, out float[][] queries, out long[] partners, ExactVectorIndex? bruteForce = null)
+    {
+        var qqp = Path.Combine(SharedCacheData(), "qqp");
+        var validation = Csv.ReadColumns(Path.Combine(qqp, "qqp_val.csv"), "question1", "question2", "is_duplicate");
+        var duplicates = validation.Where(r => r[2] == "1" && r[0] != r[1]).ToList();
+        var secondQuestions = duplicates.Select(r => r[1]).ToHashSet(StringComparer.Ordinal);
+        // A partner that is itself asked would not be in the index.
+        var queryPairs = duplicates.Where(r => !secondQuestions.Contains(r[0])).Take(QueryCount).ToList();
+        var asked = queryPairs.Select(r => r[1]).ToHashSet(StringComparer.Ordinal);
+        var stored = Csv.ReadColumns(Path.Combine(qqp, "qqp_pairs.csv"), "question1", "question2").Concat(validation)
+            .SelectMany(r => new[] { r[0], r[1] })
+            .Where(q => !asked.Contains(q))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        using var miniLm = new MiniLmEmbedder(Configuration.CacheEmbeddingOptions.DefaultThreads);
+        var embedder = new CachingEmbedder(miniLm, Path.Combine(Program.ProjectDirectory(), "BenchmarkDotNet.Artifacts", "qqp-int8.embeddings"));
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var vector = embedder.Embed(stored[i]);
+            index.Add(i, vector);
+            bruteForce?.Add(i, vector);
+            ids[stored[i]] = i;
+            if (i % 40_000 == 0)
+            {
+                Console.WriteLine($"// embedded and indexed {i:N0} of {stored.Count:N0} questions");
+                embedder.Save();
+            }
+        }
+
+        queries = [.. queryPairs.Select(r => embedder.Embed(r[1]))];
+        embedder.Save();
+        partners = [.. queryPairs.Select(r => ids[r[0]])];
+        _bruteForce = bruteForce;
+        _entries = stored.Count;
+        return index;
+    }
+
+    private static string SharedCacheData()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "shared", "data", "cache");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("../shared/data/cache is absent: place shared/ beside the repository.");
+    }
+}
