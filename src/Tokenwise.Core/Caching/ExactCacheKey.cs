@@ -63,7 +63,8 @@ public static class ExactCacheKey
         try
         {
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(canonicalizer.Write(tenantNamespace, deployment, request, body, semanticScope), hash);
+            canonicalizer.Sha256.AppendData(canonicalizer.Write(tenantNamespace, deployment, request, body, semanticScope));
+            canonicalizer.Sha256.GetHashAndReset(hash);
             return Convert.ToHexStringLower(hash);
         }
         finally
@@ -134,6 +135,9 @@ public static class ExactCacheKey
         private Property[] _properties = ArrayPool<Property>.Shared.Rent(32);
         private int _propertiesUsed;
         private byte[] _reordering = ArrayPool<byte>.Shared.Rent(256);
+
+        /// <summary>Kept with the thread: a one-shot SHA-256 sets up and frees the platform's hash state on every call.</summary>
+        public IncrementalHash Sha256 { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         // The reader has validated the body, so the writer need not check the structure again.
         public Canonicalizer() => _writer = new Utf8JsonWriter(_output, new JsonWriterOptions { SkipValidation = true });
