@@ -28,7 +28,6 @@ public class RealVectorSearchBenchmarks
     private IVectorIndex _index = null!;
     private float[][] _queries = null!;
     private int _next;
-    private ExactVectorIndex? _bruteForce; // the HNSW setup's reference answers
     private int _entries;
     private int _realEntries;
 
@@ -43,9 +42,9 @@ public class RealVectorSearchBenchmarks
     public void SetupHnsw()
     {
         var hnsw = new HnswIndex();
-        _index = Build(hnsw, out _queries, out var partners, bruteForce: new ExactVectorIndex());
-        var exact = _bruteForce!;
-        var exactTop = _queries.Select(q => exact.Search(q, 1)[0].Id).ToArray();
+        var bruteForce = new ExactVectorIndex();
+        _index = Build(hnsw, out _queries, out var partners, bruteForce);
+        var exactTop = _queries.Select(q => bruteForce.Search(q, 1)[0].Id).ToArray();
         var exactFound = exactTop.Where((top, q) => top == partners[q]).Count();
         var defaultWidth = hnsw.EfSearch;
         foreach (var width in new[] { 64, 128, 256, 512, 1024 })
@@ -103,7 +102,6 @@ public class RealVectorSearchBenchmarks
         queries = [.. queryPairs.Select(r => embedder.Embed(r[1]))];
         embedder.Save();
         partners = [.. queryPairs.Select(r => ids[r[0]])];
-        _bruteForce = bruteForce;
         _entries = stored.Count;
         return index;
     }

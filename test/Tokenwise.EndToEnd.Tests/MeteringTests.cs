@@ -63,16 +63,7 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         // The shared fixture's 1 s timeouts could end this stream first on a busy machine; here only the client may.
         await using var gateway = await TestGateway.StartAsync(fixture.Upstream);
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
-        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        using var response = await StreamingClient.StartChatStreamAsync(http, "#fake:stall tell me a long story", hangUp.Token);
-        var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
-        var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
-
-        // Read until the first word (the second event; the first only names the role) has arrived, so the
-        // gateway has certainly metered it before the client goes away.
-        var received = new StringBuilder();
-        await StreamingClient.ReadUntilAsync(stream, received, text => text.Split("data: ").Length > 2, hangUp.Token);
-        await StreamingClient.LeaveWhenQuietAsync(stream, received, hangUp);
+        var requestId = await StreamingClient.DisconnectAfterTheFirstWordAsync(http, "#fake:stall tell me a long story", Ct);
 
         Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
         var record = await gateway.RecordAsync(requestId);

@@ -19,6 +19,23 @@ internal static class StreamingClient
         return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts a gpt-4o-mini stream of <paramref name="prompt"/>, reads until its first word has arrived (the second event;
+    /// the first only names the role), so the gateway has certainly metered it, then goes away as a client does
+    /// (<see cref="LeaveWhenQuietAsync"/>). Returns the request's id.
+    /// </summary>
+    public static async Task<string> DisconnectAfterTheFirstWordAsync(HttpClient http, string prompt, CancellationToken cancellationToken)
+    {
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var response = await StartChatStreamAsync(http, prompt, hangUp.Token);
+        var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
+        var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
+        var received = new StringBuilder();
+        await ReadUntilAsync(stream, received, text => text.Split("data: ").Length > 2, hangUp.Token);
+        await LeaveWhenQuietAsync(stream, received, hangUp);
+        return requestId;
+    }
+
     /// <summary>Reads into <paramref name="received"/> until what has arrived satisfies <paramref name="enough"/>.</summary>
     public static async Task ReadUntilAsync(Stream stream, StringBuilder received, Func<string, bool> enough, CancellationToken cancellationToken)
     {

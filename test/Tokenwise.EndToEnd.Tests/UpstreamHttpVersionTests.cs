@@ -15,10 +15,11 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private Task<TestGateway> StartOverHttp2Async() => TestGateway.StartAsync(new Dictionary<string, string?>
+    /// <summary>A gateway whose openai provider is the fake at <paramref name="baseUrl"/> (its HTTP/2 port by default), called over HTTP/2.</summary>
+    private Task<TestGateway> StartOverHttp2Async(Uri? baseUrl = null) => TestGateway.StartAsync(new Dictionary<string, string?>
     {
         ["providers:openai:type"] = "openai",
-        ["providers:openai:base_url"] = fixture.Upstream.Http2BaseUrl.ToString(),
+        ["providers:openai:base_url"] = (baseUrl ?? fixture.Upstream.Http2BaseUrl).ToString(),
         ["providers:openai:api_key"] = FakeUpstream.ApiKey,
         ["providers:openai:http_version"] = "2",
     });
@@ -83,13 +84,7 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
     {
         await using var gateway = await StartOverHttp2Async();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
-        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        using var response = await StreamingClient.StartChatStreamAsync(http, "#fake:stall over h2, a long story", hangUp.Token);
-        var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
-        var stream = await response.Content.ReadAsStreamAsync(hangUp.Token);
-        var received = new StringBuilder();
-        await StreamingClient.ReadUntilAsync(stream, received, text => text.Split("data: ").Length > 2, hangUp.Token);
-        await StreamingClient.LeaveWhenQuietAsync(stream, received, hangUp);
+        var requestId = await StreamingClient.DisconnectAfterTheFirstWordAsync(http, "#fake:stall over h2, a long story", Ct);
 
         Assert.Equal(0, await fixture.Upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
         var record = await gateway.RecordAsync(requestId);
@@ -99,13 +94,7 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
     [Fact]
     public async Task Http2AgainstAServerThatOnlySpeaksHttp11IsA502NamingTheProvider()
     {
-        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["providers:openai:type"] = "openai",
-            ["providers:openai:base_url"] = fixture.Upstream.BaseUrl.ToString(),
-            ["providers:openai:api_key"] = FakeUpstream.ApiKey,
-            ["providers:openai:http_version"] = "2",
-        });
+        await using var gateway = await StartOverHttp2Async(fixture.Upstream.BaseUrl);
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
 
         using var response = await http.PostAsync("v1/chat/completions", new StringContent(

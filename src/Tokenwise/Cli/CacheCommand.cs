@@ -33,8 +33,8 @@ internal static class CacheCommand
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N rows." };
         var decisionsOut = new Option<string?>("--decisions-out") { Description = "Write each row's similarity and decision to this CSV file." };
         var embeddingsUrl = new Option<string?>("--embeddings-url") { Description = "Use an OpenAI-compatible embeddings endpoint (base URL, e.g. http://localhost:11434/v1) instead of the local all-MiniLM-L6-v2." };
-        var precision = new Option<string>("--precision") { Description = "The local model's weights, as cache.embeddings.precision: int8 or fp32.", DefaultValueFactory = _ => "int8" };
-        precision.AcceptOnlyFromAmong("int8", "fp32");
+        var precision = new Option<string>("--precision") { Description = "The local model's weights, as cache.embeddings.precision: int8 or fp32.", DefaultValueFactory = _ => new Configuration.CacheEmbeddingOptions().Precision };
+        precision.AcceptOnlyFromAmong([.. Configuration.CacheEmbeddingOptions.Precisions.Keys]);
         var embeddingsModel = new Option<string>("--embeddings-model") { Description = "The model for --embeddings-url.", DefaultValueFactory = _ => "text-embedding-3-small" };
         var apiKeyEnv = new Option<string>("--api-key-env") { Description = "The environment variable holding the key for --embeddings-url.", DefaultValueFactory = _ => "OPENAI_API_KEY" };
         var embeddingCache = new Option<string?>("--embedding-cache")
@@ -58,7 +58,7 @@ internal static class CacheCommand
             using var http = new HttpClient();
             // As the gateway embeds (cache.embeddings.threads and precision), so the latency printed is the one served.
             using var local = parse.GetValue(embeddingsUrl) is null
-                ? new MiniLmEmbedder(Configuration.CacheEmbeddingOptions.DefaultThreads, Configuration.CacheEmbeddingOptions.ParsePrecision(parse.GetValue(precision)))
+                ? new MiniLmEmbedder(Configuration.CacheEmbeddingOptions.DefaultThreads, Configuration.CacheEmbeddingOptions.Precisions[parse.GetValue(precision)!])
                 : null;
             ITextEmbedder embedder = (ITextEmbedder?)local ?? new OpenAIEmbedder(http, new Uri(parse.GetValue(embeddingsUrl)!), parse.GetValue(embeddingsModel)!,
                 Environment.GetEnvironmentVariable(parse.GetValue(apiKeyEnv)!));

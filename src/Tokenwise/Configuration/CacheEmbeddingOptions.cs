@@ -38,9 +38,16 @@ public sealed class CacheEmbeddingOptions
 
     public const int DefaultThreads = 2;
 
-    /// <summary>The precision a valid <see cref="Precision"/> names.</summary>
-    public MiniLmPrecision LocalPrecision => ParsePrecision(Precision);
+    /// <summary>The names <see cref="Precision"/> (and <c>cache eval --precision</c>) takes, and the weights each selects.</summary>
+    public static IReadOnlyDictionary<string, MiniLmPrecision> Precisions { get; } = new Dictionary<string, MiniLmPrecision>(StringComparer.Ordinal)
+    {
+        ["int8"] = MiniLmPrecision.Int8,
+        ["fp32"] = MiniLmPrecision.Float32,
+    };
 
-    /// <summary>The precision <c>int8</c> or <c>fp32</c> names (anything else is int8: the validator and the CLI refuse it first).</summary>
-    public static MiniLmPrecision ParsePrecision(string? text) => text == "fp32" ? MiniLmPrecision.Float32 : MiniLmPrecision.Int8;
+    /// <summary>The precision <see cref="Precision"/> names; the validator has refused any other name.</summary>
+    public MiniLmPrecision LocalPrecision => Precisions[Precision];
+
+    /// <summary>The setting's value that selects <paramref name="precision"/>.</summary>
+    public static string NameOf(MiniLmPrecision precision) => Precisions.First(p => p.Value == precision).Key;
 }

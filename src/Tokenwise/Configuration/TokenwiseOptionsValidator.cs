@@ -195,9 +195,10 @@ public static class TokenwiseOptionsValidator
             yield return new("cache:embeddings:threads", $"must be between 1 and 64, got {cache.Embeddings.Threads}.");
         }
 
-        if (cache.Embeddings.Precision is not ("int8" or "fp32"))
+        if (!CacheEmbeddingOptions.Precisions.ContainsKey(cache.Embeddings.Precision))
         {
-            yield return new("cache:embeddings:precision", $"must be 'int8' or 'fp32', got '{cache.Embeddings.Precision}'.");
+            yield return new("cache:embeddings:precision",
+                $"must be {string.Join(" or ", CacheEmbeddingOptions.Precisions.Keys.Select(name => $"'{name}'"))}, got '{cache.Embeddings.Precision}'.");
         }
 
         if (!IsThreshold(cache.Threshold))

@@ -151,7 +151,7 @@ internal static class RouteBuilder
         {
             // A model trained on the local MiniLM in its other precision needs only that setting changed.
             var hint = MiniLmEmbedder.TryGetPrecision(model.Embedder, out var precision)
-                ? $" (set cache.embeddings.precision: {(precision == MiniLmPrecision.Int8 ? "int8" : "fp32")})"
+                ? $" (set cache.embeddings.precision: {CacheEmbeddingOptions.NameOf(precision)})"
                 : "";
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}.router_model: the model was trained on {model.Embedder} embeddings; the gateway embeds with {shared.ModelId}{hint}."));
             return null;
