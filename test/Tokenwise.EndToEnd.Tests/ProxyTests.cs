@@ -117,6 +117,53 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.DoesNotContain(_upstream.Received, r => r.Body.Contains("\"messages\": [}", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("GET", "v1/no-such-endpoint", "application/json", 404, "No such endpoint: GET /v1/no-such-endpoint.")]
+    [InlineData("GET", "v1/chat/completions", "application/json", 405, "/v1/chat/completions does not take GET requests.")]
+    [InlineData("POST", "admin/keys", "text/plain", 415, "The body must be JSON (Content-Type: application/json), not 'text/plain'.")]
+    public async Task ErrorsAspNetCoreAnswersWithoutABodyGetOpenAIsErrorBody(string method, string path, string contentType, int status, string message)
+    {
+        using var http = Http();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = new StringContent("""{"name":"k"}""", Encoding.UTF8, MediaTypeHeaderValue.Parse(contentType)),
+        };
+        using var response = await http.SendAsync(request, Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(("invalid_request_error", message), (error!.Error.Type, error.Error.Message));
+    }
+
+    [Fact]
+    public async Task AWrongMethodOnAnthropicsPathIsAnsweredInAnthropicsDialect()
+    {
+        using var http = Http();
+        using var response = await http.PutAsync("v1/messages", Json("{}"), Ct);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal("/v1/messages does not take PUT requests.", body.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ADatabaseThatCannotBeOpenedStopsStartUpNamingTheSetting()
+    {
+        // A file where the database's folder should be: the folder cannot be created.
+        var blocker = Path.GetTempFileName();
+        try
+        {
+            var e = await Assert.ThrowsAsync<Tokenwise.Configuration.ConfigurationException>(() =>
+                TestGateway.StartAsync(new Dictionary<string, string?> { ["storage:sqlite_path"] = Path.Combine(blocker, "tokenwise.db") }));
+            Assert.StartsWith($"storage.sqlite_path: the database '{Path.Combine(blocker, "tokenwise.db")}' cannot be opened: ", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+    }
+
     [Fact]
     public async Task AnUnreachableUpstreamIsA502()
     {

@@ -30,6 +30,7 @@ internal static class ServeCommand
             try
             {
                 app = GatewayHost.Build(new GatewayStartOptions { ConfigPath = parse.GetValue(config), Settings = settings });
+                await GatewayHost.InitializeAsync(app, cancellationToken);
             }
             catch (ConfigurationException e)
             {
@@ -37,7 +38,6 @@ internal static class ServeCommand
                 return 2;
             }
 
-            await GatewayHost.InitializeAsync(app, cancellationToken);
             await ((IHost)app).RunAsync(cancellationToken);
             return 0;
         });

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
@@ -39,6 +40,11 @@ public static class SettingsLoader
 
         var errors = new List<string>();
         CheckKnown(configuration, typeof(TokenwiseOptions), "", errors, Where);
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+
         var options = new TokenwiseOptions();
         try
         {
@@ -47,12 +53,7 @@ public static class SettingsLoader
         catch (InvalidOperationException e)
         {
             // The binder names the key and the type it expected, e.g. "Failed to convert ... at 'server:max_request_body_bytes'".
-            errors.Add(e.Message + (e.InnerException is null ? "" : " " + e.InnerException.Message));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ConfigurationException(errors);
+            throw new ConfigurationException([e.Message + (e.InnerException is null ? "" : " " + e.InnerException.Message)]);
         }
 
         AddEnvironmentProviders(options, environment);
@@ -127,16 +128,56 @@ public static class SettingsLoader
         {
             var childPath = path.Length == 0 ? child.Key : ConfigurationPath.Combine(path, child.Key);
             var childType = ChildType(type, child.Key);
+            var name = childPath.Replace(':', '.') + where(childPath);
             if (childType is null)
             {
-                errors.Add($"{childPath.Replace(':', '.')}{where(childPath)}: unknown setting. See docs/configuration.md for the settings.");
+                errors.Add($"{name}: unknown setting. See docs/configuration.md for the settings.");
             }
-            else if (!IsScalar(childType))
+            else if (IsScalar(childType))
+            {
+                if (child.Value is { Length: > 0 } value && ConversionProblem(childType, value) is { } problem)
+                {
+                    errors.Add($"{name}: {problem}, got '{value}'.");
+                }
+            }
+            else if (child.Value is { Length: > 0 } value)
+            {
+                // The binder would skip a value where settings belong ("providers: 5") and start without them.
+                errors.Add($"{name}: {ShapeOf(childType)}, not the single value '{value}'. See docs/configuration.md for the settings.");
+            }
+            else
             {
                 CheckKnown(child, childType, childPath, errors, where);
             }
         }
     }
+
+    /// <summary>What is wrong with <paramref name="value"/> for a setting of <paramref name="type"/>, converted as the binder does; null when nothing is.</summary>
+    private static string? ConversionProblem(Type type, string value)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        try
+        {
+            TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
+            return null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException)
+        {
+            return type switch
+            {
+                _ when type.IsEnum => $"must be one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}",
+                _ when type == typeof(bool) => "must be true or false",
+                _ when type == typeof(int) => string.Create(CultureInfo.InvariantCulture, $"must be a whole number from {int.MinValue:N0} to {int.MaxValue:N0}"),
+                _ when type == typeof(long) => string.Create(CultureInfo.InvariantCulture, $"must be a whole number from {long.MinValue:N0} to {long.MaxValue:N0}"),
+                _ => "must be a number",
+            };
+        }
+    }
+
+    private static string ShapeOf(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? "must be a list of entries (lines starting with '- ')"
+        : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) ? "must map names to their settings"
+        : "must hold settings (indented lines of name: value)";
 
     private static Type? ChildType(Type type, string key)
     {

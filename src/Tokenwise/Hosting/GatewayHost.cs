@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tokenwise.Access;
 using Tokenwise.Admin;
@@ -90,6 +92,7 @@ public static partial class GatewayHost
         // Bodies bound by minimal APIs (admin, outcomes) throw on bad input, so it gets a body that says why.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         var app = builder.Build();
+        app.UseStatusCodePages(AnswerEmptyErrorsAsync);
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin") || http.Request.Path.StartsWithSegments("/v1/outcomes"),
             branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
@@ -136,10 +139,48 @@ public static partial class GatewayHost
         }
     }
 
+    /// <summary>
+    /// An error ASP.NET Core answers without a body (an unknown path, a wrong method, a body that is not JSON where a
+    /// minimal API binds one) gets an error body in the dialect of its path, so an SDK shows a message, not an empty error.
+    /// </summary>
+    private static Task AnswerEmptyErrorsAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var request = http.Request;
+        var message = http.Response.StatusCode switch
+        {
+            404 => $"No such endpoint: {request.Method} {request.Path}.",
+            405 => $"{request.Path} does not take {request.Method} requests.",
+            415 => $"The body must be JSON (Content-Type: application/json), not '{request.ContentType}'.",
+            var status => $"{ReasonPhrases.GetReasonPhrase(status)}.",
+        };
+        var error = GatewayError.InvalidRequest(message, code: null) with { Status = http.Response.StatusCode };
+        http.Response.ContentType = "application/json";
+        if (request.Path.StartsWithSegments("/v1/messages"))
+        {
+            Anthropic.AnthropicErrorBody.Write(error, requestId: null, http.Response.BodyWriter);
+        }
+        else
+        {
+            OpenAI.OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+        }
+
+        return http.Response.BodyWriter.FlushAsync(http.RequestAborted).AsTask();
+    }
+
     /// <summary>Prepares storage before serving: the schema must be current before the first record is written.</summary>
     public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
-        await app.Services.GetRequiredService<IUsageStore>().InitializeAsync(cancellationToken);
+        try
+        {
+            await app.Services.GetRequiredService<IUsageStore>().InitializeAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            throw new ConfigurationException(
+                $"storage.sqlite_path: the database '{app.Services.GetRequiredService<TokenwiseOptions>().Storage.SqlitePath}' cannot be opened: {e.Message}");
+        }
+
         await app.Services.GetRequiredService<AdminService>().LoadAsync(cancellationToken);
         var cache = app.Services.GetRequiredService<ResponseCache>();
         foreach (var entry in await app.Services.GetRequiredService<ICacheStore>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken))

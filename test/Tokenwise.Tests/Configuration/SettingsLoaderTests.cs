@@ -118,7 +118,31 @@ public sealed class SettingsLoaderTests : IDisposable
             server:
               max_request_body_bytes: lots
             """), NoEnvironment));
-        Assert.Contains("max_request_body_bytes", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["server.max_request_body_bytes (tokenwise.yaml line 2): must be a whole number from -9,223,372,036,854,775,808 to "
+            + "9,223,372,036,854,775,807, got 'lots'."], e.Errors);
+    }
+
+    [Fact]
+    public void AValueOutsideAnEnumsNamesListsTheNames()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("""
+            cache:
+              mode: telepathic
+            """), NoEnvironment));
+        Assert.Equal(["cache.mode (tokenwise.yaml line 2): must be one of off, exact, semantic, got 'telepathic'."], e.Errors);
+    }
+
+    [Theory]
+    [InlineData("providers: 5", "providers (tokenwise.yaml line 1): must map names to their settings, not the single value '5'.")]
+    [InlineData("providers:\n  openai: on", "providers.openai (tokenwise.yaml line 2): must hold settings (indented lines of name: value), not the single value 'on'.")]
+    [InlineData("models: [gpt-4o]", "models.0 (tokenwise.yaml line 1): must hold settings (indented lines of name: value), not the single value 'gpt-4o'.")]
+    [InlineData("cache: semantic", "cache (tokenwise.yaml line 1): must hold settings (indented lines of name: value), not the single value 'semantic'.")]
+    public void AValueWhereSettingsBelongIsNamedRatherThanIgnored(string yaml, string expected)
+    {
+        // Without the check the binder skips the value, and the gateway would start without the providers or models meant.
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml(yaml), NoEnvironment));
+        Assert.Single(e.Errors);
+        Assert.StartsWith(expected, e.Errors[0], StringComparison.Ordinal);
     }
 
     [Fact]
