@@ -189,6 +189,22 @@ public sealed class CliTests : IDisposable
         Assert.Contains("models.0.provider (bad.yaml line 5)", result.Err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("not-a-database", "report spend --db {file}", "Cannot read the usage log '{file}': SQLite Error 26: 'file is not a database'.")]
+    [InlineData("[{\"origin\": 5}]", "cache eval --gptcache {file}",
+        "Cannot evaluate: '{file}' must be a JSON array of {\"origin\": text, \"similar\": text} objects; item 1 is not.")]
+    [InlineData("", "keys list --url not-a-url", "--url (or TOKENWISE_URL) must be an http(s) address such as http://127.0.0.1:8787, got 'not-a-url'.")]
+    public async Task BadInputToACommandIsOneLineNamingItNotAStackTrace(string fileContent, string command, string expected)
+    {
+        var file = Path.Combine(_dir, "input");
+        await File.WriteAllTextAsync(file, fileContent, TestContext.Current.CancellationToken);
+
+        var result = await RunAsync(command.Replace("{file}", file, StringComparison.Ordinal).Split(' '));
+
+        Assert.Equal(2, result.Exit);
+        Assert.Equal(expected.Replace("{file}", file, StringComparison.Ordinal), result.Err.Trim());
+    }
+
     [Fact]
     public async Task ServeRefusesToListenBeyondLoopbackWithoutAMasterKey()
     {

@@ -45,12 +45,36 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, ITextEmbedder timed
         return Report("pairs", cases, raw, embedLatency, lookupLatency: null, withoutContext: null);
     }
 
+    /// <summary>GPTCache's <c>[{origin, similar}]</c>, or a <see cref="FormatException"/> that says which item is not that.</summary>
+    private static List<(string Origin, string Similar)> GptCachePairs(JsonElement root, string path)
+    {
+        var shape = $"'{path}' must be a JSON array of {{\"origin\": text, \"similar\": text}} objects";
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException(shape + ".");
+        }
+
+        var pairs = new List<(string, string)>();
+        foreach (var item in root.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object
+                || !item.TryGetProperty("origin", out var origin) || origin.ValueKind != JsonValueKind.String
+                || !item.TryGetProperty("similar", out var similar) || similar.ValueKind != JsonValueKind.String)
+            {
+                throw new FormatException($"{shape}; item {pairs.Count + 1} is not.");
+            }
+
+            pairs.Add((origin.GetString()!, similar.GetString()!));
+        }
+
+        return pairs;
+    }
+
     /// <summary><c>--gptcache</c>: insert every origin, query every similar; right only when a query finds its own origin.</summary>
     public async Task<CacheEvalReport> GptCacheAsync(string path, int? limit, CancellationToken cancellationToken)
     {
         using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(path, cancellationToken));
-        var items = Take(document.RootElement.EnumerateArray()
-            .Select(e => (Origin: e.GetProperty("origin").GetString() ?? "", Similar: e.GetProperty("similar").GetString() ?? "")).ToList(), limit);
+        var items = Take(GptCachePairs(document.RootElement, path), limit);
         var origins = await EmbedAllAsync(items.Select(i => i.Origin).ToList(), cancellationToken);
         var queries = await EmbedAllAsync(items.Select(i => i.Similar).ToList(), cancellationToken);
 

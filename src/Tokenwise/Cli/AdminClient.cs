@@ -29,10 +29,13 @@ internal sealed class AdminClient : IDisposable
         Description = $"The gateway's address (default: TOKENWISE_URL, else {ServerOptions.DefaultUrl}). The master key comes from TOKENWISE_MASTER_KEY.",
     };
 
-    public static AdminClient From(ParseResult parse, Option<string?> url)
+    /// <returns>The client, or null when <paramref name="address"/> is not an http(s) URL.</returns>
+    public static AdminClient? From(ParseResult parse, Option<string?> url, out string address)
     {
-        var address = parse.GetValue(url) ?? Environment.GetEnvironmentVariable("TOKENWISE_URL") ?? ServerOptions.DefaultUrl;
-        return new AdminClient(new Uri(address.TrimEnd('/') + "/"), Environment.GetEnvironmentVariable("TOKENWISE_MASTER_KEY"));
+        address = parse.GetValue(url) ?? Environment.GetEnvironmentVariable("TOKENWISE_URL") ?? ServerOptions.DefaultUrl;
+        return Uri.TryCreate(address.TrimEnd('/') + "/", UriKind.Absolute, out var baseUrl) && baseUrl.Scheme is "http" or "https"
+            ? new AdminClient(baseUrl, Environment.GetEnvironmentVariable("TOKENWISE_MASTER_KEY"))
+            : null;
     }
 
     /// <returns>The parsed answer, or null after writing the gateway's error (or why it could not be reached) to stderr.</returns>

@@ -229,8 +229,10 @@ internal static class AdminCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var client = AdminClient.From(parse, url);
-            return await action(parse, client, cancellationToken);
+            using var client = AdminClient.From(parse, url, out var address);
+            return client is null
+                ? await CliOutput.FailAsync($"--url (or TOKENWISE_URL) must be an http(s) address such as {Configuration.ServerOptions.DefaultUrl}, got '{address}'.")
+                : await action(parse, client, cancellationToken);
         });
         return command;
     }

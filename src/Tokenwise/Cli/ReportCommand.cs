@@ -94,7 +94,15 @@ internal static class ReportCommand
             }
 
             var store = new SqliteUsageStore(path);
-            await store.InitializeAsync(cancellationToken);
+            try
+            {
+                await store.InitializeAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
+            {
+                return await CliOutput.FailAsync($"Cannot read the usage log '{Path.GetFullPath(path)}': {e.Message}");
+            }
+
             return await action(parse, store, DateTimeOffset.UtcNow - window, options.Budgets.FindTimeZone(), parse.GetValue(format), cancellationToken);
         });
         return command;
