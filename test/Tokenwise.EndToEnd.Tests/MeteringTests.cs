@@ -86,6 +86,22 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal(expectedOutput, record.Usage.OutputTokens);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NegativeCountsFromUpstreamAreEstimatedNotBilled(bool stream)
+    {
+        // Billed as reported, -N tokens would be a negative cost: a credit against the team's spend and budget.
+        var (_, record) = await PostAsync($$"""
+            {"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"#fake:negative-usage How are you today?"}]}
+            """);
+
+        Assert.Equal((200, true), (record.Status, record.Estimated));
+        Assert.True(record.Usage.InputTokens > 5);
+        Assert.True(record.Usage.OutputTokens > 0);
+        Assert.Equal(record.Usage.InputTokens * 0.00000015m + record.Usage.OutputTokens * 0.0000006m, record.CostUsd);
+    }
+
     [Fact]
     public async Task AStalledStreamEndsAtTheIdleTimeoutWithAnErrorEvent()
     {

@@ -17,6 +17,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
 /// <item><c>#fake:no-usage</c>: never report usage.</item>
+/// <item><c>#fake:negative-usage</c>: chat completions: report the prompt and completion counts negated, as a broken server might.</item>
 /// <item><c>#fake:tool</c>: call the request's first tool (chat completions); a conversation that ends with a tool's result is answered with text quoting it.</item>
 /// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
 /// <item><c>#fake:stall</c>: stream two chunks, then send nothing until the caller goes away.</item>
@@ -115,11 +116,11 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             http.Response.ContentType = "application/json";
             http.Response.Headers["x-request-id"] = "req_fake_" + answer.Id;
-            await http.Response.Body.WriteAsync(OpenAIWireWriter.ChatCompletion(answer, includeUsage));
+            await http.Response.Body.WriteAsync(Usage(OpenAIWireWriter.ChatCompletion(answer, includeUsage), cue));
             return;
         }
 
-        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage), cue);
+        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage).Select(e => Usage(e, cue)), cue);
     }
 
     /// <summary>The Responses API: the same answers and cues, as a response object or its typed events.</summary>
@@ -148,6 +149,12 @@ public sealed class FakeUpstream : IAsyncDisposable
 
         await StreamAsync(http, ResponsesWireWriter.Events(answer, includeUsage), cue);
     }
+
+    /// <summary>The body or event as written, or with its counts negated for <c>#fake:negative-usage</c>.</summary>
+    private static byte[] Usage(byte[] json, string? cue) => cue != "negative-usage" ? json
+        : System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(json)
+            .Replace("\"prompt_tokens\":", "\"prompt_tokens\":-", StringComparison.Ordinal)
+            .Replace("\"completion_tokens\":", "\"completion_tokens\":-", StringComparison.Ordinal));
 
     private static SimulatedUsageShape Shape(string? cue) =>
         cue == "cached-reasoning" ? new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64) : SimulatedUsageShape.Plain;

@@ -89,11 +89,17 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
         return false;
     }
 
-    // null (e.g. "cache_creation_input_tokens": null) means none were reported: keep what was known.
+    // null (e.g. "cache_creation_input_tokens": null) means none were reported: keep what was known. A count that is
+    // not a whole number of zero or more makes the usage unreadable (as OpenAIUsageReader does): estimated, not billed.
     private static long ReadCount(ref Utf8JsonReader reader, long previous)
     {
         reader.Read();
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : previous;
+        return reader.TokenType switch
+        {
+            JsonTokenType.Null => previous,
+            JsonTokenType.Number when reader.TryGetInt64(out var n) && n >= 0 => n,
+            _ => throw new JsonException("A usage count is not a whole number of zero or more."),
+        };
     }
 
     // "cache_creation": {"ephemeral_5m_input_tokens": ..., "ephemeral_1h_input_tokens": ...} splits the writes by

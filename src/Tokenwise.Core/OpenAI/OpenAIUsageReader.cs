@@ -78,10 +78,20 @@ public static class OpenAIUsageReader
         return new TokenUsage(prompt, cached, cacheWrite, completion, reasoning);
     }
 
+    /// <summary>
+    /// A count: a whole number of zero or more, or null (not reported). Anything else — negative, fractional, quoted,
+    /// beyond 64 bits — makes the whole usage unreadable (a <see cref="JsonException"/>, which the callers take as
+    /// no usage), so the tokens are estimated and flagged rather than billed at a number no provider means.
+    /// </summary>
     private static long ReadLong(ref Utf8JsonReader reader)
     {
         reader.Read();
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : 0;
+        return reader.TokenType switch
+        {
+            JsonTokenType.Null => 0,
+            JsonTokenType.Number when reader.TryGetInt64(out var n) && n >= 0 => n,
+            _ => throw new JsonException("A usage count is not a whole number of zero or more."),
+        };
     }
 
     /// <summary>Two counts of a details object (a name left empty is not read).</summary>

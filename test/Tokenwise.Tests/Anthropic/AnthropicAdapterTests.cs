@@ -62,6 +62,13 @@ public sealed class AnthropicAdapterTests
         Assert.Equal(100 * 0.000001m + 2048 * 0.0000001m + 512 * 0.00000125m + 40 * 0.000005m, price.Cost(canonical));
     }
 
+    [Theory]
+    [InlineData("""{"input_tokens":-3,"output_tokens":4}""")]
+    [InlineData("""{"input_tokens":3,"output_tokens":4.5}""")]
+    [InlineData("""{"input_tokens":3,"output_tokens":4,"cache_read_input_tokens":"9"}""")]
+    public void ACountThatIsNotAWholeNumberOfZeroOrMoreMakesTheUsageUnreadable(string usage) =>
+        Assert.False(AnthropicUsage.TryReadMessage(System.Text.Encoding.UTF8.GetBytes($$"""{"type":"message","usage":{{usage}}}"""), out _));
+
     [Fact]
     public void OneHourCacheWritesAreReadFromTheNestedCacheCreationObject()
     {

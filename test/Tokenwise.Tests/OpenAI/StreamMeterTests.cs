@@ -65,6 +65,30 @@ public sealed class StreamMeterTests
         Assert.False(OpenAIUsageReader.TryRead("""{"usage":null}"""u8, out _));
     }
 
+    [Theory]
+    [InlineData("""{"prompt_tokens":-5,"completion_tokens":7,"total_tokens":2}""")]
+    [InlineData("""{"prompt_tokens":1.5,"completion_tokens":7,"total_tokens":8}""")]
+    [InlineData("""{"prompt_tokens":"7","completion_tokens":7,"total_tokens":14}""")]
+    [InlineData("""{"prompt_tokens":1e30,"completion_tokens":7,"total_tokens":1}""")]
+    [InlineData("""{"prompt_tokens":5,"completion_tokens":{"n":7},"total_tokens":12}""")]
+    [InlineData("""{"prompt_tokens":5,"completion_tokens":7,"completion_tokens_details":{"reasoning_tokens":-1}}""")]
+    public void ACountThatIsNotAWholeNumberOfZeroOrMoreMakesTheUsageUnreadable(string usage)
+    {
+        // Unreadable means estimated: billing -5 tokens would credit the spend, 1e30 read as 0 would lose it.
+        Assert.False(OpenAIUsageReader.TryRead(Encoding.UTF8.GetBytes($$"""{"choices":[],"usage":{{usage}}}"""), out _));
+
+        var meter = new OpenAIStreamMeter(clientRequestedUsage: true);
+        meter.Inspect(Encoding.UTF8.GetBytes($$"""{"choices":[],"usage":{{usage}}}"""));
+        Assert.False(meter.HasUsage);
+    }
+
+    [Fact]
+    public void NullCountsAreNotReported()
+    {
+        Assert.True(OpenAIUsageReader.TryRead("""{"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":null,"prompt_tokens_details":null}}"""u8, out var usage));
+        Assert.Equal(new Metering.TokenUsage(5, 0, 0, 2, 0), usage);
+    }
+
     [Fact]
     public void EmbeddingUsageCountsAsInput()
     {
