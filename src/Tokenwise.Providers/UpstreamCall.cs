@@ -88,15 +88,22 @@ internal static class UpstreamCall
     /// <exception cref="UpstreamException">The read timed out or the connection broke.</exception>
     public static async ValueTask ReadWholeAsync(UpstreamResponse upstream, PooledBufferWriter answer, string provider, CancellationToken cancellationToken)
     {
+        bool whole;
         try
         {
-            await answer.ReadFromAsync(upstream.Body, upstream.IsSuccess ? long.MaxValue : MaxErrorBytes, upstream.ReadCancellation);
+            // An error body past its limit is kept cut short; an answer past the limit cannot be translated.
+            whole = await answer.ReadFromAsync(upstream.Body, upstream.IsSuccess ? UpstreamResponse.MaxAnswerBytes : MaxErrorBytes, upstream.ReadCancellation);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
             throw new UpstreamException(upstream.ReadCancellation.IsCancellationRequested
                 ? GatewayError.UpstreamTimeout(provider, "total")
                 : GatewayError.UpstreamUnavailable(provider, "the connection broke while reading the answer"), e);
+        }
+
+        if (!whole && upstream.IsSuccess)
+        {
+            throw new UpstreamException(GatewayError.UpstreamAnswerTooLarge(provider));
         }
     }
 

@@ -103,6 +103,21 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
+    public async Task AnAnswerLargerThanTheGatewayHoldsIsA502AndStillRecorded()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions",
+            Json("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"#fake:huge Tell me everything."}]}"""), Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("upstream_answer_too_large", error!.Error.Code);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+        Assert.Equal((502, "upstream_answer_too_large", true), (record.Status, record.ErrorCode, record.Estimated));
+        Assert.True(record.Usage.InputTokens > 5, "the prompt the provider read is still counted");
+    }
+
+    [Fact]
     public async Task AStalledStreamEndsAtTheIdleTimeoutWithAnErrorEvent()
     {
         var (body, record) = await PostAsync("""

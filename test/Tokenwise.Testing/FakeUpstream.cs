@@ -17,6 +17,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
 /// <item><c>#fake:no-usage</c>: never report usage.</item>
+/// <item><c>#fake:huge</c>: chat completions, not streamed: an answer one byte longer than the gateway holds (<see cref="UpstreamResponse.MaxAnswerBytes"/>).</item>
 /// <item><c>#fake:negative-usage</c>: chat completions: report the prompt and completion counts negated, as a broken server might.</item>
 /// <item><c>#fake:tool</c>: call the request's first tool (chat completions); a conversation that ends with a tool's result is answered with text quoting it.</item>
 /// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
@@ -112,6 +113,12 @@ public sealed class FakeUpstream : IAsyncDisposable
             _ => answer,
         };
         var includeUsage = cue != "no-usage";
+        if (!request.Stream && cue == "huge")
+        {
+            await WriteHugeAnswerAsync(http);
+            return;
+        }
+
         if (!request.Stream)
         {
             http.Response.ContentType = "application/json";
@@ -148,6 +155,23 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
 
         await StreamAsync(http, ResponsesWireWriter.Events(answer, includeUsage), cue);
+    }
+
+    /// <summary>A chat completion of <see cref="UpstreamResponse.MaxAnswerBytes"/> + 1 bytes, written from one reused buffer.</summary>
+    private static async Task WriteHugeAnswerAsync(HttpContext http)
+    {
+        var head = """{"id":"chatcmpl-huge","object":"chat.completion","created":0,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":" """u8.ToArray();
+        var tail = "\"},\"finish_reason\":\"stop\"}]}"u8.ToArray();
+        var filler = new byte[1024 * 1024];
+        filler.AsSpan().Fill((byte)'y');
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(head, http.RequestAborted);
+        for (long left = UpstreamResponse.MaxAnswerBytes + 1L - head.Length - tail.Length; left > 0; left -= filler.Length)
+        {
+            await http.Response.Body.WriteAsync(filler.AsMemory(0, (int)Math.Min(left, filler.Length)), http.RequestAborted);
+        }
+
+        await http.Response.Body.WriteAsync(tail, http.RequestAborted);
     }
 
     /// <summary>The body or event as written, or with its counts negated for <c>#fake:negative-usage</c>.</summary>

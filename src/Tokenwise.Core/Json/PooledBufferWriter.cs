@@ -37,25 +37,28 @@ public sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWrit
         return _buffer.AsSpan(_written);
     }
 
-    /// <summary>Reads <paramref name="stream"/> to its end; false as soon as it exceeds <paramref name="limit"/> bytes.</summary>
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end; false as soon as it is longer than <paramref name="limit"/> bytes, with
+    /// the first <paramref name="limit"/> of them written.
+    /// </summary>
     public async ValueTask<bool> ReadFromAsync(Stream stream, long limit, CancellationToken cancellationToken)
     {
-        while (true)
+        while (_written < limit)
         {
-            // Read into whatever room is left; the buffer grows (doubling) only once it is full, so a
-            // buffer sized from Content-Length is read into without being regrown.
-            var read = await stream.ReadAsync(GetMemory(), cancellationToken);
+            // Read into whatever room is left, never past the limit; the buffer grows (doubling) only once it is full,
+            // so a buffer sized from Content-Length is read into without being regrown.
+            var room = GetMemory();
+            var read = await stream.ReadAsync(room[..(int)Math.Min(room.Length, limit - _written)], cancellationToken);
             if (read == 0)
             {
                 return true;
             }
 
             Advance(read);
-            if (_written > limit)
-            {
-                return false;
-            }
         }
+
+        // Full to the limit: the stream fits only if it ends here. One byte tells, without growing the buffer past the limit.
+        return await stream.ReadAsync(new byte[1], cancellationToken) == 0;
     }
 
     public void Dispose()

@@ -38,6 +38,11 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
             + "and the gateway does not translate Responses requests. Use /v1/chat/completions for this model, or a model served "
             + "by an OpenAI or OpenAI-compatible provider.", "model");
 
+    public static GatewayError UpstreamAnswerTooLarge(string provider) =>
+        new(502, "api_error", "upstream_answer_too_large",
+            $"Provider '{provider}' answered with more than {UpstreamResponse.MaxAnswerBytes / (1024 * 1024)} MiB, more than the gateway holds "
+            + "for a non-streamed answer. Ask for a stream (\"stream\": true) or a smaller answer.");
+
     public static GatewayError UpstreamTimeout(string provider, string which) =>
         new(504, "api_error", "upstream_timeout", $"Provider '{provider}' did not answer in time ({which} timeout).");
 }

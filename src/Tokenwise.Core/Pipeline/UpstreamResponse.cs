@@ -3,6 +3,13 @@ namespace Tokenwise.Pipeline;
 /// <summary>An upstream's answer: status and headers now, body to be read (or relayed) by the caller.</summary>
 public sealed class UpstreamResponse(int statusCode, string? contentType, Stream body, IDisposable? owner = null) : IDisposable
 {
+    /// <summary>
+    /// The most of a non-streamed answer the gateway holds in memory to meter, price, check, translate or cache it. Far
+    /// above real answers (a batch of 2,048 embeddings of 3,072 dimensions is about 70 MB of JSON), it bounds what one
+    /// broken or hostile upstream can make the gateway allocate.
+    /// </summary>
+    public const int MaxAnswerBytes = 256 * 1024 * 1024;
+
     public int StatusCode { get; } = statusCode;
     public string? ContentType { get; } = contentType;
     public Stream Body { get; } = body;

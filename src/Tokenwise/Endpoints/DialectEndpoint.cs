@@ -187,15 +187,24 @@ public abstract partial class DialectEndpoint(
         var record = context.Record;
         var metered = Meters(context.Request.Api);
         using var answer = new PooledBufferWriter(4096);
+        GatewayError? failure = null;
         try
         {
-            await answer.ReadFromAsync(upstream.Body, long.MaxValue, upstream.ReadCancellation);
+            if (!await answer.ReadFromAsync(upstream.Body, UpstreamResponse.MaxAnswerBytes, upstream.ReadCancellation))
+            {
+                failure = GatewayError.UpstreamAnswerTooLarge(record.Provider ?? "");
+            }
         }
         catch (Exception e) when (!context.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            await WriteErrorAsync(http, record, upstream.ReadCancellation.IsCancellationRequested
+            failure = upstream.ReadCancellation.IsCancellationRequested
                 ? GatewayError.UpstreamTimeout(record.Provider ?? "", "total")
-                : GatewayError.UpstreamUnavailable(record.Provider ?? "", "the connection broke while reading the answer"));
+                : GatewayError.UpstreamUnavailable(record.Provider ?? "", "the connection broke while reading the answer");
+        }
+
+        if (failure is not null)
+        {
+            await WriteErrorAsync(http, record, failure);
             if (metered)
             {
                 Estimate(context, meter: null, generated: "");

@@ -22,8 +22,12 @@ internal sealed class CascadeStep(TimeProvider time)
         string? failure;
         try
         {
-            // Bounded by the request's output limit and the upstream's total timeout.
-            await answer.ReadFromAsync(upstream.Body, long.MaxValue, upstream.ReadCancellation);
+            // Bounded by the request's output limit and the upstream's total timeout; past the gateway's limit it is as
+            // good as broken off.
+            if (!await answer.ReadFromAsync(upstream.Body, UpstreamResponse.MaxAnswerBytes, upstream.ReadCancellation))
+            {
+                throw new IOException("The answer exceeds the gateway's limit for a non-streamed answer.");
+            }
         }
         catch (Exception e) when (!context.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
