@@ -13,6 +13,12 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
 {
     private const decimal MillisecondsPerHour = 3_600_000m;
 
+    /// <summary>
+    /// This deployment's own timeouts, set by a route's deployment (<c>first_byte_timeout_seconds</c>,
+    /// <c>total_timeout_seconds</c>) so a slow primary gives way to its fallback sooner; null: the gateway's.
+    /// </summary>
+    public UpstreamTimeouts? Timeouts { get; init; }
+
     /// <summary>Served by a local provider (see <see cref="ProviderInfo.Local"/>).</summary>
     public bool Local { get; init; }
 

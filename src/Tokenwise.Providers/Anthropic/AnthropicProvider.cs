@@ -57,6 +57,6 @@ public sealed class AnthropicProvider(string name, Uri baseUrl, string? apiKey, 
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
         }
 
-        return UpstreamCall.SendAsync(http, message, rented, name, timeouts, cancellationToken);
+        return UpstreamCall.SendAsync(http, message, rented, name, deployment.Timeouts ?? timeouts, cancellationToken);
     }
 }

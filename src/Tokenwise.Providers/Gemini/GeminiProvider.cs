@@ -46,7 +46,7 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
         }
 
         var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var upstream = await UpstreamCall.SendAsync(http, message, rented: null, name, timeouts, cancellationToken);
+        var upstream = await UpstreamCall.SendAsync(http, message, rented: null, name, deployment.Timeouts ?? timeouts, cancellationToken);
         if (upstream.IsSuccess && request.Stream)
         {
             return new UpstreamResponse(200, "text/event-stream; charset=utf-8",

@@ -53,6 +53,6 @@ public sealed class OpenAICompatibleProvider(string name, Uri baseUrl, string? a
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
         }
 
-        return UpstreamCall.SendAsync(http, message, rented, name, timeouts, cancellationToken);
+        return UpstreamCall.SendAsync(http, message, rented, name, deployment.Timeouts ?? timeouts, cancellationToken);
     }
 }

@@ -20,4 +20,20 @@ public sealed class RouteDeploymentOptions
     /// <summary>The deployment's own upstream token limit, for <c>headroom</c>.</summary>
     [ConfigurationKeyName("tokens_per_minute")]
     public long? TokensPerMinute { get; set; }
+
+    /// <summary>Replaces <c>upstream.first_byte_timeout_seconds</c> for calls to this deployment through this route.</summary>
+    [ConfigurationKeyName("first_byte_timeout_seconds")]
+    public double? FirstByteTimeoutSeconds { get; set; }
+
+    /// <summary>Replaces <c>upstream.total_timeout_seconds</c> for calls to this deployment through this route.</summary>
+    [ConfigurationKeyName("total_timeout_seconds")]
+    public double? TotalTimeoutSeconds { get; set; }
+
+    /// <summary>The gateway's <paramref name="defaults"/> with this deployment's own timeouts; null when it sets none.</summary>
+    public Pipeline.UpstreamTimeouts? Timeouts(Pipeline.UpstreamTimeouts defaults) =>
+        FirstByteTimeoutSeconds is null && TotalTimeoutSeconds is null ? null : defaults with
+        {
+            FirstByte = FirstByteTimeoutSeconds is { } firstByte ? TimeSpan.FromSeconds(firstByte) : defaults.FirstByte,
+            Total = TotalTimeoutSeconds is { } total ? TimeSpan.FromSeconds(total) : defaults.Total,
+        };
 }

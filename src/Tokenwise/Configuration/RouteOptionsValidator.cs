@@ -86,6 +86,14 @@ internal static class RouteOptionsValidator
                 {
                     yield return new(dPath + (d.RequestsPerMinute is < 1 ? ":requests_per_minute" : ":tokens_per_minute"), "must be at least 1.");
                 }
+
+                foreach (var (key, seconds) in new[] { ("first_byte_timeout_seconds", d.FirstByteTimeoutSeconds), ("total_timeout_seconds", d.TotalTimeoutSeconds) })
+                {
+                    if (seconds is { } value && !(value is > 0 and <= UpstreamOptions.MaxTimeoutSeconds))
+                    {
+                        yield return new($"{dPath}:{key}", $"must be a number of seconds greater than 0 and at most {UpstreamOptions.MaxTimeoutSeconds} (a day), got {value}.");
+                    }
+                }
             }
 
             if (r.Threshold is < 0 or > 1)
@@ -166,9 +174,9 @@ internal static class RouteOptionsValidator
             yield return new(path + ":max_attempts", $"must be at least 1, got {f.MaxAttempts}.");
         }
 
-        if (!(f.CooldownSeconds >= 0))
+        if (!(f.CooldownSeconds is >= 0 and <= UpstreamOptions.MaxTimeoutSeconds))
         {
-            yield return new(path + ":cooldown_seconds", $"cannot be negative, got {f.CooldownSeconds}.");
+            yield return new(path + ":cooldown_seconds", $"must be between 0 and {UpstreamOptions.MaxTimeoutSeconds} seconds (a day), got {f.CooldownSeconds}.");
         }
 
         if (f.FailuresBeforeCooldown < 1)

@@ -68,9 +68,9 @@ public static class TokenwiseOptionsValidator
             ("pooled_connection_idle_seconds", o.Upstream.PooledConnectionIdleSeconds),
         })
         {
-            if (!(value > 0))
+            if (!(value is > 0 and <= UpstreamOptions.MaxTimeoutSeconds))
             {
-                yield return new("upstream:" + key, $"must be a number of seconds greater than 0, got {value}.");
+                yield return new("upstream:" + key, $"must be a number of seconds greater than 0 and at most {UpstreamOptions.MaxTimeoutSeconds} (a day), got {value}.");
             }
         }
 

@@ -5,6 +5,12 @@ namespace Tokenwise.Configuration;
 
 public sealed class UpstreamOptions
 {
+    /// <summary>
+    /// The longest timeout a setting may give: a day. Longer waits are not meant, and timers cannot hold much more
+    /// (a cancellation timer takes at most about 49 days).
+    /// </summary>
+    public const double MaxTimeoutSeconds = 86_400;
+
     [ConfigurationKeyName("connect_timeout_seconds")]
     public double ConnectTimeoutSeconds { get; set; } = UpstreamTimeouts.Default.Connect.TotalSeconds;
 

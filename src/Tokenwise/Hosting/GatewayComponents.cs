@@ -82,7 +82,7 @@ public sealed class GatewayComponents : IDisposable
         var configured = options.Models.Select(m => Configure(Catalog, infos, m)).ToList();
         Resolver = new ModelResolver(configured, infos, Catalog, demoProvider);
         _embedder = new(() => embedder ?? (_ownedEmbedder = CreateEmbedder(options.Cache.Embeddings, Http, environment)));
-        Routes = RouteBuilder.Build(options.Routes, Resolver, () => _embedder.Value);
+        Routes = RouteBuilder.Build(options.Routes, Resolver, Timeouts, () => _embedder.Value);
     }
 
     private readonly SocketsHttpHandler _handler;

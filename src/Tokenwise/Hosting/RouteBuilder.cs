@@ -14,7 +14,8 @@ namespace Tokenwise.Hosting;
 internal static class RouteBuilder
 {
     /// <exception cref="ConfigurationException">A route names a model that does not resolve, or its router model cannot be read.</exception>
-    public static IReadOnlyDictionary<string, RoutePolicy> Build(IReadOnlyList<ModelRouteOptions> routes, ModelResolver resolver, Func<ITextEmbedder> embedder)
+    public static IReadOnlyDictionary<string, RoutePolicy> Build(IReadOnlyList<ModelRouteOptions> routes, ModelResolver resolver, UpstreamTimeouts timeouts,
+        Func<ITextEmbedder> embedder)
     {
         var errors = new List<string>();
         var built = new Dictionary<string, RoutePolicy>(StringComparer.Ordinal);
@@ -33,6 +34,11 @@ internal static class RouteBuilder
                 {
                     errors.Add($"{where}: {error.Message}");
                     return null;
+                }
+
+                if (options?.Timeouts(timeouts) is { } own)
+                {
+                    deployment = deployment with { Timeouts = own };
                 }
 
                 return new RouteTarget(model, deployment, options?.Weight ?? 1, options?.RequestsPerMinute, options?.TokensPerMinute);

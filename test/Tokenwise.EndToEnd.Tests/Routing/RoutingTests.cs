@@ -95,6 +95,26 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADeploymentsOwnFirstByteTimeoutGivesWayToTheFallbackBeforeTheGatewaysWould()
+    {
+        await using var gateway = await StartAsync("""
+            routes:
+              - name: triage
+                deployments:
+                  - model: openai/gpt-4o
+                    first_byte_timeout_seconds: 1
+                  - model: openai/gpt-4o-mini
+            """, new() { ["upstream:first_byte_timeout_seconds"] = "60" });
+
+        var (answer, route, record) = await AskAsync(gateway, "triage", "#fake:slow-60000@gpt-4o a primary that hangs");
+
+        Assert.Equal("gpt-4o-mini", answer.Model);
+        Assert.Contains("openai/gpt-4o failed (timed out), fell back", route, StringComparison.Ordinal);
+        // The gateway's own 60 s would have kept the client waiting a minute; the deployment's 1 s lets it go on.
+        Assert.True(record.LatencyMs < 30_000, $"answered after {record.LatencyMs} ms");
+    }
+
+    [Fact]
     public async Task AnUnreachableDeploymentFallsBackToAnotherProvider()
     {
         await using var gateway = await StartAsync("""

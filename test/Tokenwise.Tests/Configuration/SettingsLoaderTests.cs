@@ -122,6 +122,18 @@ public sealed class SettingsLoaderTests : IDisposable
             + "9,223,372,036,854,775,807, got 'lots'."], e.Errors);
     }
 
+    [Theory]
+    [InlineData("upstream:\n  total_timeout_seconds: 1e300", "upstream.total_timeout_seconds (tokenwise.yaml line 2): must be a number of seconds greater than 0 and at most 86400 (a day), got 1E+300.")]
+    [InlineData("upstream:\n  first_byte_timeout_seconds: 9999999999", "upstream.first_byte_timeout_seconds (tokenwise.yaml line 2): must be a number of seconds greater than 0 and at most 86400 (a day)")]
+    [InlineData("routes:\n  - name: r\n    deployments:\n      - model: x\n        first_byte_timeout_seconds: 0", "routes.0.deployments.0.first_byte_timeout_seconds (tokenwise.yaml line 5): must be a number of seconds greater than 0")]
+    [InlineData("routes:\n  - name: r\n    fallback:\n      cooldown_seconds: 1e300\n    deployments:\n      - model: x", "routes.0.fallback.cooldown_seconds (tokenwise.yaml line 4): must be between 0 and 86400 seconds (a day)")]
+    public void ATimeoutBeyondADayStopsStartUpNamingTheSetting(string yaml, string expected)
+    {
+        // Before, 1e300 seconds overflowed TimeSpan at start-up (a stack trace) and 9999999999 failed every request.
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml(yaml), NoEnvironment));
+        Assert.Contains(e.Errors, m => m.StartsWith(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void AValueOutsideAnEnumsNamesListsTheNames()
     {
