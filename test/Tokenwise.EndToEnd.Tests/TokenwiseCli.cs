@@ -9,6 +9,60 @@ internal static class TokenwiseCli
 
     public static async Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
+        using var process = Process.Start(StartInfo(environment, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
+    /// Starts <c>tokenwise serve</c> on <paramref name="url"/> and returns once it is ready (<c>/readyz</c>); disposing the
+    /// result stops it. For what only a process of its own can have, such as its own trusted certificates.
+    /// </summary>
+    public static async Task<ServerProcess> ServeAsync(Uri url, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var process = Process.Start(StartInfo(environment, ["serve", "--urls", url.ToString(), .. args]))!;
+        var server = new ServerProcess(process);
+        using var http = new HttpClient { BaseAddress = url };
+        for (var started = Stopwatch.StartNew(); started.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(100))
+        {
+            if (process.HasExited)
+            {
+                var output = await server.OutputAsync();
+                server.Dispose();
+                throw new InvalidOperationException($"tokenwise serve exited with {process.ExitCode}: {output}");
+            }
+
+            try
+            {
+                using var ready = await http.GetAsync("readyz");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+        }
+
+        server.Dispose();
+        throw new TimeoutException("tokenwise serve was not ready within 60 s.");
+    }
+
+    /// <summary>An address on loopback with a port nothing listens on right now.</summary>
+    public static Uri FreeLoopbackUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/");
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment)
         {
@@ -22,11 +76,34 @@ internal static class TokenwiseCli
         }
 
         start.Environment.Remove("OPENAI_API_KEY");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        return start;
+    }
+
+    /// <summary>A running <c>tokenwise serve</c>; its output is collected so it never blocks on a full pipe.</summary>
+    public sealed class ServerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Task<string> _stdout;
+        private readonly Task<string> _stderr;
+
+        public ServerProcess(Process process)
+        {
+            _process = process;
+            _stdout = process.StandardOutput.ReadToEndAsync();
+            _stderr = process.StandardError.ReadToEndAsync();
+        }
+
+        public async Task<string> OutputAsync() => await _stdout + await _stderr;
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+
+            _process.Dispose();
+        }
     }
 }

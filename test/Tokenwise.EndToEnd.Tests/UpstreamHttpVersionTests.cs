@@ -9,7 +9,8 @@ namespace Tokenwise.EndToEnd.Tests;
 
 /// <summary>
 /// A provider's <c>http_version</c>: over HTTP/2 the gateway's calls are metered, streamed and cancelled as over
-/// HTTP/1.1. The fake's second port speaks HTTP/2 in cleartext, as providers do over TLS.
+/// HTTP/1.1. The fake's second port speaks HTTP/2 in cleartext, as providers do over TLS; one test gives it a TLS port,
+/// where <c>auto</c> negotiates HTTP/2.
 /// </summary>
 public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
@@ -31,6 +32,51 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
 
         var received = fixture.Upstream.Received.Last(r => r.Body.Contains("which protocol, by default?", StringComparison.Ordinal));
         Assert.Equal("HTTP/1.1", received.Protocol);
+    }
+
+    [Fact]
+    public async Task OverTlsAutoTakesHttp2WhereTheProviderOffersItAnd11KeepsHttp11()
+    {
+        // The gateway runs as its own process so that it can trust the fake's self-signed certificate the way a user
+        // trusts a private CA: SSL_CERT_FILE, which .NET reads on Linux.
+        using var certificate = Loopback.SelfSignedCertificate();
+        await using var upstream = await FakeUpstream.StartAsync(tls: certificate);
+        var dir = Directory.CreateTempSubdirectory("tokenwise-tls-").FullName;
+        try
+        {
+            var trusted = Path.Combine(dir, "ca.pem");
+            await File.WriteAllTextAsync(trusted, certificate.ExportCertificatePem(), Ct);
+            var config = Path.Combine(dir, "tokenwise.yaml");
+            await File.WriteAllTextAsync(config, $"""
+                providers:
+                  openai:
+                    type: openai
+                    base_url: {upstream.TlsBaseUrl}
+                    api_key: {FakeUpstream.ApiKey}
+                  pinned:
+                    type: openai-compatible
+                    base_url: {upstream.TlsBaseUrl}
+                    api_key: {FakeUpstream.ApiKey}
+                    http_version: "1.1"
+                storage:
+                  sqlite_path: {Path.Combine(dir, "tokenwise.db")}
+                """, Ct);
+            var url = TokenwiseCli.FreeLoopbackUrl();
+            using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string> { ["SSL_CERT_FILE"] = trusted }, "--config", config);
+            using var http = new HttpClient { BaseAddress = url };
+
+            foreach (var (model, protocol) in new[] { ("openai/gpt-4o-mini", "HTTP/2"), ("pinned/gpt-4o-mini", "HTTP/1.1") })
+            {
+                using var response = await http.PostAsync("v1/chat/completions", new StringContent(
+                    $$"""{"model":"{{model}}","messages":[{"role":"user","content":"over TLS to {{model}}"}]}""", Encoding.UTF8, "application/json"), Ct);
+                Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+                Assert.Equal(protocol, upstream.Received.Single(r => r.Body.Contains($"over TLS to {model}", StringComparison.Ordinal)).Protocol);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -39,11 +39,12 @@ public sealed class FakeUpstream : IAsyncDisposable
     private readonly FakeStreams _streams = new();
     private readonly TimeProvider _time;
 
-    private FakeUpstream(WebApplication app, Uri baseUrl, Uri http2BaseUrl, TimeProvider time)
+    private FakeUpstream(WebApplication app, Uri baseUrl, Uri http2BaseUrl, Uri? tlsBaseUrl, TimeProvider time)
     {
         _app = app;
         BaseUrl = baseUrl;
         Http2BaseUrl = http2BaseUrl;
+        TlsBaseUrl = tlsBaseUrl;
         _time = time;
     }
 
@@ -56,6 +57,9 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>The same server on a port that speaks HTTP/2 in cleartext (prior knowledge only), ending in <c>/v1</c>.</summary>
     public Uri Http2BaseUrl { get; }
 
+    /// <summary>With a certificate given at start: the same server over HTTPS, offering HTTP/2 and HTTP/1.1 by ALPN, ending in <c>/v1</c>.</summary>
+    public Uri? TlsBaseUrl { get; }
+
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 
@@ -63,9 +67,11 @@ public sealed class FakeUpstream : IAsyncDisposable
     public int ActiveStreams => _streams.Active;
 
     /// <param name="time">The clock of the answers' <c>created</c> times; golden tests fix it, so answers are the same bytes every run.</param>
-    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true, TimeProvider? time = null)
+    /// <param name="tls">A certificate for an HTTPS port as well (<see cref="TlsBaseUrl"/>).</param>
+    public static async Task<FakeUpstream> StartAsync(bool recordRequests = true, TimeProvider? time = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null)
     {
-        var app = Loopback.CreateBuilderWithHttp2(out var http1, out var http2).Build();
+        var app = Loopback.CreateBuilderWithHttp2(out var http1, out var http2, tls, out var https).Build();
         FakeUpstream? fake = null;
         app.MapPost("/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/v1/embeddings", http => fake!.EmbeddingsAsync(http, recordRequests));
@@ -74,7 +80,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         app.MapPost("/openai/v1/chat/completions", http => fake!.ChatAsync(http, recordRequests));
         app.MapPost("/openai/v1/responses", http => fake!.ResponsesAsync(http, recordRequests));
         await app.StartAsync();
-        fake = new FakeUpstream(app, new Uri(http1(), "v1"), new Uri(http2(), "v1"), time ?? TimeProvider.System);
+        fake = new FakeUpstream(app, new Uri(http1(), "v1"), new Uri(http2(), "v1"), https() is { } tlsRoot ? new Uri(tlsRoot, "v1") : null,
+            time ?? TimeProvider.System);
         return fake;
     }
 

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Tokenwise.Testing;
 
@@ -21,11 +23,15 @@ public static class Loopback
     /// knowledge), as providers offer HTTP/2 over TLS. A cleartext port cannot negotiate, so each protocol needs
     /// its own. The functions give the addresses once the app started.
     /// </summary>
-    public static WebApplicationBuilder CreateBuilderWithHttp2(out Func<Uri> http1Address, out Func<Uri> http2Address)
+    /// <param name="tls">When given, a third port serves HTTPS with this certificate, offering HTTP/2 and HTTP/1.1 by ALPN as
+    /// providers do; <paramref name="tlsAddress"/> gives it (null without a certificate).</param>
+    public static WebApplicationBuilder CreateBuilderWithHttp2(out Func<Uri> http1Address, out Func<Uri> http2Address,
+        X509Certificate2? tls, out Func<Uri?> tlsAddress)
     {
         var builder = WebApplication.CreateSlimBuilder();
         ListenOptions? http1 = null;
         ListenOptions? http2 = null;
+        ListenOptions? https = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, 0, listen => http1 = listen);
@@ -34,12 +40,36 @@ public static class Loopback
                 listen.Protocols = HttpProtocols.Http2;
                 http2 = listen;
             });
+            if (tls is not null)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(tls);
+                    https = listen;
+                });
+            }
         });
         builder.Logging.ClearProviders();
         // Kestrel writes the port it bound back into the endpoint's options.
         http1Address = () => new Uri($"http://127.0.0.1:{http1!.IPEndPoint!.Port}/");
         http2Address = () => new Uri($"http://127.0.0.1:{http2!.IPEndPoint!.Port}/");
+        tlsAddress = () => https is null ? null : new Uri($"https://127.0.0.1:{https.IPEndPoint!.Port}/");
         return builder;
+    }
+
+    /// <summary>A self-signed certificate for 127.0.0.1, valid for a day, for a TLS test server (and, as PEM, for the client to trust).</summary>
+    public static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, 0, critical: true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Kestrel needs the private key in a form the platform's TLS can use: round-trip through PKCS#12.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
     }
 
     /// <summary>The address a started app actually listens on (port 0 picks one).</summary>
