@@ -26,6 +26,30 @@ public sealed record ModelPrice
     /// <summary>Long-context tiers, ascending by threshold.</summary>
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 
+    /// <summary>
+    /// These prices with the given ones (null: unchanged) in force at every prompt size: a long-context tier no longer
+    /// reprices a kind of token that was set here, while it still reprices the others. Without that, a model priced
+    /// at 0 in config (a local deployment of a catalog model) would cost the catalog's long-context rates past 200k tokens.
+    /// </summary>
+    public ModelPrice WithFlatPrices(decimal? input, decimal? output, decimal? cacheRead, decimal? cacheWrite, decimal? cacheWrite1h, decimal? reasoning) =>
+        this with
+        {
+            InputPerToken = input ?? InputPerToken,
+            OutputPerToken = output ?? OutputPerToken,
+            CacheReadPerToken = cacheRead ?? CacheReadPerToken,
+            CacheWritePerToken = cacheWrite ?? CacheWritePerToken,
+            CacheWrite1hPerToken = cacheWrite1h ?? CacheWrite1hPerToken,
+            ReasoningPerToken = reasoning ?? ReasoningPerToken,
+            Tiers = [.. Tiers.Select(t => t with
+            {
+                InputPerToken = input is null ? t.InputPerToken : null,
+                OutputPerToken = output is null ? t.OutputPerToken : null,
+                CacheReadPerToken = cacheRead is null ? t.CacheReadPerToken : null,
+                CacheWritePerToken = cacheWrite is null ? t.CacheWritePerToken : null,
+                CacheWrite1hPerToken = cacheWrite1h is null ? t.CacheWrite1hPerToken : null,
+            })],
+        };
+
     /// <summary>Zero prices, for models the catalog does not know and local models priced at nothing.</summary>
     public static ModelPrice Free(string key) => new() { Key = key };
 

@@ -26,6 +26,9 @@ public sealed class ModelOptions
     [ConfigurationKeyName("cache_creation_input_token_cost")]
     public decimal? CacheCreationInputTokenCost { get; set; }
 
+    [ConfigurationKeyName("cache_creation_input_token_cost_above_1hr")]
+    public decimal? CacheCreationInputTokenCostAbove1Hour { get; set; }
+
     [ConfigurationKeyName("output_cost_per_reasoning_token")]
     public decimal? OutputCostPerReasoningToken { get; set; }
 }

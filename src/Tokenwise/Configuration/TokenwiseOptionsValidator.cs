@@ -156,6 +156,7 @@ public static class TokenwiseOptionsValidator
             {
                 ("input_cost_per_token", m.InputCostPerToken), ("output_cost_per_token", m.OutputCostPerToken),
                 ("cache_read_input_token_cost", m.CacheReadInputTokenCost), ("cache_creation_input_token_cost", m.CacheCreationInputTokenCost),
+                ("cache_creation_input_token_cost_above_1hr", m.CacheCreationInputTokenCostAbove1Hour),
                 ("output_cost_per_reasoning_token", m.OutputCostPerReasoningToken),
             })
             {

@@ -140,20 +140,14 @@ public sealed class GatewayComponents : IDisposable
         var provider = providers.First(p => string.Equals(p.Name, m.Provider, StringComparison.OrdinalIgnoreCase));
         var deployment = ModelDeployment.FromCatalog(m.Name!, provider, m.UpstreamModel ?? m.Name!, catalog);
         var overridden = m.InputCostPerToken is not null || m.OutputCostPerToken is not null || m.CacheReadInputTokenCost is not null
-            || m.CacheCreationInputTokenCost is not null || m.OutputCostPerReasoningToken is not null;
+            || m.CacheCreationInputTokenCost is not null || m.CacheCreationInputTokenCostAbove1Hour is not null || m.OutputCostPerReasoningToken is not null;
         if (!overridden)
         {
             return deployment;
         }
 
-        var price = deployment.Price with
-        {
-            InputPerToken = m.InputCostPerToken ?? deployment.Price.InputPerToken,
-            OutputPerToken = m.OutputCostPerToken ?? deployment.Price.OutputPerToken,
-            CacheReadPerToken = m.CacheReadInputTokenCost ?? deployment.Price.CacheReadPerToken,
-            CacheWritePerToken = m.CacheCreationInputTokenCost ?? deployment.Price.CacheWritePerToken,
-            ReasoningPerToken = m.OutputCostPerReasoningToken ?? deployment.Price.ReasoningPerToken,
-        };
+        var price = deployment.Price.WithFlatPrices(m.InputCostPerToken, m.OutputCostPerToken, m.CacheReadInputTokenCost,
+            m.CacheCreationInputTokenCost, m.CacheCreationInputTokenCostAbove1Hour, m.OutputCostPerReasoningToken);
         return deployment with { Price = price, Priced = true };
     }
 }

@@ -18,6 +18,28 @@ public sealed class CostTests
     }
 
     [Fact]
+    public void PricesSetInConfigHoldAtEveryPromptSizeWhileTheOthersKeepTheirTiers()
+    {
+        // gemini-2.5-pro: input $1.25/M ($2.50/M past 200k prompt tokens), output $10/M ($15/M past 200k).
+        var catalog = Price("gemini-2.5-pro");
+        var longPrompt = new TokenUsage(300_000, 0, 0, 1_000, 0);
+        Assert.Equal(300_000 * 0.0000025m + 1_000 * 0.000015m, catalog.Cost(longPrompt));
+
+        // A local deployment priced at 0 stays free however long the prompt.
+        Assert.Equal(0m, catalog.WithFlatPrices(0, 0, 0, 0, 0, 0).Cost(longPrompt));
+        // A negotiated input price holds past 200k; output, not set, keeps the catalog's long-context rate.
+        Assert.Equal(300_000 * 0.000001m + 1_000 * 0.000015m, catalog.WithFlatPrices(0.000001m, null, null, null, null, null).Cost(longPrompt));
+    }
+
+    [Fact]
+    public void AOneHourWritePriceSetInConfigPricesOneHourWrites()
+    {
+        // claude-sonnet-4-5: 1,000 prompt tokens all written to the one-hour cache, at $5/M instead of the catalog's $6/M.
+        var price = Price("claude-sonnet-4-5").WithFlatPrices(null, null, null, null, 0.000005m, null);
+        Assert.Equal(0.005m, price.Cost(new TokenUsage(1_000, 0, 1_000, 0, 0) { CacheWrite1hTokens = 1_000 }));
+    }
+
+    [Fact]
     public void ReasoningTokensAreBilledAsOutputOnceWithoutADedicatedPrice()
     {
         // o3-mini: input $1.10/M, cached $0.55/M, output $4.40/M; 1000 of the 1500 output tokens are reasoning.
