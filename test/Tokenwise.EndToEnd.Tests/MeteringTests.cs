@@ -87,6 +87,25 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Theory]
+    [InlineData("flex", false)]
+    [InlineData("flex", true)]
+    [InlineData("priority", false)]
+    [InlineData("priority", true)]
+    public async Task ACallServedAtFlexOrPriorityCostsThatTiersPrices(string tier, bool stream)
+    {
+        var (_, record) = await PostAsync($$"""
+            {"model":"o3","service_tier":"{{tier}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"#fake:cached-reasoning Which tier served me?"}]}
+            """);
+
+        // o3 per token: flex $1/M input, $0.25/M cached, $4/M output; priority $3.50/M, $0.875/M, $14/M (standard: $2, $0.50, $8).
+        var (input, cached, output) = tier == "flex" ? (0.000001m, 0.00000025m, 0.000004m) : (0.0000035m, 0.000000875m, 0.000014m);
+        var usage = record.Usage;
+        Assert.Equal((tier, false), (usage.ServiceTier, record.Estimated));
+        Assert.True(usage.CachedInputTokens > 0);
+        Assert.Equal((usage.InputTokens - usage.CachedInputTokens) * input + usage.CachedInputTokens * cached + usage.OutputTokens * output, record.CostUsd);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task NegativeCountsFromUpstreamAreEstimatedNotBilled(bool stream)

@@ -180,7 +180,9 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     /// <summary>
     /// The most the request can cost. Priced by the hour: the hourly cost for the longest call (the endpoint never
     /// bills more time than that). Priced by token: its prompt counted with the model's tokenizer and its output at
-    /// the bound it set (else the model's output limit), each at the dearest rate that can apply to it.
+    /// the bound it set (else the model's output limit), each at the dearest rate that can apply to it, at the prices of
+    /// the processing tier it asks for (<c>service_tier</c>; one that asks for none is reserved at the standard prices, as
+    /// OpenAI serves it unless its project's default tier says otherwise).
     /// </summary>
     private ReservedCost Reserve(GatewayContext context)
     {
@@ -188,7 +190,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var prompt = context.PromptTokens(context.Deployment?.UpstreamModel ?? request.Model);
         long OutputBound(ModelDeployment? d) =>
             request.Api == ApiKind.Embeddings ? 0 : request.Choices * (request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound);
-        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d));
+        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier);
 
         if (context.Route is { } route)
         {

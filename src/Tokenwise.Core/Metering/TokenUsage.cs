@@ -25,6 +25,13 @@ public readonly record struct TokenUsage(
     /// </summary>
     public long CacheWrite1hTokens { get; init; }
 
+    /// <summary>
+    /// The processing tier that served the call, as the provider named it (OpenAI's <c>service_tier</c>: <c>default</c>,
+    /// <c>flex</c>, <c>priority</c>, ...), or the one the request asked for when the answer named none; null when neither
+    /// did. <see cref="Pricing.ModelPrice.Cost"/> prices <c>flex</c> and <c>priority</c> at their own rates.
+    /// </summary>
+    public string? ServiceTier { get; init; }
+
     /// <summary>Prompt tokens billed at the plain input rate.</summary>
     public long UncachedInputTokens => Math.Max(0, InputTokens - CachedInputTokens - CacheWriteTokens);
 

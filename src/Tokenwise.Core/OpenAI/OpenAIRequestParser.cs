@@ -24,6 +24,7 @@ public static class OpenAIRequestParser
         bool stream = false, includeUsage = false;
         long? maxOutput = null;
         var choices = 1;
+        string? serviceTier = null;
         Dictionary<string, string>? metadata = null;
         try
         {
@@ -91,6 +92,12 @@ public static class OpenAIRequestParser
                     reader.Read();
                     metadata = ReadMetadata(ref reader);
                 }
+                else if (reader.ValueTextEquals("service_tier"u8))
+                {
+                    reader.Read();
+                    serviceTier = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
                 else
                 {
                     reader.Read();
@@ -126,6 +133,7 @@ public static class OpenAIRequestParser
             ClientRequestedUsage = includeUsage,
             MaxOutputTokens = maxOutput,
             Choices = choices,
+            ServiceTier = serviceTier,
             Metadata = metadata,
             ModelValue = modelValue,
             StreamOptionsValue = streamOptionsValue,

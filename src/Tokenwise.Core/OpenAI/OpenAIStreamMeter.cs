@@ -14,7 +14,11 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
     private readonly StreamedText _generated = new();
 
     public bool HasUsage { get; private set; }
-    public TokenUsage Usage { get; private set; }
+    private TokenUsage _usage;
+    private string? _serviceTier;
+
+    /// <summary>The reported counts, with the <c>service_tier</c> the stream named.</summary>
+    public TokenUsage Usage => _usage with { ServiceTier = _serviceTier };
     public bool Complete { get; private set; }
     public string? ErrorCode { get; private set; }
 
@@ -53,9 +57,13 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
-                        Usage = OpenAIUsageReader.ReadUsageObject(ref reader);
+                        _usage = OpenAIUsageReader.ReadUsageObject(ref reader);
                         HasUsage = hasUsage = true;
                     }
+                }
+                else if (reader.ValueTextEquals("service_tier"u8))
+                {
+                    _serviceTier = OpenAIUsageReader.ReadServiceTier(ref reader) ?? _serviceTier;
                 }
                 else
                 {

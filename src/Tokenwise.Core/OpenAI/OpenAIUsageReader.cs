@@ -13,8 +13,9 @@ namespace Tokenwise.OpenAI;
 public static class OpenAIUsageReader
 {
     /// <summary>
-    /// Finds the top-level <c>usage</c> object in <paramref name="json"/> and converts it. Returns
-    /// false when there is none (or it is null), as in stream chunks before the last.
+    /// Finds the top-level <c>usage</c> object in <paramref name="json"/> and converts it, with the top-level
+    /// <c>service_tier</c> the answer was served at. Returns false when there is none (or it is null), as in stream
+    /// chunks before the last.
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> json, out TokenUsage usage)
     {
@@ -22,18 +23,51 @@ public static class OpenAIUsageReader
         var reader = new Utf8JsonReader(json);
         try
         {
-            if (JsonMember.TryFindTopLevelObject(ref reader, "usage"u8))
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                usage = ReadUsageObject(ref reader);
-                return true;
+                return false;
             }
+
+            var found = false;
+            string? serviceTier = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("service_tier"u8))
+                {
+                    serviceTier = ReadServiceTier(ref reader);
+                    continue;
+                }
+
+                var isUsage = reader.ValueTextEquals("usage"u8);
+                reader.Read();
+                if (isUsage && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    usage = ReadUsageObject(ref reader);
+                    found = true;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            usage = usage with { ServiceTier = serviceTier };
+            return found;
         }
         catch (JsonException)
         {
             // A malformed upstream body carries no usable usage; the caller estimates instead.
+            return false;
         }
+    }
 
-        return false;
+    /// <summary>A <c>service_tier</c> member's value; the reader is on its name and ends on its value.</summary>
+    public static string? ReadServiceTier(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        reader.Skip();
+        return value;
     }
 
     /// <summary>Reads a usage object; the reader is on its StartObject and ends on its EndObject.</summary>

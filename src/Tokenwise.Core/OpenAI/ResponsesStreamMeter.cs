@@ -15,7 +15,11 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
     private readonly StreamedText _generated = new();
 
     public bool HasUsage { get; private set; }
-    public TokenUsage Usage { get; private set; }
+    private TokenUsage _usage;
+    private string? _serviceTier;
+
+    /// <summary>The reported counts, with the <c>service_tier</c> the stream named.</summary>
+    public TokenUsage Usage => _usage with { ServiceTier = _serviceTier };
 
     /// <summary>The code of an <c>error</c> event or of a <c>response.failed</c> response's error.</summary>
     public string? ErrorCode { get; private set; }
@@ -160,7 +164,7 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    Usage = OpenAIUsageReader.ReadUsageObject(ref reader);
+                    _usage = OpenAIUsageReader.ReadUsageObject(ref reader);
                     HasUsage = true;
                 }
                 else
@@ -172,6 +176,10 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
             {
                 reader.Read();
                 code = ReadErrorCode(ref reader) ?? code;
+            }
+            else if (reader.ValueTextEquals("service_tier"u8))
+            {
+                _serviceTier = OpenAIUsageReader.ReadServiceTier(ref reader) ?? _serviceTier;
             }
             else
             {

@@ -19,6 +19,8 @@ public sealed class LlmRequest
     public long? MaxOutputTokens { get; init; }
     /// <summary>How many answers the request asks for (OpenAI's <c>n</c>): each may use the whole output bound.</summary>
     public int Choices { get; init; } = 1;
+    /// <summary>The processing tier the request asks for (OpenAI's <c>service_tier</c>: <c>auto</c>, <c>default</c>, <c>flex</c>, <c>priority</c>).</summary>
+    public string? ServiceTier { get; init; }
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     /// <summary>

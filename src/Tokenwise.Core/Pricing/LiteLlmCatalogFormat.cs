@@ -18,6 +18,9 @@ public static class LiteLlmCatalogFormat
     private const string TierPrefix = "_above_";
     private const string TierSuffix = "_tokens";
 
+    /// <summary>The processing tiers with prices of their own, each a suffix of the fields (<c>input_cost_per_token_flex</c>).</summary>
+    private static readonly string[] s_serviceTiers = ["flex", "priority"];
+
     public static PriceCatalog Read(Stream json)
     {
         using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
@@ -48,10 +51,32 @@ public static class LiteLlmCatalogFormat
 
     public static ModelPrice ReadEntry(string key, JsonElement e)
     {
+        var standard = ReadPrices(key, e, suffix: "", standard: null);
+        var serviceTiers = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
+        foreach (var serviceTier in s_serviceTiers)
+        {
+            var suffix = "_" + serviceTier;
+            if (Decimal(e, "input_cost_per_token" + suffix) is not null || Decimal(e, "output_cost_per_token" + suffix) is not null)
+            {
+                serviceTiers[serviceTier] = ReadPrices(key, e, suffix, standard);
+            }
+        }
+
+        return serviceTiers.Count == 0 ? standard : standard with { ServiceTierPrices = serviceTiers };
+    }
+
+    /// <summary>
+    /// The prices of the fields ending in <paramref name="suffix"/>: the standard ones for an empty suffix, else a
+    /// processing tier's, where a price the tier does not list is <paramref name="standard"/>'s (long-context tiers
+    /// are the tier's own).
+    /// </summary>
+    private static ModelPrice ReadPrices(string key, JsonElement e, string suffix, ModelPrice? standard)
+    {
         var tiers = new SortedDictionary<long, PriceTier>();
         foreach (var property in e.EnumerateObject())
         {
-            if (TryParseTier(property.Name, out var field, out var threshold) && TryDecimal(property.Value, out var value))
+            if (property.Name.EndsWith(suffix, StringComparison.Ordinal)
+                && TryParseTier(property.Name[..^suffix.Length], out var field, out var threshold) && TryDecimal(property.Value, out var value))
             {
                 var tier = tiers.GetValueOrDefault(threshold) ?? new PriceTier(threshold, null, null, null, null, null);
                 tiers[threshold] = field switch
@@ -73,12 +98,12 @@ public static class LiteLlmCatalogFormat
             Mode = JsonMember.String(e, "mode"),
             MaxInputTokens = Long(e, "max_input_tokens"),
             MaxOutputTokens = Long(e, "max_output_tokens") ?? Long(e, "max_tokens"),
-            InputPerToken = Decimal(e, "input_cost_per_token") ?? 0m,
-            OutputPerToken = Decimal(e, "output_cost_per_token") ?? 0m,
-            CacheReadPerToken = Decimal(e, "cache_read_input_token_cost"),
-            CacheWritePerToken = Decimal(e, "cache_creation_input_token_cost"),
-            CacheWrite1hPerToken = Decimal(e, "cache_creation_input_token_cost_above_1hr"),
-            ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token"),
+            InputPerToken = Decimal(e, "input_cost_per_token" + suffix) ?? standard?.InputPerToken ?? 0m,
+            OutputPerToken = Decimal(e, "output_cost_per_token" + suffix) ?? standard?.OutputPerToken ?? 0m,
+            CacheReadPerToken = Decimal(e, "cache_read_input_token_cost" + suffix) ?? standard?.CacheReadPerToken,
+            CacheWritePerToken = Decimal(e, "cache_creation_input_token_cost" + suffix) ?? standard?.CacheWritePerToken,
+            CacheWrite1hPerToken = Decimal(e, "cache_creation_input_token_cost_above_1hr" + suffix) ?? standard?.CacheWrite1hPerToken,
+            ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token" + suffix) ?? standard?.ReasoningPerToken,
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
                 || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
@@ -96,20 +121,10 @@ public static class LiteLlmCatalogFormat
             WriteIfSet(w, "mode", p.Mode);
             WriteIfSet(w, "max_input_tokens", p.MaxInputTokens);
             WriteIfSet(w, "max_output_tokens", p.MaxOutputTokens);
-            w.WriteNumber("input_cost_per_token", p.InputPerToken);
-            w.WriteNumber("output_cost_per_token", p.OutputPerToken);
-            WriteIfSet(w, "cache_read_input_token_cost", p.CacheReadPerToken);
-            WriteIfSet(w, "cache_creation_input_token_cost", p.CacheWritePerToken);
-            WriteIfSet(w, "cache_creation_input_token_cost_above_1hr", p.CacheWrite1hPerToken);
-            WriteIfSet(w, "output_cost_per_reasoning_token", p.ReasoningPerToken);
-            foreach (var tier in p.Tiers)
+            WritePrices(w, p, suffix: "", standard: null);
+            foreach (var (serviceTier, price) in p.ServiceTierPrices.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
-                var suffix = $"{TierPrefix}{tier.AboveInputTokens / 1000}k{TierSuffix}";
-                WriteIfSet(w, "input_cost_per_token" + suffix, tier.InputPerToken);
-                WriteIfSet(w, "output_cost_per_token" + suffix, tier.OutputPerToken);
-                WriteIfSet(w, "cache_read_input_token_cost" + suffix, tier.CacheReadPerToken);
-                WriteIfSet(w, "cache_creation_input_token_cost" + suffix, tier.CacheWritePerToken);
-                WriteIfSet(w, "cache_creation_input_token_cost_above_1hr" + suffix, tier.CacheWrite1hPerToken);
+                WritePrices(w, price, "_" + serviceTier, p);
             }
 
             w.WriteEndObject();
@@ -117,6 +132,33 @@ public static class LiteLlmCatalogFormat
 
         w.WriteEndObject();
     }
+
+    /// <summary>
+    /// Writes the price fields with <paramref name="suffix"/>; a processing tier's only where they differ from
+    /// <paramref name="standard"/>'s (as <see cref="ReadPrices"/> takes the standard ones for those it does not find),
+    /// but always its input and output prices, which make it a tier.
+    /// </summary>
+    private static void WritePrices(Utf8JsonWriter w, ModelPrice p, string suffix, ModelPrice? standard)
+    {
+        w.WriteNumber("input_cost_per_token" + suffix, p.InputPerToken);
+        w.WriteNumber("output_cost_per_token" + suffix, p.OutputPerToken);
+        WriteIfSet(w, "cache_read_input_token_cost" + suffix, Differing(p.CacheReadPerToken, standard?.CacheReadPerToken, standard));
+        WriteIfSet(w, "cache_creation_input_token_cost" + suffix, Differing(p.CacheWritePerToken, standard?.CacheWritePerToken, standard));
+        WriteIfSet(w, "cache_creation_input_token_cost_above_1hr" + suffix, Differing(p.CacheWrite1hPerToken, standard?.CacheWrite1hPerToken, standard));
+        WriteIfSet(w, "output_cost_per_reasoning_token" + suffix, Differing(p.ReasoningPerToken, standard?.ReasoningPerToken, standard));
+        foreach (var tier in p.Tiers)
+        {
+            var tierSuffix = $"{TierPrefix}{tier.AboveInputTokens / 1000}k{TierSuffix}{suffix}";
+            WriteIfSet(w, "input_cost_per_token" + tierSuffix, tier.InputPerToken);
+            WriteIfSet(w, "output_cost_per_token" + tierSuffix, tier.OutputPerToken);
+            WriteIfSet(w, "cache_read_input_token_cost" + tierSuffix, tier.CacheReadPerToken);
+            WriteIfSet(w, "cache_creation_input_token_cost" + tierSuffix, tier.CacheWritePerToken);
+            WriteIfSet(w, "cache_creation_input_token_cost_above_1hr" + tierSuffix, tier.CacheWrite1hPerToken);
+        }
+    }
+
+    private static decimal? Differing(decimal? value, decimal? standardValue, ModelPrice? standard) =>
+        standard is not null && value == standardValue ? null : value;
 
     /// <summary>
     /// Parses LiteLLM's tier field names such as <c>input_cost_per_token_above_200k_tokens</c>; the tier is the

@@ -27,9 +27,19 @@ public sealed record ModelPrice
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 
     /// <summary>
+    /// The prices of other processing tiers, by <see cref="TokenUsage.ServiceTier"/> name: <c>flex</c> and <c>priority</c>
+    /// (LiteLLM's <c>*_flex</c> and <c>*_priority</c> fields, long-context tiers included). A tier not listed here is
+    /// priced at these prices.
+    /// </summary>
+    public IReadOnlyDictionary<string, ModelPrice> ServiceTierPrices { get; init; } = s_noServiceTiers;
+
+    private static readonly IReadOnlyDictionary<string, ModelPrice> s_noServiceTiers = new Dictionary<string, ModelPrice>();
+
+    /// <summary>
     /// These prices with the given ones (null: unchanged) in force at every prompt size: a long-context tier no longer
     /// reprices a kind of token that was set here, while it still reprices the others. Without that, a model priced
     /// at 0 in config (a local deployment of a catalog model) would cost the catalog's long-context rates past 200k tokens.
+    /// The other processing tiers' prices are dropped: a model priced in config has that price at every tier.
     /// </summary>
     public ModelPrice WithFlatPrices(decimal? input, decimal? output, decimal? cacheRead, decimal? cacheWrite, decimal? cacheWrite1h, decimal? reasoning) =>
         this with
@@ -48,6 +58,7 @@ public sealed record ModelPrice
                 CacheWritePerToken = cacheWrite is null ? t.CacheWritePerToken : null,
                 CacheWrite1hPerToken = cacheWrite1h is null ? t.CacheWrite1hPerToken : null,
             })],
+            ServiceTierPrices = s_noServiceTiers,
         };
 
     /// <summary>Zero prices, for models the catalog does not know and local models priced at nothing.</summary>
@@ -55,10 +66,16 @@ public sealed record ModelPrice
 
     /// <summary>
     /// The exact USD cost of <paramref name="usage"/>. Each kind of token is priced at its own rate (cache writes at
-    /// the rate of their lifetime), and a long-context tier applies to the whole request once its input exceeds the threshold.
+    /// the rate of their lifetime), a long-context tier applies to the whole request once its input exceeds the threshold,
+    /// and a call served at another processing tier (<see cref="TokenUsage.ServiceTier"/>) is priced at that tier's prices.
     /// </summary>
     public decimal Cost(in TokenUsage usage)
     {
+        if (usage.ServiceTier is { } serviceTier && ServiceTierPrices.TryGetValue(serviceTier, out var tierPrice))
+        {
+            return tierPrice.Cost(usage with { ServiceTier = null });
+        }
+
         var input = InputPerToken;
         var output = OutputPerToken;
         var cacheRead = CacheReadPerToken;
@@ -96,10 +113,10 @@ public sealed record ModelPrice
     /// The most a call with <paramref name="promptTokens"/> prompt tokens and at most <paramref name="outputTokens"/>
     /// output tokens can cost, however the provider splits them: every prompt token at the dearest input-side rate
     /// (plain, cache read, or a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
-    /// request may ask for either) and every output token at the dearer of the output and reasoning rates. Budgets
-    /// reserve this before the call.
+    /// request may ask for either) and every output token at the dearer of the output and reasoning rates, at the prices of
+    /// <paramref name="serviceTier"/> (the one the request asks for). Budgets reserve this before the call.
     /// </summary>
-    public decimal MostCost(long promptTokens, long outputTokens)
+    public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null)
     {
         // Once the prompt's size has fixed the tier, Cost is linear in each kind of token, so the dearest split
         // is one that puts all prompt tokens in one kind and all output tokens in one kind.
@@ -113,7 +130,8 @@ public sealed record ModelPrice
         var most = 0m;
         foreach (var prompt in prompts)
         {
-            most = Math.Max(most, Math.Max(Cost(prompt), Cost(prompt with { ReasoningTokens = outputTokens })));
+            var asked = prompt with { ServiceTier = serviceTier };
+            most = Math.Max(most, Math.Max(Cost(asked), Cost(asked with { ReasoningTokens = outputTokens })));
         }
 
         return most;

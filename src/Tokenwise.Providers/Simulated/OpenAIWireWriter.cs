@@ -59,7 +59,7 @@ public static class OpenAIWireWriter
                 WriteUsage(w, answer.Usage);
             }
 
-            w.WriteString("service_tier", "default");
+            w.WriteString("service_tier", answer.Usage.ServiceTier ?? "default");
             w.WriteString("system_fingerprint", Fingerprint);
             w.WriteEndObject();
         }
@@ -105,7 +105,7 @@ public static class OpenAIWireWriter
                 w.WriteStartArray("choices");
                 w.WriteEndArray();
                 WriteUsage(w, answer.Usage);
-                w.WriteString("service_tier", "default");
+                w.WriteString("service_tier", answer.Usage.ServiceTier ?? "default");
                 w.WriteString("system_fingerprint", Fingerprint);
                 w.WriteEndObject();
             });
@@ -184,7 +184,7 @@ public static class OpenAIWireWriter
     {
         w.WriteStartObject();
         WriteHeader(w, answer, "chat.completion.chunk");
-        w.WriteString("service_tier", "default");
+        w.WriteString("service_tier", answer.Usage.ServiceTier ?? "default");
         w.WriteString("system_fingerprint", Fingerprint);
         w.WriteStartArray("choices");
         w.WriteStartObject();

@@ -156,7 +156,7 @@ public static class ResponsesWireWriter
         w.WriteNull("effort");
         w.WriteNull("summary");
         w.WriteEndObject();
-        w.WriteString("service_tier", "default");
+        w.WriteString("service_tier", answer.Usage.ServiceTier ?? "default");
         w.WriteBoolean("store", false);
         w.WriteNumber("temperature", 1.0);
         w.WriteStartObject("text");

@@ -74,7 +74,11 @@ public static class SimulatedAnswers
         var prompt = OpenAIPromptEstimator.Estimate(request, model);
         var completion = tokenizer.CountTokens(toolCall is null ? string.Concat(pieces) : toolCall.Name + toolCall.Arguments) + shape.ReasoningTokens;
         var cached = (long)Math.Floor(prompt * shape.CachedPromptShare);
-        var usage = new TokenUsage(prompt, cached, 0, completion, shape.ReasoningTokens);
+        // Served at the tier asked for when it is one with prices of its own, as OpenAI answers flex and priority requests.
+        var usage = new TokenUsage(prompt, cached, 0, completion, shape.ReasoningTokens)
+        {
+            ServiceTier = request.ServiceTier is "flex" or "priority" ? request.ServiceTier : null,
+        };
         return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall);
     }
 

@@ -12,7 +12,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
     private const string Columns = """
         key, namespace, key_id, team, model, tags, created_at_ms, expires_at_ms, stream, content_type, body,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
-        semantic_scope, question, embedder, embedding, cache_write_1h_tokens
+        semantic_scope, question, embedder, embedding, cache_write_1h_tokens, service_tier
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -43,6 +43,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 Usage = new TokenUsage(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15))
                 {
                     CacheWrite1hTokens = reader.GetInt64(21),
+                    ServiceTier = SqliteDatabase.NullableString(reader, 22),
                 },
                 Estimated = reader.GetInt64(16) != 0,
                 Semantic = reader.IsDBNull(17) ? null
@@ -75,7 +76,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 e.CreatedAt.ToUnixTimeMilliseconds(), e.ExpiresAt.ToUnixTimeMilliseconds(), e.Stream ? 1 : 0, e.ContentType, e.Body,
                 e.Usage.InputTokens, e.Usage.CachedInputTokens, e.Usage.CacheWriteTokens, e.Usage.OutputTokens, e.Usage.ReasoningTokens, e.Estimated ? 1 : 0,
                 e.Semantic?.Scope, e.Semantic?.Question, e.Semantic?.Embedder, e.Semantic is { } semantic ? ToBytes(semantic.Vector) : null,
-                e.Usage.CacheWrite1hTokens,
+                e.Usage.CacheWrite1hTokens, e.Usage.ServiceTier,
             ];
             for (var i = 0; i < values.Length; i++)
             {

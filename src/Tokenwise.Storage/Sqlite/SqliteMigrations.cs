@@ -135,5 +135,11 @@ internal static class SqliteMigrations
         ALTER TABLE usage_events ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE cache_entries ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 7: the processing tier a call was served at (OpenAI's service_tier: flex and priority are priced apart).
+        """
+        ALTER TABLE usage_events ADD COLUMN service_tier TEXT;
+        ALTER TABLE cache_entries ADD COLUMN service_tier TEXT;
+        """,
     ];
 }

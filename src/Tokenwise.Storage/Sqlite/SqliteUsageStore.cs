@@ -16,7 +16,7 @@ public sealed class SqliteUsageStore : IUsageStore
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
-        cache_write_1h_tokens
+        cache_write_1h_tokens, service_tier
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -95,6 +95,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 row.Add(r.RouteAttempts);
                 row.Add(r.CounterfactualUsd is { } counterfactual ? CostUnits.ToPicoUsd(counterfactual) : null);
                 row.Add(r.Usage.CacheWrite1hTokens);
+                row.Add(r.Usage.ServiceTier);
                 row.Insert();
             }
         }
@@ -127,6 +128,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 Usage = new TokenUsage(reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14))
                 {
                     CacheWrite1hTokens = reader.GetInt64(34),
+                    ServiceTier = NullableString(reader, 35),
                 },
                 CostUsd = CostUnits.FromPicoUsd(reader.GetInt64(15)),
                 Estimated = reader.GetInt64(16) != 0,

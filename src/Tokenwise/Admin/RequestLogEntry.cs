@@ -22,6 +22,7 @@ public sealed record RequestLogEntry(
     [property: JsonPropertyName("cache_write_1h_tokens")] long CacheWrite1hTokens,
     long OutputTokens,
     long ReasoningTokens,
+    string? ServiceTier,
     decimal CostUsd,
     bool Estimated,
     double LatencyMs,
@@ -36,6 +37,6 @@ public sealed record RequestLogEntry(
     public static RequestLogEntry From(UsageRecord r) => new(
         r.Id, r.StartedAt, r.Endpoint, r.Dialect, r.Model, r.Provider, r.UpstreamModel, r.Stream, r.Status, r.ErrorCode,
         r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.CacheWrite1hTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
-        r.CostUsd, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null,
+        r.Usage.ServiceTier, r.CostUsd, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null,
         r.Route, r.RoutePolicy, r.RouteReason, r.RouterScore, r.RouteAttempts, r.CounterfactualUsd);
 }

@@ -26,6 +26,13 @@ internal static class StageResults
     public static decimal Price(GatewayContext context, ResponseCache cache, double upstreamMilliseconds)
     {
         var record = context.Record;
+        if (record.Usage.ServiceTier is null && context.Request.ServiceTier is { } asked)
+        {
+            // The answer names the tier it was served at; where it named none (or there was no answer to read), the
+            // tier the request asked for is the best account of it.
+            record.Usage = record.Usage with { ServiceTier = asked };
+        }
+
         var cost = context.Deployment is { } deployment ? deployment.Cost(record.Usage, upstreamMilliseconds) : 0m;
         if (context.Cache is { Hit: { } hit } state)
         {

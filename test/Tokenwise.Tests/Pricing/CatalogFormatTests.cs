@@ -12,7 +12,8 @@ public sealed class CatalogFormatTests
             "litellm_provider": "openai", "mode": "chat", "max_input_tokens": 128000, "max_tokens": 4096,
             "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07, "cache_read_input_token_cost": 7.5e-08,
             "input_cost_per_token_above_128k_tokens": 3e-07, "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 1.2e-05,
-            "input_cost_per_token_priority": 9e-07, "supports_vision": true
+            "input_cost_per_token_priority": 9e-07, "output_cost_per_token_priority": 1.2e-06,
+            "input_cost_per_token_above_128k_tokens_priority": 1.8e-06, "input_cost_per_token_flex": 7.5e-08, "supports_vision": true
           },
           "azure/my-model": { "litellm_provider": "azure", "mode": "chat", "input_cost_per_token": 2e-07, "output_cost_per_token": 8e-07 }
         }
@@ -54,9 +55,36 @@ public sealed class CatalogFormatTests
         foreach (var price in original.Entries)
         {
             var again = reread.Find(price.Key)!;
-            Assert.Equal(price with { Tiers = [] }, again with { Tiers = [] });
-            Assert.Equal(price.Tiers, again.Tiers);
+            AssertSamePrices(price, again);
+            Assert.Equal(price.ServiceTierPrices.Keys.Order(), again.ServiceTierPrices.Keys.Order());
+            foreach (var (serviceTier, tierPrice) in price.ServiceTierPrices)
+            {
+                AssertSamePrices(tierPrice, again.ServiceTierPrices[serviceTier]);
+            }
         }
+
+        static void AssertSamePrices(ModelPrice expected, ModelPrice actual)
+        {
+            Assert.Equal(expected with { Tiers = [], ServiceTierPrices = ModelPrice.Free("").ServiceTierPrices },
+                actual with { Tiers = [], ServiceTierPrices = ModelPrice.Free("").ServiceTierPrices });
+            Assert.Equal(expected.Tiers, actual.Tiers);
+        }
+    }
+
+    [Fact]
+    public void FlexAndPriorityPricesAreTiersOfTheirOwnWithTheStandardPricesTheyDoNotList()
+    {
+        var price = LiteLlmCatalogFormat.Read(new MemoryStream(Encoding.UTF8.GetBytes(LiteLlmSample))).Find("my-model")!;
+
+        var priority = price.ServiceTierPrices["priority"];
+        Assert.Equal((0.0000009m, 0.0000012m, 0.000000075m), (priority.InputPerToken, priority.OutputPerToken, priority.CacheReadPerToken));
+        Assert.Equal([new PriceTier(128_000, 0.0000018m, null, null, null, null)], priority.Tiers);
+        var flex = price.ServiceTierPrices["flex"];
+        Assert.Equal((0.000000075m, 0.0000006m), (flex.InputPerToken, flex.OutputPerToken));
+        Assert.Empty(flex.Tiers);
+        // The standard long-context tiers do not take the suffixed fields.
+        Assert.Equal([128_000L, 200_000L], price.Tiers.Select(t => t.AboveInputTokens));
+        Assert.Equal(0.0000003m, price.Tiers[0].InputPerToken);
     }
 
     [Fact]

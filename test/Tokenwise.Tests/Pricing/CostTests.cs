@@ -31,6 +31,28 @@ public sealed class CostTests
         Assert.Equal(300_000 * 0.000001m + 1_000 * 0.000015m, catalog.WithFlatPrices(0.000001m, null, null, null, null, null).Cost(longPrompt));
     }
 
+    [Theory]
+    [InlineData(null, "0.01025")]
+    [InlineData("default", "0.01025")]
+    [InlineData("flex", "0.005125")]
+    [InlineData("priority", "0.0179375")]
+    public void ACallServedAtFlexOrPriorityIsPricedAtThatTiersPrices(string? serviceTier, string expected)
+    {
+        // o3, 1,500 prompt tokens of which 500 cached, and 1,000 output tokens:
+        // standard $2/M input, $0.50/M cached, $8/M output: 1,000 × 2 + 500 × 0.50 + 1,000 × 8 = 10,250 µ$;
+        // flex $1, $0.25, $4: 5,125 µ$; priority $3.50, $0.875, $14: 3,500 + 437.5 + 14,000 = 17,937.5 µ$.
+        var usage = new TokenUsage(1_500, 500, 0, 1_000, 0) { ServiceTier = serviceTier };
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), Price("o3").Cost(usage));
+    }
+
+    [Fact]
+    public void BudgetsReserveAtThePricesOfTheTierTheRequestAsksFor()
+    {
+        // o3, 1,000 prompt and 100 output tokens at most: the dearest split is every prompt token uncached.
+        Assert.Equal(1_000 * 0.000002m + 100 * 0.000008m, Price("o3").MostCost(1_000, 100));
+        Assert.Equal(1_000 * 0.0000035m + 100 * 0.000014m, Price("o3").MostCost(1_000, 100, "priority"));
+    }
+
     [Fact]
     public void AOneHourWritePriceSetInConfigPricesOneHourWrites()
     {

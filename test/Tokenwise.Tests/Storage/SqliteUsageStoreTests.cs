@@ -81,7 +81,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         await using (var migrated = new SqliteConnection($"Data Source={_path}"))
         {
             await migrated.OpenAsync(ct);
-            Assert.Equal(6L, await SqliteDatabase.ScalarAsync(migrated, "PRAGMA user_version;", ct));
+            Assert.Equal((long)SqliteMigrations.All.Count, await SqliteDatabase.ScalarAsync(migrated, "PRAGMA user_version;", ct));
         }
 
         var read = Assert.Single(await store.LatestAsync(10, ct));
@@ -97,7 +97,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
         var original = Record("req_1", at, "gpt-4o-mini", "openai", 12.345678901234m);
-        original.Usage = new TokenUsage(3100, 40, 3000, 20, 5) { CacheWrite1hTokens = 2000 };
+        original.Usage = new TokenUsage(3100, 40, 3000, 20, 5) { CacheWrite1hTokens = 2000, ServiceTier = "priority" };
 
         await store.AppendAsync([original], TestContext.Current.CancellationToken);
         var read = Assert.Single(await store.LatestAsync(10, TestContext.Current.CancellationToken));
