@@ -87,6 +87,22 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AudioTokensCostTheAudioRates(bool stream)
+    {
+        var (_, record) = await PostAsync($$"""
+            {"model":"gpt-4o-audio-preview","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"#fake:audio Say it out loud, please."}]}
+            """);
+
+        // gpt-4o-audio-preview per token: text in $2.50/M, audio in $40/M, text out $10/M, audio out $80/M.
+        var usage = record.Usage;
+        Assert.True(usage.AudioInputTokens > 0 && usage.AudioOutputTokens > 0, usage.ToString());
+        Assert.Equal((usage.InputTokens - usage.AudioInputTokens) * 0.0000025m + usage.AudioInputTokens * 0.00004m
+            + (usage.OutputTokens - usage.AudioOutputTokens) * 0.00001m + usage.AudioOutputTokens * 0.00008m, record.CostUsd);
+    }
+
+    [Theory]
     [InlineData("flex", false)]
     [InlineData("flex", true)]
     [InlineData("priority", false)]

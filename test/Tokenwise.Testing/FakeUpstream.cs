@@ -17,6 +17,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cached-reasoning</c>: usage with half the prompt cached and 64 reasoning tokens.</item>
 /// <item><c>#fake:no-usage</c>: never report usage.</item>
+/// <item><c>#fake:audio</c>: usage with half the prompt and half the completion reported as audio tokens.</item>
 /// <item><c>#fake:huge</c>: chat completions, not streamed: an answer one byte longer than the gateway holds (<see cref="UpstreamResponse.MaxAnswerBytes"/>).</item>
 /// <item><c>#fake:negative-usage</c>: chat completions: report the prompt and completion counts negated, as a broken server might.</item>
 /// <item><c>#fake:tool</c>: call the request's first tool (chat completions); a conversation that ends with a tool's result is answered with text quoting it.</item>
@@ -187,8 +188,12 @@ public sealed class FakeUpstream : IAsyncDisposable
             .Replace("\"prompt_tokens\":", "\"prompt_tokens\":-", StringComparison.Ordinal)
             .Replace("\"completion_tokens\":", "\"completion_tokens\":-", StringComparison.Ordinal));
 
-    private static SimulatedUsageShape Shape(string? cue) =>
-        cue == "cached-reasoning" ? new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64) : SimulatedUsageShape.Plain;
+    private static SimulatedUsageShape Shape(string? cue) => cue switch
+    {
+        "cached-reasoning" => new SimulatedUsageShape(CachedPromptShare: 0.5, ReasoningTokens: 64),
+        "audio" => new SimulatedUsageShape(AudioShare: 0.5),
+        _ => SimulatedUsageShape.Plain,
+    };
 
     /// <summary>Writes server-sent events one by one, flushing each, and plays the stream cues (stall, broken, dribble).</summary>
     private Task StreamAsync(HttpContext http, IEnumerable<byte[]> events, string? cue) =>

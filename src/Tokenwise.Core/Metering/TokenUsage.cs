@@ -32,6 +32,15 @@ public readonly record struct TokenUsage(
     /// </summary>
     public string? ServiceTier { get; init; }
 
+    /// <summary>
+    /// Of <see cref="InputTokens"/>, audio (OpenAI's <c>prompt_tokens_details.audio_tokens</c>, Gemini's <c>AUDIO</c>
+    /// modality), billed at the audio input rate, several times the text rate; init-only as few calls have any.
+    /// </summary>
+    public long AudioInputTokens { get; init; }
+
+    /// <summary>Of <see cref="OutputTokens"/>, generated audio (<c>completion_tokens_details.audio_tokens</c>), billed at the audio output rate.</summary>
+    public long AudioOutputTokens { get; init; }
+
     /// <summary>Prompt tokens billed at the plain input rate.</summary>
     public long UncachedInputTokens => Math.Max(0, InputTokens - CachedInputTokens - CacheWriteTokens);
 

@@ -90,7 +90,7 @@ public static class OpenAIUsageReader
     /// <summary>Reads a usage object; the reader is on its StartObject and ends on its EndObject.</summary>
     public static TokenUsage ReadUsageObject(ref Utf8JsonReader reader)
     {
-        long prompt = 0, completion = 0, cached = 0, cacheWrite = 0, reasoning = 0, total = 0;
+        long prompt = 0, completion = 0, cached = 0, cacheWrite = 0, reasoning = 0, total = 0, audioIn = 0, audioOut = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
@@ -107,11 +107,11 @@ public static class OpenAIUsageReader
             }
             else if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8))
             {
-                (cached, cacheWrite) = ReadDetails(ref reader, "cached_tokens"u8, "cache_write_tokens"u8);
+                (cached, cacheWrite, audioIn) = ReadDetails(ref reader, "cached_tokens"u8, "cache_write_tokens"u8, "audio_tokens"u8);
             }
             else if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8))
             {
-                (reasoning, _) = ReadDetails(ref reader, "reasoning_tokens"u8, default);
+                (reasoning, audioOut, _) = ReadDetails(ref reader, "reasoning_tokens"u8, "audio_tokens"u8, default);
             }
             else
             {
@@ -126,7 +126,7 @@ public static class OpenAIUsageReader
             prompt = total;
         }
 
-        return new TokenUsage(prompt, cached, cacheWrite, completion, reasoning);
+        return new TokenUsage(prompt, cached, cacheWrite, completion, reasoning) { AudioInputTokens = audioIn, AudioOutputTokens = audioOut };
     }
 
     /// <summary>
@@ -145,26 +145,31 @@ public static class OpenAIUsageReader
         };
     }
 
-    /// <summary>Two counts of a details object (a name left empty is not read).</summary>
-    private static (long First, long Second) ReadDetails(ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    /// <summary>Up to three counts of a details object (a name left empty is not read).</summary>
+    private static (long First, long Second, long Third) ReadDetails(ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second,
+        ReadOnlySpan<byte> third)
     {
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
-            return (0, 0);
+            return (0, 0, 0);
         }
 
-        long value = 0, other = 0;
+        long one = 0, two = 0, three = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(first))
             {
-                value = ReadLong(ref reader);
+                one = ReadLong(ref reader);
             }
             else if (!second.IsEmpty && reader.ValueTextEquals(second))
             {
-                other = ReadLong(ref reader);
+                two = ReadLong(ref reader);
+            }
+            else if (!third.IsEmpty && reader.ValueTextEquals(third))
+            {
+                three = ReadLong(ref reader);
             }
             else
             {
@@ -173,6 +178,6 @@ public static class OpenAIUsageReader
             }
         }
 
-        return (value, other);
+        return (one, two, three);
     }
 }

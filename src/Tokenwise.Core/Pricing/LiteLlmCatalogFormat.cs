@@ -104,6 +104,8 @@ public static class LiteLlmCatalogFormat
             CacheWritePerToken = Decimal(e, "cache_creation_input_token_cost" + suffix) ?? standard?.CacheWritePerToken,
             CacheWrite1hPerToken = Decimal(e, "cache_creation_input_token_cost_above_1hr" + suffix) ?? standard?.CacheWrite1hPerToken,
             ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token" + suffix) ?? standard?.ReasoningPerToken,
+            AudioInputPerToken = Decimal(e, "input_cost_per_audio_token" + suffix) ?? standard?.AudioInputPerToken,
+            AudioOutputPerToken = Decimal(e, "output_cost_per_audio_token" + suffix) ?? standard?.AudioOutputPerToken,
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
                 || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
@@ -146,6 +148,8 @@ public static class LiteLlmCatalogFormat
         WriteIfSet(w, "cache_creation_input_token_cost" + suffix, Differing(p.CacheWritePerToken, standard?.CacheWritePerToken, standard));
         WriteIfSet(w, "cache_creation_input_token_cost_above_1hr" + suffix, Differing(p.CacheWrite1hPerToken, standard?.CacheWrite1hPerToken, standard));
         WriteIfSet(w, "output_cost_per_reasoning_token" + suffix, Differing(p.ReasoningPerToken, standard?.ReasoningPerToken, standard));
+        WriteIfSet(w, "input_cost_per_audio_token" + suffix, Differing(p.AudioInputPerToken, standard?.AudioInputPerToken, standard));
+        WriteIfSet(w, "output_cost_per_audio_token" + suffix, Differing(p.AudioOutputPerToken, standard?.AudioOutputPerToken, standard));
         foreach (var tier in p.Tiers)
         {
             var tierSuffix = $"{TierPrefix}{tier.AboveInputTokens / 1000}k{TierSuffix}{suffix}";

@@ -23,6 +23,10 @@ public sealed record ModelPrice
     public decimal? CacheWrite1hPerToken { get; init; }
     /// <summary>Price of a reasoning token; null means the output price (OpenAI bills reasoning as output).</summary>
     public decimal? ReasoningPerToken { get; init; }
+    /// <summary>Price of an audio prompt token (<see cref="TokenUsage.AudioInputTokens"/>); null means the input price.</summary>
+    public decimal? AudioInputPerToken { get; init; }
+    /// <summary>Price of a generated audio token (<see cref="TokenUsage.AudioOutputTokens"/>); null means the output price.</summary>
+    public decimal? AudioOutputPerToken { get; init; }
     /// <summary>Long-context tiers, ascending by threshold.</summary>
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 
@@ -44,6 +48,9 @@ public sealed record ModelPrice
     public ModelPrice WithFlatPrices(decimal? input, decimal? output, decimal? cacheRead, decimal? cacheWrite, decimal? cacheWrite1h, decimal? reasoning) =>
         this with
         {
+            // A text price set here is the audio price too unless the catalog's audio price is kept by setting neither.
+            AudioInputPerToken = input is null ? AudioInputPerToken : null,
+            AudioOutputPerToken = output is null ? AudioOutputPerToken : null,
             InputPerToken = input ?? InputPerToken,
             OutputPerToken = output ?? OutputPerToken,
             CacheReadPerToken = cacheRead ?? CacheReadPerToken,
@@ -101,11 +108,17 @@ public sealed record ModelPrice
         // An entry without a one-hour rate (a model priced in config, a few older catalog names) prices one-hour
         // writes as five-minute writes, so they are under-billed where the provider charges more for them.
         var oneHourWrite = cacheWrite1h ?? fiveMinuteWrite;
-        return usage.UncachedInputTokens * input
+        // Audio is part of the uncached prompt and of the visible output, at its own rates (bounded by them, should a
+        // body say otherwise).
+        var audioIn = Math.Min(usage.AudioInputTokens, usage.UncachedInputTokens);
+        var audioOut = Math.Min(usage.AudioOutputTokens, usage.VisibleOutputTokens);
+        return (usage.UncachedInputTokens - audioIn) * input
+            + audioIn * (AudioInputPerToken ?? input)
             + usage.CachedInputTokens * (cacheRead ?? input)
             + (usage.CacheWriteTokens - usage.CacheWrite1hTokens) * fiveMinuteWrite
             + usage.CacheWrite1hTokens * oneHourWrite
-            + usage.VisibleOutputTokens * output
+            + (usage.VisibleOutputTokens - audioOut) * output
+            + audioOut * (AudioOutputPerToken ?? output)
             + usage.ReasoningTokens * (ReasoningPerToken ?? output);
     }
 
@@ -113,27 +126,41 @@ public sealed record ModelPrice
     /// The most a call with <paramref name="promptTokens"/> prompt tokens and at most <paramref name="outputTokens"/>
     /// output tokens can cost, however the provider splits them: every prompt token at the dearest input-side rate
     /// (plain, cache read, or a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
-    /// request may ask for either) and every output token at the dearer of the output and reasoning rates, at the prices of
+    /// request may ask for either, or audio) and every output token at the dearest of the output, reasoning and audio rates, at the prices of
     /// <paramref name="serviceTier"/> (the one the request asks for). Budgets reserve this before the call.
     /// </summary>
     public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null)
     {
-        // Once the prompt's size has fixed the tier, Cost is linear in each kind of token, so the dearest split
-        // is one that puts all prompt tokens in one kind and all output tokens in one kind.
+        // Once the prompt's size has fixed the long-context tier, Cost is a sum over the kinds of token, each linear:
+        // the dearest split puts every prompt token in the dearest prompt kind and every output token in the dearest
+        // output kind, found apart (the output's part is what the output adds to a prompt of plain tokens).
+        var plain = new TokenUsage(promptTokens, 0, 0, 0, 0) { ServiceTier = serviceTier };
         ReadOnlySpan<TokenUsage> prompts =
         [
-            new(promptTokens, 0, 0, outputTokens, 0),
-            new(promptTokens, promptTokens, 0, outputTokens, 0),
-            new(promptTokens, 0, promptTokens, outputTokens, 0),
-            new(promptTokens, 0, promptTokens, outputTokens, 0) { CacheWrite1hTokens = promptTokens },
+            plain,
+            plain with { CachedInputTokens = promptTokens },
+            plain with { CacheWriteTokens = promptTokens },
+            plain with { CacheWriteTokens = promptTokens, CacheWrite1hTokens = promptTokens },
+            plain with { AudioInputTokens = promptTokens },
         ];
-        var most = 0m;
-        foreach (var prompt in prompts)
+        ReadOnlySpan<TokenUsage> outputs =
+        [
+            plain with { OutputTokens = outputTokens },
+            plain with { OutputTokens = outputTokens, ReasoningTokens = outputTokens },
+            plain with { OutputTokens = outputTokens, AudioOutputTokens = outputTokens },
+        ];
+        var prompt = 0m;
+        foreach (var usage in prompts)
         {
-            var asked = prompt with { ServiceTier = serviceTier };
-            most = Math.Max(most, Math.Max(Cost(asked), Cost(asked with { ReasoningTokens = outputTokens })));
+            prompt = Math.Max(prompt, Cost(usage));
         }
 
-        return most;
+        var output = 0m;
+        foreach (var usage in outputs)
+        {
+            output = Math.Max(output, Cost(usage));
+        }
+
+        return prompt + output - Cost(plain);
     }
 }

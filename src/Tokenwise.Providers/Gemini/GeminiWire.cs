@@ -37,18 +37,26 @@ internal static class GeminiWire
     /// Gemini's <c>usageMetadata</c> in the canonical convention. <c>promptTokenCount</c> already
     /// includes <c>cachedContentTokenCount</c>; tool-use prompt tokens (grounding, code execution) are
     /// prompt tokens too. <c>candidatesTokenCount</c> excludes <c>thoughtsTokenCount</c>, and both are
-    /// billed as output, so output is their sum and reasoning is the thoughts.
+    /// billed as output, so output is their sum and reasoning is the thoughts. The <c>AUDIO</c> entries of
+    /// <c>promptTokensDetails</c> and <c>candidatesTokensDetails</c> are audio tokens, billed at the audio rates.
     /// </summary>
     public static TokenUsage Usage(JsonNode usageMetadata)
     {
         long Count(string name) => usageMetadata[name] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0;
+        long Audio(string details) => (usageMetadata[details] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(d => Str(d["modality"]) == "AUDIO")
+            .Sum(d => d["tokenCount"] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0);
         var thoughts = Count("thoughtsTokenCount");
         return new TokenUsage(
             InputTokens: Count("promptTokenCount") + Count("toolUsePromptTokenCount"),
             CachedInputTokens: Count("cachedContentTokenCount"),
             CacheWriteTokens: 0,
             OutputTokens: Count("candidatesTokenCount") + thoughts,
-            ReasoningTokens: thoughts);
+            ReasoningTokens: thoughts)
+        {
+            AudioInputTokens = Audio("promptTokensDetails"),
+            AudioOutputTokens = Audio("candidatesTokensDetails"),
+        };
     }
 
     /// <summary>OpenAI's completion id, from Gemini's <c>responseId</c> when it sent one.</summary>

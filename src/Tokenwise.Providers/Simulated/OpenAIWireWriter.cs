@@ -242,11 +242,11 @@ public static class OpenAIWireWriter
         w.WriteNumber("total_tokens", usage.TotalTokens);
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", usage.CachedInputTokens);
-        w.WriteNumber("audio_tokens", 0);
+        w.WriteNumber("audio_tokens", usage.AudioInputTokens);
         w.WriteEndObject();
         w.WriteStartObject("completion_tokens_details");
         w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
-        w.WriteNumber("audio_tokens", 0);
+        w.WriteNumber("audio_tokens", usage.AudioOutputTokens);
         w.WriteNumber("accepted_prediction_tokens", 0);
         w.WriteNumber("rejected_prediction_tokens", 0);
         w.WriteEndObject();

@@ -78,6 +78,8 @@ public static class SimulatedAnswers
         var usage = new TokenUsage(prompt, cached, 0, completion, shape.ReasoningTokens)
         {
             ServiceTier = request.ServiceTier is "flex" or "priority" ? request.ServiceTier : null,
+            AudioInputTokens = (long)Math.Floor((prompt - cached) * shape.AudioShare),
+            AudioOutputTokens = (long)Math.Floor((completion - shape.ReasoningTokens) * shape.AudioShare),
         };
         return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall);
     }

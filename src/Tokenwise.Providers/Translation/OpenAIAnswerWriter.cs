@@ -108,8 +108,8 @@ internal static class OpenAIAnswerWriter
 
     /// <summary>
     /// OpenAI's <c>usage</c> (the fields OpenAI itself sends for a text answer): <c>prompt_tokens</c> counts
-    /// every prompt token, <c>cached_tokens</c> the cache reads. Cache writes have no OpenAI field; the
-    /// gateway meters them from the provider's own usage, not from this.
+    /// every prompt token, <c>cached_tokens</c> the cache reads, <c>audio_tokens</c> (written when there are any) the
+    /// audio. Cache writes have no OpenAI field; the gateway meters them from the provider's own usage, not from this.
     /// </summary>
     private static void WriteUsage(Utf8JsonWriter w, TokenUsage usage)
     {
@@ -119,9 +119,19 @@ internal static class OpenAIAnswerWriter
         w.WriteNumber("total_tokens", usage.TotalTokens);
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", usage.CachedInputTokens);
+        if (usage.AudioInputTokens > 0)
+        {
+            w.WriteNumber("audio_tokens", usage.AudioInputTokens);
+        }
+
         w.WriteEndObject();
         w.WriteStartObject("completion_tokens_details");
         w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+        if (usage.AudioOutputTokens > 0)
+        {
+            w.WriteNumber("audio_tokens", usage.AudioOutputTokens);
+        }
+
         w.WriteEndObject();
         w.WriteEndObject();
     }

@@ -16,7 +16,7 @@ public sealed class SqliteUsageStore : IUsageStore
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
-        cache_write_1h_tokens, service_tier
+        cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -96,6 +96,8 @@ public sealed class SqliteUsageStore : IUsageStore
                 row.Add(r.CounterfactualUsd is { } counterfactual ? CostUnits.ToPicoUsd(counterfactual) : null);
                 row.Add(r.Usage.CacheWrite1hTokens);
                 row.Add(r.Usage.ServiceTier);
+                row.Add(r.Usage.AudioInputTokens);
+                row.Add(r.Usage.AudioOutputTokens);
                 row.Insert();
             }
         }
@@ -129,6 +131,8 @@ public sealed class SqliteUsageStore : IUsageStore
                 {
                     CacheWrite1hTokens = reader.GetInt64(34),
                     ServiceTier = NullableString(reader, 35),
+                    AudioInputTokens = reader.GetInt64(36),
+                    AudioOutputTokens = reader.GetInt64(37),
                 },
                 CostUsd = CostUnits.FromPicoUsd(reader.GetInt64(15)),
                 Estimated = reader.GetInt64(16) != 0,

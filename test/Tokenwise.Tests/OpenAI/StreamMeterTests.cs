@@ -83,6 +83,16 @@ public sealed class StreamMeterTests
     }
 
     [Fact]
+    public void AudioTokensAreReadFromBothDetailsObjects()
+    {
+        Assert.True(OpenAIUsageReader.TryRead("""
+            {"usage":{"prompt_tokens":100,"completion_tokens":50,"prompt_tokens_details":{"cached_tokens":10,"audio_tokens":60},
+             "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":40}},"service_tier":"default"}
+            """u8, out var usage));
+        Assert.Equal(new Metering.TokenUsage(100, 10, 0, 50, 0) { AudioInputTokens = 60, AudioOutputTokens = 40, ServiceTier = "default" }, usage);
+    }
+
+    [Fact]
     public void NullCountsAreNotReported()
     {
         Assert.True(OpenAIUsageReader.TryRead("""{"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":null,"prompt_tokens_details":null}}"""u8, out var usage));

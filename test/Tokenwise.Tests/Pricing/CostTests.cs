@@ -46,6 +46,17 @@ public sealed class CostTests
     }
 
     [Fact]
+    public void AudioTokensArePricedAtTheAudioRates()
+    {
+        // gpt-4o-audio-preview: text in $2.50/M, audio in $40/M, text out $10/M, audio out $80/M; 1,000 prompt tokens of
+        // which 600 audio, 500 output of which 300 audio: 400 × 2.5 + 600 × 40 + 200 × 10 + 300 × 80 = 51,000 µ$.
+        var usage = new TokenUsage(1_000, 0, 0, 500, 0) { AudioInputTokens = 600, AudioOutputTokens = 300 };
+        Assert.Equal(0.051m, Price("gpt-4o-audio-preview").Cost(usage));
+        // A budget reserves the prompt as audio and the output as audio, the dearest kinds.
+        Assert.Equal(1_000 * 0.00004m + 100 * 0.00008m, Price("gpt-4o-audio-preview").MostCost(1_000, 100));
+    }
+
+    [Fact]
     public void BudgetsReserveAtThePricesOfTheTierTheRequestAsksFor()
     {
         // o3, 1,000 prompt and 100 output tokens at most: the dearest split is every prompt token uncached.
