@@ -22,6 +22,7 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cache</c>: usage with 2048 prompt tokens read from the cache and 512 written to it, all for five minutes.</item>
 /// <item><c>#fake:cache-1h</c>: as <c>cache</c>, with 384 of the 512 written to the one-hour cache.</item>
+/// <item><c>#fake:web-search</c>: usage reporting 3 searches of the web search tool (<c>server_tool_use</c>), in the message and in a stream's <c>message_delta</c>.</item>
 /// <item><c>#fake:thinking</c>: a thinking block (with its signature) before the text.</item>
 /// <item><c>#fake:tool</c>: when the request has tools, call the first one (a tool_use block, stop_reason tool_use).</item>
 /// <item><c>#fake:stream-error</c>: stream the first word, then an <c>error</c> event (overloaded) and end.</item>
@@ -129,6 +130,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         var usage = new AnthropicUsage(InputTokens(model, root), cached ? CacheReadTokens : 0, cached ? CacheWriteTokens : 0, output)
         {
             CacheCreation1hInputTokens = FakeCue.Has(requestBody, "cache-1h") ? CacheWrite1hTokens : 0,
+            WebSearchRequests = FakeCue.Has(requestBody, "web-search") ? 3 : 0,
         };
         return new FakeMessage("msg_fake_" + id, model, blocks, stopReason, usage);
     }
@@ -220,6 +222,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             w.WriteEndObject();
             w.WriteStartObject("usage");
             w.WriteNumber("output_tokens", message.Usage.OutputTokens);
+            WriteServerToolUse(w, message.Usage);
             w.WriteEndObject();
         });
         yield return Event("message_stop", w => w.WriteString("type", "message_stop"));
@@ -368,7 +371,19 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         w.WriteNumber("ephemeral_1h_input_tokens", usage.CacheCreation1hInputTokens);
         w.WriteEndObject();
         w.WriteNumber("output_tokens", usage.OutputTokens);
+        WriteServerToolUse(w, usage);
         w.WriteEndObject();
+    }
+
+    /// <summary>Anthropic's count of server tool calls, sent only when the web search tool ran.</summary>
+    private static void WriteServerToolUse(Utf8JsonWriter w, AnthropicUsage usage)
+    {
+        if (usage.WebSearchRequests > 0)
+        {
+            w.WriteStartObject("server_tool_use");
+            w.WriteNumber("web_search_requests", usage.WebSearchRequests);
+            w.WriteEndObject();
+        }
     }
 
     /// <summary>A content block: whole in a message, empty in a stream's <c>content_block_start</c>.</summary>

@@ -17,6 +17,9 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
     /// </summary>
     public long CacheCreation1hInputTokens { get; init; }
 
+    /// <summary><c>server_tool_use.web_search_requests</c>: searches Anthropic ran for the web search tool, billed per search.</summary>
+    public long WebSearchRequests { get; init; }
+
     /// <summary>
     /// The canonical usage, whose input includes cached and cache-write tokens (see <see cref="TokenUsage"/>).
     /// Thinking tokens are billed as output and not reported apart, so there are no reasoning tokens.
@@ -26,6 +29,7 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
         {
             // The split is part of the total; should a body say otherwise, the total bounds what is billed.
             CacheWrite1hTokens = Math.Min(CacheCreation1hInputTokens, CacheCreationInputTokens),
+            WebSearchRequests = WebSearchRequests,
         };
 
     /// <summary>
@@ -52,7 +56,11 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             }
             else if (reader.ValueTextEquals("cache_creation"u8))
             {
-                usage = usage with { CacheCreation1hInputTokens = ReadOneHourWrites(ref reader, usage.CacheCreation1hInputTokens) };
+                usage = usage with { CacheCreation1hInputTokens = ReadNestedCount(ref reader, "ephemeral_1h_input_tokens"u8, usage.CacheCreation1hInputTokens) };
+            }
+            else if (reader.ValueTextEquals("server_tool_use"u8))
+            {
+                usage = usage with { WebSearchRequests = ReadNestedCount(ref reader, "web_search_requests"u8, usage.WebSearchRequests) };
             }
             else if (reader.ValueTextEquals("output_tokens"u8))
             {
@@ -103,9 +111,9 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
     }
 
     // "cache_creation": {"ephemeral_5m_input_tokens": ..., "ephemeral_1h_input_tokens": ...} splits the writes by
-    // lifetime. Only the one-hour part is kept, the five-minute part being the rest of the total; a null object or
-    // member keeps what was known, as for the counts.
-    private static long ReadOneHourWrites(ref Utf8JsonReader reader, long previous)
+    // lifetime; only the one-hour part is kept, the five-minute part being the rest of the total. "server_tool_use":
+    // {"web_search_requests": ...} counts the searches. A null object or member keeps what was known, as for the counts.
+    private static long ReadNestedCount(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, long previous)
     {
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -114,12 +122,12 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             return previous;
         }
 
-        var oneHour = previous;
+        var count = previous;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("ephemeral_1h_input_tokens"u8))
+            if (reader.ValueTextEquals(name))
             {
-                oneHour = ReadCount(ref reader, oneHour);
+                count = ReadCount(ref reader, count);
             }
             else
             {
@@ -128,6 +136,6 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             }
         }
 
-        return oneHour;
+        return count;
     }
 }

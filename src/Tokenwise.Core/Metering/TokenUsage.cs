@@ -41,6 +41,9 @@ public readonly record struct TokenUsage(
     /// <summary>Of <see cref="OutputTokens"/>, generated audio (<c>completion_tokens_details.audio_tokens</c>), billed at the audio output rate.</summary>
     public long AudioOutputTokens { get; init; }
 
+    /// <summary>Web searches the provider ran for the call (Anthropic's <c>server_tool_use.web_search_requests</c>), billed per search.</summary>
+    public long WebSearchRequests { get; init; }
+
     /// <summary>Prompt tokens billed at the plain input rate.</summary>
     public long UncachedInputTokens => Math.Max(0, InputTokens - CachedInputTokens - CacheWriteTokens);
 

@@ -106,6 +106,7 @@ public static class LiteLlmCatalogFormat
             ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token" + suffix) ?? standard?.ReasoningPerToken,
             AudioInputPerToken = Decimal(e, "input_cost_per_audio_token" + suffix) ?? standard?.AudioInputPerToken,
             AudioOutputPerToken = Decimal(e, "output_cost_per_audio_token" + suffix) ?? standard?.AudioOutputPerToken,
+            WebSearchPerRequest = standard?.WebSearchPerRequest ?? WebSearchPrice(e),
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
                 || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
@@ -124,6 +125,13 @@ public static class LiteLlmCatalogFormat
             WriteIfSet(w, "max_input_tokens", p.MaxInputTokens);
             WriteIfSet(w, "max_output_tokens", p.MaxOutputTokens);
             WritePrices(w, p, suffix: "", standard: null);
+            if (p.WebSearchPerRequest is { } search)
+            {
+                w.WriteStartObject(SearchCostField);
+                w.WriteNumber(SearchCostMediumSize, search);
+                w.WriteEndObject();
+            }
+
             foreach (var (serviceTier, price) in p.ServiceTierPrices.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
                 WritePrices(w, price, "_" + serviceTier, p);
@@ -190,6 +198,16 @@ public static class LiteLlmCatalogFormat
         threshold = thousands * 1000;
         return true;
     }
+
+    /// <summary>
+    /// LiteLLM's <c>search_context_cost_per_query</c>, by search context size; the medium size is the providers' default
+    /// (Anthropic prices every size alike).
+    /// </summary>
+    private static decimal? WebSearchPrice(JsonElement e) =>
+        e.TryGetProperty(SearchCostField, out var sizes) && sizes.ValueKind == JsonValueKind.Object ? Decimal(sizes, SearchCostMediumSize) : null;
+
+    private const string SearchCostField = "search_context_cost_per_query";
+    private const string SearchCostMediumSize = "search_context_size_medium";
 
     private static long? Long(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;

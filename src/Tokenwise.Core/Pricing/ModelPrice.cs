@@ -27,6 +27,8 @@ public sealed record ModelPrice
     public decimal? AudioInputPerToken { get; init; }
     /// <summary>Price of a generated audio token (<see cref="TokenUsage.AudioOutputTokens"/>); null means the output price.</summary>
     public decimal? AudioOutputPerToken { get; init; }
+    /// <summary>Price of one web search the provider ran (<see cref="TokenUsage.WebSearchRequests"/>); null: none is priced.</summary>
+    public decimal? WebSearchPerRequest { get; init; }
     /// <summary>Long-context tiers, ascending by threshold.</summary>
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 
@@ -119,7 +121,8 @@ public sealed record ModelPrice
             + usage.CacheWrite1hTokens * oneHourWrite
             + (usage.VisibleOutputTokens - audioOut) * output
             + audioOut * (AudioOutputPerToken ?? output)
-            + usage.ReasoningTokens * (ReasoningPerToken ?? output);
+            + usage.ReasoningTokens * (ReasoningPerToken ?? output)
+            + usage.WebSearchRequests * (WebSearchPerRequest ?? 0m);
     }
 
     /// <summary>

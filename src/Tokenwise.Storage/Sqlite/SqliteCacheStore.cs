@@ -12,7 +12,8 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
     private const string Columns = """
         key, namespace, key_id, team, model, tags, created_at_ms, expires_at_ms, stream, content_type, body,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
-        semantic_scope, question, embedder, embedding, cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens
+        semantic_scope, question, embedder, embedding, cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens,
+        web_search_requests
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -46,6 +47,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                     ServiceTier = SqliteDatabase.NullableString(reader, 22),
                     AudioInputTokens = reader.GetInt64(23),
                     AudioOutputTokens = reader.GetInt64(24),
+                    WebSearchRequests = reader.GetInt64(25),
                 },
                 Estimated = reader.GetInt64(16) != 0,
                 Semantic = reader.IsDBNull(17) ? null
@@ -79,6 +81,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 e.Usage.InputTokens, e.Usage.CachedInputTokens, e.Usage.CacheWriteTokens, e.Usage.OutputTokens, e.Usage.ReasoningTokens, e.Estimated ? 1 : 0,
                 e.Semantic?.Scope, e.Semantic?.Question, e.Semantic?.Embedder, e.Semantic is { } semantic ? ToBytes(semantic.Vector) : null,
                 e.Usage.CacheWrite1hTokens, e.Usage.ServiceTier, e.Usage.AudioInputTokens, e.Usage.AudioOutputTokens,
+                e.Usage.WebSearchRequests,
             ];
             for (var i = 0; i < values.Length; i++)
             {

@@ -136,8 +136,9 @@ internal static class SqliteMigrations
         ALTER TABLE cache_entries ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
         """,
 
-        // 7: the processing tier a call was served at (OpenAI's service_tier: flex and priority are priced apart), and
-        // of its tokens the audio ones (priced apart too); rows from before read as standard and no audio.
+        // 7: the processing tier a call was served at (OpenAI's service_tier: flex and priority are priced apart), of its
+        // tokens the audio ones, and the web searches the provider ran (each priced apart too); rows from before read as
+        // standard, no audio and no searches.
         """
         ALTER TABLE usage_events ADD COLUMN service_tier TEXT;
         ALTER TABLE cache_entries ADD COLUMN service_tier TEXT;
@@ -145,6 +146,8 @@ internal static class SqliteMigrations
         ALTER TABLE usage_events ADD COLUMN audio_output_tokens INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE cache_entries ADD COLUMN audio_input_tokens INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE cache_entries ADD COLUMN audio_output_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE usage_events ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cache_entries ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;
         """,
     ];
 }

@@ -16,7 +16,7 @@ public sealed class SqliteUsageStore : IUsageStore
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
-        cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens
+        cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -98,6 +98,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 row.Add(r.Usage.ServiceTier);
                 row.Add(r.Usage.AudioInputTokens);
                 row.Add(r.Usage.AudioOutputTokens);
+                row.Add(r.Usage.WebSearchRequests);
                 row.Insert();
             }
         }
@@ -133,6 +134,7 @@ public sealed class SqliteUsageStore : IUsageStore
                     ServiceTier = NullableString(reader, 35),
                     AudioInputTokens = reader.GetInt64(36),
                     AudioOutputTokens = reader.GetInt64(37),
+                    WebSearchRequests = reader.GetInt64(38),
                 },
                 CostUsd = CostUnits.FromPicoUsd(reader.GetInt64(15)),
                 Estimated = reader.GetInt64(16) != 0,

@@ -78,6 +78,23 @@ public sealed class AnthropicMeteringTests(AnthropicGatewayFixture fixture) : IC
         Assert.Equal((512L, 384L), (entry.GetProperty("cache_write_tokens").GetInt64(), entry.GetProperty("cache_write_1h_tokens").GetInt64()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WebSearchesAreBilledPerSearchOnTopOfTheTokens(bool stream)
+    {
+        var request = $$"""
+            {"model":"claude-sonnet-4-5","max_tokens":100,"stream":{{(stream ? "true" : "false")}},
+             "tools":[{"type":"web_search_20250305","name":"web_search","max_uses":5}],
+             "messages":[{"role":"user","content":"#fake:web-search What happened in the news today?"}]}
+            """;
+        var (_, _, record) = await fixture.PostAsync("v1/messages", request, Ct);
+
+        // claude-sonnet-4-5: $3/M input, $15/M output, and $10 per 1,000 searches: 3 searches are 3 cents.
+        Assert.Equal((3L, false), (record.Usage.WebSearchRequests, record.Estimated));
+        Assert.Equal(record.Usage.InputTokens * 0.000003m + record.Usage.OutputTokens * 0.000015m + 0.03m, record.CostUsd);
+    }
+
     [Fact]
     public async Task StreamedOneHourCacheWritesFromMessageStartAreBilledAtTheOneHourRate()
     {

@@ -62,6 +62,20 @@ public sealed class AnthropicAdapterTests
         Assert.Equal(100 * 0.000001m + 2048 * 0.0000001m + 512 * 0.00000125m + 40 * 0.000005m, price.Cost(canonical));
     }
 
+    [Fact]
+    public void WebSearchesAreReadFromServerToolUseAndKeptByLaterUsageThatOmitsThem()
+    {
+        Assert.True(AnthropicUsage.TryReadMessage("""
+            {"type":"message","usage":{"input_tokens":10,"output_tokens":5,"server_tool_use":{"web_search_requests":2,"web_fetch_requests":1}}}
+            """u8, out var usage));
+        Assert.Equal(2, usage.ToTokenUsage().WebSearchRequests);
+
+        var reader = new System.Text.Json.Utf8JsonReader("""{"output_tokens":9}"""u8);
+        reader.Read();
+        var merged = AnthropicUsage.Read(ref reader, usage);
+        Assert.Equal((2L, 9L), (merged.WebSearchRequests, merged.OutputTokens));
+    }
+
     [Theory]
     [InlineData("""{"input_tokens":-3,"output_tokens":4}""")]
     [InlineData("""{"input_tokens":3,"output_tokens":4.5}""")]

@@ -46,6 +46,13 @@ public sealed class CostTests
     }
 
     [Fact]
+    public void WebSearchesArePricedPerSearch()
+    {
+        // claude-sonnet-4-5: 1,000 input × $3/M + 100 output × $15/M + 4 searches × $10/1,000 = 3,000 + 1,500 + 40,000 µ$.
+        Assert.Equal(0.0445m, Price("claude-sonnet-4-5").Cost(new TokenUsage(1_000, 0, 0, 100, 0) { WebSearchRequests = 4 }));
+    }
+
+    [Fact]
     public void AudioTokensArePricedAtTheAudioRates()
     {
         // gpt-4o-audio-preview: text in $2.50/M, audio in $40/M, text out $10/M, audio out $80/M; 1,000 prompt tokens of
