@@ -265,9 +265,11 @@ public abstract partial class DialectEndpoint(
         var outcome = await SseRelay.RelayAsync(upstream.Body, http.Response.BodyWriter, meter, _streamIdle,
             () => record.TtftMs = ElapsedMs(started), capture, upstream.ReadCancellation);
 
-        if (outcome == RelayOutcome.ClientCancelled && !context.Aborted.IsCancellationRequested)
+        if (outcome == RelayOutcome.ClientCancelled && !context.Aborted.IsCancellationRequested && upstream.ReadCancellation.IsCancellationRequested)
         {
-            outcome = RelayOutcome.IdleTimeout; // the total deadline expired, not the client
+            // The read was cancelled and not by the client: the total deadline expired. (A client that went away can also
+            // show first as a finished response pipe, before Kestrel fires RequestAborted; that stays the client's.)
+            outcome = RelayOutcome.IdleTimeout;
             record.ErrorCode = "upstream_timeout";
         }
 
