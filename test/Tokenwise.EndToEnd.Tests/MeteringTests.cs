@@ -74,6 +74,54 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
+    public async Task ManyClientsGoingAwayAtRandomMomentsEachLeaveOneRecordOfTheirOwnAndNoUpstreamCall()
+    {
+        // 200 requests at once, streamed or not, some dribbling; half the clients hang up at a random moment. The moment
+        // decides whether a record is complete, cancelled or never made (a request cut off before the gateway read it);
+        // what must hold whatever the timing is below.
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(upstream);
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        var random = new Random(7);
+        var delays = Enumerable.Range(0, 200).Select(i => i % 2 == 0 ? random.Next(300, 1500) : -1).ToArray();
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(string Id, int Status)>();
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            if (delays[i] > 0)
+            {
+                hangUp.CancelAfter(delays[i]);
+            }
+
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+                {
+                    Content = Json($$"""
+                        {"model":"gpt-4o-mini","stream":{{(i % 4 != 0 ? "true" : "false")}},"messages":[{"role":"user","content":"{{(i % 3 == 0 ? "#fake:dribble " : "")}}crowd {{i}}"}]}
+                        """),
+                };
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token);
+                seen.Add((response.Headers.GetValues("x-tokenwise-request-id").Single(), (int)response.StatusCode));
+                await response.Content.ReadAsStringAsync(hangUp.Token);
+            }
+            catch (OperationCanceledException) when (hangUp.IsCancellationRequested)
+            {
+                // This client hung up.
+            }
+        }));
+
+        Assert.Equal(0, await upstream.WaitForNoActiveStreamsAsync(TimeSpan.FromSeconds(10)));
+        var records = await gateway.RecordsAsync(1000);
+        Assert.Equal(records.Count, records.Select(r => r.Id).Distinct().Count());
+        Assert.All(seen, s => Assert.Contains(records, r => r.Id == s.Id));
+        Assert.All(seen, s => Assert.Equal(200, s.Status));
+        // A hang-up is the client's (499, estimated) or came after the answer (200); never an upstream failure.
+        Assert.All(records, r => Assert.True(r.Status is 200 or 499 && r.ErrorCode is null or "client_cancelled", $"{r.Status} {r.ErrorCode}"));
+        Assert.All(records.Where(r => r.Status == 499 && r.Usage.InputTokens > 0), r => Assert.True(r.Estimated));
+    }
+
+    [Fact]
     public async Task AnUpstreamThatOmitsUsageIsEstimatedWithTheTokenizer()
     {
         var result = await fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("#fake:no-usage How are you?")], cancellationToken: Ct);
