@@ -17,6 +17,8 @@ public static class LiteLlmCatalogFormat
 
     private const string TierPrefix = "_above_";
     private const string TierSuffix = "_tokens";
+    private const string SearchCostField = "search_context_cost_per_query";
+    private const string SearchCostMediumSize = "search_context_size_medium";
 
     /// <summary>The processing tiers with prices of their own, each a suffix of the fields (<c>input_cost_per_token_flex</c>).</summary>
     private static readonly string[] s_serviceTiers = ["flex", "priority"];
@@ -106,7 +108,7 @@ public static class LiteLlmCatalogFormat
             ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token" + suffix) ?? standard?.ReasoningPerToken,
             AudioInputPerToken = Decimal(e, "input_cost_per_audio_token" + suffix) ?? standard?.AudioInputPerToken,
             AudioOutputPerToken = Decimal(e, "output_cost_per_audio_token" + suffix) ?? standard?.AudioOutputPerToken,
-            WebSearchPerRequest = standard?.WebSearchPerRequest ?? WebSearchPrice(e),
+            WebSearchPerRequest = WebSearchPrice(e), // one price per model, whatever the tier
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
                 || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
@@ -205,9 +207,6 @@ public static class LiteLlmCatalogFormat
     /// </summary>
     private static decimal? WebSearchPrice(JsonElement e) =>
         e.TryGetProperty(SearchCostField, out var sizes) && sizes.ValueKind == JsonValueKind.Object ? Decimal(sizes, SearchCostMediumSize) : null;
-
-    private const string SearchCostField = "search_context_cost_per_query";
-    private const string SearchCostMediumSize = "search_context_size_medium";
 
     private static long? Long(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;

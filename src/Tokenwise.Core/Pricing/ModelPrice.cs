@@ -50,7 +50,7 @@ public sealed record ModelPrice
     public ModelPrice WithFlatPrices(decimal? input, decimal? output, decimal? cacheRead, decimal? cacheWrite, decimal? cacheWrite1h, decimal? reasoning) =>
         this with
         {
-            // A text price set here is the audio price too unless the catalog's audio price is kept by setting neither.
+            // A text price set here prices audio too: the catalog's audio rate goes with the catalog's text rate.
             AudioInputPerToken = input is null ? AudioInputPerToken : null,
             AudioOutputPerToken = output is null ? AudioOutputPerToken : null,
             InputPerToken = input ?? InputPerToken,
@@ -128,9 +128,10 @@ public sealed record ModelPrice
     /// <summary>
     /// The most a call with <paramref name="promptTokens"/> prompt tokens and at most <paramref name="outputTokens"/>
     /// output tokens can cost, however the provider splits them: every prompt token at the dearest input-side rate
-    /// (plain, cache read, or a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
-    /// request may ask for either, or audio) and every output token at the dearest of the output, reasoning and audio rates, at the prices of
-    /// <paramref name="serviceTier"/> (the one the request asks for). Budgets reserve this before the call.
+    /// (plain, cache read, a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
+    /// request may ask for either, or audio) and every output token at the dearest of the output, reasoning and audio
+    /// rates, at the prices of <paramref name="serviceTier"/> (the one the request asks for). Budgets reserve this
+    /// before the call.
     /// </summary>
     public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null)
     {
