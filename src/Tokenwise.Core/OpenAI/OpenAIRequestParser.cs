@@ -94,9 +94,7 @@ public static class OpenAIRequestParser
                 }
                 else if (reader.ValueTextEquals("service_tier"u8))
                 {
-                    reader.Read();
-                    serviceTier = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    reader.Skip();
+                    serviceTier = OpenAIUsageReader.ReadServiceTier(ref reader);
                 }
                 else
                 {
