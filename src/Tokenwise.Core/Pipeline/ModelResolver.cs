@@ -62,6 +62,13 @@ public sealed class ModelResolver
         var slash = model.IndexOf('/', StringComparison.Ordinal);
         if (slash > 0 && _providers.TryGetValue(model[..slash], out var provider))
         {
+            if (string.IsNullOrWhiteSpace(model[(slash + 1)..]))
+            {
+                // An empty upstream model would reach the provider (or a translation) as no model at all.
+                message = $"The model '{model}' names provider '{model[..slash]}' but no model: address it as {model[..slash]}/MODEL.";
+                return null;
+            }
+
             message = "";
             return ModelDeployment.FromCatalog(model, provider, model[(slash + 1)..], _catalog);
         }

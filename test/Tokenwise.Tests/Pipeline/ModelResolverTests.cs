@@ -43,6 +43,18 @@ public sealed class ModelResolverTests
         Assert.Equal(0m, d.Price.InputPerToken);
     }
 
+    [Theory]
+    [InlineData("openai/")]
+    [InlineData("openai/ ")]
+    public void AProviderWithoutAModelIsNotFound(string model)
+    {
+        // It reached the provider as an empty model, and an Anthropic request translated for it failed with a 500.
+        var resolver = new ModelResolver([], [OpenAI], PriceCatalog.Embedded, null);
+        Assert.False(resolver.TryResolve(model, out _, out var error));
+        Assert.Equal((404, "model_not_found"), (error.Status, error.Code));
+        Assert.Contains("names provider 'openai' but no model", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AModelOfAnUnconfiguredProviderSaysWhatIsMissing()
     {
