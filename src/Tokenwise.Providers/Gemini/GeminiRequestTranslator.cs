@@ -57,6 +57,11 @@ internal static class GeminiRequestTranslator
             error = GatewayError.InvalidRequest(e.Message, e.Code, e.Param);
             return false;
         }
+        catch (InvalidOperationException e) when (UnsupportedFeature.IsWrongJsonKind(e))
+        {
+            error = UnsupportedFeature.WrongJsonKind(e);
+            return false;
+        }
         catch (JsonException e)
         {
             error = GatewayError.InvalidRequest($"We could not parse the JSON body of your request ({e.Message}).", "invalid_json");
@@ -275,7 +280,7 @@ internal static class GeminiRequestTranslator
         {
             var partPath = $"{path}.content[{j}]";
             var item = items[j] as JsonObject;
-            var type = Str(item?["type"]);
+            var type = Str(Member(item, "type"));
             switch (type)
             {
                 case "text" or "refusal" when Str(item![type]) is { } text:
@@ -322,7 +327,7 @@ internal static class GeminiRequestTranslator
 
     private static JsonObject FilePart(JsonNode? file, string path)
     {
-        if (Str(file?["file_data"]) is { } data && data.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        if (Str(Member(file, "file_data")) is { } data && data.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {
             return InlineData(data, path + ".file_data");
         }
@@ -365,9 +370,9 @@ internal static class GeminiRequestTranslator
         for (var j = 0; j < calls.Count; j++)
         {
             var callPath = $"{path}.tool_calls[{j}]";
-            var function = calls[j]?["function"];
-            var name = Str(function?["name"]);
-            if (Str(calls[j]?["type"]) is not (null or "function") || name is null)
+            var function = Member(calls[j], "function");
+            var name = Str(Member(function, "name"));
+            if (Str(Member(calls[j], "type")) is not (null or "function") || name is null)
             {
                 throw new UnsupportedFeature(callPath, $"'{callPath}' must be a function call with a name for Gemini models.", "invalid_value");
             }
@@ -419,9 +424,9 @@ internal static class GeminiRequestTranslator
         string? name = null;
         for (var i = index - 1; i >= 0 && name is null; i--)
         {
-            if (Str(messages[i]?["role"]) == "assistant" && messages[i]?["tool_calls"] is JsonArray calls)
+            if (Str(Member(messages[i], "role")) == "assistant" && Member(messages[i], "tool_calls") is JsonArray calls)
             {
-                name = Str(calls.FirstOrDefault(c => Str(c?["id"]) == id)?["function"]?["name"]);
+                name = Str(Member(Member(calls.FirstOrDefault(c => Str(Member(c, "id")) == id), "function"), "name"));
             }
         }
 
@@ -453,10 +458,10 @@ internal static class GeminiRequestTranslator
         for (var i = 0; i < tools.Count; i++)
         {
             var path = $"tools[{i}]";
-            var function = tools[i]?["function"] as JsonObject;
-            if (Str(tools[i]?["type"]) != "function" || Str(function?["name"]) is null)
+            var function = Member(tools[i], "function") as JsonObject;
+            if (Str(Member(tools[i], "type")) != "function" || Str(Member(function, "name")) is null)
             {
-                throw new UnsupportedFeature(path + ".type", $"'{path}' must be a function tool with a name for Gemini models (type '{tools[i]?["type"]}' is not supported).");
+                throw new UnsupportedFeature(path + ".type", $"'{path}' must be a function tool with a name for Gemini models (type '{Member(tools[i], "type")}' is not supported).");
             }
 
             var declaration = new JsonObject { ["name"] = function!["name"]!.DeepClone() };
@@ -492,7 +497,7 @@ internal static class GeminiRequestTranslator
             case "required":
                 config["mode"] = "ANY";
                 break;
-            case null when value is JsonObject && Str(value["type"]) == "function" && Str(value["function"]?["name"]) is not null:
+            case null when value is JsonObject && Str(value["type"]) == "function" && Str(Member(value["function"], "name")) is not null:
                 config["mode"] = "ANY";
                 config["allowedFunctionNames"] = new JsonArray(value["function"]!["name"]!.DeepClone());
                 break;
@@ -513,7 +518,7 @@ internal static class GeminiRequestTranslator
             case "json_object":
                 generation["responseMimeType"] = "application/json";
                 break;
-            case "json_schema" when (value["json_schema"]?["schema"]) is JsonObject schema:
+            case "json_schema" when (Member(value["json_schema"], "schema")) is JsonObject schema:
                 generation["responseMimeType"] = "application/json";
                 generation["responseJsonSchema"] = schema.DeepClone();
                 break;

@@ -11,7 +11,7 @@ internal static class OpenAIRequestReader
     /// <exception cref="UnsupportedFeature">There is no URL, or it is neither kind.</exception>
     public static (string Url, bool IsData) ImageUrl(JsonNode? imageUrl, string path)
     {
-        var url = Str(imageUrl) ?? Str(imageUrl?["url"]) ?? throw new UnsupportedFeature(path + ".url", $"'{path}.url' is required.", "invalid_value");
+        var url = Str(imageUrl) ?? Str(Member(imageUrl, "url")) ?? throw new UnsupportedFeature(path + ".url", $"'{path}.url' is required.", "invalid_value");
         if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {
             return (url, true);

@@ -17,6 +17,13 @@ internal static class TranslationJson
 
     public static string? Str(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
+    /// <summary>
+    /// The member <paramref name="name"/> of an object; null when <paramref name="node"/> is no object (a client's number
+    /// or string where an object belongs), so the shape check that follows names the field, where an indexer would
+    /// throw.
+    /// </summary>
+    public static JsonNode? Member(JsonNode? node, string name) => (node as JsonObject)?[name];
+
     /// <summary>Parses a whole body as a JSON object; a 400 naming no field when it is not one.</summary>
     public static JsonObject ParseObject(ReadOnlySpan<byte> body)
     {

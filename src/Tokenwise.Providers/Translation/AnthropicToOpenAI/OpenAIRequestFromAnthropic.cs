@@ -72,9 +72,9 @@ internal static class OpenAIRequestFromAnthropic
 
                     break;
                 case "thinking":
-                    switch (Str(value["type"]))
+                    switch (Str(Member(value, "type")))
                     {
-                        case "enabled" when value["budget_tokens"] is JsonValue budget && budget.TryGetValue<long>(out var tokens):
+                        case "enabled" when Member(value, "budget_tokens") is JsonValue budget && budget.TryGetValue<long>(out var tokens):
                             openai["reasoning_effort"] = ReasoningEffort(tokens);
                             break;
                         case "disabled":
@@ -213,16 +213,16 @@ internal static class OpenAIRequestFromAnthropic
     /// <summary>Text, images (base64 → a data: URL, url → the URL) and PDF documents (→ a <c>file</c> part).</summary>
     private static JsonObject UserPart(JsonObject block, string path)
     {
-        var source = block["source"];
+        var source = block["source"] as JsonObject;
         switch (Str(block["type"]))
         {
             case "text":
                 return new JsonObject { ["type"] = "text", ["text"] = block["text"]?.DeepClone() };
-            case "image" when Str(source?["type"]) == "base64":
+            case "image" when Str(Member(source, "type")) == "base64":
                 return new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = $"data:{Str(source!["media_type"])};base64,{Str(source["data"])}" } };
-            case "image" when Str(source?["type"]) == "url":
+            case "image" when Str(Member(source, "type")) == "url":
                 return new JsonObject { ["type"] = "image_url", ["image_url"] = new JsonObject { ["url"] = source!["url"]?.DeepClone() } };
-            case "document" when Str(source?["type"]) == "base64" && Str(source!["media_type"]) == "application/pdf":
+            case "document" when Str(Member(source, "type")) == "base64" && Str(source!["media_type"]) == "application/pdf":
                 return new JsonObject
                 {
                     ["type"] = "file",
@@ -269,9 +269,9 @@ internal static class OpenAIRequestFromAnthropic
         for (var i = 0; i < tools.Count; i++)
         {
             var tool = tools[i] as JsonObject;
-            if (Str(tool?["type"]) is not (null or "custom") || Str(tool?["name"]) is null || tool!["input_schema"] is not JsonObject schema)
+            if (Str(Member(tool, "type")) is not (null or "custom") || Str(Member(tool, "name")) is null || tool!["input_schema"] is not JsonObject schema)
             {
-                throw new UnsupportedFeature($"tools.{i}", $"tools.{i}: only custom tools with a name and an input_schema can be expressed for this model (type '{Str(tool?["type"])}' is an Anthropic server tool).");
+                throw new UnsupportedFeature($"tools.{i}", $"tools.{i}: only custom tools with a name and an input_schema can be expressed for this model (type '{Str(Member(tool, "type"))}' is an Anthropic server tool).");
             }
 
             var function = new JsonObject { ["name"] = tool["name"]!.DeepClone() };
@@ -289,7 +289,7 @@ internal static class OpenAIRequestFromAnthropic
 
     private static void ToolChoice(JsonNode value, JsonObject openai)
     {
-        openai["tool_choice"] = Str(value["type"]) switch
+        openai["tool_choice"] = Str(Member(value, "type")) switch
         {
             "auto" => "auto",
             "any" => "required",

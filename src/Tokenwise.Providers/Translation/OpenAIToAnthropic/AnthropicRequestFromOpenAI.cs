@@ -270,7 +270,7 @@ internal static class AnthropicRequestFromOpenAI
         {
             var partPath = $"{path}.content[{j}]";
             var part = parts[j] as JsonObject;
-            var type = Str(part?["type"]);
+            var type = Str(Member(part, "type"));
             switch (type)
             {
                 case "text" or "refusal" when Str(part![type]) is { } text:
@@ -307,7 +307,7 @@ internal static class AnthropicRequestFromOpenAI
 
     private static JsonObject Document(JsonNode? file, string path)
     {
-        if (Str(file?["file_data"]) is { } data && data.StartsWith("data:application/pdf;", StringComparison.OrdinalIgnoreCase))
+        if (Str(Member(file, "file_data")) is { } data && data.StartsWith("data:application/pdf;", StringComparison.OrdinalIgnoreCase))
         {
             return new JsonObject { ["type"] = "document", ["source"] = Base64Source(data, path + ".file_data") };
         }
@@ -338,10 +338,10 @@ internal static class AnthropicRequestFromOpenAI
         for (var j = 0; j < calls.Count; j++)
         {
             var callPath = $"{path}.tool_calls[{j}]";
-            var function = calls[j]?["function"];
-            var id = Str(calls[j]?["id"]);
-            var name = Str(function?["name"]);
-            if (Str(calls[j]?["type"]) is not (null or "function") || id is null || name is null)
+            var function = Member(calls[j], "function");
+            var id = Str(Member(calls[j], "id"));
+            var name = Str(Member(function, "name"));
+            if (Str(Member(calls[j], "type")) is not (null or "function") || id is null || name is null)
             {
                 throw new UnsupportedFeature(callPath, $"'{callPath}' must be a function call with an id and a name for Anthropic models.", "invalid_value");
             }
@@ -367,10 +367,10 @@ internal static class AnthropicRequestFromOpenAI
         var result = new JsonArray();
         for (var i = 0; i < tools.Count; i++)
         {
-            var function = tools[i]?["function"] as JsonObject;
-            if (Str(tools[i]?["type"]) != "function" || Str(function?["name"]) is null)
+            var function = Member(tools[i], "function") as JsonObject;
+            if (Str(Member(tools[i], "type")) != "function" || Str(Member(function, "name")) is null)
             {
-                throw new UnsupportedFeature($"tools[{i}].type", $"'tools[{i}]' must be a function tool with a name for Anthropic models (type '{tools[i]?["type"]}' is not supported).");
+                throw new UnsupportedFeature($"tools[{i}].type", $"'tools[{i}]' must be a function tool with a name for Anthropic models (type '{Member(tools[i], "type")}' is not supported).");
             }
 
             var tool = new JsonObject { ["name"] = function!["name"]!.DeepClone() };
@@ -392,7 +392,7 @@ internal static class AnthropicRequestFromOpenAI
         "auto" => new JsonObject { ["type"] = "auto" },
         "none" => new JsonObject { ["type"] = "none" },
         "required" => new JsonObject { ["type"] = "any" },
-        null when value is JsonObject && Str(value["type"]) == "function" && Str(value["function"]?["name"]) is { } name =>
+        null when value is JsonObject && Str(value["type"]) == "function" && Str(Member(value["function"], "name")) is { } name =>
             new JsonObject { ["type"] = "tool", ["name"] = name },
         _ => throw new UnsupportedFeature("tool_choice", "'tool_choice' must be auto, none, required or {\"type\":\"function\",\"function\":{\"name\":...}} for Anthropic models."),
     };
