@@ -18,15 +18,15 @@ internal static class GeminiErrorTranslator
         JsonNode? error = null;
         try
         {
-            error = JsonNode.Parse(body)?["error"];
+            error = Member(JsonNode.Parse(body), "error");
         }
         catch (JsonException)
         {
             // Not Google's error body (a proxy's HTML page, say): the status alone describes the failure.
         }
 
-        var message = Str(error?["message"]) ?? $"Gemini answered HTTP {status} without an error message.";
-        var rpcStatus = Str(error?["status"]);
+        var message = Str(Member(error, "message")) ?? $"Gemini answered HTTP {status} without an error message.";
+        var rpcStatus = Str(Member(error, "status"));
         var (type, code, param) = (status, rpcStatus) switch
         {
             (404, _) or (_, "NOT_FOUND") => ("invalid_request_error", "model_not_found", "model"),
@@ -48,7 +48,7 @@ internal static class GeminiErrorTranslator
     /// </summary>
     private static string? RetryDelay(JsonNode? error)
     {
-        foreach (var detail in (error?["details"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (var detail in (Member(error, "details") as JsonArray ?? []).OfType<JsonObject>())
         {
             if (Str(detail["@type"])?.EndsWith("google.rpc.RetryInfo", StringComparison.Ordinal) == true
                 && Str(detail["retryDelay"]) is { } delay && delay.EndsWith('s')

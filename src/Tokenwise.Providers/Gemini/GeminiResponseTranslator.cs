@@ -48,9 +48,9 @@ internal static class GeminiResponseTranslator
         }
 
         // A prompt Gemini blocked has no candidate, only promptFeedback.blockReason.
-        var finish = candidate is null && response["promptFeedback"]?["blockReason"] is not null
+        var finish = candidate is null && Member(response["promptFeedback"], "blockReason") is not null
             ? "content_filter"
-            : FinishReason(Str(candidate?["finishReason"]), calls.Count > 0);
+            : FinishReason(Str(Member(candidate, "finishReason")), calls.Count > 0);
 
         var buffer = new ArrayBufferWriter<byte>(512);
         OpenAIAnswerWriter.WriteChatCompletion(buffer, CompletionId(response), created, Str(response["modelVersion"]) ?? model,

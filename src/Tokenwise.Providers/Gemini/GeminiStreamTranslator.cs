@@ -47,7 +47,7 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
             // Gemini reports a failure after the stream started as an error event, with its HTTP status
             // as the code; OpenAI clients read an error event the same way.
             _failed = true;
-            var status = response?["error"]?["code"] is JsonValue code && code.TryGetValue<int>(out var c) && c >= 400 ? c : 500;
+            var status = Member(Member(response, "error"), "code") is JsonValue code && code.TryGetValue<int>(out var c) && c >= 400 ? c : 500;
             var (error, _) = GeminiErrorTranslator.ToOpenAI(status, response is null ? "{}"u8 : data);
             WriteErrorEvent(output, response is null ? error with { Message = "Gemini sent a stream event that is not JSON." } : error);
             return;
@@ -97,11 +97,11 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
             }
         }
 
-        var blocked = candidate is null && response["promptFeedback"]?["blockReason"] is not null;
-        if (!_finished && (Str(candidate?["finishReason"]) is { } reason || blocked))
+        var blocked = candidate is null && Member(response["promptFeedback"], "blockReason") is not null;
+        if (!_finished && (Str(Member(candidate, "finishReason")) is { } reason || blocked))
         {
             _finished = true;
-            Chunk(output, _ => { }, blocked ? "content_filter" : FinishReason(Str(candidate?["finishReason"]), _toolCalls > 0));
+            Chunk(output, _ => { }, blocked ? "content_filter" : FinishReason(Str(Member(candidate, "finishReason")), _toolCalls > 0));
         }
     }
 

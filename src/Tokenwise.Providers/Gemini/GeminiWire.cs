@@ -30,7 +30,7 @@ internal static class GeminiWire
 
     /// <summary>The candidate's parts that are answer, not reasoning: thought parts (<c>"thought": true</c>) are skipped.</summary>
     public static IEnumerable<JsonObject> AnswerParts(JsonNode? candidate) =>
-        (candidate?["content"]?["parts"] as JsonArray ?? []).OfType<JsonObject>()
+        (Member(Member(candidate, "content"), "parts") as JsonArray ?? []).OfType<JsonObject>()
             .Where(p => !(p["thought"] is JsonValue thought && thought.TryGetValue<bool>(out var isThought) && isThought));
 
     /// <summary>
@@ -61,5 +61,5 @@ internal static class GeminiWire
 
     /// <summary>OpenAI's completion id, from Gemini's <c>responseId</c> when it sent one.</summary>
     public static string CompletionId(JsonNode? response) =>
-        "chatcmpl-" + (Str(response?["responseId"]) ?? Guid.NewGuid().ToString("N"));
+        "chatcmpl-" + (Str(Member(response, "responseId")) ?? Guid.NewGuid().ToString("N"));
 }

@@ -44,15 +44,15 @@ internal static class AnthropicFromOpenAI
         JsonNode? error = null;
         try
         {
-            error = JsonNode.Parse(body)?["error"];
+            error = Member(JsonNode.Parse(body), "error");
         }
         catch (JsonException)
         {
             // Not an OpenAI error body: the status alone describes the failure.
         }
 
-        var message = Str(error?["message"]) ?? $"The provider answered HTTP {status} without an error message.";
-        return new GatewayError(status, Str(error?["type"]) ?? AnthropicErrorBody.TypeFor(status), Str(error?["code"]), message, Str(error?["param"]));
+        var message = Str(Member(error, "message")) ?? $"The provider answered HTTP {status} without an error message.";
+        return new GatewayError(status, Str(Member(error, "type")) ?? AnthropicErrorBody.TypeFor(status), Str(Member(error, "code")), message, Str(Member(error, "param")));
     }
 
     public static void WriteError(GatewayError error, IBufferWriter<byte> output) => AnthropicErrorBody.Write(error, requestId: null, output);

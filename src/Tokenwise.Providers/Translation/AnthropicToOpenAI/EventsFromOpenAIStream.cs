@@ -66,10 +66,10 @@ internal sealed class EventsFromOpenAIStream(string model) : IStreamTranslator
 
         Start(chunk, output);
         var choice = (chunk["choices"] as JsonArray)?.FirstOrDefault();
-        var delta = choice?["delta"];
-        var calls = (delta?["tool_calls"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-        var text = Str(delta?["content"]) ?? Str(delta?["refusal"]);
-        if (string.IsNullOrEmpty(text) && calls.Count == 0 && (Str(delta?["reasoning_content"]) ?? Str(delta?["reasoning"])) is { Length: > 0 })
+        var delta = Member(choice, "delta");
+        var calls = (Member(delta, "tool_calls") as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var text = Str(Member(delta, "content")) ?? Str(Member(delta, "refusal"));
+        if (string.IsNullOrEmpty(text) && calls.Count == 0 && (Str(Member(delta, "reasoning_content")) ?? Str(Member(delta, "reasoning"))) is { Length: > 0 })
         {
             // A reasoning model thinking (DeepSeek, vLLM, OpenRouter): Anthropic's thinking blocks need a
             // signature this cannot give, so the reasoning is not relayed, but a comment per chunk keeps
@@ -100,20 +100,20 @@ internal sealed class EventsFromOpenAIStream(string model) : IStreamTranslator
                 {
                     w.WriteString("type", "tool_use");
                     w.WriteString("id", Str(call["id"]) ?? "");
-                    w.WriteString("name", Str(call["function"]?["name"]) ?? "");
+                    w.WriteString("name", Str(Member(call["function"], "name")) ?? "");
                     w.WriteStartObject("input");
                     w.WriteEndObject();
                 });
                 block = _blockByToolCall[index] = _openBlock!.Value;
             }
 
-            if (Str(call["function"]?["arguments"]) is { Length: > 0 } arguments)
+            if (Str(Member(call["function"], "arguments")) is { Length: > 0 } arguments)
             {
                 BlockDelta(output, block, "input_json_delta", "partial_json", arguments);
             }
         }
 
-        _finishReason = Str(choice?["finish_reason"]) ?? _finishReason;
+        _finishReason = Str(Member(choice, "finish_reason")) ?? _finishReason;
     }
 
     public void Complete(IBufferWriter<byte> output)
@@ -137,10 +137,10 @@ internal sealed class EventsFromOpenAIStream(string model) : IStreamTranslator
         {
             w.WriteString("type", "message_start");
             w.WriteStartObject("message");
-            w.WriteString("id", Str(chunk?["id"]) ?? "");
+            w.WriteString("id", Str(Member(chunk, "id")) ?? "");
             w.WriteString("type", "message");
             w.WriteString("role", "assistant");
-            w.WriteString("model", Str(chunk?["model"]) ?? model);
+            w.WriteString("model", Str(Member(chunk, "model")) ?? model);
             w.WriteStartArray("content");
             w.WriteEndArray();
             w.WriteNull("stop_reason");

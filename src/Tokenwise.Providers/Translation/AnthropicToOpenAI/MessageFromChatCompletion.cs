@@ -33,7 +33,13 @@ internal static class MessageFromChatCompletion
         }
 
         var choice = choices.FirstOrDefault();
-        var message = choice?["message"];
+        var message = Member(choice, "message");
+        var calls = (Member(message, "tool_calls") as JsonArray ?? []).OfType<JsonObject>().ToList();
+        if (calls.Any(call => Str(call["id"]) is null || Str(Member(call["function"], "name")) is null))
+        {
+            return false; // a tool call without its id or name cannot be a tool_use block the client can answer
+        }
+
         using var w = new Utf8JsonWriter(output, WriterOptions);
         w.WriteStartObject();
         w.WriteString("id", Str(openai["id"]) ?? "");
@@ -41,7 +47,7 @@ internal static class MessageFromChatCompletion
         w.WriteString("role", "assistant");
         w.WriteString("model", Str(openai["model"]) ?? model);
         w.WriteStartArray("content");
-        if ((Str(message?["content"]) ?? Str(message?["refusal"])) is { Length: > 0 } text)
+        if ((Str(Member(message, "content")) ?? Str(Member(message, "refusal"))) is { Length: > 0 } text)
         {
             w.WriteStartObject();
             w.WriteString("type", "text");
@@ -49,19 +55,19 @@ internal static class MessageFromChatCompletion
             w.WriteEndObject();
         }
 
-        foreach (var call in (message?["tool_calls"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (var call in calls)
         {
             w.WriteStartObject();
             w.WriteString("type", "tool_use");
             w.WriteString("id", Str(call["id"]));
-            w.WriteString("name", Str(call["function"]?["name"]));
+            w.WriteString("name", Str(Member(call["function"], "name")));
             w.WritePropertyName("input");
-            w.WriteRawValue(ToJson(Input(Str(call["function"]?["arguments"]))));
+            w.WriteRawValue(ToJson(Input(Str(Member(call["function"], "arguments")))));
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
-        w.WriteString("stop_reason", Str(message?["refusal"]) is { Length: > 0 } ? "refusal" : StopReason(Str(choice?["finish_reason"])));
+        w.WriteString("stop_reason", Str(Member(message, "refusal")) is { Length: > 0 } ? "refusal" : StopReason(Str(Member(choice, "finish_reason"))));
         w.WriteNull("stop_sequence");
         WriteUsage(w, OpenAIUsageReader.TryRead(completion, out var usage) ? usage : default);
         w.WriteEndObject();

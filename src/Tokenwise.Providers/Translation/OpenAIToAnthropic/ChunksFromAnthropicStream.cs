@@ -53,8 +53,8 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
         switch (Str(anthropicEvent["type"]))
         {
             case "message_start":
-                _id = Str(anthropicEvent["message"]?["id"]) ?? "";
-                _model = Str(anthropicEvent["message"]?["model"]) ?? _model;
+                _id = Str(Member(anthropicEvent["message"], "id")) ?? "";
+                _model = Str(Member(anthropicEvent["message"], "model")) ?? _model;
                 Chunk(output, w =>
                 {
                     w.WriteString("role", "assistant");
@@ -67,7 +67,7 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
             case "content_block_delta":
                 BlockDelta(anthropicEvent, output);
                 break;
-            case "message_delta" when Str(anthropicEvent["delta"]?["stop_reason"]) is { } stopReason:
+            case "message_delta" when Str(Member(anthropicEvent["delta"], "stop_reason")) is { } stopReason:
                 Chunk(output, _ => { }, FinishReason(stopReason));
                 break;
             case "message_stop":
@@ -92,7 +92,7 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
     private void BlockStart(JsonObject anthropicEvent, IBufferWriter<byte> output)
     {
         var block = anthropicEvent["content_block"];
-        switch (Str(block?["type"]))
+        switch (Str(Member(block, "type")))
         {
             case "text" when Str(block!["text"]) is { Length: > 0 } text:
                 Chunk(output, w => w.WriteString("content", text), finishReason: null);
@@ -119,7 +119,7 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
     private void BlockDelta(JsonObject anthropicEvent, IBufferWriter<byte> output)
     {
         var delta = anthropicEvent["delta"];
-        switch (Str(delta?["type"]))
+        switch (Str(Member(delta, "type")))
         {
             case "text_delta" when Str(delta!["text"]) is { Length: > 0 } text:
                 Chunk(output, w => w.WriteString("content", text), finishReason: null);

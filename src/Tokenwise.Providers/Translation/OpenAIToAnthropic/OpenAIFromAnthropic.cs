@@ -28,15 +28,15 @@ internal static class OpenAIFromAnthropic
         JsonNode? error = null;
         try
         {
-            error = JsonNode.Parse(body)?["error"];
+            error = Member(JsonNode.Parse(body), "error");
         }
         catch (JsonException)
         {
             // Not Anthropic's error body (a proxy's HTML page, say): the status alone describes the failure.
         }
 
-        var message = Str(error?["message"]) ?? $"Anthropic answered HTTP {status} without an error message.";
-        var type = Str(error?["type"]) ?? AnthropicErrorBody.TypeFor(status);
+        var message = Str(Member(error, "message")) ?? $"Anthropic answered HTTP {status} without an error message.";
+        var type = Str(Member(error, "type")) ?? AnthropicErrorBody.TypeFor(status);
         return type switch
         {
             "authentication_error" => new GatewayError(status, "authentication_error", "invalid_api_key", message),
