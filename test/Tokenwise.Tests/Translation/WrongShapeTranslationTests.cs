@@ -88,6 +88,13 @@ public sealed class WrongShapeTranslationTests
         chunks.Complete(output);
     }
 
+    [Theory]
+    [InlineData("""{"candidates":[5]}""")]
+    [InlineData("""{"candidates":[{"content":5}]}""")]
+    [InlineData("""{"candidates":[{"content":{"parts":[5,{"text":5},{"functionCall":5}]}}],"usageMetadata":5}""")]
+    public void AGeminiAnswerOfTheWrongShapeIsTranslatedWithoutThrowing(string answer) =>
+        Assert.NotNull(GeminiResponseTranslator.ToChatCompletion(Encoding.UTF8.GetBytes(answer), "m", 0));
+
     private static JsonObject With(string request, string field, string value)
     {
         var json = JsonNode.Parse(request)!.AsObject();
