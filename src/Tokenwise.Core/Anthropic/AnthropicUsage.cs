@@ -20,6 +20,9 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
     /// <summary><c>server_tool_use.web_search_requests</c>: searches Anthropic ran for the web search tool, billed per search.</summary>
     public long WebSearchRequests { get; init; }
 
+    /// <summary><c>service_tier</c>: <c>standard</c>, <c>priority</c> or <c>batch</c>, as Anthropic served the call.</summary>
+    public string? ServiceTier { get; init; }
+
     /// <summary>
     /// The canonical usage, whose input includes cached and cache-write tokens (see <see cref="TokenUsage"/>).
     /// Thinking tokens are billed as output and not reported apart, so there are no reasoning tokens.
@@ -30,6 +33,7 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             // The split is part of the total; should a body say otherwise, the total bounds what is billed.
             CacheWrite1hTokens = Math.Min(CacheCreation1hInputTokens, CacheCreationInputTokens),
             WebSearchRequests = WebSearchRequests,
+            ServiceTier = ServiceTier,
         };
 
     /// <summary>
@@ -57,6 +61,12 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             else if (reader.ValueTextEquals("cache_creation"u8))
             {
                 usage = usage with { CacheCreation1hInputTokens = ReadNestedCount(ref reader, "ephemeral_1h_input_tokens"u8, usage.CacheCreation1hInputTokens) };
+            }
+            else if (reader.ValueTextEquals("service_tier"u8))
+            {
+                reader.Read();
+                usage = usage with { ServiceTier = reader.TokenType == JsonTokenType.String ? reader.GetString() : usage.ServiceTier };
+                reader.Skip();
             }
             else if (reader.ValueTextEquals("server_tool_use"u8))
             {

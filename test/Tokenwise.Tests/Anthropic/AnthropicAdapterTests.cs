@@ -69,6 +69,8 @@ public sealed class AnthropicAdapterTests
             {"type":"message","usage":{"input_tokens":10,"output_tokens":5,"server_tool_use":{"web_search_requests":2,"web_fetch_requests":1}}}
             """u8, out var usage));
         Assert.Equal(2, usage.ToTokenUsage().WebSearchRequests);
+        Assert.True(AnthropicUsage.TryReadMessage("""{"usage":{"input_tokens":1,"output_tokens":1,"service_tier":"priority"}}"""u8, out var tiered));
+        Assert.Equal("priority", tiered.ToTokenUsage().ServiceTier); // logged; priced at priority prices once the catalog has them
 
         var reader = new System.Text.Json.Utf8JsonReader("""{"output_tokens":9}"""u8);
         reader.Read();
