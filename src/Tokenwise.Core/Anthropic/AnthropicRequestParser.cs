@@ -23,6 +23,7 @@ public static class AnthropicRequestParser
         JsonSpan modelValue = default;
         var stream = false;
         long? maxTokens = null;
+        long maxWebSearches = 0;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -58,6 +59,11 @@ public static class AnthropicRequestParser
                         maxTokens = n;
                     }
                 }
+                else if (reader.ValueTextEquals("tools"u8))
+                {
+                    reader.Read();
+                    maxWebSearches = MaxWebSearches(ref reader);
+                }
                 else
                 {
                     reader.Read();
@@ -92,11 +98,57 @@ public static class AnthropicRequestParser
             // count_tokens has no streaming form; a stray "stream" there is the upstream's to judge.
             Stream = stream && api == ApiKind.Messages,
             MaxOutputTokens = maxTokens,
+            MaxWebSearches = maxWebSearches,
             DialectHeaders = dialectHeaders,
             ModelValue = modelValue,
             ClosingBrace = body.Span.LastIndexOf((byte)'}'),
         };
         return true;
+    }
+
+    /// <summary>The sum of <c>max_uses</c> over the <c>web_search_*</c> tools of a <c>tools</c> array; the reader ends on its end.</summary>
+    private static long MaxWebSearches(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long total = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            bool webSearch = false;
+            long maxUses = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("type"u8);
+                var isMaxUses = reader.ValueTextEquals("max_uses"u8);
+                reader.Read();
+                if (isType && reader.TokenType == JsonTokenType.String)
+                {
+                    webSearch = reader.ValueSpan.StartsWith("web_search_"u8);
+                }
+                else if (isMaxUses && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n > 0)
+                {
+                    maxUses = n;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            total += webSearch ? maxUses : 0;
+        }
+
+        return total;
     }
 
     private static GatewayError InvalidJson(string detail) =>

@@ -190,7 +190,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var prompt = context.PromptTokens(context.Deployment?.UpstreamModel ?? request.Model);
         long OutputBound(ModelDeployment? d) =>
             request.Api == ApiKind.Embeddings ? 0 : request.Choices * (request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound);
-        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier);
+        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier, request.MaxWebSearches);
 
         if (context.Route is { } route)
         {

@@ -19,6 +19,11 @@ public sealed class LlmRequest
     public long? MaxOutputTokens { get; init; }
     /// <summary>How many answers the request asks for (OpenAI's <c>n</c>): each may use the whole output bound.</summary>
     public int Choices { get; init; } = 1;
+    /// <summary>
+    /// The most web searches the request lets the provider run: the sum of the <c>max_uses</c> of its Anthropic web
+    /// search tools (0 without one; a tool without <c>max_uses</c> adds none, as it sets no bound). Budgets reserve them.
+    /// </summary>
+    public long MaxWebSearches { get; init; }
     /// <summary>The processing tier the request asks for (OpenAI's <c>service_tier</c>: <c>auto</c>, <c>default</c>, <c>flex</c>, <c>priority</c>).</summary>
     public string? ServiceTier { get; init; }
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>

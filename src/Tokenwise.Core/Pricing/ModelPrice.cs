@@ -130,10 +130,10 @@ public sealed record ModelPrice
     /// output tokens can cost, however the provider splits them: every prompt token at the dearest input-side rate
     /// (plain, cache read, a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
     /// request may ask for either, or audio) and every output token at the dearest of the output, reasoning and audio
-    /// rates, at the prices of <paramref name="serviceTier"/> (the one the request asks for). Budgets reserve this
-    /// before the call.
+    /// rates, at the prices of <paramref name="serviceTier"/> (the one the request asks for), and the
+    /// <paramref name="webSearches"/> it allows. Budgets reserve this before the call.
     /// </summary>
-    public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null)
+    public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null, long webSearches = 0)
     {
         // Once the prompt's size has fixed the long-context tier, Cost is a sum over the kinds of token, each linear:
         // the dearest split puts every prompt token in the dearest prompt kind and every output token in the dearest
@@ -165,6 +165,6 @@ public sealed record ModelPrice
             output = Math.Max(output, Cost(usage));
         }
 
-        return prompt + output - Cost(plain);
+        return prompt + output - Cost(plain) + (webSearches * (WebSearchPerRequest ?? 0m));
     }
 }

@@ -26,6 +26,14 @@ public sealed class AnthropicAdapterTests
     }
 
     [Theory]
+    [InlineData("""[{"name":"f","input_schema":{"type":"object"}}]""", 0)]
+    [InlineData("""[{"type":"web_search_20250305","name":"web_search","max_uses":5}]""", 5)]
+    [InlineData("""[{"type":"web_search_20250305","name":"web_search"}]""", 0)] // no bound given: none reserved
+    [InlineData("""[{"type":"web_search_20250305","name":"a","max_uses":2},{"max_uses":9,"type":"web_search_20260101","name":"b"},5]""", 11)]
+    public void TheWebSearchesARequestAllowsAreTheSumOfItsToolsMaxUses(string tools, long expected) =>
+        Assert.Equal(expected, Parse($$"""{"model":"m","max_tokens":1,"tools":{{tools}},"messages":[]}""").MaxWebSearches);
+
+    [Theory]
     [InlineData("""{"model":""", "invalid_json")]
     [InlineData("""[1]""", "invalid_json")]
     [InlineData("""{"model":"a"} x""", "invalid_json")]

@@ -50,6 +50,9 @@ public sealed class CostTests
     {
         // claude-sonnet-4-5: 1,000 input × $3/M + 100 output × $15/M + 4 searches × $10/1,000 = 3,000 + 1,500 + 40,000 µ$.
         Assert.Equal(0.0445m, Price("claude-sonnet-4-5").Cost(new TokenUsage(1_000, 0, 0, 100, 0) { WebSearchRequests = 4 }));
+        // A budget reserves the searches a request allows (its tools' max_uses) on top of its dearest tokens.
+        var tokens = Price("claude-sonnet-4-5").MostCost(1_000, 100);
+        Assert.Equal(tokens + 0.05m, Price("claude-sonnet-4-5").MostCost(1_000, 100, webSearches: 5));
     }
 
     [Fact]
