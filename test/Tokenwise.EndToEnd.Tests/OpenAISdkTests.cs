@@ -48,7 +48,7 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.True(updates > 3);
         Assert.NotEmpty(text.ToString());
         Assert.NotNull(usage); // the SDK asks for stream usage itself, so it receives the usage chunk
-        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Model == model);
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(r => r.Model == model));
         Assert.True(record.Stream);
         Assert.False(record.Estimated);
         Assert.NotNull(record.TtftMs);

@@ -101,7 +101,7 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
         }
 
         Assert.NotEmpty(text.ToString());
-        var streamed = (await gateway.RecordsAsync()).Single(r => r.Id != requestId);
+        var streamed = (await gateway.RecordsAsync(r => r.Id != requestId)).Single();
         Assert.Equal((64L, false), (streamed.Usage.ReasoningTokens, streamed.Estimated));
         Assert.Equal(HandCosts.O3Mini(streamed.Usage.InputTokens, streamed.Usage.CachedInputTokens, streamed.Usage.OutputTokens), streamed.CostUsd);
 

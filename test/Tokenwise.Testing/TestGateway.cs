@@ -96,22 +96,31 @@ public sealed class TestGateway : IAsyncDisposable
         return await Services.GetRequiredService<Storage.IUsageStore>().LatestAsync(limit);
     }
 
-    /// <summary>The record of one request, by the id the gateway returned in <c>x-tokenwise-request-id</c>.</summary>
-    public async Task<UsageRecord> RecordAsync(string requestId)
+    /// <summary>
+    /// The records that match, newest first, once there are <paramref name="atLeast"/>, waiting up to 5 s for them: a
+    /// request's record is logged just after its last byte reached the client, so a test that has read a whole answer
+    /// may ask a moment before it is. Fewer (or none) when no more came.
+    /// </summary>
+    public async Task<IReadOnlyList<UsageRecord>> RecordsAsync(Func<UsageRecord, bool> match, int atLeast = 1)
     {
+        List<UsageRecord> found = [];
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var found = (await RecordsAsync()).FirstOrDefault(r => r.Id == requestId);
-            if (found is not null)
+            found = (await RecordsAsync()).Where(match).ToList();
+            if (found.Count >= atLeast)
             {
-                return found;
+                break;
             }
 
             await Task.Delay(25);
         }
 
-        throw new InvalidOperationException($"No usage record for {requestId}.");
+        return found;
     }
+
+    /// <summary>The record of one request, by the id the gateway returned in <c>x-tokenwise-request-id</c>.</summary>
+    public async Task<UsageRecord> RecordAsync(string requestId) =>
+        (await RecordsAsync(r => r.Id == requestId)).SingleOrDefault() ?? throw new InvalidOperationException($"No usage record for {requestId}.");
 
     public async ValueTask DisposeAsync()
     {

@@ -171,7 +171,7 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
         Assert.Contains($"\"tool_use_id\":\"{first.ToolUseId}\"", forwarded.Body, StringComparison.Ordinal);
 
         // One record per request (newest first), each metered from its stream: message_start's input, message_delta's output.
-        var records = (await fixture.Gateway.RecordsAsync()).Where(r => r.Model == "haiku" && r.Stream).ToList();
+        var records = await fixture.Gateway.RecordsAsync(r => r.Model == "haiku" && r.Stream, atLeast: 2);
         Assert.Equal(2, records.Count);
         foreach (var (record, streamed) in records.Zip([second, first]))
         {
@@ -192,7 +192,7 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
         }, Ct);
 
         Assert.InRange(count.InputTokens, 5, 100);
-        var record = (await fixture.Gateway.RecordsAsync()).First(r => r.Endpoint == "messages.count_tokens");
+        var record = (await fixture.Gateway.RecordsAsync(r => r.Endpoint == "messages.count_tokens")).First();
         Assert.Equal(("anthropic", 200, 0m), (record.Dialect, record.Status, record.CostUsd));
     }
 
@@ -208,7 +208,7 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
 
         Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, e.StatusCode);
         Assert.Equal(global::Anthropic.Models.ErrorType.RateLimitError, e.Type!.Value());
-        var record = (await fixture.Gateway.RecordsAsync()).First(r => r.Status == 429 && r.Dialect == "anthropic");
+        var record = (await fixture.Gateway.RecordsAsync(r => r.Status == 429 && r.Dialect == "anthropic")).First();
         Assert.Equal("rate_limit_error", record.ErrorCode);
     }
 
@@ -268,5 +268,5 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
 
     /// <summary>The usage record of the one request this class sends for <paramref name="model"/>.</summary>
     private async Task<Metering.UsageRecord> RecordOfAsync(string model) =>
-        Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Model == model);
+        Assert.Single(await fixture.Gateway.RecordsAsync(r => r.Model == model));
 }

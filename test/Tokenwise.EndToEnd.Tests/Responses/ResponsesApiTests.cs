@@ -70,7 +70,7 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
 
         Assert.NotNull(completed);
         Assert.Equal(completed.GetOutputText(), text.ToString());
-        var record = (await fixture.Gateway.RecordsAsync()).First(r => r.Endpoint == "responses" && r.Stream && r.Usage.ReasoningTokens == 64);
+        var record = (await fixture.Gateway.RecordsAsync(r => r.Endpoint == "responses" && r.Stream && r.Usage.ReasoningTokens == 64)).First();
         Assert.Equal((completed.Usage.InputTokenCount, completed.Usage.InputTokenDetails.CachedTokenCount, completed.Usage.OutputTokenCount),
             (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens));
         Assert.Equal(HandCosts.O3Mini(record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens), record.CostUsd);

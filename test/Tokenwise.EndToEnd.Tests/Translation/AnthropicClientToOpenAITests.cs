@@ -33,7 +33,7 @@ public sealed class AnthropicClientToOpenAITests(TranslationFixture fixture) : I
 
         var cached = message.Usage.CacheReadInputTokens!.Value;
         Assert.True(cached > 0);
-        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Dialect == "anthropic" && !r.Stream && r.Usage.CachedInputTokens == cached);
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(r => r.Dialect == "anthropic" && !r.Stream && r.Usage.CachedInputTokens == cached));
         Assert.Equal(("messages", "openai", "gpt-4o-mini", 200, false), (record.Endpoint, record.Provider, record.UpstreamModel, record.Status, record.Estimated));
         // Anthropic's input_tokens exclude the cached ones; the log's input includes them, and keeps OpenAI's reasoning count.
         Assert.Equal((message.Usage.InputTokens + cached, message.Usage.OutputTokens, 64L),
@@ -85,7 +85,7 @@ public sealed class AnthropicClientToOpenAITests(TranslationFixture fixture) : I
         Assert.False(string.IsNullOrEmpty(text.ToString()));
         Assert.Equal(["start", "block_start", "text", "block_stop", "delta", "stop"], kinds.Distinct());
         // The streamed tool-call test shares this gateway; only this stream carries cached tokens.
-        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Dialect == "anthropic" && r.Stream && r.Usage.CachedInputTokens > 0);
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(r => r.Dialect == "anthropic" && r.Stream && r.Usage.CachedInputTokens > 0));
         Assert.False(record.Estimated);
         Assert.Equal((inputTokens + cacheRead, cacheRead, outputTokens, 64L),
             (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.OutputTokens, record.Usage.ReasoningTokens));

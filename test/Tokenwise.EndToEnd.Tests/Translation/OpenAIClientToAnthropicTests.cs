@@ -56,7 +56,7 @@ public sealed class OpenAIClientToAnthropicTests(TranslationFixture fixture) : I
 
         Assert.NotNull(usage);
         Assert.Equal(2048, usage.InputTokenDetails.CachedTokenCount); // OpenAI's usage has cache reads, not writes of either lifetime
-        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Dialect == "openai" && r.Usage.CacheWrite1hTokens > 0);
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(r => r.Dialect == "openai" && r.Usage.CacheWrite1hTokens > 0));
         Assert.Equal((true, false), (record.Stream, record.Estimated));
         Assert.Equal((usage.InputTokenCount, 2048L, 512L, 384L, (long)usage.OutputTokenCount),
             (record.Usage.InputTokens, record.Usage.CachedInputTokens, record.Usage.CacheWriteTokens, record.Usage.CacheWrite1hTokens, record.Usage.OutputTokens));
@@ -91,7 +91,7 @@ public sealed class OpenAIClientToAnthropicTests(TranslationFixture fixture) : I
         Assert.True(updates > 3);
         Assert.Equal(ChatFinishReason.Stop, finish);
         Assert.NotNull(usage); // the SDK asks for stream usage, so it receives the usage chunk
-        var record = Assert.Single(await fixture.Gateway.RecordsAsync(), r => r.Stream && r.Dialect == "openai" && r.Usage.CacheWriteTokens > 0 && r.Usage.OutputTokens == usage.OutputTokenCount);
+        var record = Assert.Single(await fixture.Gateway.RecordsAsync(r => r.Stream && r.Dialect == "openai" && r.Usage.CacheWriteTokens > 0 && r.Usage.OutputTokens == usage.OutputTokenCount));
         Assert.False(record.Estimated);
         Assert.Equal((usage.InputTokenCount, (long)FakeAnthropicUpstream.CacheWriteTokens), (record.Usage.InputTokens, record.Usage.CacheWriteTokens));
         var uncached = usage.InputTokenCount - FakeAnthropicUpstream.CacheReadTokens - FakeAnthropicUpstream.CacheWriteTokens;

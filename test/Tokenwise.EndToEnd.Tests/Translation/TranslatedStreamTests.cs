@@ -218,6 +218,6 @@ public sealed class TranslatedStreamTests(TranslatedStreamFixture fixture) : ICl
     {
         var id = response.Headers.GetValues("x-tokenwise-request-id").Single();
         await gateway.RecordAsync(id);
-        return Assert.Single(await gateway.RecordsAsync(), r => r.Id == id);
+        return Assert.Single(await gateway.RecordsAsync(r => r.Id == id));
     }
 }

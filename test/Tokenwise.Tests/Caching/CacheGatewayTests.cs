@@ -172,7 +172,7 @@ public sealed class CacheGatewayTests : IAsyncLifetime
 
         using var stats = await AdminAsync(HttpMethod.Get, "admin/cache?since=1h", 200);
         var root = stats.RootElement;
-        var cost = (await _gateway.RecordsAsync()).Single(r => r.Cache == "miss").CostUsd;
+        var cost = (await _gateway.RecordsAsync(r => r.Cache == "miss")).Single().CostUsd;
         Assert.True(cost > 0m);
         Assert.Equal(("exact", 1, 1L, 1L, 0.5), (root.GetProperty("mode").GetString(), root.GetProperty("entries").GetInt32(),
             root.GetProperty("hits").GetInt64(), root.GetProperty("misses").GetInt64(), root.GetProperty("hit_rate").GetDouble()));
