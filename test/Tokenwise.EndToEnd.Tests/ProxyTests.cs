@@ -165,6 +165,24 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClientThatHangsUpInTheMiddleOfItsBodyIsRecordedAsCancelledNotAsABadBody()
+    {
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(_gateway.BaseUrl.Host, _gateway.BaseUrl.Port, Ct);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {MasterKey}\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 500\r\n\r\n{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"half a bo"), Ct);
+            await stream.FlushAsync(Ct);
+            await Task.Delay(100, Ct);
+        }
+
+        var record = Assert.Single(await _gateway.RecordsAsync(r => r.Status == 499));
+        Assert.Equal("client_cancelled", record.ErrorCode);
+    }
+
+    [Fact]
     public async Task AnUnreachableUpstreamIsA502()
     {
         await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>

@@ -154,6 +154,14 @@ public abstract partial class DialectEndpoint(
                 Estimate(context, meter: null, generated: "");
             }
         }
+        catch (BadHttpRequestException e) when (aborted.IsCancellationRequested
+            || e.Message.Contains("Unexpected end of request content", StringComparison.Ordinal))
+        {
+            // The client closed its connection before its body was complete: it went away, as above, whether or not
+            // Kestrel has fired RequestAborted yet.
+            record.Status = StatusCodes.Status499ClientClosedRequest;
+            record.ErrorCode = "client_cancelled";
+        }
         catch (BadHttpRequestException e)
         {
             // Kestrel rejects a body over its limit or a client that stops sending mid-body.
