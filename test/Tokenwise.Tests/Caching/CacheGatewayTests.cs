@@ -133,9 +133,8 @@ public sealed class CacheGatewayTests : IAsyncLifetime
         using var response = await http.PostAsync("v1/chat/completions", Json(body), Ct);
         var requestId = response.Headers.GetValues("x-tokenwise-request-id").Single();
 
-        var records = await _gateway.RecordsAsync();
-        var miss = records.Single(r => r.Cache == "miss" && r.KeyId is not null && r.Id != requestId && r.Team == "ledger");
-        var hit = records.Single(r => r.Id == requestId);
+        var hit = await _gateway.RecordAsync(requestId);
+        var miss = (await _gateway.RecordsAsync(r => r.Cache == "miss" && r.KeyId is not null && r.Id != requestId && r.Team == "ledger")).Single();
         Assert.Equal("hit-exact", hit.Cache);
         Assert.Equal(0m, hit.CostUsd);
         Assert.True(miss.CostUsd > 0m);

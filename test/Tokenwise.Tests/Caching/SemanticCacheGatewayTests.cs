@@ -51,9 +51,8 @@ public sealed class SemanticCacheGatewayTests : IAsyncLifetime
         Assert.Equal(first.Body, second.Body); // the answer as the first client received it
         Assert.Equal(1, UpstreamCalls("reset my account password"));
 
-        var records = await _gateway.RecordsAsync();
-        var miss = records.Single(r => r.Id == first.RequestId);
-        var hit = records.Single(r => r.Id == second.RequestId);
+        var miss = await _gateway.RecordAsync(first.RequestId!);
+        var hit = await _gateway.RecordAsync(second.RequestId!);
         Assert.Equal(("hit-semantic", 0m), (hit.Cache, hit.CostUsd));
         Assert.True(miss.CostUsd > 0m);
         Assert.Equal(miss.CostUsd, hit.SavedUsd);
