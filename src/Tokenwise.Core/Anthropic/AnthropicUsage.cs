@@ -64,9 +64,7 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
             }
             else if (reader.ValueTextEquals("service_tier"u8))
             {
-                reader.Read();
-                usage = usage with { ServiceTier = reader.TokenType == JsonTokenType.String ? reader.GetString() : usage.ServiceTier };
-                reader.Skip();
+                usage = usage with { ServiceTier = ServiceTiers.Read(ref reader) ?? usage.ServiceTier };
             }
             else if (reader.ValueTextEquals("server_tool_use"u8))
             {

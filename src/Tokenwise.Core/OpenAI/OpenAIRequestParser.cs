@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tokenwise.Json;
+using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.OpenAI;
@@ -94,7 +95,7 @@ public static class OpenAIRequestParser
                 }
                 else if (reader.ValueTextEquals("service_tier"u8))
                 {
-                    serviceTier = OpenAIUsageReader.ReadServiceTier(ref reader);
+                    serviceTier = ServiceTiers.Read(ref reader);
                 }
                 else
                 {

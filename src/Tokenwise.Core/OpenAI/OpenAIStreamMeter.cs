@@ -63,7 +63,7 @@ public sealed class OpenAIStreamMeter(bool clientRequestedUsage) : ITokenStreamM
                 }
                 else if (reader.ValueTextEquals("service_tier"u8))
                 {
-                    _serviceTier = OpenAIUsageReader.ReadServiceTier(ref reader) ?? _serviceTier;
+                    _serviceTier = ServiceTiers.Read(ref reader) ?? _serviceTier;
                 }
                 else
                 {

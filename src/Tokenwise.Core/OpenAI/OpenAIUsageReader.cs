@@ -34,7 +34,7 @@ public static class OpenAIUsageReader
             {
                 if (reader.ValueTextEquals("service_tier"u8))
                 {
-                    serviceTier = ReadServiceTier(ref reader);
+                    serviceTier = ServiceTiers.Read(ref reader);
                     continue;
                 }
 
@@ -59,32 +59,6 @@ public static class OpenAIUsageReader
             // A malformed upstream body carries no usable usage; the caller estimates instead.
             return false;
         }
-    }
-
-    private static readonly string[] s_knownServiceTiers = ["default", "flex", "priority", "auto", "scale"];
-
-    /// <summary>
-    /// A <c>service_tier</c> member's value; the reader is on its name and ends on its value. The tiers OpenAI names
-    /// come back as shared strings: every chunk of a stream carries one, and none should cost an allocation.
-    /// </summary>
-    public static string? ReadServiceTier(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            reader.Skip();
-            return null;
-        }
-
-        foreach (var known in s_knownServiceTiers)
-        {
-            if (reader.ValueTextEquals(known))
-            {
-                return known;
-            }
-        }
-
-        return reader.GetString();
     }
 
     /// <summary>Reads a usage object; the reader is on its StartObject and ends on its EndObject.</summary>

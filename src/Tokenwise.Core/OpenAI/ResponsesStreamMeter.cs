@@ -179,7 +179,7 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
             }
             else if (reader.ValueTextEquals("service_tier"u8))
             {
-                _serviceTier = OpenAIUsageReader.ReadServiceTier(ref reader) ?? _serviceTier;
+                _serviceTier = ServiceTiers.Read(ref reader) ?? _serviceTier;
             }
             else
             {
