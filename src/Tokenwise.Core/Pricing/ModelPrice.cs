@@ -137,8 +137,9 @@ public sealed record ModelPrice
     {
         // Once the prompt's size has fixed the long-context tier, Cost is a sum over the kinds of token, each linear:
         // the dearest split puts every prompt token in the dearest prompt kind and every output token in the dearest
-        // output kind, found apart (the output's part is what the output adds to a prompt of plain tokens).
-        var plain = new TokenUsage(promptTokens, 0, 0, 0, 0) { ServiceTier = serviceTier };
+        // output kind, found apart (the output's part is what the output adds to a prompt of plain tokens). Every
+        // candidate carries the searches, which the subtraction leaves counted once.
+        var plain = new TokenUsage(promptTokens, 0, 0, 0, 0) { ServiceTier = serviceTier, WebSearchRequests = webSearches };
         ReadOnlySpan<TokenUsage> prompts =
         [
             plain,
@@ -165,6 +166,6 @@ public sealed record ModelPrice
             output = Math.Max(output, Cost(usage));
         }
 
-        return prompt + output - Cost(plain) + (webSearches * (WebSearchPerRequest ?? 0m));
+        return prompt + output - Cost(plain);
     }
 }

@@ -57,11 +57,6 @@ internal static class GeminiRequestTranslator
             error = GatewayError.InvalidRequest(e.Message, e.Code, e.Param);
             return false;
         }
-        catch (InvalidOperationException e) when (UnsupportedFeature.IsWrongJsonKind(e))
-        {
-            error = UnsupportedFeature.WrongJsonKind(e);
-            return false;
-        }
         catch (JsonException e)
         {
             error = GatewayError.InvalidRequest($"We could not parse the JSON body of your request ({e.Message}).", "invalid_json");

@@ -32,10 +32,6 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
         {
             throw new UpstreamException(GatewayError.InvalidRequest(e.Message, e.Code, e.Param.Length == 0 ? null : e.Param));
         }
-        catch (InvalidOperationException e) when (UnsupportedFeature.IsWrongJsonKind(e))
-        {
-            throw new UpstreamException(UnsupportedFeature.WrongJsonKind(e));
-        }
 
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var upstream = await provider.SendAsync(translated, deployment, cancellationToken);

@@ -1,5 +1,3 @@
-using Tokenwise.Pipeline;
-
 namespace Tokenwise.Providers.Translation;
 
 /// <summary>
@@ -10,14 +8,4 @@ internal sealed class UnsupportedFeature(string param, string message, string co
 {
     public string Param { get; } = param;
     public string Code { get; } = code;
-
-    /// <summary>
-    /// Whether <paramref name="e"/> is System.Text.Json refusing to read a node as another kind (an object where the
-    /// client sent a number, a string where it sent an array): a request the translation could not read, the client's
-    /// to fix, for the shapes the translation does not check one by one.
-    /// </summary>
-    public static bool IsWrongJsonKind(InvalidOperationException e) => e.Source == "System.Text.Json";
-
-    public static GatewayError WrongJsonKind(InvalidOperationException e) =>
-        GatewayError.InvalidRequest($"A field of the request has a type this model's translation cannot read: {e.Message}", "invalid_type");
 }

@@ -89,9 +89,9 @@ internal static class RouteOptionsValidator
 
                 foreach (var (key, seconds) in new[] { ("first_byte_timeout_seconds", d.FirstByteTimeoutSeconds), ("total_timeout_seconds", d.TotalTimeoutSeconds) })
                 {
-                    if (seconds is { } value && !(value is > 0 and <= UpstreamOptions.MaxTimeoutSeconds))
+                    if (seconds is { } value && UpstreamOptions.TimeoutProblem(value) is { } problem)
                     {
-                        yield return new($"{dPath}:{key}", $"must be a number of seconds greater than 0 and at most {UpstreamOptions.MaxTimeoutSeconds} (a day), got {value}.");
+                        yield return new($"{dPath}:{key}", problem);
                     }
                 }
             }

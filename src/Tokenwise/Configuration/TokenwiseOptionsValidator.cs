@@ -68,9 +68,9 @@ public static class TokenwiseOptionsValidator
             ("pooled_connection_idle_seconds", o.Upstream.PooledConnectionIdleSeconds),
         })
         {
-            if (!(value is > 0 and <= UpstreamOptions.MaxTimeoutSeconds))
+            if (UpstreamOptions.TimeoutProblem(value) is { } problem)
             {
-                yield return new("upstream:" + key, $"must be a number of seconds greater than 0 and at most {UpstreamOptions.MaxTimeoutSeconds} (a day), got {value}.");
+                yield return new("upstream:" + key, problem);
             }
         }
 

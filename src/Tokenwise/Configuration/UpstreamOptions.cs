@@ -11,6 +11,10 @@ public sealed class UpstreamOptions
     /// </summary>
     public const double MaxTimeoutSeconds = 86_400;
 
+    /// <summary>What is wrong with a timeout setting of <paramref name="seconds"/>; null when nothing is.</summary>
+    public static string? TimeoutProblem(double seconds) => seconds is > 0 and <= MaxTimeoutSeconds ? null
+        : $"must be a number of seconds greater than 0 and at most {MaxTimeoutSeconds} (a day), got {seconds}.";
+
     [ConfigurationKeyName("connect_timeout_seconds")]
     public double ConnectTimeoutSeconds { get; set; } = UpstreamTimeouts.Default.Connect.TotalSeconds;
 

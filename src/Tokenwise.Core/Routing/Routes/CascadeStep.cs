@@ -20,16 +20,19 @@ internal sealed class CascadeStep(TimeProvider time)
     {
         using var answer = new PooledBufferWriter(8192);
         string? failure;
+        bool whole;
         try
         {
-            // Bounded by the request's output limit and the upstream's total timeout; past the gateway's limit it is as
-            // good as broken off.
-            if (!await answer.ReadFromAsync(upstream.Body, UpstreamResponse.MaxAnswerBytes, upstream.ReadCancellation))
-            {
-                throw new IOException("The answer exceeds the gateway's limit for a non-streamed answer.");
-            }
+            // Bounded by the request's output limit and the upstream's total timeout; an answer past the gateway's limit
+            // is as good as broken off.
+            whole = await answer.ReadFromAsync(upstream.Body, UpstreamResponse.MaxAnswerBytes, upstream.ReadCancellation);
         }
         catch (Exception e) when (!context.Aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            whole = false;
+        }
+
+        if (!whole)
         {
             failure = "complete"; // the cheaper model's answer broke off or timed out: nothing has reached the client yet
             RecordEscalated(context, target, AnswerView.Read(context.Request, answer.WrittenSpan), failure, started);
