@@ -116,6 +116,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         answer = cue switch
         {
             "refuse" => answer with { Pieces = ["I'm sorry, but I can't", " help with that."] },
+            "negative-usage" => answer with { Usage = answer.Usage with { InputTokens = -answer.Usage.InputTokens, OutputTokens = -answer.Usage.OutputTokens } },
             // The latest user message word by word, as a model repeating it would (redaction tests see their placeholders come back).
             "echo" => answer with { Pieces = [.. Routing.Routes.RequestFeatures.Read(request, request.Model).LatestUserText.Split(' ').Select((w, i) => i == 0 ? w : " " + w)] },
             _ => answer,
@@ -131,11 +132,11 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             http.Response.ContentType = "application/json";
             http.Response.Headers["x-request-id"] = "req_fake_" + answer.Id;
-            await http.Response.Body.WriteAsync(Usage(OpenAIWireWriter.ChatCompletion(answer, includeUsage), cue));
+            await http.Response.Body.WriteAsync(OpenAIWireWriter.ChatCompletion(answer, includeUsage));
             return;
         }
 
-        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage).Select(e => Usage(e, cue)), cue);
+        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage), cue);
     }
 
     /// <summary>The Responses API: the same answers and cues, as a response object or its typed events.</summary>
@@ -181,12 +182,6 @@ public sealed class FakeUpstream : IAsyncDisposable
 
         await http.Response.Body.WriteAsync(tail, http.RequestAborted);
     }
-
-    /// <summary>The body or event as written, or with its counts negated for <c>#fake:negative-usage</c>.</summary>
-    private static byte[] Usage(byte[] json, string? cue) => cue != "negative-usage" ? json
-        : System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(json)
-            .Replace("\"prompt_tokens\":", "\"prompt_tokens\":-", StringComparison.Ordinal)
-            .Replace("\"completion_tokens\":", "\"completion_tokens\":-", StringComparison.Ordinal));
 
     private static SimulatedUsageShape Shape(string? cue) => cue switch
     {
