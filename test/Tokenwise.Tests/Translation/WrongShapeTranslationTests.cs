@@ -82,10 +82,15 @@ public sealed class WrongShapeTranslationTests
     [InlineData("""{"type":"message_delta","delta":[],"usage":5}""")]
     public void AnAnthropicStreamEventOfTheWrongShapeIsTranslatedWithoutThrowing(string anthropicEvent)
     {
+        // The stream goes on past the odd event: what follows is translated, and it ends as an OpenAI stream does.
         var output = new System.Buffers.ArrayBufferWriter<byte>();
         var chunks = new ChunksFromAnthropicStream("m", 0);
         chunks.Translate(Encoding.UTF8.GetBytes(anthropicEvent), output);
+        chunks.Translate("""{"type":"message_stop"}"""u8, output);
         chunks.Complete(output);
+        var events = Encoding.UTF8.GetString(output.WrittenSpan);
+        Assert.EndsWith("data: [DONE]\n\n", events, StringComparison.Ordinal);
+        Assert.All(events.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).SkipLast(1), e => JsonNode.Parse(e["data: ".Length..]));
     }
 
     [Theory]
