@@ -78,6 +78,41 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheServedGatewaySendsUpstreamOnlyTheHeadersItChose()
+    {
+        // `tokenwise serve` logs to the console, unlike the in-process test gateway; while ASP.NET Core's request
+        // logging was on, every request started an Activity and HttpClient added its traceparent to the upstream call.
+        var dir = Directory.CreateTempSubdirectory("tokenwise-headers-").FullName;
+        try
+        {
+            var config = Path.Combine(dir, "tokenwise.yaml");
+            await File.WriteAllTextAsync(config, $"""
+                providers:
+                  openai:
+                    base_url: {_upstream.BaseUrl}
+                    api_key: {FakeUpstream.ApiKey}
+                    http_version: "1.1"
+                storage:
+                  sqlite_path: {Path.Combine(dir, "tokenwise.db")}
+                """, Ct);
+            var url = TokenwiseCli.FreeLoopbackUrl();
+            using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string>(), "--config", config);
+            using var http = new HttpClient { BaseAddress = url };
+            http.DefaultRequestHeaders.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+            using var response = await http.PostAsync("v1/chat/completions",
+                Json("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"which headers"}]}"""), Ct);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var forwarded = _upstream.Received.Single(r => r.Body.Contains("which headers", StringComparison.Ordinal));
+            Assert.Equal(["Authorization", "Content-Length", "Content-Type", "Host"], forwarded.Headers.Keys.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task WithAMasterKeyRequestsWithoutItAreRefusedInOpenAIsDialect()
     {
         using var anonymous = Http(key: null);

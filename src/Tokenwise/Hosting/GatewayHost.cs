@@ -36,6 +36,10 @@ public static partial class GatewayHost
             kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Off altogether: while this category logs at any level, ASP.NET Core starts an Activity and a log scope
+        // for every request (and HttpClient then adds a traceparent header to every upstream call), for
+        // messages it only writes at Information and below.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         start.Logging?.Invoke(builder.Logging);
