@@ -206,6 +206,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ServeOnAnAddressInUseIsOneLineNamingTheSettingNotAStackTrace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var result = await RunAsync(new Dictionary<string, string> { ["TOKENWISE_STORAGE__SQLITE_PATH"] = Path.Combine(_dir, "tokenwise.db") }, "serve", "--urls", url);
+
+        Assert.Equal((2, $"server.urls: Failed to bind to address {url}: address already in use."), (result.Exit, result.Err.Trim()));
+    }
+
+    [Fact]
     public async Task ServeRefusesToListenBeyondLoopbackWithoutAMasterKey()
     {
         var result = await RunAsync("serve", "--urls", "http://0.0.0.0:0");

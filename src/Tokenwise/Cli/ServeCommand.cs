@@ -38,7 +38,21 @@ internal static class ServeCommand
                 return 2;
             }
 
-            await ((IHost)app).RunAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                // Kestrel could not bind an address: taken, or not this machine's.
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+                await Console.Error.WriteLineAsync($"server.urls: {e.Message}");
+                return 2;
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
+            await app.DisposeAsync();
             return 0;
         });
         return command;

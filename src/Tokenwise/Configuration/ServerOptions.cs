@@ -10,6 +10,14 @@ public sealed class ServerOptions
     [ConfigurationKeyName("urls")]
     public string Urls { get; set; } = DefaultUrl;
 
+    /// <summary>The PEM certificate (chain) the gateway serves <c>https://</c> addresses with.</summary>
+    [ConfigurationKeyName("tls_certificate")]
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCertificate"/>; unset when the certificate file holds the key too.</summary>
+    [ConfigurationKeyName("tls_key")]
+    public string? TlsKey { get; set; }
+
     [ConfigurationKeyName("max_request_body_bytes")]
     public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
 

@@ -21,6 +21,16 @@ public static class TokenwiseOptionsValidator
                 yield return new("server:urls", $"refusing to listen on '{url}' beyond loopback without a master key. "
                     + "Set TOKENWISE_MASTER_KEY (or master_key), or listen on 127.0.0.1.");
             }
+            else if (uri.Scheme == "https" && string.IsNullOrWhiteSpace(o.Server.TlsCertificate))
+            {
+                yield return new("server:urls", $"'{url}' needs a certificate: set server.tls_certificate (and server.tls_key) to PEM files, "
+                    + "or listen on http:// behind whatever terminates TLS.");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(o.Server.TlsKey) && string.IsNullOrWhiteSpace(o.Server.TlsCertificate))
+        {
+            yield return new("server:tls_key", "is set without server.tls_certificate, the certificate it is the key of.");
         }
 
         if (o.Server.MaxRequestBodyBytes <= 0)

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
@@ -28,12 +30,22 @@ public static partial class GatewayHost
         var options = SettingsLoader.Load(start.ConfigPath, environment, start.Settings);
         var components = new GatewayComponents(options, environment, start.Time, start.Embedder);
 
+        var certificate = ServerCertificate(options.Server);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
+            if (certificate is not null)
+            {
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Off altogether: while this category logs at any level, ASP.NET Core starts an Activity and a log scope
@@ -41,6 +53,9 @@ public static partial class GatewayHost
         // messages it only writes at Information and below.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // Its errors are a failed start, which `serve` reports itself (an address it cannot bind names server.urls), and
+        // a failed background service, which it reports again at Critical, with the exception, as it stops the host.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         start.Logging?.Invoke(builder.Logging);
 
@@ -101,6 +116,7 @@ public static partial class GatewayHost
             branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
         app.Lifetime.ApplicationStopped.Register(components.Dispose);
+        app.Lifetime.ApplicationStopped.Register(() => certificate?.Dispose());
 
         var openai = app.Services.GetRequiredService<OpenAIEndpoint>();
         app.MapPost("/v1/chat/completions", openai.ChatCompletionsAsync);
@@ -117,6 +133,27 @@ public static partial class GatewayHost
             : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
         AdminEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>The certificate for <c>https://</c> addresses, when <c>server.tls_certificate</c> names one.</summary>
+    /// <exception cref="ConfigurationException">The files cannot be read or do not hold a certificate and its key.</exception>
+    private static X509Certificate2? ServerCertificate(ServerOptions server)
+    {
+        if (string.IsNullOrWhiteSpace(server.TlsCertificate))
+        {
+            return null;
+        }
+
+        try
+        {
+            // Without a key file, the certificate's file must hold the key as well; either way a missing key throws.
+            return X509Certificate2.CreateFromPemFile(server.TlsCertificate, string.IsNullOrWhiteSpace(server.TlsKey) ? null : server.TlsKey);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            var key = string.IsNullOrWhiteSpace(server.TlsKey) ? "" : $" with the key '{server.TlsKey}'";
+            throw new ConfigurationException($"server.tls_certificate: '{server.TlsCertificate}'{key} is not a usable PEM certificate and key: {e.Message}");
+        }
     }
 
     private static SemanticCache SemanticCache(ITextEmbedder embedder, CacheEmbeddingOptions embeddings, TimeProvider time, ILoggerFactory loggers)

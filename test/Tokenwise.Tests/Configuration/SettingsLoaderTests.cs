@@ -187,6 +187,22 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnHttpsAddressNeedsACertificateAndAKeyNeedsItsCertificate()
+    {
+        var https = Assert.Throws<ConfigurationException>(() =>
+            SettingsLoader.Load(null, NoEnvironment, new Dictionary<string, string?> { ["server:urls"] = "https://127.0.0.1:8443" }));
+        Assert.Equal(["server.urls: 'https://127.0.0.1:8443' needs a certificate: set server.tls_certificate (and server.tls_key) to PEM files, "
+            + "or listen on http:// behind whatever terminates TLS."], https.Errors);
+
+        var keyAlone = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml("server:\n  tls_key: key.pem\n"), NoEnvironment));
+        Assert.Equal(["server.tls_key (tokenwise.yaml line 2): is set without server.tls_certificate, the certificate it is the key of."], keyAlone.Errors);
+
+        var served = SettingsLoader.Load(null, NoEnvironment,
+            new Dictionary<string, string?> { ["server:urls"] = "https://127.0.0.1:8443", ["server:tls_certificate"] = "gateway.pem" });
+        Assert.Equal(("gateway.pem", null), (served.Server.TlsCertificate, served.Server.TlsKey));
+    }
+
+    [Fact]
     public void EnvironmentVariablesOverrideTheFile()
     {
         var options = SettingsLoader.Load(Yaml("server:\n  log_bodies: false\n"),
