@@ -12,6 +12,7 @@ namespace Tokenwise.Providers;
 internal static class UpstreamCall
 {
     private const int MaxErrorBytes = 1024 * 1024;
+    private const int MaxRequestIdLength = 200;
 
     /// <summary>
     /// Sends <paramref name="message"/>; the call owns it and <paramref name="rented"/> (the body's buffer)
@@ -76,6 +77,7 @@ internal static class UpstreamCall
             resources)
         {
             RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter) ? retryAfter.ToString() : null,
+            RequestId = ProviderRequestId(response),
             ReadCancellation = call.Token,
         };
     }
@@ -105,6 +107,23 @@ internal static class UpstreamCall
         {
             throw new UpstreamException(GatewayError.UpstreamAnswerTooLarge(provider));
         }
+    }
+
+    /// <summary>
+    /// The provider's id for the call: OpenAI and most compatible servers send <c>x-request-id</c>, Anthropic
+    /// <c>request-id</c>. One that is not a short token of visible ASCII is dropped: it is written into the client's
+    /// response headers and the usage log, and a hostile upstream must not be able to break either.
+    /// </summary>
+    private static string? ProviderRequestId(HttpResponseMessage response)
+    {
+        var headers = response.Headers.NonValidated;
+        if (!headers.TryGetValues("x-request-id", out var values) && !headers.TryGetValues("request-id", out values))
+        {
+            return null;
+        }
+
+        var id = values.ToString();
+        return id.Length is > 0 and <= MaxRequestIdLength && !id.AsSpan().ContainsAnyExceptInRange('!', '~') ? id : null;
     }
 
     /// <summary><paramref name="path"/> under <paramref name="baseUrl"/>, whether or not the base ends in a slash.</summary>

@@ -104,6 +104,43 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
         var record = await fixture.Gateway.RecordAsync(requestId!);
         Assert.Equal(status, record.Status);
         Assert.NotNull(record.ErrorCode);
+        Assert.True(raw.Headers.TryGetValue("x-request-id", out var providerRequestId)); // the provider's name for the failed call
+        Assert.Equal(providerRequestId, record.UpstreamRequestId);
+    }
+
+    [Fact]
+    public async Task TheProvidersRequestIdReachesTheSdkAndTheLogStreamedOrNot()
+    {
+        var result = await fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("whose id, not streamed")], cancellationToken: Ct);
+        var headers = result.GetRawResponse().Headers;
+        Assert.True(headers.TryGetValue("x-request-id", out var providerRequestId));
+        Assert.StartsWith("req_fake_", providerRequestId, StringComparison.Ordinal);
+        headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        Assert.Equal(providerRequestId, (await fixture.Gateway.RecordAsync(requestId!)).UpstreamRequestId);
+
+        using var http = fixture.Http();
+        using var streamed = await http.PostAsync("v1/chat/completions", new StringContent(
+            """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"whose id, streamed"}]}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        await streamed.Content.ReadAsStringAsync(Ct);
+        var streamedId = Assert.Single(streamed.Headers.GetValues("x-request-id"));
+        Assert.NotEqual(providerRequestId, streamedId);
+        var record = await fixture.Gateway.RecordAsync(Assert.Single(streamed.Headers.GetValues("x-tokenwise-request-id")));
+        Assert.Equal((true, streamedId), (record.Stream, record.UpstreamRequestId));
+
+        using var admin = await http.GetAsync("admin/requests?limit=50", Ct);
+        using var log = System.Text.Json.JsonDocument.Parse(await admin.Content.ReadAsStringAsync(Ct));
+        Assert.Contains(log.RootElement.EnumerateArray(), r => r.GetProperty("upstream_request_id").GetString() == streamedId);
+    }
+
+    [Fact]
+    public async Task AProviderRequestIdNoClientShouldGetIsDropped()
+    {
+        var result = await fixture.Chat("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("#fake:oversized-request-id")], cancellationToken: Ct);
+        var headers = result.GetRawResponse().Headers;
+
+        Assert.False(headers.TryGetValue("x-request-id", out _));
+        headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        Assert.Null((await fixture.Gateway.RecordAsync(requestId!)).UpstreamRequestId);
     }
 
     [Fact]

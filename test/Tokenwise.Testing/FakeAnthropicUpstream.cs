@@ -343,6 +343,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
+        http.Response.Headers["request-id"] = "req_fake_error";
         AnthropicErrorBody.Write(new GatewayError(status, "", null, message), "req_fake_error", http.Response.BodyWriter);
         await http.Response.BodyWriter.FlushAsync();
     }

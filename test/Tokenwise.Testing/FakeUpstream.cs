@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Providers.Simulated;
@@ -38,6 +39,7 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly FakeStreams _streams = new();
+    private long _calls;
     private readonly TimeProvider _time;
 
     private FakeUpstream(WebApplication app, Uri baseUrl, Uri http2BaseUrl, Uri? tlsBaseUrl, TimeProvider time)
@@ -107,6 +109,10 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
 
         var cue = FakeCue.First(body, request.Model);
+        // OpenAI names every call, errors and streams included; #fake:oversized-request-id sends a name no client should get.
+        http.Response.Headers["x-request-id"] = FakeCue.Has(body, "oversized-request-id")
+            ? new string('r', 300)
+            : "req_fake_" + Interlocked.Increment(ref _calls).ToString(CultureInfo.InvariantCulture);
         if (await AnsweredWithErrorAsync(http, cue))
         {
             return;
@@ -131,7 +137,6 @@ public sealed class FakeUpstream : IAsyncDisposable
         if (!request.Stream)
         {
             http.Response.ContentType = "application/json";
-            http.Response.Headers["x-request-id"] = "req_fake_" + answer.Id;
             await http.Response.Body.WriteAsync(OpenAIWireWriter.ChatCompletion(answer, includeUsage));
             return;
         }

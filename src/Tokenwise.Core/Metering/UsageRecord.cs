@@ -34,6 +34,8 @@ public sealed class UsageRecord
     /// <summary>The business outcome the request worked towards (<c>x-tokenwise-outcome</c>).</summary>
     public string? OutcomeId { get; set; }
     public string? UpstreamModel { get; set; }
+    /// <summary>The provider's id for the call that answered (OpenAI's <c>x-request-id</c>, Anthropic's <c>request-id</c>).</summary>
+    public string? UpstreamRequestId { get; set; }
     public bool Stream { get; set; }
     /// <summary>HTTP status returned to the client; 499 when the client went away first.</summary>
     public int Status { get; set; }

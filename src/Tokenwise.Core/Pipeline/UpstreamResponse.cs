@@ -16,6 +16,11 @@ public sealed class UpstreamResponse(int statusCode, string? contentType, Stream
     /// <summary>The upstream's <c>Retry-After</c>, passed on to the client with 429 and 503 answers.</summary>
     public string? RetryAfter { get; init; }
     /// <summary>
+    /// The provider's id for this call (OpenAI's <c>x-request-id</c>, Anthropic's <c>request-id</c>), passed on to the
+    /// client and kept in the usage record, so that a call can be looked up in the provider's logs and bills.
+    /// </summary>
+    public string? RequestId { get; init; }
+    /// <summary>
     /// Cancels reads of <see cref="Body"/>: fires when the caller's token does (the client went away)
     /// or when the call's total timeout expires. Readers tell the two apart by the caller's token.
     /// </summary>

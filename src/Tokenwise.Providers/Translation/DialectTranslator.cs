@@ -44,6 +44,7 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
                 handedOver = true;
                 return new UpstreamResponse(upstream.StatusCode, "text/event-stream; charset=utf-8", new TranslatingSseStream(upstream.Body, events), upstream)
                 {
+                    RequestId = upstream.RequestId,
                     ReadCancellation = upstream.ReadCancellation,
                     ReportedUsage = () => events.ReportedUsage,
                     PartialUsage = () => events.PartialUsage,
@@ -62,6 +63,7 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
                     : throw new UpstreamException(GatewayError.UpstreamUnavailable(provider.Name, $"the answer was not a {ProviderDialect} response"));
                 return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(body.WrittenSpan.ToArray(), writable: false))
                 {
+                    RequestId = upstream.RequestId,
                     ReadCancellation = cancellationToken,
                     ReportedUsage = () => usage,
                 };
@@ -72,6 +74,7 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
             return new UpstreamResponse(error.Status, "application/json", new MemoryStream(body.WrittenSpan.ToArray(), writable: false))
             {
                 RetryAfter = upstream.RetryAfter,
+                RequestId = upstream.RequestId,
                 ReadCancellation = cancellationToken,
             };
         }

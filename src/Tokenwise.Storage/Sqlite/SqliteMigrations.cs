@@ -149,5 +149,10 @@ internal static class SqliteMigrations
         ALTER TABLE usage_events ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE cache_entries ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 8: the provider's id for the call (x-request-id, request-id), to find it in the provider's logs; none before.
+        """
+        ALTER TABLE usage_events ADD COLUMN upstream_request_id TEXT;
+        """,
     ];
 }

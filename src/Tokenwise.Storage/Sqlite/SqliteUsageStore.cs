@@ -16,7 +16,8 @@ public sealed class SqliteUsageStore : IUsageStore
         cost_picousd, estimated, latency_ms, ttft_ms, request_body, response_body,
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
-        cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests
+        cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests,
+        upstream_request_id
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -99,6 +100,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 row.Add(r.Usage.AudioInputTokens);
                 row.Add(r.Usage.AudioOutputTokens);
                 row.Add(r.Usage.WebSearchRequests);
+                row.Add(r.UpstreamRequestId);
                 row.Insert();
             }
         }
@@ -125,6 +127,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 Model = reader.GetString(4),
                 Provider = NullableString(reader, 5),
                 UpstreamModel = NullableString(reader, 6),
+                UpstreamRequestId = NullableString(reader, 39),
                 Stream = reader.GetInt64(7) != 0,
                 Status = reader.GetInt32(8),
                 ErrorCode = NullableString(reader, 9),

@@ -31,6 +31,8 @@ public sealed class AnthropicEndpoint(
 
     protected override string Dialect => AnthropicRequestParser.Dialect;
 
+    protected override string UpstreamRequestIdHeader => "request-id";
+
     protected override bool TryParse(ReadOnlyMemory<byte> body, ApiKind api, HttpRequest http, out LlmRequest request, out GatewayError error) =>
         AnthropicRequestParser.TryParse(body, api, DialectHeaders(http), out request, out error);
 

@@ -42,6 +42,9 @@ public abstract partial class DialectEndpoint(
     /// <summary>The dialect's name in usage records, e.g. <c>openai</c>.</summary>
     protected abstract string Dialect { get; }
 
+    /// <summary>The response header the client's SDK reads the provider's request id from.</summary>
+    protected abstract string UpstreamRequestIdHeader { get; }
+
     protected abstract bool TryParse(ReadOnlyMemory<byte> body, ApiKind api, HttpRequest http, out LlmRequest request, out GatewayError error);
 
     /// <summary>Writes the gateway's own error in the dialect's error body.</summary>
@@ -135,6 +138,12 @@ public abstract partial class DialectEndpoint(
 
             using var upstream = response.Upstream!;
             calledUpstream = true;
+            if (upstream.RequestId is { } upstreamRequestId)
+            {
+                record.UpstreamRequestId = upstreamRequestId;
+                http.Response.Headers[UpstreamRequestIdHeader] = upstreamRequestId;
+            }
+
             if (upstream.IsSuccess && request.Stream)
             {
                 await RelayStreamAsync(http, context, upstream, started); // TTFT: the first event relayed

@@ -31,6 +31,8 @@ public sealed class OpenAIEndpoint(
 
     protected override string Dialect => OpenAIRequestParser.Dialect;
 
+    protected override string UpstreamRequestIdHeader => "x-request-id";
+
     protected override bool TryParse(ReadOnlyMemory<byte> body, ApiKind api, HttpRequest http, out LlmRequest request, out GatewayError error) =>
         OpenAIRequestParser.TryParse(body, api, out request, out error);
 

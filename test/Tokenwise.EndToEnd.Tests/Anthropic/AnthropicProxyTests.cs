@@ -32,6 +32,19 @@ public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClas
         Assert.DoesNotContain(forwarded.Headers, h => h.Value.Contains(AnthropicGatewayFixture.ClientKey, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("v1/messages", """{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"whose id"}]}""", "request-id")]
+    [InlineData("v1/chat/completions", """{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"whose id, translated"}]}""", "x-request-id")]
+    public async Task AnthropicsRequestIdReachesTheClientUnderItsSdksHeaderAndTheLog(string path, string json, string header)
+    {
+        var (response, _, record) = await fixture.PostAsync(path, json, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var id = response.Headers.GetValues(header).Single();
+        Assert.StartsWith("req_fake_msg_fake_", id, StringComparison.Ordinal);
+        Assert.Equal(id, record.UpstreamRequestId);
+    }
+
     [Fact]
     public async Task WithoutAVersionHeaderTheProvidersDefaultIsSent()
     {
@@ -89,6 +102,7 @@ public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClas
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("req_fake_error", JsonDocument.Parse(body).RootElement.GetProperty("request_id").GetString()); // the upstream's body, untouched
         Assert.Equal((status, type), (record.Status, record.ErrorCode));
+        Assert.Equal(("req_fake_error", "req_fake_error"), (response.Headers.GetValues("request-id").Single(), record.UpstreamRequestId));
         if (status == 429)
         {
             Assert.Equal("7", response.Headers.GetValues("Retry-After").Single());

@@ -98,6 +98,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
         var original = Record("req_1", at, "gpt-4o-mini", "openai", 12.345678901234m);
         original.Usage = new TokenUsage(3100, 40, 3000, 20, 5) { CacheWrite1hTokens = 2000, ServiceTier = "priority", AudioInputTokens = 50, AudioOutputTokens = 7, WebSearchRequests = 3 };
+        original.UpstreamRequestId = "req_provider_1";
 
         await store.AppendAsync([original], TestContext.Current.CancellationToken);
         var read = Assert.Single(await store.LatestAsync(10, TestContext.Current.CancellationToken));
@@ -106,6 +107,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         Assert.Equal(original.Usage, read.Usage);
         Assert.Equal(at, read.StartedAt);
         Assert.Equal(3.25, read.TtftMs);
+        Assert.Equal("req_provider_1", read.UpstreamRequestId);
         Assert.Null(read.RequestBody);
     }
 

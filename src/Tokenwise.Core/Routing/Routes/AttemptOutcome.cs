@@ -73,6 +73,7 @@ public readonly record struct AttemptOutcome(GatewayResponse Response, FallbackT
                     var replay = new UpstreamResponse(upstream.StatusCode, upstream.ContentType, new MemoryStream(body.WrittenSpan.ToArray(), writable: false))
                     {
                         RetryAfter = upstream.RetryAfter,
+                        RequestId = upstream.RequestId,
                     };
                     upstream.Dispose();
                     return new(GatewayResponse.From(replay), isContextLength ? FallbackTriggers.ContextLength : FallbackTriggers.None, false, null,

@@ -35,7 +35,7 @@ internal sealed class CascadeStep(TimeProvider time)
         if (!whole)
         {
             failure = "complete"; // the cheaper model's answer broke off or timed out: nothing has reached the client yet
-            RecordEscalated(context, target, AnswerView.Read(context.Request, answer.WrittenSpan), failure, started);
+            RecordEscalated(context, target, upstream, AnswerView.Read(context.Request, answer.WrittenSpan), failure, started);
             upstream.Dispose();
             return (false, default, failure);
         }
@@ -51,7 +51,7 @@ internal sealed class CascadeStep(TimeProvider time)
             return (true, Replay(upstream, answer.WrittenSpan), null);
         }
 
-        RecordEscalated(context, target, view with { Usage = upstream.ReportedUsage?.Invoke() ?? view.Usage }, failure, started);
+        RecordEscalated(context, target, upstream, view with { Usage = upstream.ReportedUsage?.Invoke() ?? view.Usage }, failure, started);
         upstream.Dispose();
         return (false, default, failure);
     }
@@ -61,12 +61,13 @@ internal sealed class CascadeStep(TimeProvider time)
         GatewayResponse.From(new UpstreamResponse(upstream.StatusCode, upstream.ContentType, new MemoryStream(answer.ToArray(), writable: false), upstream)
         {
             RetryAfter = upstream.RetryAfter,
+            RequestId = upstream.RequestId,
             ReadCancellation = upstream.ReadCancellation,
             ReportedUsage = upstream.ReportedUsage,
         });
 
     /// <summary>A cheaper model's rejected answer: its own record, with the request's attribution, its tokens and what they cost.</summary>
-    private void RecordEscalated(GatewayContext context, RouteTarget target, AnswerView view, string failure, long started)
+    private void RecordEscalated(GatewayContext context, RouteTarget target, UpstreamResponse upstream, AnswerView view, string failure, long started)
     {
         var main = context.Record;
         var model = target.Deployment.UpstreamModel;
@@ -81,6 +82,7 @@ internal sealed class CascadeStep(TimeProvider time)
             Model = main.Model,
             Provider = target.Deployment.Provider,
             UpstreamModel = model,
+            UpstreamRequestId = upstream.RequestId,
             KeyId = main.KeyId,
             Team = main.Team,
             Tags = main.Tags,

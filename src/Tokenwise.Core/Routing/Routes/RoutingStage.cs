@@ -140,6 +140,7 @@ public sealed class RoutingStage(RoutePlanner planner, TimeProvider time) : IGat
         return new UpstreamResponse(upstream.StatusCode, upstream.ContentType, body, upstream)
         {
             RetryAfter = upstream.RetryAfter,
+            RequestId = upstream.RequestId,
             ReadCancellation = upstream.ReadCancellation,
             ReportedUsage = upstream.ReportedUsage,
         };
