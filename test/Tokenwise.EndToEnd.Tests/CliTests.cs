@@ -206,6 +206,34 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task StoppedWithSigtermServeFinishesTheStreamInFlightAndLogsIt()
+    {
+        var database = Path.Combine(_dir, "tokenwise.db");
+        var url = TokenwiseCli.FreeLoopbackUrl();
+        using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string> { ["TOKENWISE_STORAGE__SQLITE_PATH"] = database }, "--demo");
+        using var http = new HttpClient { BaseAddress = url };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"a story, while the gateway stops"}]}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        var first = await stream.ReadLineAsync(TestContext.Current.CancellationToken);
+
+        var stopped = gateway.TerminateAsync(TestContext.Current.CancellationToken); // the simulated answer takes about a second more
+        var rest = await stream.ReadToEndAsync(TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("data: {", first, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]", rest.TrimEnd(), StringComparison.Ordinal);
+        Assert.True(rest.Split("data: {").Length > 3, rest); // most of the answer came after the signal
+        Assert.Equal(0, await stopped);
+        var record = Assert.Single(await new SqliteUsageStore(database).LatestAsync(10, TestContext.Current.CancellationToken));
+        Assert.Equal((200, true, false), (record.Status, record.Stream, record.Estimated));
+        Assert.True(record.Usage.OutputTokens > 0);
+    }
+
+    [Fact]
     public async Task ServeOnAnAddressInUseIsOneLineNamingTheSettingNotAStackTrace()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

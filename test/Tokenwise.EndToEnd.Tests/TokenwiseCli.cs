@@ -95,6 +95,18 @@ internal static class TokenwiseCli
 
         public async Task<string> OutputAsync() => await _stdout + await _stderr;
 
+        /// <summary>Asks the server to stop as a service manager does (SIGTERM) and returns its exit code.</summary>
+        public async Task<int> TerminateAsync(CancellationToken cancellationToken)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(cancellationToken);
+            }
+
+            await _process.WaitForExitAsync(cancellationToken);
+            return _process.ExitCode;
+        }
+
         public void Dispose()
         {
             if (!_process.HasExited)
