@@ -74,6 +74,23 @@ public sealed class OpenAISdkTests(GatewayFixture fixture) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task TheSdkListsAndRetrievesTheModelsServed()
+    {
+        var models = new global::OpenAI.Models.OpenAIModelClient(new ApiKeyCredential("sk-client"), new global::OpenAI.OpenAIClientOptions { Endpoint = fixture.Gateway.OpenAIBaseUrl });
+
+        var listed = (await models.GetModelsAsync(Ct)).Value;
+        var model = (await models.GetModelAsync("gpt-4o-mini", Ct)).Value;
+        var addressed = (await models.GetModelAsync("openai/gpt-5-not-in-the-catalog", Ct)).Value; // served as a request would be
+
+        Assert.Contains(listed, m => m.Id == "gpt-4o-mini");
+        Assert.Equal(("gpt-4o-mini", "openai"), (model.Id, model.OwnedBy));
+        Assert.Equal(("openai/gpt-5-not-in-the-catalog", "openai"), (addressed.Id, addressed.OwnedBy));
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => models.GetModelAsync("no-such-model", Ct));
+        Assert.Equal(404, e.Status);
+        Assert.Contains("model_not_found", e.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnknownModelIsATyped404WithModelNotFound()
     {
         var e = await Assert.ThrowsAsync<ClientResultException>(() => fixture.Chat("no-such-model").CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct));

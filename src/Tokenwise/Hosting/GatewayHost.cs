@@ -125,7 +125,8 @@ public static partial class GatewayHost
         var anthropic = app.Services.GetRequiredService<AnthropicEndpoint>();
         app.MapPost("/v1/messages", anthropic.MessagesAsync);
         app.MapPost("/v1/messages/count_tokens", anthropic.CountTokensAsync);
-        app.MapGet("/v1/models", ModelsEndpoint.Handle);
+        app.MapGet("/v1/models", ModelsEndpoint.ListAsync);
+        app.MapGet("/v1/models/{**model}", ModelsEndpoint.RetrieveAsync);
         app.MapPost("/v1/outcomes", OutcomesEndpoint.HandleAsync);
         app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok"), AdminJsonContext.Default.HealthStatus));
         app.MapGet("/readyz", (Readiness readiness) => readiness.IsReady

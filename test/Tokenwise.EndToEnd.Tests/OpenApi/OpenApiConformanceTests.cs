@@ -264,6 +264,17 @@ public sealed class OpenApiConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARetrievedModelMatchesModel()
+    {
+        var spec = RequireSpec();
+        using var response = await _http.GetAsync(new Uri("v1/models/gpt-4o-mini", UriKind.Relative), Cancel);
+        var body = await response.Content.ReadAsStringAsync(Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertConforms(spec, "Model", body, "GET /v1/models/{model}");
+    }
+
+    [Fact]
     public async Task ModelListMatchesListModelsResponse()
     {
         var spec = RequireSpec();
