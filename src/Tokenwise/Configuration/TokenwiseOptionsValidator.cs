@@ -9,7 +9,14 @@ public static class TokenwiseOptionsValidator
 
     public static IEnumerable<Problem> Validate(TokenwiseOptions o, IReadOnlyDictionary<string, string?> environment)
     {
-        foreach (var url in o.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var urls = o.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (urls.Length == 0)
+        {
+            // Kestrel would fall back to its own default, http://localhost:5000, not the gateway's.
+            yield return new("server:urls", $"names no address; give one or more, ';'-separated, such as {ServerOptions.DefaultUrl}.");
+        }
+
+        foreach (var url in urls)
         {
             if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
                 || uri.Scheme is not ("http" or "https"))

@@ -186,6 +186,15 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal("k", withKey.MasterKey);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ; ")]
+    public void NoAddressToListenOnIsRejectedNotKestrelsDefault(string urls)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(null, NoEnvironment, new Dictionary<string, string?> { ["server:urls"] = urls }));
+        Assert.Equal(["server.urls: names no address; give one or more, ';'-separated, such as http://127.0.0.1:8787."], e.Errors);
+    }
+
     [Fact]
     public void AnHttpsAddressNeedsACertificateAndAKeyNeedsItsCertificate()
     {
