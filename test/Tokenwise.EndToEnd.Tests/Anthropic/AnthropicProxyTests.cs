@@ -46,6 +46,26 @@ public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task TheModelListPagesBackwardsAndRefusesABadLimitOrCursorInAnthropicsErrorBody()
+    {
+        using var http = fixture.Http();
+        using var page = JsonDocument.Parse(await http.GetStringAsync("v1/models?limit=4", Ct));
+        var ids = page.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
+        using var before = JsonDocument.Parse(await http.GetStringAsync($"v1/models?limit=2&before_id={ids[3]}", Ct));
+
+        Assert.Equal((true, ids[0], ids[3]), (page.RootElement.GetProperty("has_more").GetBoolean(),
+            page.RootElement.GetProperty("first_id").GetString(), page.RootElement.GetProperty("last_id").GetString()));
+        Assert.Equal(ids[1..3], before.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!));
+        Assert.True(before.RootElement.GetProperty("has_more").GetBoolean()); // ids[0] lies before it
+        foreach (var query in new[] { "limit=0", "limit=1001", "limit=many", "after_id=no-such-model", "before_id=no-such-model" })
+        {
+            using var refused = await http.GetAsync("v1/models?" + query, Ct);
+            using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct));
+            Assert.Equal((HttpStatusCode.BadRequest, "invalid_request_error"), (refused.StatusCode, error.RootElement.GetProperty("error").GetProperty("type").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task WithoutAVersionHeaderTheProvidersDefaultIsSent()
     {
         using var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };

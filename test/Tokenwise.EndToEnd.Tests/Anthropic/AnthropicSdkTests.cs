@@ -23,6 +23,33 @@ public sealed class AnthropicSdkTests(AnthropicGatewayFixture fixture) : IClassF
     };
 
     [Fact]
+    public async Task TheSdkPagesThroughTheModelsServedAndRetrievesOne()
+    {
+        var client = fixture.Client();
+
+        var first = await client.Models.List(new global::Anthropic.Models.Models.ModelListParams { Limit = 3 }, Ct);
+        var all = new List<string>();
+        await foreach (var model in global::Anthropic.IPageExtensions.Paginate(first, Ct))
+        {
+            all.Add(model.ID);
+        }
+
+        using var http = fixture.Http();
+        http.DefaultRequestHeaders.Remove("anthropic-version"); // OpenAI's format: the same models, in one list
+        using var openai = JsonDocument.Parse(await http.GetStringAsync("v1/models", Ct));
+        Assert.Equal(3, first.Items.Count);
+        Assert.True(first.HasNext());
+        Assert.Equal(openai.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()), all);
+        Assert.Contains("haiku", all);
+        Assert.Contains("claude-haiku-4-5", all);
+
+        var one = await client.Models.Retrieve("claude-haiku-4-5", cancellationToken: Ct);
+        Assert.Equal(("claude-haiku-4-5", "claude-haiku-4-5"), (one.ID, one.DisplayName));
+        var e = await Assert.ThrowsAsync<AnthropicNotFoundException>(() => client.Models.Retrieve("no-such-model", cancellationToken: Ct));
+        Assert.Contains("no-such-model", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NonStreamingMessageIsAnsweredAndMeteredExactly()
     {
         var message = await fixture.Client().Messages.Create(new MessageCreateParams
