@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Tokenwise.Metering;
 using Tokenwise.Storage.Sqlite;
 
@@ -231,6 +233,44 @@ public sealed class CliTests : IDisposable
         var record = Assert.Single(await new SqliteUsageStore(database).LatestAsync(10, TestContext.Current.CancellationToken));
         Assert.Equal((200, true, false), (record.Status, record.Stream, record.Estimated));
         Assert.True(record.Usage.OutputTokens > 0);
+    }
+
+    [Fact]
+    public async Task WithAnOtlpEndpointServePushesItsMetricsThere()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<(string Path, byte[] Body)>();
+        var builder = Testing.Loopback.CreateBuilder();
+        await using var collector = builder.Build();
+        collector.MapPost("/v1/metrics", async (HttpContext http) =>
+        {
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            received.Enqueue((http.Request.Path, body.ToArray()));
+            return Results.Ok();
+        });
+        await collector.StartAsync(TestContext.Current.CancellationToken);
+        var url = TokenwiseCli.FreeLoopbackUrl();
+        using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string>
+        {
+            ["TOKENWISE_STORAGE__SQLITE_PATH"] = Path.Combine(_dir, "tokenwise.db"),
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Testing.Loopback.Address(collector).ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+        }, "--demo");
+        using var http = new HttpClient { BaseAddress = url };
+        using var answer = await http.PostAsync("v1/chat/completions", new StringContent(
+            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"pushed"}]}""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        // OTLP's protobuf carries the metric names as plain UTF-8 strings.
+        var pushed = false;
+        for (var waited = 0; waited < 100 && !pushed; waited++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            pushed = received.Any(r => System.Text.Encoding.UTF8.GetString(r.Body).Contains("gen_ai.client.token.usage", StringComparison.Ordinal));
+        }
+
+        Assert.True(answer.IsSuccessStatusCode);
+        Assert.True(pushed, $"{received.Count} pushes, none with the token usage metric");
     }
 
     [Fact]

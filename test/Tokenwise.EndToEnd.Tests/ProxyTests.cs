@@ -258,6 +258,36 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MetricsAddUpTheUsageLogForPrometheusBehindTheMasterKey()
+    {
+        using var http = Http();
+        foreach (var (stream, prompt) in new[] { (false, "metered, not streamed"), (true, "metered, streamed") })
+        {
+            using var answer = await http.PostAsync("v1/chat/completions",
+                Json($$"""{"model":"fast","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"{{prompt}}"}]}"""), Ct);
+            await answer.Content.ReadAsStringAsync(Ct);
+        }
+
+        using var unknown = await http.PostAsync("v1/chat/completions", Json("""{"model":"made-up-name","messages":[{"role":"user","content":"x"}]}"""), Ct);
+        var records = await _gateway.RecordsAsync(_ => true, atLeast: 3);
+        using var anonymous = Http(key: null);
+        using var refused = await anonymous.GetAsync("metrics", Ct);
+        var metrics = await http.GetStringAsync("metrics", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var served = records.Where(r => r.Model == "fast").ToList();
+        Assert.Equal(2, served.Count);
+        Assert.Equal(2, Prometheus.Sum(metrics, "tokenwise_requests_total", ("gen_ai_request_model", "fast"), ("http_response_status_code", "200")));
+        Assert.Equal(served.Sum(r => r.Usage.InputTokens), Prometheus.Sum(metrics, "gen_ai_client_token_usage_sum", ("gen_ai_request_model", "fast"), ("gen_ai_token_type", "input")));
+        Assert.Equal(served.Sum(r => r.Usage.OutputTokens), Prometheus.Sum(metrics, "gen_ai_client_token_usage_sum", ("gen_ai_request_model", "fast"), ("gen_ai_token_type", "output")));
+        Assert.Equal((double)served.Sum(r => r.CostUsd), Prometheus.Sum(metrics, "tokenwise_cost_usd_total", ("gen_ai_request_model", "fast")), 12);
+        Assert.Equal(1, Prometheus.Sum(metrics, "gen_ai_client_operation_time_to_first_chunk_seconds_count", ("gen_ai_request_model", "fast")));
+        // The client's made-up model name is not a label: anyone could mint series with it.
+        Assert.DoesNotContain("made-up-name", metrics, StringComparison.Ordinal);
+        Assert.Equal(1, Prometheus.Sum(metrics, "gen_ai_client_operation_duration_seconds_count", ("gen_ai_request_model", "unresolved"), ("error_type", "model_not_found")));
+    }
+
+    [Fact]
     public async Task ModelsHealthAndReadiness()
     {
         using var http = Http();

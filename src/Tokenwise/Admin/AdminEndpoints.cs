@@ -181,16 +181,9 @@ public static class AdminEndpoints
 
     private static async ValueTask<object?> RequireMasterKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var masterKey = context.HttpContext.RequestServices.GetRequiredService<MasterKey>();
-        if (masterKey.IsSet)
-        {
-            if (!masterKey.Matches(ClientKey.From(context.HttpContext.Request)))
-            {
-                return AdminError(401, "The admin API needs the master key as 'Authorization: Bearer <key>'.");
-            }
-        }
-
-        return await next(context);
+        return context.HttpContext.RequestServices.GetRequiredService<MasterKey>().Admits(context.HttpContext.Request)
+            ? await next(context)
+            : AdminError(401, "The admin API needs the master key as 'Authorization: Bearer <key>'.");
     }
 
     internal static IResult AdminError(int status, string message) => Error(GatewayError.InvalidRequest(message) with { Status = status });

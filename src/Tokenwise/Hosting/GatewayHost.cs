@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Tokenwise.Access;
 using Tokenwise.Admin;
 using Tokenwise.Budgets;
@@ -82,7 +84,18 @@ public static partial class GatewayHost
         services.AddSingleton(sp => new AdmissionGate(sp.GetRequiredService<ICounterStore>(), sp.GetRequiredService<BudgetAlertSender>(), start.Time,
             options.Budgets.FindTimeZone(), components.Timeouts.Total));
         services.AddSingleton<AdminService>();
-        services.AddSingleton(sp => new UsageLogWriter(sp.GetRequiredService<UsageLog>(), sp.GetRequiredService<IUsageStore>(),
+        services.AddSingleton<UsageMetrics>();
+        services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("tokenwise")).WithMetrics(metrics =>
+        {
+            metrics.AddMeter(UsageMetrics.MeterName);
+            // Scrapes read the current figures: the exporter's response cache would hide the latest requests for a while.
+            metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+            if (environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT") || environment.ContainsKey("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"))
+            {
+                metrics.AddOtlpExporter();
+            }
+        });
+        services.AddSingleton(sp => new UsageLogWriter(sp.GetRequiredService<UsageLog>(), sp.GetRequiredService<IUsageStore>(), sp.GetRequiredService<UsageMetrics>(),
             options.Storage.BatchSize, start.Time, sp.GetRequiredService<ILogger<UsageLogWriter>>()));
         services.AddHostedService(sp => sp.GetRequiredService<UsageLogWriter>());
         services.AddSingleton<Readiness>();
@@ -132,6 +145,7 @@ public static partial class GatewayHost
         app.MapGet("/readyz", (Readiness readiness) => readiness.IsReady
             ? Results.Json(new HealthStatus("ready"), AdminJsonContext.Default.HealthStatus)
             : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, branch => branch.Use(RequireMasterKeyAsync), optionsName: null);
         AdminEndpoints.Map(app);
         return app;
     }
@@ -162,6 +176,20 @@ public static partial class GatewayHost
         var logger = loggers.CreateLogger<SemanticCache>();
         return new SemanticCache(embedder, SemanticMatcher.Default, TimeSpan.FromMilliseconds(embeddings.TimeoutMs), time,
             error => LogEmbeddingFailed(logger, embedder.ModelId, error));
+    }
+
+    /// <summary><c>/metrics</c>, like the admin API, only with the master key when one is set.</summary>
+    private static Task RequireMasterKeyAsync(HttpContext http, RequestDelegate next)
+    {
+        if (http.RequestServices.GetRequiredService<MasterKey>().Admits(http.Request))
+        {
+            return next(http);
+        }
+
+        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        http.Response.ContentType = "application/json";
+        OpenAI.OpenAIErrorBody.Write(GatewayError.Unauthorized("The metrics endpoint needs the master key as 'Authorization: Bearer <key>'."), http.Response.BodyWriter);
+        return http.Response.BodyWriter.FlushAsync(http.RequestAborted).AsTask();
     }
 
     /// <summary>A body that could not be bound (malformed JSON, wrong types) as a 400 in OpenAI's error body, naming the problem.</summary>

@@ -19,6 +19,9 @@ public sealed class MasterKey
     /// <summary>False when the gateway runs without a key (loopback only, no authentication).</summary>
     public bool IsSet => _hash is not null;
 
+    /// <summary>Whether <paramref name="request"/> may use what the master key guards: any request when none is set.</summary>
+    public bool Admits(HttpRequest request) => !IsSet || Matches(ClientKey.From(request));
+
     public bool Matches(string? presented)
     {
         if (_hash is null || string.IsNullOrEmpty(presented))

@@ -9,7 +9,8 @@ namespace Tokenwise.Hosting;
 /// Drains the usage log into the store in batches, off the request path. A failed write is retried
 /// with the same batch, so records are delayed, never dropped; on shutdown the queue is drained.
 /// </summary>
-public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, int batchSize, TimeProvider time, ILogger<UsageLogWriter> logger) : BackgroundService
+public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, UsageMetrics metrics, int batchSize, TimeProvider time, ILogger<UsageLogWriter> logger)
+    : BackgroundService
 {
     private const int MaxAttemptsAtShutdown = 10;
     // A transaction costs nearly the same for one record as for hundreds: waiting briefly for a batch
@@ -46,6 +47,8 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, int 
             {
                 batch.Add(record);
             }
+
+            metrics.Record(batch); // once per record, whatever becomes of the write
 
             await WriteWithRetryAsync(batch, stoppingToken);
             Interlocked.Add(ref _written, batch.Count);
