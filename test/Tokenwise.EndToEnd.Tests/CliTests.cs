@@ -236,12 +236,12 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task WithAnOtlpEndpointServePushesItsMetricsThere()
+    public async Task WithAnOtlpEndpointServePushesItsMetricsAndASpanPerRequestInTheCallersTrace()
     {
         var received = new System.Collections.Concurrent.ConcurrentQueue<(string Path, byte[] Body)>();
         var builder = Testing.Loopback.CreateBuilder();
         await using var collector = builder.Build();
-        collector.MapPost("/v1/metrics", async (HttpContext http) =>
+        collector.MapPost("/v1/{signal}", async (HttpContext http) =>
         {
             using var body = new MemoryStream();
             await http.Request.Body.CopyToAsync(body);
@@ -256,21 +256,28 @@ public sealed class CliTests : IDisposable
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Testing.Loopback.Address(collector).ToString().TrimEnd('/'),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
         }, "--demo");
         using var http = new HttpClient { BaseAddress = url };
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        http.DefaultRequestHeaders.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
         using var answer = await http.PostAsync("v1/chat/completions", new StringContent(
             """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"pushed"}]}""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
-        // OTLP's protobuf carries the metric names as plain UTF-8 strings.
-        var pushed = false;
-        for (var waited = 0; waited < 100 && !pushed; waited++)
+        // OTLP's protobuf carries names and string values as plain UTF-8, and the trace id as its 16 bytes.
+        bool Pushed(string path, string text, byte[]? bytes = null) => received.Any(r => r.Path == path
+            && System.Text.Encoding.UTF8.GetString(r.Body).Contains(text, StringComparison.Ordinal)
+            && (bytes is null || r.Body.AsSpan().IndexOf(bytes) >= 0));
+        var traceBytes = Convert.FromHexString(traceId);
+        for (var waited = 0; waited < 100 && !(Pushed("/v1/metrics", "gen_ai.client.token.usage") && Pushed("/v1/traces", "chat gpt-4o-mini", traceBytes)); waited++)
         {
             await Task.Delay(100, TestContext.Current.CancellationToken);
-            pushed = received.Any(r => System.Text.Encoding.UTF8.GetString(r.Body).Contains("gen_ai.client.token.usage", StringComparison.Ordinal));
         }
 
         Assert.True(answer.IsSuccessStatusCode);
-        Assert.True(pushed, $"{received.Count} pushes, none with the token usage metric");
+        Assert.True(Pushed("/v1/metrics", "gen_ai.client.token.usage"), $"{received.Count} pushes, none with the token usage metric");
+        Assert.True(Pushed("/v1/traces", "chat gpt-4o-mini", traceBytes), $"{received.Count} pushes, no span of the request in the caller's trace");
+        Assert.True(Pushed("/v1/traces", "gen_ai.usage.output_tokens"));
     }
 
     [Fact]

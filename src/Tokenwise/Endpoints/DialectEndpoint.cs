@@ -90,6 +90,7 @@ public abstract partial class DialectEndpoint(
             Dialect = Dialect,
         };
         http.Response.Headers[RequestIdHeader] = record.Id;
+        var span = GatewayTracing.Start(http.Request, endpoint);
         var aborted = http.RequestAborted;
         using var body = new PooledBufferWriter(RequestLengthHint(http.Request));
         GatewayContext? context = null;
@@ -196,6 +197,10 @@ public abstract partial class DialectEndpoint(
             }
 
             await StageResults.CompleteAsync(usageLog, record, context);
+            if (span is not null)
+            {
+                GatewayTracing.Finish(span, record);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Tokenwise.Configuration;
 using Tokenwise.Embeddings;
@@ -42,6 +43,8 @@ public sealed class GatewayComponents : IDisposable
             UseCookies = false,
             MaxConnectionsPerServer = int.MaxValue,
             EnableMultipleHttp2Connections = true,
+            // Providers take no part in the gateway's traces: a request's span (GatewayTracing) is not announced upstream.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
         Http = Client(null);
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Tokenwise.Access;
 using Tokenwise.Admin;
 using Tokenwise.Budgets;
@@ -85,7 +86,7 @@ public static partial class GatewayHost
             options.Budgets.FindTimeZone(), components.Timeouts.Total));
         services.AddSingleton<AdminService>();
         services.AddSingleton<UsageMetrics>();
-        services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("tokenwise")).WithMetrics(metrics =>
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("tokenwise")).WithMetrics(metrics =>
         {
             metrics.AddMeter(UsageMetrics.MeterName);
             // Scrapes read the current figures: the exporter's response cache would hide the latest requests for a while.
@@ -95,6 +96,11 @@ public static partial class GatewayHost
                 metrics.AddOtlpExporter();
             }
         });
+        // Spans only go somewhere over OTLP; without an endpoint none is started (GatewayTracing.Start).
+        if (environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT") || environment.ContainsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+        {
+            telemetry.WithTracing(tracing => tracing.AddSource(GatewayTracing.SourceName).AddOtlpExporter());
+        }
         services.AddSingleton(sp => new UsageLogWriter(sp.GetRequiredService<UsageLog>(), sp.GetRequiredService<IUsageStore>(), sp.GetRequiredService<UsageMetrics>(),
             options.Storage.BatchSize, start.Time, sp.GetRequiredService<ILogger<UsageLogWriter>>()));
         services.AddHostedService(sp => sp.GetRequiredService<UsageLogWriter>());

@@ -76,7 +76,7 @@ public sealed class UsageMetrics
         var failed = r.Status >= 400;
         var call = new TagList
         {
-            { "gen_ai.operation.name", Operation(r.Endpoint) },
+            { "gen_ai.operation.name", GenAiOperation.Of(r.Endpoint) },
             { "gen_ai.provider.name", provider },
             { "gen_ai.request.model", model },
         };
@@ -108,12 +108,4 @@ public sealed class UsageMetrics
             _tokens.Record(r.Usage.OutputTokens, output);
         }
     }
-
-    /// <summary>The GenAI conventions' operation names for the gateway's endpoints.</summary>
-    private static string Operation(string endpoint) => endpoint switch
-    {
-        "embeddings" => "embeddings",
-        "messages.count_tokens" => "count_tokens",
-        _ => "chat",
-    };
 }
