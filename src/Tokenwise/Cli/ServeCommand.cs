@@ -42,9 +42,9 @@ internal static class ServeCommand
             {
                 await app.StartAsync(cancellationToken);
             }
-            catch (IOException e)
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
             {
-                // Kestrel could not bind an address: taken, or not this machine's.
+                // Kestrel could not bind an address: taken, not this machine's, or not this user's to take.
                 await app.StopAsync(CancellationToken.None);
                 await app.DisposeAsync();
                 await Console.Error.WriteLineAsync($"server.urls: {e.Message}");
