@@ -104,6 +104,39 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ReportWhatIfRepricesTheCallsModelsServedButNotCacheHitsOrUnresolvedRequests()
+    {
+        var db = Path.Combine(_dir, "usage.db");
+        var store = new SqliteUsageStore(db);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        UsageRecord Call(string id, string? provider, string? cache, long input, long output, decimal cost) => new()
+        {
+            Id = id, StartedAt = now.AddMinutes(-1), Endpoint = "chat.completions", Dialect = "openai", Model = "smart", Provider = provider,
+            UpstreamModel = provider is null ? null : "gpt-4o", Cache = cache, Status = provider is null ? 404 : 200,
+            Usage = new TokenUsage(input, 0, 0, output, 0), CostUsd = cost,
+        };
+        await store.AppendAsync(
+        [
+            Call("1", "openai", "miss", 1000, 500, 0.0075m),
+            Call("2", "openai", "hit-exact", 1000, 500, 0m), // answered from the cache: no model served it
+            Call("3", null, null, 0, 0, 0m), // an unknown model: nothing was called
+        ], TestContext.Current.CancellationToken);
+
+        var json = await RunAsync("report", "whatif", "--map", "gpt-4o=gpt-4o-mini", "--format", "json", "--db", db);
+        var table = await RunAsync("report", "whatif", "--map", "gpt-4o=gpt-4o-mini", "--db", db);
+        var nothing = await RunAsync("report", "whatif", "--db", db);
+
+        Assert.True(json.Exit == 0, json.Err);
+        var row = Assert.Single(JsonDocument.Parse(json.Out).RootElement.EnumerateArray());
+        Assert.Equal(("gpt-4o", "gpt-4o-mini", 1, 0.0075m, 0.00045m, -0.00705m), (row.GetProperty("model").GetString(), row.GetProperty("what_if_model").GetString(),
+            row.GetProperty("calls").GetInt32(), row.GetProperty("cost_usd").GetDecimal(), row.GetProperty("what_if_usd").GetDecimal(), row.GetProperty("change_usd").GetDecimal()));
+        Assert.Contains("-94", table.Out, StringComparison.Ordinal);
+        Assert.Equal(2, nothing.Exit);
+        Assert.Contains("--map FROM=TO", nothing.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReportSpendGroupsTheLogAsJsonCsvAndTable()
     {
         var db = Path.Combine(_dir, "usage.db");

@@ -27,6 +27,9 @@ public interface IUsageStore
     /// <summary>Per route since <paramref name="since"/>: requests, reroutes, escalations, cost, and the baseline's cost for the same tokens.</summary>
     Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>Every call a model answered since <paramref name="since"/> (not cache hits, which no model answered), oldest first.</summary>
+    IAsyncEnumerable<BilledCall> BilledSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Stores an outcome; a second report of the same id replaces the first (its status may change).</summary>
     Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default);
 

@@ -219,6 +219,35 @@ public sealed class SqliteUsageStore : IUsageStore
         return [.. days.OrderBy(d => d.Group, StringComparer.Ordinal)];
     }
 
+    public async IAsyncEnumerable<BilledCall> BilledSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // A call that reached a model used tokens (or cost something by the hour); a cache hit reached none.
+        command.CommandText = """
+            SELECT coalesce(upstream_model, model), input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+                   cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests, cost_picousd
+            FROM usage_events
+            WHERE started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
+              AND (input_tokens > 0 OR output_tokens > 0 OR cost_picousd > 0)
+            ORDER BY started_at_ms
+            """;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var usage = new TokenUsage(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))
+            {
+                CacheWrite1hTokens = reader.GetInt64(6),
+                ServiceTier = NullableString(reader, 7),
+                AudioInputTokens = reader.GetInt64(8),
+                AudioOutputTokens = reader.GetInt64(9),
+                WebSearchRequests = reader.GetInt64(10),
+            };
+            yield return new BilledCall(reader.GetString(0), usage, CostUnits.FromPicoUsd(reader.GetInt64(11)));
+        }
+    }
+
     public async Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);

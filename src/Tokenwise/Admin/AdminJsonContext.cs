@@ -25,4 +25,5 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(CacheInvalidation))]
 [JsonSerializable(typeof(RouteStatus[]))]
 [JsonSerializable(typeof(RouteRow[]))]
+[JsonSerializable(typeof(WhatIfRow[]))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -29,12 +29,23 @@ public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList
         ["route", "requests", "rerouted", "escalated_calls", "cost_usd", "baseline_usd", "saved_usd"],
         [.. rows.Select(r => new object?[] { r.Route, r.Requests, r.Rerouted, r.EscalatedCalls, r.CostUsd, r.BaselineUsd, r.SavedUsd })]);
 
+    public static ReportTable WhatIf(IReadOnlyList<WhatIfRow> rows) => new(
+        ["Model", "What if", "Calls", "Repriced", "Input", "Output", "Cost (USD)", "What if (USD)", "Change (USD)", "Change (%)"],
+        ["model", "what_if_model", "calls", "repriced", "input_tokens", "output_tokens", "cost_usd", "what_if_usd", "change_usd", "change_percent"],
+        [.. rows.Select(WhatIfCells)],
+        WhatIfCells(new WhatIfRow("Total", "", rows.Sum(r => r.Calls), rows.Sum(r => r.Repriced), rows.Sum(r => r.InputTokens), rows.Sum(r => r.OutputTokens),
+            rows.Sum(r => r.CostUsd), rows.Sum(r => r.WhatIfUsd))));
+
     public string ToCsv()
     {
         using var csv = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         Csv.Write(csv, Fields, Rows);
         return csv.ToString();
     }
+
+    private static object?[] WhatIfCells(WhatIfRow r) =>
+        [r.Model, r.WhatIfModel, r.Calls, r.Repriced, r.InputTokens, r.OutputTokens, r.CostUsd, r.WhatIfUsd, r.ChangeUsd,
+            r.CostUsd == 0 ? null : (double)Math.Round(100 * r.ChangeUsd / r.CostUsd, 1)];
 
     private static object?[] Cells(SpendRow r) =>
         [r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.CacheWriteTokens, r.OutputTokens, r.ReasoningTokens, r.CostUsd];

@@ -31,7 +31,7 @@ internal static class CliOutput
                     {
                         for (var c = 0; c < row.Length; c++)
                         {
-                            if (row[c] is long or int or decimal)
+                            if (row[c] is long or int or decimal or double)
                             {
                                 table.Columns[c].RightAligned();
                             }

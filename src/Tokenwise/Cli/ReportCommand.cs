@@ -2,13 +2,15 @@ using System.CommandLine;
 using System.Text.Json;
 using Tokenwise.Admin;
 using Tokenwise.Configuration;
+using Tokenwise.Hosting;
+using Tokenwise.Pricing;
 using Tokenwise.Storage;
 using Tokenwise.Storage.Sqlite;
 
 namespace Tokenwise.Cli;
 
 /// <summary>
-/// <c>tokenwise report spend|sessions|outcomes|routes</c>: reports read straight from the usage log, so they work
+/// <c>tokenwise report spend|sessions|outcomes|routes|whatif</c>: reports read straight from the usage log, so they work
 /// whether or not the gateway is running.
 /// </summary>
 internal static class ReportCommand
@@ -16,14 +18,14 @@ internal static class ReportCommand
     public static Command Create()
     {
         var by = new Option<string>("--by") { Description = $"Group by {SpendGroupings.Names}.", DefaultValueFactory = _ => "model" };
-        var spend = Subcommand("spend", "Requests, tokens and cost, grouped.", "24h", [by], async (parse, store, since, zone, format, ct) =>
+        var spend = Subcommand("spend", "Requests, tokens and cost, grouped.", "24h", [by], async (parse, store, since, options, format, ct) =>
         {
             if (!SpendGroupings.TryParse(parse.GetValue(by)!, out var grouping, out var tag))
             {
                 return await CliOutput.FailAsync($"--by must be one of {SpendGroupings.Names}, got '{parse.GetValue(by)}'.");
             }
 
-            WriteSpend(await store.SpendAsync(new SpendQuery(since, grouping, tag, TimeZone: zone), ct), grouping, tag, format);
+            WriteSpend(await store.SpendAsync(new SpendQuery(since, grouping, tag, TimeZone: options.Budgets.FindTimeZone()), ct), grouping, tag, format);
             return 0;
         });
 
@@ -50,11 +52,53 @@ internal static class ReportCommand
                 return 0;
             });
 
-        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes };
+        var map = new Option<string[]>("--map")
+        {
+            Description = "A billed model and the model to price its calls at instead, as FROM=TO (e.g. gpt-4o=gpt-4o-mini); repeatable.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var prices = new Option<string?>("--prices") { Description = "A price file in LiteLLM's schema whose entries replace the current prices (a price change)." };
+        var whatIf = Subcommand("whatif", "What the calls would have cost on other models (--map) or at other prices (--prices).", "30d", [map, prices],
+            async (parse, store, since, options, format, ct) =>
+            {
+                var models = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var pair in parse.GetValue(map) ?? [])
+                {
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0 || equals == pair.Length - 1)
+                    {
+                        return await CliOutput.FailAsync($"--map must be FROM=TO, a billed model and the model to price its calls at, got '{pair}'.");
+                    }
+
+                    models[pair[..equals]] = pair[(equals + 1)..];
+                }
+
+                if (models.Count == 0 && parse.GetValue(prices) is null)
+                {
+                    return await CliOutput.FailAsync("Say what to price the calls at: --map FROM=TO (another model) or --prices FILE (other prices), or both.");
+                }
+
+                WhatIfPricing pricing;
+                try
+                {
+                    pricing = new WhatIfPricing(GatewayComponents.LoadCatalog(options.Pricing), models,
+                        parse.GetValue(prices) is { } file ? GatewayComponents.ReadCatalog(file, "--prices") : null);
+                }
+                catch (Exception e) when (e is ConfigurationException or ArgumentException)
+                {
+                    return await CliOutput.FailAsync(e is ArgumentException ? "--map: " + e.Message : e.Message);
+                }
+
+                var rows = await pricing.RepriceAsync(store.BilledSinceAsync(since, ct), ct);
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.WhatIfRowArray), ReportTable.WhatIf(rows));
+                return 0;
+            });
+
+        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes, whatIf };
     }
 
-    /// <param name="zone">Whose calendar days the report groups by: the config's <c>budgets.time_zone</c>.</param>
-    private delegate Task<int> ReportAction(ParseResult parse, SqliteUsageStore store, DateTimeOffset since, TimeZoneInfo zone, OutputFormat format,
+    /// <param name="options">The settings, for the config's <c>budgets.time_zone</c> (whose calendar days reports group by) and prices.</param>
+    private delegate Task<int> ReportAction(ParseResult parse, SqliteUsageStore store, DateTimeOffset since, TokenwiseOptions options, OutputFormat format,
         CancellationToken cancellationToken);
 
     /// <summary>A report command with the options every report has: --since, --format, --config, --db.</summary>
@@ -103,7 +147,7 @@ internal static class ReportCommand
                 return await CliOutput.FailAsync($"Cannot read the usage log '{Path.GetFullPath(path)}': {e.Message}");
             }
 
-            return await action(parse, store, DateTimeOffset.UtcNow - window, options.Budgets.FindTimeZone(), parse.GetValue(format), cancellationToken);
+            return await action(parse, store, DateTimeOffset.UtcNow - window, options, parse.GetValue(format), cancellationToken);
         });
         return command;
     }

@@ -18,19 +18,7 @@ public sealed class GatewayComponents : IDisposable
 
     public GatewayComponents(TokenwiseOptions options, IReadOnlyDictionary<string, string?> environment, TimeProvider time, ITextEmbedder? embedder = null)
     {
-        Catalog = PriceCatalog.Embedded;
-        if (options.Pricing.OverridesFile is { } overridesFile)
-        {
-            try
-            {
-                using var stream = File.OpenRead(overridesFile);
-                Catalog = Catalog.With(LiteLlmCatalogFormat.Read(stream));
-            }
-            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or IOException)
-            {
-                throw new ConfigurationException($"pricing.overrides_file: '{overridesFile}' is not a readable catalog in LiteLLM's schema: {e.Message}");
-            }
-        }
+        Catalog = LoadCatalog(options.Pricing);
 
         Timeouts = options.Upstream.ToTimeouts();
         // One pooled handler for every upstream: connections are reused across requests and providers.
@@ -86,6 +74,28 @@ public sealed class GatewayComponents : IDisposable
         Resolver = new ModelResolver(configured, infos, Catalog, demoProvider);
         _embedder = new(() => embedder ?? (_ownedEmbedder = CreateEmbedder(options.Cache.Embeddings, Http, environment)));
         Routes = RouteBuilder.Build(options.Routes, Resolver, Timeouts, () => _embedder.Value);
+    }
+
+    /// <summary>The shipped catalog with <c>pricing.overrides_file</c>'s entries, as the gateway prices calls.</summary>
+    /// <exception cref="ConfigurationException">The overrides file is not a catalog in LiteLLM's schema.</exception>
+    public static PriceCatalog LoadCatalog(PricingOptions pricing) =>
+        pricing.OverridesFile is { } overridesFile
+            ? PriceCatalog.Embedded.With(ReadCatalog(overridesFile, "pricing.overrides_file"))
+            : PriceCatalog.Embedded;
+
+    /// <summary>A catalog file in LiteLLM's schema.</summary>
+    /// <exception cref="ConfigurationException">It cannot be read or is not one; the message starts with <paramref name="setting"/>.</exception>
+    public static PriceCatalog ReadCatalog(string path, string setting)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return LiteLlmCatalogFormat.Read(stream);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"{setting}: '{path}' is not a readable catalog in LiteLLM's schema: {e.Message}");
+        }
     }
 
     private readonly SocketsHttpHandler _handler;
