@@ -86,18 +86,20 @@ public static partial class GatewayHost
             options.Budgets.FindTimeZone(), components.Timeouts.Total));
         services.AddSingleton<AdminService>();
         services.AddSingleton<UsageMetrics>();
+        bool ExportsOverOtlp(string signal) =>
+            environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT") || environment.ContainsKey($"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT");
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("tokenwise")).WithMetrics(metrics =>
         {
             metrics.AddMeter(UsageMetrics.MeterName);
             // Scrapes read the current figures: the exporter's response cache would hide the latest requests for a while.
             metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
-            if (environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT") || environment.ContainsKey("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"))
+            if (ExportsOverOtlp("METRICS"))
             {
                 metrics.AddOtlpExporter();
             }
         });
         // Spans only go somewhere over OTLP; without an endpoint none is started (GatewayTracing.Start).
-        if (environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT") || environment.ContainsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+        if (ExportsOverOtlp("TRACES"))
         {
             telemetry.WithTracing(tracing => tracing.AddSource(GatewayTracing.SourceName).AddOtlpExporter());
         }
