@@ -74,6 +74,31 @@ public sealed class CalendarTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABudgetListProjectsThePeriodsSpendAtTheRateSoFar()
+    {
+        // Eleven days into November in Berlin (the month began at 23:00 UTC on 31 October), nineteen to go.
+        _clock.MoveTo(new DateTimeOffset(2026, 11, 11, 23, 0, 0, TimeSpan.Zero));
+        var (id, secret) = await CreateKeyAsync("forecast", expiresAt: null);
+        using (var created = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "key", target = id, amount_usd = 5m, period = "month" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using var http = Client(secret);
+        for (var i = 0; i < 3; i++)
+        {
+            using var answer = await ChatAsync(http);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        var budget = (await Admin().GetFromJsonAsync<JsonElement>("admin/budgets", Ct)).EnumerateArray().Single(b => b.GetProperty("target").GetString() == id);
+        var current = budget.GetProperty("current_usd").GetDecimal();
+        Assert.True(current > 0m);
+        Assert.Equal(decimal.Round(current * 30 / 11, 6), budget.GetProperty("projected_usd").GetDecimal());
+        Assert.Equal(JsonValueKind.Null, budget.GetProperty("exhausts_at").ValueKind); // fractions of a cent against $5
+    }
+
+    [Fact]
     public async Task AnExpiredKeyIsRefusedWith401InTheClientsDialect()
     {
         _clock.MoveTo(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));

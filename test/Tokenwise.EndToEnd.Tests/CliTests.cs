@@ -43,7 +43,7 @@ public sealed class CliTests : IDisposable
 
         var budget = await RunAsync(env, "budgets", "create", "--scope", "team", "--target", "support", "--amount", "5", "--period", "day", "--format", "csv");
         Assert.Equal(0, budget.Exit);
-        Assert.StartsWith("id,scope,target,amount_usd,period,mode,alert_percents,current_usd,resets_at\n", budget.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.StartsWith("id,scope,target,amount_usd,period,mode,alert_percents,current_usd,resets_at,projected_usd,exhausts_at\n", budget.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         var revoked = await RunAsync(env, "keys", "revoke", id);
         Assert.Equal(0, revoked.Exit);

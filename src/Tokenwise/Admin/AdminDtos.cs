@@ -26,7 +26,7 @@ public sealed record BudgetRequest(string? Id, string? Scope, string? Target, de
 /// <summary>A budget and, for a single target, what its current window has spent or reserved.</summary>
 public sealed record BudgetInfo(
     string Id, string Scope, string Target, decimal AmountUsd, string Period, string Mode, int[] AlertPercents,
-    DateTimeOffset? WindowStart, DateTimeOffset? ResetsAt, decimal? CurrentUsd);
+    DateTimeOffset? WindowStart, DateTimeOffset? ResetsAt, decimal? CurrentUsd, decimal? ProjectedUsd, DateTimeOffset? ExhaustsAt);
 
 public sealed record RateLimitRequest(string? Id, string? Scope, string? Target, long? RequestsPerMinute, long? TokensPerMinute, long? MaxConcurrent);
 

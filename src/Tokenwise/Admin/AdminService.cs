@@ -207,11 +207,14 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
 
     private async Task<BudgetInfo> DescribeAsync(Budget b)
     {
-        var window = BudgetWindow.Of(b.Period, time.GetUtcNow(), gate.Zone);
-        var single = b.Target != Budget.EachTarget;
+        var now = time.GetUtcNow();
+        var window = BudgetWindow.Of(b.Period, now, gate.Zone);
+        // A budget for each target (*) has no one spend to show or project.
+        decimal? current = b.Target != Budget.EachTarget ? await gate.CurrentAsync(b, b.Target) : null;
+        var forecast = current is { } spent ? BudgetForecast.Of(window, b.AmountUsd, spent, now) : null;
         return new BudgetInfo(b.Id, b.Scope.ToString().ToLowerInvariant(), b.Target, b.AmountUsd, b.Period.ToString().ToLowerInvariant(),
             b.Mode.ToString().ToLowerInvariant(), [.. b.AlertPercents], b.Period == BudgetPeriod.Lifetime ? null : window.Start, window.End,
-            single ? await gate.CurrentAsync(b, b.Target) : null);
+            current, forecast?.ProjectedUsd, forecast?.ExhaustsAt);
     }
 
     private VirtualKey Find(string id) => keys.FindById(id) ?? throw new AdminException($"There is no key '{id}'.", 404);

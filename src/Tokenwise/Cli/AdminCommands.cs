@@ -272,10 +272,10 @@ internal static class AdminCommands
     private static int WriteBudgets(BudgetInfo[] budgets, ParseResult parse)
     {
         CliOutput.Write(parse.GetValue(s_format), JsonSerializer.Serialize(budgets, Json.BudgetInfoArray),
-            ["Id", "Scope", "Target", "Amount (USD)", "Period", "Mode", "Alerts %", "Current (USD)", "Resets"],
-            ["id", "scope", "target", "amount_usd", "period", "mode", "alert_percents", "current_usd", "resets_at"],
+            ["Id", "Scope", "Target", "Amount (USD)", "Period", "Mode", "Alerts %", "Current (USD)", "Resets", "Projected (USD)", "Runs out"],
+            ["id", "scope", "target", "amount_usd", "period", "mode", "alert_percents", "current_usd", "resets_at", "projected_usd", "exhausts_at"],
             budgets.Select(b => new object?[] { b.Id, b.Scope, b.Target, b.AmountUsd, b.Period, b.Mode, string.Join(' ', b.AlertPercents), b.CurrentUsd,
-                b.ResetsAt?.ToString("u") }));
+                b.ResetsAt?.ToString("u"), b.ProjectedUsd, b.ExhaustsAt?.ToString("u") }));
         return 0;
     }
 
