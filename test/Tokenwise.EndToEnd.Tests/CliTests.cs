@@ -137,6 +137,29 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ReportGrowthShowsHowEachSessionsPromptsGrewLeavingOutCacheHits()
+    {
+        var db = Path.Combine(_dir, "usage.db");
+        var store = new SqliteUsageStore(db);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        UsageRecord Step(string id, int second, long input, string? cache = "miss") => new()
+        {
+            Id = id, StartedAt = now.AddMinutes(-10).AddSeconds(second), Endpoint = "chat.completions", Dialect = "openai", Model = "gpt-4o-mini",
+            Provider = "openai", Status = 200, SessionId = "run-7", Cache = cache, Usage = new TokenUsage(input, 0, 0, 50, 0), CostUsd = 0.001m,
+        };
+        await store.AppendAsync([Step("a", 0, 1200), Step("b", 1, 2400), Step("c", 2, 2400, "hit-exact"), Step("d", 3, 3600)], TestContext.Current.CancellationToken);
+
+        var json = await RunAsync("report", "growth", "--format", "json", "--db", db);
+
+        Assert.True(json.Exit == 0, json.Err);
+        var row = Assert.Single(JsonDocument.Parse(json.Out).RootElement.EnumerateArray());
+        Assert.Equal(("run-7", 3, 1200.0, 7200L, 3600L, 0.003m), (row.GetProperty("session_id").GetString(), row.GetProperty("steps").GetInt32(),
+            row.GetProperty("growth_per_step").GetDouble(), row.GetProperty("input_tokens").GetInt64(), row.GetProperty("resent_tokens").GetInt64(),
+            row.GetProperty("cost_usd").GetDecimal()));
+    }
+
+    [Fact]
     public async Task ReportSpendGroupsTheLogAsJsonCsvAndTable()
     {
         var db = Path.Combine(_dir, "usage.db");

@@ -30,6 +30,9 @@ public interface IUsageStore
     /// <summary>Every call a model answered since <paramref name="since"/> (not cache hits, which no model answered), oldest first.</summary>
     IAsyncEnumerable<BilledCall> BilledSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>The model calls of every session since <paramref name="since"/>, ordered by session and then by time.</summary>
+    IAsyncEnumerable<SessionStep> SessionStepsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Stores an outcome; a second report of the same id replaces the first (its status may change).</summary>
     Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default);
 

@@ -248,6 +248,27 @@ public sealed class SqliteUsageStore : IUsageStore
         }
     }
 
+    public async IAsyncEnumerable<SessionStep> SessionStepsSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // The calls a model answered: a cache hit sent no prompt anywhere.
+        command.CommandText = """
+            SELECT session_id, started_at_ms, input_tokens, cached_input_tokens, cost_picousd
+            FROM usage_events
+            WHERE session_id IS NOT NULL AND started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
+              AND input_tokens > 0
+            ORDER BY session_id, started_at_ms, id
+            """;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new SessionStep(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3),
+                CostUnits.FromPicoUsd(reader.GetInt64(4)));
+        }
+    }
+
     public async Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);

@@ -26,4 +26,5 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(RouteStatus[]))]
 [JsonSerializable(typeof(RouteRow[]))]
 [JsonSerializable(typeof(WhatIfRow[]))]
+[JsonSerializable(typeof(Tokenwise.Analysis.ContextGrowth[]))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

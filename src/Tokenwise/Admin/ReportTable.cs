@@ -36,6 +36,15 @@ public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList
         WhatIfCells(new WhatIfRow("Total", "", rows.Sum(r => r.Calls), rows.Sum(r => r.Repriced), rows.Sum(r => r.InputTokens), rows.Sum(r => r.OutputTokens),
             rows.Sum(r => r.CostUsd), rows.Sum(r => r.WhatIfUsd))));
 
+    public static ReportTable Growth(IReadOnlyList<Analysis.ContextGrowth> rows) => new(
+        ["Session", "Steps", "First prompt", "Last prompt", "Growth/step", "Prompt tokens", "Sent again", "Sent again (%)", "Cached (%)", "Cost (USD)"],
+        ["session_id", "steps", "first_input_tokens", "last_input_tokens", "growth_per_step", "input_tokens", "resent_tokens", "resent_percent", "cached_percent", "cost_usd"],
+        [.. rows.Select(r => new object?[]
+        {
+            r.SessionId, r.Steps, r.FirstInputTokens, r.LastInputTokens, r.GrowthPerStep, r.InputTokens, r.ResentTokens,
+            Math.Round(100.0 * r.ResentTokens / r.InputTokens, 1), Math.Round(100.0 * r.CachedTokens / r.InputTokens, 1), r.CostUsd,
+        })]);
+
     public string ToCsv()
     {
         using var csv = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Tokenwise.Admin;
+using Tokenwise.Analysis;
 using Tokenwise.Configuration;
 using Tokenwise.Hosting;
 using Tokenwise.Pricing;
@@ -10,7 +11,7 @@ using Tokenwise.Storage.Sqlite;
 namespace Tokenwise.Cli;
 
 /// <summary>
-/// <c>tokenwise report spend|sessions|outcomes|routes|whatif</c>: reports read straight from the usage log, so they work
+/// <c>tokenwise report spend|sessions|outcomes|routes|whatif|growth</c>: reports read straight from the usage log, so they work
 /// whether or not the gateway is running.
 /// </summary>
 internal static class ReportCommand
@@ -94,7 +95,16 @@ internal static class ReportCommand
                 return 0;
             });
 
-        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes, whatIf };
+        var growthTop = new Option<int>("--top") { Description = "How many sessions.", DefaultValueFactory = _ => 10 };
+        var growth = Subcommand("growth", "Per session (agent run): how its prompts grew step by step, and the tokens it sent again.", "24h", [growthTop],
+            async (parse, store, since, _, format, ct) =>
+            {
+                var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(since, ct), Math.Max(1, parse.GetValue(growthTop)), ct);
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.ContextGrowthArray), ReportTable.Growth(rows));
+                return 0;
+            });
+
+        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes, whatIf, growth };
     }
 
     /// <param name="options">The settings, for the config's <c>budgets.time_zone</c> (whose calendar days reports group by) and prices.</param>
