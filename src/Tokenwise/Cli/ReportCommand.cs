@@ -95,11 +95,10 @@ internal static class ReportCommand
                 return 0;
             });
 
-        var growthTop = new Option<int>("--top") { Description = "How many sessions.", DefaultValueFactory = _ => 10 };
-        var growth = Subcommand("growth", "Per session (agent run): how its prompts grew step by step, and the tokens it sent again.", "24h", [growthTop],
+        var growth = Subcommand("growth", "Per session (agent run): how its prompts grew step by step, and the tokens it sent again.", "24h", [top],
             async (parse, store, since, _, format, ct) =>
             {
-                var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(since, ct), Math.Max(1, parse.GetValue(growthTop)), ct);
+                var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(since, ct), Math.Max(1, parse.GetValue(top)), ct);
                 CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.ContextGrowthArray), ReportTable.Growth(rows));
                 return 0;
             });
