@@ -161,6 +161,37 @@ public sealed class AttributionTests : IAsyncLifetime
         [.. line.Split(',').Skip(1).Select(n => decimal.Parse(n, System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <summary>A chat request (its prompt its own, so the response cache never answers it) with optional metadata and session.</summary>
+    [Fact]
+    public async Task TheWhatIfAndGrowthReportsReadTheLogThroughTheAdminApi()
+    {
+        using var http = Client(MasterKey);
+        for (var step = 0; step < 3; step++)
+        {
+            using var request = Chat(null, $"growing step {step}", session: "grow-1");
+            using var response = await http.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var steps = (await _gateway.RecordsAsync(r => r.SessionId == "grow-1", atLeast: 3)).OrderBy(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var whatIf = Assert.Single((await http.GetFromJsonAsync<JsonElement>("admin/reports/whatif?since=1h&map=gpt-4o-mini=gpt-4o", Ct)).EnumerateArray());
+        var growth = Assert.Single((await http.GetFromJsonAsync<JsonElement>("admin/reports/growth?since=1h", Ct)).EnumerateArray());
+        var csv = await http.GetStringAsync("admin/reports/growth?since=1h&format=csv", Ct);
+        using var unmapped = await http.GetAsync("admin/reports/whatif?since=1h", Ct);
+        using var unpriced = await http.GetAsync("admin/reports/whatif?since=1h&map=gpt-4o-mini=gpt-99", Ct);
+
+        // gpt-4o: $2.50 per million input tokens, $10 per million output (the fake's answers here have no cached tokens).
+        Assert.All(steps, r => Assert.Equal(0, r.Usage.CachedInputTokens));
+        Assert.Equal(("gpt-4o-mini", "gpt-4o", 3, steps.Sum(r => r.CostUsd), steps.Sum(r => r.Usage.InputTokens * 2.5m + r.Usage.OutputTokens * 10m) / 1_000_000m),
+            (whatIf.GetProperty("model").GetString(), whatIf.GetProperty("what_if_model").GetString(), whatIf.GetProperty("calls").GetInt32(),
+                whatIf.GetProperty("cost_usd").GetDecimal(), whatIf.GetProperty("what_if_usd").GetDecimal()));
+        var resent = Math.Min(steps[0].Usage.InputTokens, steps[1].Usage.InputTokens) + Math.Min(steps[1].Usage.InputTokens, steps[2].Usage.InputTokens);
+        Assert.Equal(("grow-1", 3, resent), (growth.GetProperty("session_id").GetString(), growth.GetProperty("steps").GetInt32(), growth.GetProperty("resent_tokens").GetInt64()));
+        Assert.StartsWith("session_id,steps,first_input_tokens,last_input_tokens,growth_per_step,input_tokens,resent_tokens,resent_percent,cached_percent,cost_usd\ngrow-1,3,",
+            csv.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (unmapped.StatusCode, unpriced.StatusCode));
+        Assert.Contains("'gpt-99' (for gpt-4o-mini) has no price", await unpriced.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
     private static HttpRequestMessage Chat(string? metadata, string prompt, string? session = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")

@@ -30,6 +30,26 @@ public sealed class WhatIfPricing
         }
     }
 
+    /// <summary>Reads mappings written as <c>FROM=TO</c> (a billed model and the model to price its calls at); false at the first that is not, given in <paramref name="bad"/>.</summary>
+    public static bool TryParseMappings(IEnumerable<string> pairs, out Dictionary<string, string> models, out string? bad)
+    {
+        models = new Dictionary<string, string>(StringComparer.Ordinal);
+        bad = null;
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == pair.Length - 1)
+            {
+                bad = pair;
+                return false;
+            }
+
+            models[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return true;
+    }
+
     public async Task<IReadOnlyList<WhatIfRow>> RepriceAsync(IAsyncEnumerable<BilledCall> calls, CancellationToken cancellationToken = default)
     {
         var rows = new Dictionary<(string Model, string WhatIfModel), WhatIfRow>();

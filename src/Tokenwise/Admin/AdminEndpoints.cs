@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using Tokenwise.Analysis;
 using Tokenwise.Budgets;
 using Tokenwise.Caching;
 using Tokenwise.Configuration;
@@ -6,6 +7,7 @@ using Tokenwise.Hosting;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
+using Tokenwise.Pricing;
 using Tokenwise.Routing.Routes;
 using Tokenwise.Storage;
 
@@ -24,6 +26,8 @@ public static class AdminEndpoints
         admin.MapGet("/reports/spend", SpendAsync);
         admin.MapGet("/reports/outcomes", OutcomesAsync);
         admin.MapGet("/reports/routes", RoutesReportAsync);
+        admin.MapGet("/reports/whatif", WhatIfAsync);
+        admin.MapGet("/reports/growth", GrowthAsync);
 
         admin.MapPost("/keys", (CreateKeyRequest body, AdminService service, CancellationToken ct) =>
             Run(async () => Results.Json(await service.CreateKeyAsync(body, ct), AdminJsonContext.Default.KeyInfo, statusCode: 201)));
@@ -97,37 +101,73 @@ public static class AdminEndpoints
     private static async Task<IResult> OutcomesAsync(string? since, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (!Durations.TryParse(since ?? "30d", out var window))
+        if (CheckReport(since, "30d", format, time, out var from) is { } problem)
         {
-            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
-        }
-
-        if (!IsReportFormat(format))
-        {
-            return AdminError(400, $"format must be json or csv, got '{format}'.");
+            return problem;
         }
 
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var rows = await store.WorkflowsAsync(time.GetUtcNow() - window, cancellationToken);
+        var rows = await store.WorkflowsAsync(from, cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.WorkflowRowArray, ReportTable.Outcomes);
     }
 
     private static async Task<IResult> RoutesReportAsync(string? since, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (!Durations.TryParse(since ?? "24h", out var window))
+        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
         {
-            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
-        }
-
-        if (!IsReportFormat(format))
-        {
-            return AdminError(400, $"format must be json or csv, got '{format}'.");
+            return problem;
         }
 
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var rows = await store.RoutesAsync(time.GetUtcNow() - window, cancellationToken);
+        var rows = await store.RoutesAsync(from, cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.RouteRowArray, ReportTable.Routes);
+    }
+
+    private static async Task<IResult> WhatIfAsync(string? since, string[]? map, string? format, IUsageStore store, UsageLogWriter writer,
+        GatewayComponents components, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (CheckReport(since, "30d", format, time, out var from) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!WhatIfPricing.TryParseMappings(map ?? [], out var models, out var bad) || models.Count == 0)
+        {
+            return AdminError(400, $"map must be given as FROM=TO, a billed model and the model to price its calls at, one or more times, got '{bad}'.");
+        }
+
+        WhatIfPricing pricing;
+        try
+        {
+            pricing = new WhatIfPricing(components.Catalog, models, prices: null);
+        }
+        catch (ArgumentException e)
+        {
+            return AdminError(400, "map: " + e.Message);
+        }
+
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var rows = await pricing.RepriceAsync(store.BilledSinceAsync(from, cancellationToken), cancellationToken);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.WhatIfRowArray, ReportTable.WhatIf);
+    }
+
+    private static async Task<IResult> GrowthAsync(string? since, int? top, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
+        {
+            return problem;
+        }
+
+        if (top is < 1 or > MaxLimit)
+        {
+            return AdminError(400, $"top must be between 1 and {MaxLimit}.");
+        }
+
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(from, cancellationToken), top ?? 10, cancellationToken);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.ContextGrowthArray, ReportTable.Growth);
     }
 
     private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)
@@ -146,9 +186,9 @@ public static class AdminEndpoints
     private static async Task<IResult> SpendAsync(string? since, string? by, int? limit, string? format, IUsageStore store, UsageLogWriter writer,
         AdmissionGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Durations.TryParse(since ?? "24h", out var window))
+        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
         {
-            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
+            return problem;
         }
 
         if (!SpendGroupings.TryParse(by ?? "model", out var grouping, out var tag))
@@ -161,19 +201,29 @@ public static class AdminEndpoints
             return AdminError(400, $"limit must be between 1 and {MaxLimit}.");
         }
 
-        if (!IsReportFormat(format))
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        // Days are the budgets' days: the same calendar as budgets.time_zone.
+        var rows = await store.SpendAsync(new SpendQuery(from, grouping, tag, limit, gate.Zone), cancellationToken);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.SpendRowArray, r => ReportTable.Spend(r, grouping, tag));
+    }
+
+    /// <summary>What every report checks: its window (<paramref name="since"/>, else its default) and its format; a 400 naming the parameter, else null.</summary>
+    private static IResult? CheckReport(string? since, string defaultSince, string? format, TimeProvider time, out DateTimeOffset from)
+    {
+        from = default;
+        if (!Durations.TryParse(since ?? defaultSince, out var window))
+        {
+            return AdminError(400, $"since must be a duration such as 30m, 24h or 7d, got '{since}'.");
+        }
+
+        if (format is not null && !format.Equals("json", StringComparison.OrdinalIgnoreCase) && !format.Equals("csv", StringComparison.OrdinalIgnoreCase))
         {
             return AdminError(400, $"format must be json or csv, got '{format}'.");
         }
 
-        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        // Days are the budgets' days: the same calendar as budgets.time_zone.
-        var rows = await store.SpendAsync(new SpendQuery(time.GetUtcNow() - window, grouping, tag, limit, gate.Zone), cancellationToken);
-        return Report(format, rows.ToArray(), AdminJsonContext.Default.SpendRowArray, r => ReportTable.Spend(r, grouping, tag));
+        from = time.GetUtcNow() - window;
+        return null;
     }
-
-    private static bool IsReportFormat(string? format) => format is null || format.Equals("json", StringComparison.OrdinalIgnoreCase)
-        || format.Equals("csv", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A report as JSON, or with <c>format=csv</c> as the CSV the CLI writes (same columns, same writer).</summary>
     private static IResult Report<T>(string? format, T[] rows, JsonTypeInfo<T[]> json, Func<T[], ReportTable> table) =>

@@ -62,16 +62,9 @@ internal static class ReportCommand
         var whatIf = Subcommand("whatif", "What the calls would have cost on other models (--map) or at other prices (--prices).", "30d", [map, prices],
             async (parse, store, since, options, format, ct) =>
             {
-                var models = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var pair in parse.GetValue(map) ?? [])
+                if (!WhatIfPricing.TryParseMappings(parse.GetValue(map) ?? [], out var models, out var bad))
                 {
-                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (equals <= 0 || equals == pair.Length - 1)
-                    {
-                        return await CliOutput.FailAsync($"--map must be FROM=TO, a billed model and the model to price its calls at, got '{pair}'.");
-                    }
-
-                    models[pair[..equals]] = pair[(equals + 1)..];
+                    return await CliOutput.FailAsync($"--map must be FROM=TO, a billed model and the model to price its calls at, got '{bad}'.");
                 }
 
                 if (models.Count == 0 && parse.GetValue(prices) is null)
