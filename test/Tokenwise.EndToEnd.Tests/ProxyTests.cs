@@ -269,7 +269,9 @@ public sealed class ProxyTests : IAsyncLifetime
         }
 
         using var unknown = await http.PostAsync("v1/chat/completions", Json("""{"model":"made-up-name","messages":[{"role":"user","content":"x"}]}"""), Ct);
-        var records = await _gateway.RecordsAsync(_ => true, atLeast: 3);
+        using var unknownUpstream = await http.PostAsync("v1/chat/completions",
+            Json("""{"model":"openai/minted-name","messages":[{"role":"user","content":"#fake:err-404"}]}"""), Ct);
+        var records = await _gateway.RecordsAsync(_ => true, atLeast: 4);
         using var anonymous = Http(key: null);
         using var refused = await anonymous.GetAsync("metrics", Ct);
         var metrics = await http.GetStringAsync("metrics", Ct);
@@ -284,7 +286,10 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal(1, Prometheus.Sum(metrics, "gen_ai_client_operation_time_to_first_chunk_seconds_count", ("gen_ai_request_model", "fast")));
         // The client's made-up model name is not a label: anyone could mint series with it.
         Assert.DoesNotContain("made-up-name", metrics, StringComparison.Ordinal);
-        Assert.Equal(1, Prometheus.Sum(metrics, "gen_ai_client_operation_duration_seconds_count", ("gen_ai_request_model", "unresolved"), ("error_type", "model_not_found")));
+        Assert.DoesNotContain("minted-name", metrics, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknownUpstream.StatusCode);
+        // Both unknown models: the one the gateway could not resolve and the one the provider did not know.
+        Assert.Equal(2, Prometheus.Sum(metrics, "gen_ai_client_operation_duration_seconds_count", ("gen_ai_request_model", "unresolved"), ("error_type", "model_not_found")));
     }
 
     [Fact]

@@ -45,8 +45,10 @@ public sealed class UsageMetrics
     {
         foreach (var r in batch)
         {
-            // A model the gateway did not resolve is the client's text: left out, so that arbitrary names cannot mint series.
-            var model = r.Provider is null ? "unresolved" : r.Model;
+            // A model the gateway did not resolve, or a provider/model address the provider did not know (404), is the
+            // client's text: left out, so that arbitrary names cannot mint series.
+            var known = r.Provider is not null && r.Status != 404;
+            var model = known ? r.Model : "unresolved";
             var provider = r.Provider ?? "none";
             var attribution = new TagList
             {
@@ -67,11 +69,11 @@ public sealed class UsageMetrics
             attribution.Add("http.response.status_code", r.Status);
             attribution.Add("tokenwise.cache", r.Cache ?? "none");
             _requests.Add(1, attribution);
-            RecordCall(r, model, provider);
+            RecordCall(r, model, known ? r.UpstreamModel : null, provider);
         }
     }
 
-    private void RecordCall(UsageRecord r, string model, string provider)
+    private void RecordCall(UsageRecord r, string model, string? upstreamModel, string provider)
     {
         var failed = r.Status >= 400;
         var call = new TagList
@@ -80,7 +82,7 @@ public sealed class UsageMetrics
             { "gen_ai.provider.name", provider },
             { "gen_ai.request.model", model },
         };
-        if (r.UpstreamModel is { } upstreamModel)
+        if (upstreamModel is not null)
         {
             call.Add("gen_ai.response.model", upstreamModel);
         }
