@@ -98,9 +98,12 @@ internal static class Program
 
         var direct = new Target("direct", new Uri($"{upstream.BaseUrl}/chat/completions"), Authorize: true, FlushAsync: null);
         // In-process, the usage writer's work is counted in its phase; a separate gateway process does it on its own CPU.
+        // Either way a phase starts once the one before is stored: a separate gateway's report endpoints wait for its
+        // writer (up to 5 s) before they answer.
         var gatewayBase = gateway?.OpenAIBaseUrl ?? new Uri(isolated!.BaseUrl, "v1");
         var through = new Target("gateway", new Uri($"{gatewayBase}/chat/completions"), Authorize: false,
-            FlushAsync: usageWriter is null ? null : () => usageWriter.FlushAsync(TimeSpan.FromSeconds(10)));
+            FlushAsync: usageWriter is not null ? () => usageWriter.FlushAsync(TimeSpan.FromSeconds(10))
+                : async () => (await client.GetAsync(new Uri(isolated!.BaseUrl, "admin/reports/spend?since=1m"))).Dispose());
 
         var bare = proxy is null ? null : new Target("proxy", new Uri($"{proxy.BaseUrl}/chat/completions"), Authorize: false, FlushAsync: null);
 
