@@ -160,6 +160,35 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ReportPromptCacheReplaysTheLoggedRequestsSystemPromptsThroughAFiveMinuteCache()
+    {
+        var db = Path.Combine(_dir, "usage.db");
+        var store = new SqliteUsageStore(db);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        var system = string.Concat(Enumerable.Repeat("Refunds are accepted within thirty days of delivery. ", 150));
+        UsageRecord Call(string id, double minutesAgo, string? cache = "miss") => new()
+        {
+            Id = id, StartedAt = now.AddMinutes(-minutesAgo), Endpoint = "chat.completions", Dialect = "openai", Model = "claude-sonnet-4-5",
+            Provider = "anthropic", UpstreamModel = "claude-sonnet-4-5", Status = 200, Cache = cache,
+            RequestBody = $$"""{"model":"claude-sonnet-4-5","messages":[{"role":"system","content":"{{system}}"},{"role":"user","content":"question {{id}}"}]}""",
+        };
+        // Two calls four minutes apart, a third after twenty minutes, and a cache hit that sent nothing upstream.
+        await store.AppendAsync([Call("a", 30), Call("b", 26), Call("c", 6), Call("d", 5, "hit-exact")], TestContext.Current.CancellationToken);
+
+        var json = await RunAsync("report", "prompt-cache", "--format", "json", "--db", db);
+
+        Assert.True(json.Exit == 0, json.Err);
+        var row = Assert.Single(JsonDocument.Parse(json.Out).RootElement.EnumerateArray());
+        var tokens = row.GetProperty("prefix_tokens").GetInt64();
+        Assert.True(tokens > 1024, $"{tokens} tokens");
+        // claude-sonnet-4-5: $3 per million input tokens, $3.75 to write the cache, $0.30 to read it.
+        Assert.Equal((3, 2, 1, true, 3 * tokens * 3m / 1_000_000m, tokens * (2 * 3.75m + 0.3m) / 1_000_000m),
+            (row.GetProperty("uses").GetInt32(), row.GetProperty("writes").GetInt32(), row.GetProperty("reads").GetInt32(), row.GetProperty("cacheable").GetBoolean(),
+                row.GetProperty("uncached_usd").GetDecimal(), row.GetProperty("cached_usd").GetDecimal()));
+    }
+
+    [Fact]
     public async Task ReportSpendGroupsTheLogAsJsonCsvAndTable()
     {
         var db = Path.Combine(_dir, "usage.db");

@@ -33,6 +33,9 @@ public interface IUsageStore
     /// <summary>The model calls of every session since <paramref name="since"/>, ordered by session and then by time.</summary>
     IAsyncEnumerable<SessionStep> SessionStepsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>The chat and messages calls a model answered since <paramref name="since"/> whose request body was kept, oldest first.</summary>
+    IAsyncEnumerable<LoggedRequest> LoggedRequestsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>Stores an outcome; a second report of the same id replaces the first (its status may change).</summary>
     Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default);
 

@@ -269,6 +269,26 @@ public sealed class SqliteUsageStore : IUsageStore
         }
     }
 
+    public async IAsyncEnumerable<LoggedRequest> LoggedRequestsSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT started_at_ms, dialect, coalesce(upstream_model, model), request_body, cached_input_tokens
+            FROM usage_events
+            WHERE started_at_ms >= $since AND request_body IS NOT NULL AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
+              AND endpoint IN ('chat.completions', 'messages')
+            ORDER BY started_at_ms, id
+            """;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new LoggedRequest(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2),
+                reader.GetString(3), reader.GetInt64(4));
+        }
+    }
+
     public async Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);

@@ -27,4 +27,5 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(RouteRow[]))]
 [JsonSerializable(typeof(WhatIfRow[]))]
 [JsonSerializable(typeof(Tokenwise.Analysis.ContextGrowth[]))]
+[JsonSerializable(typeof(Tokenwise.Analysis.PromptCacheRow[]))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

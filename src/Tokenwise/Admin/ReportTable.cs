@@ -45,6 +45,15 @@ public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList
             Math.Round(100.0 * r.ResentTokens / r.InputTokens, 1), Math.Round(100.0 * r.CachedTokens / r.InputTokens, 1), r.CostUsd,
         })]);
 
+    public static ReportTable PromptCache(IReadOnlyList<Analysis.PromptCacheRow> rows) => new(
+        ["Model", "Prefix", "Uses", "Prefix tokens", "Writes", "Reads", "Cacheable", "Sent in full (USD)", "Cached (USD)", "Saving (USD)", "Already cached (%)"],
+        ["model", "prefix", "uses", "prefix_tokens", "writes", "reads", "cacheable", "uncached_usd", "cached_usd", "saving_usd", "already_cached_percent"],
+        [.. rows.Select(r => new object?[]
+        {
+            r.Model, r.Prefix, r.Uses, r.PrefixTokens, r.Writes, r.Reads, r.Cacheable ? "yes" : "no", r.UncachedUsd, r.CachedUsd, r.SavingUsd,
+            Math.Round(100 * r.AlreadyCachedShare, 1),
+        })]);
+
     public string ToCsv()
     {
         using var csv = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);

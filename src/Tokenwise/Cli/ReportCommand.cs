@@ -11,7 +11,7 @@ using Tokenwise.Storage.Sqlite;
 namespace Tokenwise.Cli;
 
 /// <summary>
-/// <c>tokenwise report spend|sessions|outcomes|routes|whatif|growth</c>: reports read straight from the usage log, so they work
+/// <c>tokenwise report spend|sessions|outcomes|routes|whatif|growth|prompt-cache</c>: reports read straight from the usage log, so they work
 /// whether or not the gateway is running.
 /// </summary>
 internal static class ReportCommand
@@ -96,7 +96,25 @@ internal static class ReportCommand
                 return 0;
             });
 
-        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes, whatIf, growth };
+        var promptCache = Subcommand("prompt-cache", "Per model and system prompt: what caching it would have saved (needs server.log_bodies).", "7d", [top],
+            async (parse, store, since, options, format, ct) =>
+            {
+                PriceCatalog catalog;
+                try
+                {
+                    catalog = GatewayComponents.LoadCatalog(options.Pricing);
+                }
+                catch (ConfigurationException e)
+                {
+                    return await CliOutput.FailAsync(e.Message);
+                }
+
+                var rows = await PromptCacheRow.OfAsync(store.LoggedRequestsSinceAsync(since, ct), catalog, Math.Max(1, parse.GetValue(top)), ct);
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.PromptCacheRowArray), ReportTable.PromptCache(rows));
+                return 0;
+            });
+
+        return new Command("report", "Reports from the usage log.") { spend, sessions, outcomes, routes, whatIf, growth, promptCache };
     }
 
     /// <param name="options">The settings, for the config's <c>budgets.time_zone</c> (whose calendar days reports group by) and prices.</param>
