@@ -15,7 +15,7 @@ namespace Tokenwise.Analysis;
 /// price (the input price where the provider charges no premium, as OpenAI's automatic cache). Prefixes shorter
 /// than <see cref="MinimumTokens"/> are listed, but providers do not cache them.
 /// </summary>
-public sealed record PromptCacheRow(string Model, string Prefix, int Uses, long PrefixTokens, int Writes, int Reads, bool Cacheable,
+public sealed record PromptCacheBreakEven(string Model, string Prefix, int Uses, long PrefixTokens, int Writes, int Reads, bool Cacheable,
     decimal UncachedUsd, decimal CachedUsd, double AlreadyCachedShare)
 {
     /// <summary>How long a provider keeps a prefix after its last use (Anthropic's default; OpenAI's is 5 to 10 minutes).</summary>
@@ -31,7 +31,7 @@ public sealed record PromptCacheRow(string Model, string Prefix, int Uses, long 
     /// The prefixes of <paramref name="requests"/> (time order), those caching would save most on first; calls without a
     /// system prompt or tools, and models the catalog has no cache-read price for, are left out.
     /// </summary>
-    public static async Task<IReadOnlyList<PromptCacheRow>> OfAsync(IAsyncEnumerable<LoggedRequest> requests, PriceCatalog catalog, int top,
+    public static async Task<IReadOnlyList<PromptCacheBreakEven>> OfAsync(IAsyncEnumerable<LoggedRequest> requests, PriceCatalog catalog, int top,
         CancellationToken cancellationToken = default)
     {
         var prefixes = new Dictionary<(string Model, string Key), Replay>();
@@ -146,11 +146,11 @@ public sealed record PromptCacheRow(string Model, string Prefix, int Uses, long 
             _alreadyCached += Math.Min(cachedInputTokens, tokens);
         }
 
-        public PromptCacheRow Row(string model)
+        public PromptCacheBreakEven Row(string model)
         {
             var uses = _writes + _reads;
             var write = price.CacheWritePerToken ?? price.InputPerToken;
-            return new PromptCacheRow(model, label, uses, tokens, _writes, _reads, tokens >= MinimumTokens,
+            return new PromptCacheBreakEven(model, label, uses, tokens, _writes, _reads, tokens >= MinimumTokens,
                 uses * tokens * price.InputPerToken, tokens * (_writes * write + _reads * price.CacheReadPerToken!.Value),
                 Math.Round((double)_alreadyCached / (uses * tokens), 3));
         }

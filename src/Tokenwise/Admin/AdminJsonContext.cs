@@ -27,5 +27,5 @@ namespace Tokenwise.Admin;
 [JsonSerializable(typeof(RouteRow[]))]
 [JsonSerializable(typeof(WhatIfRow[]))]
 [JsonSerializable(typeof(Tokenwise.Analysis.ContextGrowth[]))]
-[JsonSerializable(typeof(Tokenwise.Analysis.PromptCacheRow[]))]
+[JsonSerializable(typeof(Tokenwise.Analysis.PromptCacheBreakEven[]))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

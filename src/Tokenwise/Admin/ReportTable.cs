@@ -45,7 +45,7 @@ public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList
             Math.Round(100.0 * r.ResentTokens / r.InputTokens, 1), Math.Round(100.0 * r.CachedTokens / r.InputTokens, 1), r.CostUsd,
         })]);
 
-    public static ReportTable PromptCache(IReadOnlyList<Analysis.PromptCacheRow> rows) => new(
+    public static ReportTable PromptCache(IReadOnlyList<Analysis.PromptCacheBreakEven> rows) => new(
         ["Model", "Prefix", "Uses", "Prefix tokens", "Writes", "Reads", "Cacheable", "Sent in full (USD)", "Cached (USD)", "Saving (USD)", "Already cached (%)"],
         ["model", "prefix", "uses", "prefix_tokens", "writes", "reads", "cacheable", "uncached_usd", "cached_usd", "saving_usd", "already_cached_percent"],
         [.. rows.Select(r => new object?[]

@@ -109,8 +109,8 @@ internal static class ReportCommand
                     return await CliOutput.FailAsync(e.Message);
                 }
 
-                var rows = await PromptCacheRow.OfAsync(store.LoggedRequestsSinceAsync(since, ct), catalog, Math.Max(1, parse.GetValue(top)), ct);
-                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.PromptCacheRowArray), ReportTable.PromptCache(rows));
+                var rows = await PromptCacheBreakEven.OfAsync(store.LoggedRequestsSinceAsync(since, ct), catalog, Math.Max(1, parse.GetValue(top)), ct);
+                CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.PromptCacheBreakEvenArray), ReportTable.PromptCache(rows));
                 return 0;
             });
 

@@ -31,7 +31,7 @@ public sealed class PromptCacheBreakEvenTests
     [Fact]
     public async Task ACallWithinTheTtlOfTheLastUseReadsThePrefixAndAGapLongerWritesItAgain()
     {
-        var rows = await PromptCacheRow.OfAsync(Requests(
+        var rows = await PromptCacheBreakEven.OfAsync(Requests(
             Anthropic(0, "You answer for ACME.", "one"), Anthropic(3, "You answer for ACME.", "two"), Anthropic(7, "You answer for ACME.", "three", cached: 5),
             Anthropic(20, "You answer for ACME.", "four"), // 13 minutes after the last use: written again
             Anthropic(21, "Another assistant.")), s_catalog, top: 10, TestContext.Current.CancellationToken);
@@ -49,7 +49,7 @@ public sealed class PromptCacheBreakEvenTests
     public async Task OpenAIsPrefixIsItsLeadingSystemAndDeveloperMessagesAndToolsAndCallsWithoutOneOrACachePriceAreLeftOut()
     {
         LoggedRequest OpenAI(string model, string messages) => new(s_nine, "openai", model, $$"""{"model":"x","messages":[{{messages}}]}""", 0);
-        var rows = await PromptCacheRow.OfAsync(Requests(
+        var rows = await PromptCacheBreakEven.OfAsync(Requests(
             OpenAI("cached-model", """{"role":"system","content":"Rules."},{"role":"developer","content":[{"type":"text","text":"More rules."}]},{"role":"user","content":"a"}"""),
             OpenAI("cached-model", """{"role":"system","content":"Rules."},{"role":"developer","content":[{"type":"text","text":"More rules."}]},{"role":"user","content":"b"}"""),
             OpenAI("cached-model", """{"role":"user","content":"no system prompt"}"""),
