@@ -293,6 +293,35 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BodiesAreLoggedOnlyWhenAskedAndThenThePromptCacheReportReplaysThem()
+    {
+        using (var notLogged = await Http().PostAsync("v1/chat/completions", Json("""{"model":"fast","messages":[{"role":"user","content":"not kept"}]}"""), Ct))
+        {
+            var record = await _gateway.RecordAsync(notLogged.Headers.GetValues("x-tokenwise-request-id").Single());
+            Assert.Equal((null, null), (record.RequestBody, record.ResponseBody));
+        }
+
+        await using var logging = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?> { ["server:log_bodies"] = "true", ["cache:mode"] = "off" });
+        using var http = new HttpClient { BaseAddress = logging.BaseUrl };
+        var system = string.Concat(Enumerable.Repeat("Answer as the travel desk of ACME, in two sentences at most. ", 120));
+        var bodies = new[] { false, true }.Select(stream =>
+            $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"system","content":"{{system}}"},{"role":"user","content":"trip {{stream}}"}]}""").ToList();
+        foreach (var body in bodies)
+        {
+            using var answer = await http.PostAsync("v1/chat/completions", Json(body), Ct);
+            await answer.Content.ReadAsStringAsync(Ct);
+        }
+
+        var records = (await logging.RecordsAsync(_ => true, atLeast: 2)).OrderBy(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+        Assert.Equal(bodies, records.Select(r => r.RequestBody));
+        Assert.StartsWith("{", records[0].ResponseBody, StringComparison.Ordinal);
+        Assert.StartsWith("data: ", records[1].ResponseBody, StringComparison.Ordinal);
+        var row = Assert.Single((await http.GetFromJsonAsync<JsonElement>("admin/reports/prompt-cache?since=1h", Ct)).EnumerateArray());
+        Assert.Equal(("gpt-4o-mini", 2, 1, 1, true), (row.GetProperty("model").GetString(), row.GetProperty("uses").GetInt32(), row.GetProperty("writes").GetInt32(),
+            row.GetProperty("reads").GetInt32(), row.GetProperty("cacheable").GetBoolean()));
+    }
+
+    [Fact]
     public async Task ModelsHealthAndReadiness()
     {
         using var http = Http();

@@ -28,6 +28,7 @@ public static class AdminEndpoints
         admin.MapGet("/reports/routes", RoutesReportAsync);
         admin.MapGet("/reports/whatif", WhatIfAsync);
         admin.MapGet("/reports/growth", GrowthAsync);
+        admin.MapGet("/reports/prompt-cache", PromptCacheAsync);
 
         admin.MapPost("/keys", (CreateKeyRequest body, AdminService service, CancellationToken ct) =>
             Run(async () => Results.Json(await service.CreateKeyAsync(body, ct), AdminJsonContext.Default.KeyInfo, statusCode: 201)));
@@ -168,6 +169,24 @@ public static class AdminEndpoints
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
         var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(from, cancellationToken), top ?? 10, cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.ContextGrowthArray, ReportTable.Growth);
+    }
+
+    private static async Task<IResult> PromptCacheAsync(string? since, int? top, string? format, IUsageStore store, UsageLogWriter writer,
+        GatewayComponents components, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (CheckReport(since, "7d", format, time, out var from) is { } problem)
+        {
+            return problem;
+        }
+
+        if (top is < 1 or > MaxLimit)
+        {
+            return AdminError(400, $"top must be between 1 and {MaxLimit}.");
+        }
+
+        await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var rows = await PromptCacheBreakEven.OfAsync(store.LoggedRequestsSinceAsync(from, cancellationToken), components.Catalog, top ?? 10, cancellationToken);
+        return Report(format, rows.ToArray(), AdminJsonContext.Default.PromptCacheBreakEvenArray, ReportTable.PromptCache);
     }
 
     private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)
