@@ -295,26 +295,38 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task StoppedWithSigtermServeFinishesTheStreamInFlightAndLogsIt()
     {
+        await using var upstream = await Testing.FakeUpstream.StartAsync();
         var database = Path.Combine(_dir, "tokenwise.db");
-        var url = TokenwiseCli.FreeLoopbackUrl();
-        using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string> { ["TOKENWISE_STORAGE__SQLITE_PATH"] = database }, "--demo");
+        var (gateway, url) = await TokenwiseCli.ServeWithConfigAsync(_dir, $"""
+            providers:
+              openai:
+                base_url: {upstream.BaseUrl}
+                api_key: {Testing.FakeUpstream.ApiKey}
+            storage:
+              sqlite_path: {database}
+            """);
+        using var server = gateway;
         using var http = new HttpClient { BaseAddress = url };
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
         {
-            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"a story, while the gateway stops"}]}""",
+            Content = new StringContent("""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"#fake:hold while the gateway stops"}]}""",
                 System.Text.Encoding.UTF8, "application/json"),
         };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
         var first = await stream.ReadLineAsync(TestContext.Current.CancellationToken);
 
-        var stopped = gateway.TerminateAsync(TestContext.Current.CancellationToken); // the simulated answer takes about a second more
+        // The upstream holds the rest of its answer: the signal arrives in the middle of the stream, and the gateway waits.
+        await server.SignalStopAsync(TestContext.Current.CancellationToken);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        var exitedMidStream = server.HasExited;
+        upstream.ReleaseHeldStream();
         var rest = await stream.ReadToEndAsync(TestContext.Current.CancellationToken);
 
         Assert.StartsWith("data: {", first, StringComparison.Ordinal);
+        Assert.False(exitedMidStream);
         Assert.EndsWith("data: [DONE]", rest.TrimEnd(), StringComparison.Ordinal);
-        Assert.True(rest.Split("data: {").Length > 3, rest); // most of the answer came after the signal
-        Assert.Equal(0, await stopped);
+        Assert.Equal(0, await server.ExitCodeAsync(TestContext.Current.CancellationToken));
         var record = Assert.Single(await new SqliteUsageStore(database).LatestAsync(10, TestContext.Current.CancellationToken));
         Assert.Equal((200, true, false), (record.Status, record.Stream, record.Estimated));
         Assert.True(record.Usage.OutputTokens > 0);

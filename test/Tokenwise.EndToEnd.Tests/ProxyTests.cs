@@ -85,8 +85,7 @@ public sealed class ProxyTests : IAsyncLifetime
         var dir = Directory.CreateTempSubdirectory("tokenwise-headers-").FullName;
         try
         {
-            var config = Path.Combine(dir, "tokenwise.yaml");
-            await File.WriteAllTextAsync(config, $"""
+            var (gateway, url) = await TokenwiseCli.ServeWithConfigAsync(dir, $"""
                 providers:
                   openai:
                     base_url: {_upstream.BaseUrl}
@@ -94,9 +93,8 @@ public sealed class ProxyTests : IAsyncLifetime
                     http_version: "1.1"
                 storage:
                   sqlite_path: {Path.Combine(dir, "tokenwise.db")}
-                """, Ct);
-            var url = TokenwiseCli.FreeLoopbackUrl();
-            using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string>(), "--config", config);
+                """);
+            using var server = gateway;
             using var http = new HttpClient { BaseAddress = url };
             http.DefaultRequestHeaders.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
             using var response = await http.PostAsync("v1/chat/completions",

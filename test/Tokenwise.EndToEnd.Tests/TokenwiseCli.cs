@@ -53,6 +53,19 @@ internal static class TokenwiseCli
         throw new TimeoutException("tokenwise serve was not ready within 60 s.");
     }
 
+    /// <summary>
+    /// Starts <c>tokenwise serve --config</c> on a free loopback port, with <paramref name="configYaml"/> written to
+    /// <c>tokenwise.yaml</c> in <paramref name="directory"/> (where the config's own files, such as its database, can go too).
+    /// </summary>
+    public static async Task<(ServerProcess Server, Uri Url)> ServeWithConfigAsync(string directory, string configYaml,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var config = Path.Combine(directory, "tokenwise.yaml");
+        await File.WriteAllTextAsync(config, configYaml);
+        var url = FreeLoopbackUrl();
+        return (await ServeAsync(url, environment ?? new Dictionary<string, string>(), "--config", config), url);
+    }
+
     /// <summary>An address on loopback with a port nothing listens on right now.</summary>
     public static Uri FreeLoopbackUrl()
     {
@@ -95,14 +108,18 @@ internal static class TokenwiseCli
 
         public async Task<string> OutputAsync() => await _stdout + await _stderr;
 
-        /// <summary>Asks the server to stop as a service manager does (SIGTERM) and returns its exit code.</summary>
-        public async Task<int> TerminateAsync(CancellationToken cancellationToken)
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(cancellationToken);
-            }
+        public bool HasExited => _process.HasExited;
 
+        /// <summary>Asks the server to stop as a service manager does (SIGTERM); returns once the signal is sent.</summary>
+        public async Task SignalStopAsync(CancellationToken cancellationToken)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync(cancellationToken);
+        }
+
+        /// <summary>The server's exit code, once it has exited.</summary>
+        public async Task<int> ExitCodeAsync(CancellationToken cancellationToken)
+        {
             await _process.WaitForExitAsync(cancellationToken);
             return _process.ExitCode;
         }

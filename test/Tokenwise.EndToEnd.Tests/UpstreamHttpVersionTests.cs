@@ -46,8 +46,7 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
         {
             var trusted = Path.Combine(dir, "ca.pem");
             await File.WriteAllTextAsync(trusted, certificate.ExportCertificatePem(), Ct);
-            var config = Path.Combine(dir, "tokenwise.yaml");
-            await File.WriteAllTextAsync(config, $"""
+            var (gateway, url) = await TokenwiseCli.ServeWithConfigAsync(dir, $"""
                 providers:
                   openai:
                     type: openai
@@ -60,9 +59,8 @@ public sealed class UpstreamHttpVersionTests(GatewayFixture fixture) : IClassFix
                     http_version: "1.1"
                 storage:
                   sqlite_path: {Path.Combine(dir, "tokenwise.db")}
-                """, Ct);
-            var url = TokenwiseCli.FreeLoopbackUrl();
-            using var gateway = await TokenwiseCli.ServeAsync(url, new Dictionary<string, string> { ["SSL_CERT_FILE"] = trusted }, "--config", config);
+                """, new Dictionary<string, string> { ["SSL_CERT_FILE"] = trusted });
+            using var server = gateway;
             using var http = new HttpClient { BaseAddress = url };
 
             foreach (var (model, protocol) in new[] { ("openai/gpt-4o-mini", "HTTP/2"), ("pinned/gpt-4o-mini", "HTTP/1.1") })
