@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Tokenwise.Metering;
 
 namespace Tokenwise.Hosting;
@@ -30,13 +29,13 @@ public static class GatewayTracing
             value = ((IHeaderDictionary)carrier!).TryGetValue(name, out var header) ? header.ToString() : null;
         }, out var traceParent, out var traceState);
         ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
-        return s_source.StartActivity(GenAiOperation.Of(endpoint), ActivityKind.Client, parent);
+        return s_source.StartActivity(GenAiConventions.Operation(endpoint), ActivityKind.Client, parent);
     }
 
     /// <summary>Names and tags the span from the finished record, and ends it.</summary>
     public static void Finish(Activity activity, UsageRecord record)
     {
-        var operation = GenAiOperation.Of(record.Endpoint);
+        var operation = GenAiConventions.Operation(record.Endpoint);
         activity.DisplayName = $"{operation} {record.Model}";
         activity.SetTag("gen_ai.operation.name", operation);
         activity.SetTag("gen_ai.request.model", record.Model);
@@ -52,9 +51,9 @@ public static class GatewayTracing
         activity.SetTag("tokenwise.cache", record.Cache);
         activity.SetTag("tokenwise.team", record.Team);
         activity.SetTag("tokenwise.route", record.Route);
-        if (record.Status >= 400)
+        if (GenAiConventions.ErrorType(record) is { } error)
         {
-            activity.SetTag("error.type", record.ErrorCode ?? record.Status.ToString(CultureInfo.InvariantCulture));
+            activity.SetTag("error.type", error);
             activity.SetStatus(ActivityStatusCode.Error, record.ErrorCode);
         }
 

@@ -75,10 +75,10 @@ public sealed class UsageMetrics
 
     private void RecordCall(UsageRecord r, string model, string? upstreamModel, string provider)
     {
-        var failed = r.Status >= 400;
+        var error = GenAiConventions.ErrorType(r);
         var call = new TagList
         {
-            { "gen_ai.operation.name", GenAiOperation.Of(r.Endpoint) },
+            { "gen_ai.operation.name", GenAiConventions.Operation(r.Endpoint) },
             { "gen_ai.provider.name", provider },
             { "gen_ai.request.model", model },
         };
@@ -88,13 +88,13 @@ public sealed class UsageMetrics
         }
 
         var duration = call;
-        if (failed)
+        if (error is not null)
         {
-            duration.Add("error.type", r.ErrorCode ?? r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            duration.Add("error.type", error);
         }
 
         _duration.Record(r.LatencyMs / 1000, duration);
-        if (r.Stream && r.TtftMs is { } ttft && !failed)
+        if (r.Stream && r.TtftMs is { } ttft && error is null)
         {
             _timeToFirstChunk.Record(ttft / 1000, call);
         }
