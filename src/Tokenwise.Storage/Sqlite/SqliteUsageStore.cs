@@ -219,75 +219,43 @@ public sealed class SqliteUsageStore : IUsageStore
         return [.. days.OrderBy(d => d.Group, StringComparer.Ordinal)];
     }
 
-    public async IAsyncEnumerable<BilledCall> BilledSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        // A call that reached a model used tokens (or cost something by the hour); a cache hit reached none.
-        command.CommandText = """
-            SELECT coalesce(upstream_model, model), input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
-                   cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests, cost_picousd
-            FROM usage_events
-            WHERE started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
-              AND (input_tokens > 0 OR output_tokens > 0 OR cost_picousd > 0)
-            ORDER BY started_at_ms
-            """;
-        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var usage = new TokenUsage(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))
+    // A call that reached a model used tokens (or cost something by the hour); a cache hit reached none.
+    public IAsyncEnumerable<BilledCall> BilledSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => RowsSinceAsync(since, """
+        SELECT coalesce(upstream_model, model), input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+               cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests, cost_picousd
+        FROM usage_events
+        WHERE started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
+          AND (input_tokens > 0 OR output_tokens > 0 OR cost_picousd > 0)
+        ORDER BY started_at_ms
+        """, reader => new BilledCall(reader.GetString(0),
+            new TokenUsage(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))
             {
                 CacheWrite1hTokens = reader.GetInt64(6),
                 ServiceTier = NullableString(reader, 7),
                 AudioInputTokens = reader.GetInt64(8),
                 AudioOutputTokens = reader.GetInt64(9),
                 WebSearchRequests = reader.GetInt64(10),
-            };
-            yield return new BilledCall(reader.GetString(0), usage, CostUnits.FromPicoUsd(reader.GetInt64(11)));
-        }
-    }
+            },
+            CostUnits.FromPicoUsd(reader.GetInt64(11))), cancellationToken);
 
-    public async IAsyncEnumerable<SessionStep> SessionStepsSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        // The calls a model answered: a cache hit sent no prompt anywhere.
-        command.CommandText = """
-            SELECT session_id, started_at_ms, input_tokens, cached_input_tokens, cost_picousd
-            FROM usage_events
-            WHERE session_id IS NOT NULL AND started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
-              AND input_tokens > 0
-            ORDER BY session_id, started_at_ms, id
-            """;
-        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return new SessionStep(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3),
-                CostUnits.FromPicoUsd(reader.GetInt64(4)));
-        }
-    }
+    // The calls a model answered: a cache hit sent no prompt anywhere.
+    public IAsyncEnumerable<SessionStep> SessionStepsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => RowsSinceAsync(since, """
+        SELECT session_id, started_at_ms, input_tokens, cached_input_tokens, cost_picousd
+        FROM usage_events
+        WHERE session_id IS NOT NULL AND started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
+          AND input_tokens > 0
+        ORDER BY session_id, started_at_ms, id
+        """, reader => new SessionStep(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetInt64(2),
+            reader.GetInt64(3), CostUnits.FromPicoUsd(reader.GetInt64(4))), cancellationToken);
 
-    public async IAsyncEnumerable<LoggedRequest> LoggedRequestsSinceAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT started_at_ms, dialect, coalesce(upstream_model, model), request_body, cached_input_tokens
-            FROM usage_events
-            WHERE started_at_ms >= $since AND request_body IS NOT NULL AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
-              AND endpoint IN ('chat.completions', 'messages')
-            ORDER BY started_at_ms, id
-            """;
-        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return new LoggedRequest(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2),
-                reader.GetString(3), reader.GetInt64(4));
-        }
-    }
+    public IAsyncEnumerable<LoggedRequest> LoggedRequestsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => RowsSinceAsync(since, """
+        SELECT started_at_ms, dialect, coalesce(upstream_model, model), request_body, cached_input_tokens
+        FROM usage_events
+        WHERE started_at_ms >= $since AND request_body IS NOT NULL AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
+          AND endpoint IN ('chat.completions', 'messages')
+        ORDER BY started_at_ms, id
+        """, reader => new LoggedRequest(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2),
+            reader.GetString(3), reader.GetInt64(4)), cancellationToken);
 
     public async Task<IReadOnlyList<RouteRow>> RoutesAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
@@ -403,6 +371,21 @@ public sealed class SqliteUsageStore : IUsageStore
         tags as Dictionary<string, string> ?? tags.ToDictionary(StringComparer.Ordinal);
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => SqliteDatabase.NullableString(reader, ordinal);
+
+    /// <summary>The rows <paramref name="sql"/> selects from <c>$since</c> on, read one at a time, for the analyses that scan the log.</summary>
+    private async IAsyncEnumerable<T> RowsSinceAsync<T>(DateTimeOffset since, string sql, Func<SqliteDataReader, T> read,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return read(reader);
+        }
+    }
 
     private static void Check(sqlite3 database, int result, int expected = raw.SQLITE_OK)
     {
