@@ -19,6 +19,15 @@ public sealed class CliTests : IDisposable
 
     private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => TokenwiseCli.RunAsync(args);
 
+    /// <summary>An empty usage log in this test's folder, for the reports to read.</summary>
+    private async Task<(string Path, SqliteUsageStore Store)> UsageLogAsync()
+    {
+        var path = Path.Combine(_dir, "usage.db");
+        var store = new SqliteUsageStore(path);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        return (path, store);
+    }
+
     private static Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         TokenwiseCli.RunAsync(environment, args);
 
@@ -106,9 +115,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task ReportWhatIfRepricesTheCallsModelsServedButNotCacheHitsOrUnresolvedRequests()
     {
-        var db = Path.Combine(_dir, "usage.db");
-        var store = new SqliteUsageStore(db);
-        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var (db, store) = await UsageLogAsync();
         var now = DateTimeOffset.UtcNow;
         UsageRecord Call(string id, string? provider, string? cache, long input, long output, decimal cost) => new()
         {
@@ -139,9 +146,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task ReportGrowthShowsHowEachSessionsPromptsGrewLeavingOutCacheHits()
     {
-        var db = Path.Combine(_dir, "usage.db");
-        var store = new SqliteUsageStore(db);
-        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var (db, store) = await UsageLogAsync();
         var now = DateTimeOffset.UtcNow;
         UsageRecord Step(string id, int second, long input, string? cache = "miss") => new()
         {
@@ -162,9 +167,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task ReportPromptCacheReplaysTheLoggedRequestsSystemPromptsThroughAFiveMinuteCache()
     {
-        var db = Path.Combine(_dir, "usage.db");
-        var store = new SqliteUsageStore(db);
-        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var (db, store) = await UsageLogAsync();
         var now = DateTimeOffset.UtcNow;
         var system = string.Concat(Enumerable.Repeat("Refunds are accepted within thirty days of delivery. ", 150));
         UsageRecord Call(string id, double minutesAgo, string? cache = "miss") => new()
@@ -191,9 +194,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task ReportSpendGroupsTheLogAsJsonCsvAndTable()
     {
-        var db = Path.Combine(_dir, "usage.db");
-        var store = new SqliteUsageStore(db);
-        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var (db, store) = await UsageLogAsync();
         var now = DateTimeOffset.UtcNow;
         await store.AppendAsync(
         [
@@ -221,9 +222,7 @@ public sealed class CliTests : IDisposable
     public async Task ReportSessionsOutcomesAndDaysReadTheLogAndTheConfiguredTimeZone()
     {
         var ct = TestContext.Current.CancellationToken;
-        var db = Path.Combine(_dir, "usage.db");
-        var store = new SqliteUsageStore(db);
-        await store.InitializeAsync(ct);
+        var (db, store) = await UsageLogAsync();
         // 23:30 UTC yesterday is already today in Berlin (00:30 or 01:30 there).
         var lateEvening = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(-1).AddHours(23.5), TimeSpan.Zero);
         UsageRecord Request(string id, string? session, string? outcome, decimal cost) => new()
