@@ -156,14 +156,9 @@ public static class AdminEndpoints
     private static async Task<IResult> GrowthAsync(string? since, int? top, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
+        if ((CheckReport(since, "24h", format, time, out var from) ?? OutOfRange("top", top)) is { } problem)
         {
             return problem;
-        }
-
-        if (top is < 1 or > MaxLimit)
-        {
-            return AdminError(400, $"top must be between 1 and {MaxLimit}.");
         }
 
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
@@ -174,14 +169,9 @@ public static class AdminEndpoints
     private static async Task<IResult> PromptCacheAsync(string? since, int? top, string? format, IUsageStore store, UsageLogWriter writer,
         GatewayComponents components, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (CheckReport(since, "7d", format, time, out var from) is { } problem)
+        if ((CheckReport(since, "7d", format, time, out var from) ?? OutOfRange("top", top)) is { } problem)
         {
             return problem;
-        }
-
-        if (top is < 1 or > MaxLimit)
-        {
-            return AdminError(400, $"top must be between 1 and {MaxLimit}.");
         }
 
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
@@ -191,9 +181,9 @@ public static class AdminEndpoints
 
     private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > MaxLimit)
+        if (OutOfRange("limit", limit) is { } problem)
         {
-            return AdminError(400, $"limit must be between 1 and {MaxLimit}.");
+            return problem;
         }
 
         // Requests that finished before this call are shown, even if the batch writer had not stored them yet.
@@ -205,7 +195,7 @@ public static class AdminEndpoints
     private static async Task<IResult> SpendAsync(string? since, string? by, int? limit, string? format, IUsageStore store, UsageLogWriter writer,
         AdmissionGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
+        if ((CheckReport(since, "24h", format, time, out var from) ?? OutOfRange("limit", limit)) is { } problem)
         {
             return problem;
         }
@@ -215,16 +205,15 @@ public static class AdminEndpoints
             return AdminError(400, $"by must be one of {SpendGroupings.Names}, got '{by}'.");
         }
 
-        if (limit is < 1 or > MaxLimit)
-        {
-            return AdminError(400, $"limit must be between 1 and {MaxLimit}.");
-        }
-
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
         // Days are the budgets' days: the same calendar as budgets.time_zone.
         var rows = await store.SpendAsync(new SpendQuery(from, grouping, tag, limit, gate.Zone), cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.SpendRowArray, r => ReportTable.Spend(r, grouping, tag));
     }
+
+    /// <summary>A 400 naming <paramref name="name"/> when a count the client gave is outside 1 to <see cref="MaxLimit"/>; else null.</summary>
+    private static IResult? OutOfRange(string name, int? value) =>
+        value is < 1 or > MaxLimit ? AdminError(400, $"{name} must be between 1 and {MaxLimit}.") : null;
 
     /// <summary>What every report checks: its window (<paramref name="since"/>, else its default) and its format; a 400 naming the parameter, else null.</summary>
     private static IResult? CheckReport(string? since, string defaultSince, string? format, TimeProvider time, out DateTimeOffset from)
