@@ -151,6 +151,27 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"cut emoji \ud83d"}]}""", "half of a surrogate pair")]
+    [InlineData("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"latin-1 café"}]}""", "not valid UTF-8")]
+    public async Task TextThatIsNotUnicodeIsA400AndIsLogged(string json, string problem)
+    {
+        using var http = Http();
+        // The second body is sent as Latin-1, as a client that ignores the charset would: é is the lone byte 0xE9.
+        using var content = new ByteArrayContent(problem.StartsWith("half", StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(json) : Encoding.Latin1.GetBytes(json));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var forwardedBefore = _upstream.Received.Count;
+        using var response = await http.PostAsync("v1/chat/completions", content, Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+        var record = await _gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("invalid_request_error", "invalid_json"), (error!.Error.Type, error.Error.Code));
+        Assert.Contains(problem, error.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(400, record.Status);
+        Assert.Equal(forwardedBefore, _upstream.Received.Count);
+    }
+
+    [Theory]
     [InlineData("GET", "v1/no-such-endpoint", "application/json", 404, "No such endpoint: GET /v1/no-such-endpoint.")]
     [InlineData("GET", "v1/chat/completions", "application/json", 405, "/v1/chat/completions does not take GET requests.")]
     [InlineData("POST", "admin/keys", "text/plain", 415, "The body must be JSON (Content-Type: application/json), not 'text/plain'.")]

@@ -18,6 +18,12 @@ public static class OpenAIRequestParser
     {
         request = null!;
         error = null!;
+        if (JsonUnicode.Problem(body.Span) is { } notText)
+        {
+            error = InvalidJson(notText);
+            return false;
+        }
+
         var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         string? model = null;
         JsonSpan modelValue = default;

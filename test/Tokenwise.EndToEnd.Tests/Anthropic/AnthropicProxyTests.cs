@@ -46,6 +46,19 @@ public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task ALoneSurrogateEscapeIsA400InAnthropicsErrorBodyAndIsLogged()
+    {
+        var (response, body, record) = await fixture.PostAsync("v1/messages",
+            """{"model":"claude-haiku-4-5","max_tokens":10,"messages":[{"role":"user","content":"cut emoji \udc00"}]}""", Ct);
+        using var error = JsonDocument.Parse(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("\\udc00 at byte", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, record.Status);
+    }
+
+    [Fact]
     public async Task TheModelListPagesBackwardsAndRefusesABadLimitOrCursorInAnthropicsErrorBody()
     {
         using var http = fixture.Http();

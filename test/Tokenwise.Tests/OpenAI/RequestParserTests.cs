@@ -53,6 +53,34 @@ public sealed class RequestParserTests
         Assert.Equal("invalid_request_error", error.Type);
     }
 
+    [Theory]
+    [InlineData("""{"model":"a","messages":[{"content":"\ud83d"}]}""", 37)]
+    [InlineData("""{"model":"a","messages":[{"content":"x\uDE00y"}]}""", 38)]
+    [InlineData("""{"model":"a","x":"\\\ud800"}""", 20)]
+    [InlineData("""{"model":"\ud83d\ud83d\ude00"}""", 10)]
+    [InlineData("""{"model":"a","\udfff":1}""", 14)]
+    public void ALoneSurrogateEscapeIsRejectedWhereverItIs(string json, int at)
+    {
+        var error = Reject(json);
+        Assert.Equal((400, "invalid_json"), (error.Status, error.Code));
+        Assert.Contains($"at byte {at} is half of a surrogate pair", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"a","messages":[{"content":"\ud83d\ude00 \uD83D\uDE00"}]}""")]
+    [InlineData("""{"model":"a","path":"C:\\users\\udo","quote":"\"\\"}""")] // \\u is an escaped backslash, then text
+    [InlineData("""{"model":"a","e":"\u00e9\u0000"}""")]
+    public void PairedSurrogatesAndEscapedBackslashesAreText(string json) => Parse(json);
+
+    [Fact]
+    public void InvalidUtf8IsRejected()
+    {
+        byte[] body = [.. """{"model":"a","content":"caf"""u8, 0xE9, .. "\"}"u8];
+        Assert.False(OpenAIRequestParser.TryParse(body, ApiKind.ChatCompletions, out _, out var error));
+        Assert.Equal((400, "invalid_json"), (error.Status, error.Code));
+        Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EscapedModelNamesAreDecoded()
     {
