@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Tokenwise.Json;
 using Tokenwise.Pipeline;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Providers;
 
@@ -62,7 +63,8 @@ internal static class UpstreamCall
         Stream body;
         try
         {
-            body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            // Broken text in an answer is mended here, once, before anything reads it (see TextRepairingStream).
+            body = new TextRepairingStream(await response.Content.ReadAsStreamAsync(cancellationToken));
         }
         catch
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using OpenAI.Chat;
 using Tokenwise.Metering;
 using Tokenwise.Testing;
@@ -188,6 +189,37 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.True(record.Usage.OutputTokens > 0);
         Assert.Equal(record.Usage.InputTokens * 0.00000015m + record.Usage.OutputTokens * 0.0000006m, record.CostUsd);
     }
+
+    [Theory]
+    [InlineData("v1/chat/completions", false)]
+    [InlineData("v1/chat/completions", true)]
+    [InlineData("v1/messages", false)] // translated from OpenAI's answer: every string of it is read
+    [InlineData("v1/messages", true)]
+    public async Task AnAnswerWhoseTextIsNotUnicodeReachesTheClientMendedAndIsBilled(string path, bool stream)
+    {
+        // Half a surrogate pair and a Latin-1 byte made every reader of the answer throw: a 500, and a record of $0 for a paid call.
+        using var http = fixture.Http();
+        http.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        using var response = await http.PostAsync(path, Json($$"""
+            {"model":"gpt-4o-mini","max_tokens":50,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"#fake:broken-text Say it"}]}
+            """), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = stream ? StreamedText(body) : (path.EndsWith("messages", StringComparison.Ordinal)
+            ? JsonNode.Parse(body)!["content"]![0]!["text"] : JsonNode.Parse(body)!["choices"]![0]!["message"]!["content"])!.GetValue<string>();
+        Assert.Equal("Cut emoji \uFFFD and caf\uFFFD.", text);
+        Assert.Equal((200, false), (record.Status, record.Estimated));
+        Assert.True(record.Usage.OutputTokens > 0);
+        Assert.Equal(record.Usage.InputTokens * 0.00000015m + record.Usage.OutputTokens * 0.0000006m, record.CostUsd);
+    }
+
+    /// <summary>The text of a streamed answer in either dialect: its content deltas or text deltas, joined.</summary>
+    private static string StreamedText(string sse) => string.Concat(sse.Split('\n')
+        .Where(line => line.StartsWith("data: {", StringComparison.Ordinal))
+        .Select(line => JsonNode.Parse(line["data: ".Length..])!)
+        .Select(e => (e["choices"]?.AsArray().FirstOrDefault()?["delta"]?["content"] ?? e["delta"]?["text"])?.GetValue<string>()));
 
     [Fact]
     public async Task AnAnswerLargerThanTheGatewayHoldsIsA502AndStillRecorded()

@@ -21,6 +21,8 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:audio</c>: usage with half the prompt and half the completion reported as audio tokens.</item>
 /// <item><c>#fake:huge</c>: chat completions, not streamed: an answer one byte longer than the gateway holds (<see cref="UpstreamResponse.MaxAnswerBytes"/>).</item>
 /// <item><c>#fake:negative-usage</c>: chat completions: report the prompt and completion counts negated, as a broken server might.</item>
+/// <item><c>#fake:broken-text</c>: chat completions: text that is not Unicode, as a broken server might send it: half a surrogate pair
+/// (<c>\ud83d</c>) and a byte that is not UTF-8 (Latin-1's é).</item>
 /// <item><c>#fake:tool</c>: call the request's first tool (chat completions); a conversation that ends with a tool's result is answered with text quoting it.</item>
 /// <item><c>#fake:dribble</c>: stream one chunk every 50 ms.</item>
 /// <item><c>#fake:stall</c>: stream two chunks, then send nothing until the caller goes away.</item>
@@ -123,6 +125,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             "refuse" => answer with { Pieces = ["I'm sorry, but I can't", " help with that."] },
             "negative-usage" => answer with { Usage = answer.Usage with { InputTokens = -answer.Usage.InputTokens, OutputTokens = -answer.Usage.OutputTokens } },
+            "broken-text" => answer with { Pieces = ["Cut emoji ", BrokenSurrogate, " and caf", BrokenByte, "."] },
             // The latest user message word by word, as a model repeating it would (redaction tests see their placeholders come back).
             "echo" => answer with { Pieces = [.. Routing.Routes.RequestFeatures.Read(request, request.Model).LatestUserText.Split(' ').Select((w, i) => i == 0 ? w : " " + w)] },
             _ => answer,
@@ -137,11 +140,23 @@ public sealed class FakeUpstream : IAsyncDisposable
         if (!request.Stream)
         {
             http.Response.ContentType = "application/json";
-            await http.Response.Body.WriteAsync(OpenAIWireWriter.ChatCompletion(answer, includeUsage));
+            await http.Response.Body.WriteAsync(BreakText(OpenAIWireWriter.ChatCompletion(answer, includeUsage)));
             return;
         }
 
-        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage), cue);
+        await StreamAsync(http, OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage && request.ClientRequestedUsage).Select(BreakText), cue);
+    }
+
+    private const string BrokenSurrogate = "BROKEN-SURROGATE";
+    private const string BrokenByte = "BROKEN-BYTE";
+
+    /// <summary>The placeholders of <c>#fake:broken-text</c> made broken: a writer of JSON would refuse to write them.</summary>
+    private static byte[] BreakText(byte[] json)
+    {
+        var text = System.Text.Encoding.Latin1.GetString(json);
+        return text.Contains("BROKEN-", StringComparison.Ordinal)
+            ? System.Text.Encoding.Latin1.GetBytes(text.Replace(BrokenSurrogate, "\\ud83d", StringComparison.Ordinal).Replace(BrokenByte, "\u00e9", StringComparison.Ordinal))
+            : json;
     }
 
     /// <summary>The Responses API: the same answers and cues, as a response object or its typed events.</summary>
