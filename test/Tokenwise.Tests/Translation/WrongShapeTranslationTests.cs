@@ -31,6 +31,7 @@ public sealed class WrongShapeTranslationTests
     [Theory]
     [InlineData("thinking", "5", "thinking")]
     [InlineData("tool_choice", "\"any\"", "tool_choice")]
+    [InlineData("metadata", "[5]", "metadata")]
     [InlineData("messages", """[{"role":"user","content":[{"type":"image","source":5}]}]""", "messages.0.content.0.type")]
     public void AnthropicToOpenAI(string field, string value, string param)
     {

@@ -37,9 +37,10 @@ public sealed class CascadeRequest : IDisposable
 
         if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
         {
-            foreach (var tool in tools.EnumerateArray())
+            // A tool that is not an object names nothing to check a call against (the provider refuses it anyway).
+            foreach (var tool in tools.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.Object))
             {
-                var definition = tool.TryGetProperty("function", out var function) ? function : tool;
+                var definition = tool.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object ? function : tool;
                 if (definition.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
                 {
                     asked.Tools[name.GetString()!] = definition.TryGetProperty("parameters", out var parameters) ? parameters

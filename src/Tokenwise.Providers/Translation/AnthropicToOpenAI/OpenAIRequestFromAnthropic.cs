@@ -64,6 +64,8 @@ internal static class OpenAIRequestFromAnthropic
                     }
 
                     break;
+                case "metadata" when value is not JsonObject:
+                    throw new UnsupportedFeature(name, "metadata: Input should be a valid dictionary", "invalid_type");
                 case "metadata":
                     if (Str(value["user_id"]) is { } user)
                     {

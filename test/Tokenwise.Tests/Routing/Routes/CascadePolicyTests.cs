@@ -56,6 +56,16 @@ public sealed class CascadePolicyTests
     }
 
     [Fact]
+    public void ToolsThatAreNotObjectsOfferNothingToCallAndDoNotStopTheCheck()
+    {
+        const string request = """{"model":"r","messages":[],"tools":[5,"x",{"type":"function","function":7},{"type":"function","function":{"name":"f"}}]}""";
+        var call = new AnswerView("", "tool_calls", [new("f", "{}")], null, null, null);
+
+        Assert.Null(Fails(call, request));
+        Assert.Equal("tool_call", Fails(call with { ToolCalls = [new("g", "{}")] }, request));
+    }
+
+    [Fact]
     public void ToolCallsMustNameAnOfferedToolWithFittingArguments()
     {
         AnswerView Call(string name, string arguments) => new("", "tool_calls", [new AnswerToolCall(name, arguments)], null, null, null);
