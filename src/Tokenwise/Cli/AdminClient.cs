@@ -32,7 +32,7 @@ internal sealed class AdminClient : IDisposable
     /// <returns>The client, or null when <paramref name="address"/> is not an http(s) URL.</returns>
     public static AdminClient? From(ParseResult parse, Option<string?> url, out string address)
     {
-        address = parse.GetValue(url) ?? Environment.GetEnvironmentVariable("TOKENWISE_URL") ?? ServerOptions.DefaultUrl;
+        address = parse.GetValue(url) ?? Environment.GetEnvironmentVariable(SettingsLoader.UrlVariable) ?? ServerOptions.DefaultUrl;
         return Uri.TryCreate(address.TrimEnd('/') + "/", UriKind.Absolute, out var baseUrl) && baseUrl.Scheme is "http" or "https"
             ? new AdminClient(baseUrl, Environment.GetEnvironmentVariable("TOKENWISE_MASTER_KEY"))
             : null;

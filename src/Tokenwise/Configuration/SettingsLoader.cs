@@ -16,6 +16,9 @@ public static class SettingsLoader
 {
     public const string EnvironmentPrefix = "TOKENWISE_";
 
+    /// <summary>The admin commands' address of a running gateway: it has the prefix but is no setting of the gateway's.</summary>
+    public const string UrlVariable = EnvironmentPrefix + "URL";
+
     public static TokenwiseOptions Load(string? configPath, IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = new ConfigurationBuilder();
@@ -27,7 +30,7 @@ public static class SettingsLoader
         }
 
         var fromEnvironment = environment
-            .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) && !e.Key.Equals(UrlVariable, StringComparison.OrdinalIgnoreCase))
             .ToDictionary(e => e.Key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e => e.Value, StringComparer.OrdinalIgnoreCase);
         builder.AddInMemoryCollection(fromEnvironment);
         builder.AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());

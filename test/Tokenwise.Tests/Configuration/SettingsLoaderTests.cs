@@ -219,6 +219,16 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.True(options.Server.LogBodies);
     }
 
+    [Fact]
+    public void TheAdminCommandsAddressIsNoSettingSoItDoesNotStopTheGateway()
+    {
+        // TOKENWISE_URL tells `tokenwise keys|budgets|cache stats ...` where the gateway is; `serve` and `report` refused it as an unknown setting.
+        var options = SettingsLoader.Load(null, new Dictionary<string, string?> { [SettingsLoader.UrlVariable] = "http://127.0.0.1:9", ["TOKENWISE_MASTER_KEY"] = "mk" });
+        Assert.Equal(("mk", ServerOptions.DefaultUrl), (options.MasterKey, options.Server.Urls));
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(null, new Dictionary<string, string?> { ["TOKENWISE_URLS"] = "http://127.0.0.1:9" }));
+        Assert.Contains("environment variable TOKENWISE_URLS): unknown setting", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("OPENAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "openai")]
     [InlineData("ANTHROPIC", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "anthropic")]
