@@ -279,6 +279,8 @@ public sealed class CliTests : IDisposable
     [InlineData("not-a-database", "report spend --db {file}", "Cannot read the usage log '{file}': SQLite Error 26: 'file is not a database'.")]
     [InlineData("[{\"origin\": 5}]", "cache eval --gptcache {file}",
         "Cannot evaluate: '{file}' must be a JSON array of {\"origin\": text, \"similar\": text} objects; item 1 is not.")]
+    [InlineData("question1,question2,is_duplicate\na,b,1\nc,d,yes\n", "cache eval --pairs {file}",
+        "Cannot evaluate: '{file}', row 2: is_duplicate 'yes' must be 1 or 0.")]
     [InlineData("", "keys list --url not-a-url", "--url (or TOKENWISE_URL) must be an http(s) address such as http://127.0.0.1:8787, got 'not-a-url'.")]
     public async Task BadInputToACommandIsOneLineNamingItNotAStackTrace(string fileContent, string command, string expected)
     {

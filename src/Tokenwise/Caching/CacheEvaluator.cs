@@ -24,7 +24,7 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, ITextEmbedder timed
     public async Task<CacheEvalReport> PairsAsync(string path, int? limit, CancellationToken cancellationToken)
     {
         var rows = Take(Csv.ReadColumns(path, "question1", "question2", "is_duplicate"), limit);
-        var labels = rows.Select(r => r[2].Trim() == "1").ToArray();
+        var labels = rows.Select((r, i) => Label(r[2], path, i, "is_duplicate")).ToArray();
         var first = await EmbedAllAsync(rows.Select(r => r[0]).ToList(), cancellationToken);
         var second = await EmbedAllAsync(rows.Select(r => r[1]).ToList(), cancellationToken);
         var cases = new Case[rows.Count];
@@ -116,8 +116,8 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, ITextEmbedder timed
     /// </summary>
     public async Task<CacheEvalReport> ContextualAsync(string path, int? limit, CancellationToken cancellationToken)
     {
-        var rows = Take(Csv.ReadColumns(path, MeanCacheConverter.Columns).Select(r =>
-            new ContextualRow(r[0], r[1], r[2], r[3], r[4].Trim() == "1")).ToList(), limit);
+        var rows = Take(Csv.ReadColumns(path, MeanCacheConverter.Columns).Select((r, i) =>
+            new ContextualRow(r[0], r[1], r[2], r[3], Label(r[4], path, i, MeanCacheConverter.Columns[4]))).ToList(), limit);
         var texts = rows.SelectMany(r => new[] { r.QuestionA, r.QuestionB }).Distinct(StringComparer.Ordinal).ToList();
         var vectors = await EmbedAllAsync(texts, cancellationToken);
         var byText = texts.Select((t, i) => (t, v: vectors[i])).ToDictionary(x => x.t, x => x.v, StringComparer.Ordinal);
@@ -275,6 +275,15 @@ internal sealed class CacheEvaluator(ITextEmbedder embedder, ITextEmbedder timed
     private static string F(float value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     private static char Flag(bool value) => value ? '1' : '0';
+
+    /// <summary>A label cell: 1 or 0 (true or false). Anything else is refused: read as 0, a file labelled yes/no would measure nonsense.</summary>
+    /// <exception cref="FormatException">The cell is no label.</exception>
+    private static bool Label(string cell, string path, int row, string column) => cell.Trim().ToLowerInvariant() switch
+    {
+        "1" or "true" => true,
+        "0" or "false" => false,
+        _ => throw new FormatException($"'{path}', row {row + 1}: {column} '{cell}' must be 1 or 0."),
+    };
 
     /// <summary>
     /// One query: the chosen entry's similarity, whether serving it is wanted at all (<see cref="Positive"/>),
