@@ -7,6 +7,7 @@ using Tokenwise.Metering;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
+using Tokenwise.Streams;
 
 namespace Tokenwise.Benchmarks;
 
@@ -21,6 +22,7 @@ public class RequestPathBenchmarks
     private readonly ReadOnlyMemory<byte> _chatRequest = Payloads.ChatRequest;
     private readonly byte[] _response = Payloads.ChatCompletionResponse;
     private readonly byte[][] _events = Payloads.StreamEvents;
+    private readonly byte[] _readBuffer = new byte[16 * 1024];
     private LlmRequest _streamingRequest = null!;
     private ModelPrice _price = null!;
     private ModelResolver _resolver = null!;
@@ -120,6 +122,22 @@ public class RequestPathBenchmarks
         }
 
         return meter.Usage.TotalTokens;
+    }
+
+    /// <summary>(h) Reading a non-streaming answer as the gateway reads every HTTP provider's: through the check for broken text.</summary>
+    [Benchmark]
+    public int ReadAnswerChecked()
+    {
+        using var answer = new TextRepairingStream(new MemoryStream(_response, writable: false));
+        return answer.Read(_readBuffer, 0, _readBuffer.Length);
+    }
+
+    /// <summary>(h) The same read without the check, for comparison.</summary>
+    [Benchmark]
+    public int ReadAnswerUnchecked()
+    {
+        using var answer = new MemoryStream(_response, writable: false);
+        return answer.Read(_readBuffer, 0, _readBuffer.Length);
     }
 
     /// <summary>(e) Creating a usage record and handing it to the background writer.</summary>
