@@ -106,15 +106,15 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
     }
 
     // null (e.g. "cache_creation_input_tokens": null) means none were reported: keep what was known. A count that is
-    // not a whole number of zero or more makes the usage unreadable (as OpenAIUsageReader does): estimated, not billed.
+    // not a whole number from zero to TokenUsage.MaxCount makes the usage unreadable (as OpenAIUsageReader does): estimated, not billed.
     private static long ReadCount(ref Utf8JsonReader reader, long previous)
     {
         reader.Read();
         return reader.TokenType switch
         {
             JsonTokenType.Null => previous,
-            JsonTokenType.Number when reader.TryGetInt64(out var n) && n >= 0 => n,
-            _ => throw new JsonException("A usage count is not a whole number of zero or more."),
+            JsonTokenType.Number when reader.TryGetInt64(out var n) && n is >= 0 and <= TokenUsage.MaxCount => n,
+            _ => throw new JsonException("A usage count is not a whole number from zero to TokenUsage.MaxCount."),
         };
     }
 

@@ -19,6 +19,13 @@ public readonly record struct TokenUsage(
     long ReasoningTokens)
 {
     /// <summary>
+    /// The largest count of one kind a provider can mean for one call: ten times the largest context window offered
+    /// (10 million tokens). A larger one is a broken server's, and billed it would price one call at millions of dollars,
+    /// past what the usage log stores; the readers take it as no usage, so the call is estimated and flagged instead.
+    /// </summary>
+    public const long MaxCount = 100_000_000;
+
+    /// <summary>
     /// Of <see cref="CacheWriteTokens"/>, those written to a one-hour cache (Anthropic's <c>"ttl": "1h"</c>), which
     /// are billed dearer than the five-minute writes that make up the rest. An init property rather than a
     /// parameter, as only Anthropic reports it.

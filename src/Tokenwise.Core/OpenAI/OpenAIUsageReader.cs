@@ -104,8 +104,8 @@ public static class OpenAIUsageReader
     }
 
     /// <summary>
-    /// A count: a whole number of zero or more, or null (not reported). Anything else — negative, fractional, quoted,
-    /// beyond 64 bits — makes the whole usage unreadable (a <see cref="JsonException"/>, which the callers take as
+    /// A count: a whole number from zero to <see cref="TokenUsage.MaxCount"/>, or null (not reported). Anything else — negative,
+    /// fractional, quoted, beyond any model's size — makes the whole usage unreadable (a <see cref="JsonException"/>, which the callers take as
     /// no usage), so the tokens are estimated and flagged rather than billed at a number no provider means.
     /// </summary>
     private static long ReadLong(ref Utf8JsonReader reader)
@@ -114,8 +114,8 @@ public static class OpenAIUsageReader
         return reader.TokenType switch
         {
             JsonTokenType.Null => 0,
-            JsonTokenType.Number when reader.TryGetInt64(out var n) && n >= 0 => n,
-            _ => throw new JsonException("A usage count is not a whole number of zero or more."),
+            JsonTokenType.Number when reader.TryGetInt64(out var n) && n is >= 0 and <= TokenUsage.MaxCount => n,
+            _ => throw new JsonException("A usage count is not a whole number from zero to TokenUsage.MaxCount."),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tokenwise.Metering;
@@ -62,7 +63,7 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
         await base.StopAsync(cancellationToken);
     }
 
-    private async Task WriteWithRetryAsync(List<UsageRecord> batch, CancellationToken stoppingToken)
+    private async Task WriteWithRetryAsync(IReadOnlyList<UsageRecord> batch, CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
@@ -70,6 +71,24 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
             try
             {
                 await store.AppendAsync(batch, CancellationToken.None);
+                return;
+            }
+            // Not the store failing but a record it cannot take (a value past its column's range): retried, the batch
+            // would fail forever and stop the whole log. The others are stored one by one; such a record is logged whole.
+            catch (Exception e) when (e is not (DbException or IOException or TimeoutException or OperationCanceledException))
+            {
+                if (batch.Count == 1)
+                {
+                    var r = batch[0];
+                    LogRecordNotStorable(logger, r.Id, r.Model, r.Status, r.Usage.InputTokens, r.Usage.OutputTokens, r.CostUsd, e);
+                    return;
+                }
+
+                foreach (var record in batch)
+                {
+                    await WriteWithRetryAsync([record], stoppingToken);
+                }
+
                 return;
             }
             // While running, retry for as long as it takes; at shutdown, give up after a few tries rather than hang.
@@ -81,6 +100,10 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Critical,
+        Message = "Usage record {Id} cannot be stored and is dropped: model {Model}, status {Status}, {InputTokens} input and {OutputTokens} output tokens, {CostUsd} USD.")]
+    private static partial void LogRecordNotStorable(ILogger logger, string id, string model, int status, long inputTokens, long outputTokens, decimal costUsd, Exception error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} usage records failed (attempt {Attempt}); retrying.")]
     private static partial void LogWriteFailed(ILogger logger, int count, int attempt, Exception error);

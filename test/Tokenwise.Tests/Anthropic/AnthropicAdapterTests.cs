@@ -90,6 +90,7 @@ public sealed class AnthropicAdapterTests
     [InlineData("""{"input_tokens":-3,"output_tokens":4}""")]
     [InlineData("""{"input_tokens":3,"output_tokens":4.5}""")]
     [InlineData("""{"input_tokens":3,"output_tokens":4,"cache_read_input_tokens":"9"}""")]
+    [InlineData("""{"input_tokens":3,"output_tokens":4,"cache_creation_input_tokens":100000001}""")]
     public void ACountThatIsNotAWholeNumberOfZeroOrMoreMakesTheUsageUnreadable(string usage) =>
         Assert.False(AnthropicUsage.TryReadMessage(System.Text.Encoding.UTF8.GetBytes($$"""{"type":"message","usage":{{usage}}}"""), out _));
 

@@ -70,6 +70,8 @@ public sealed class StreamMeterTests
     [InlineData("""{"prompt_tokens":1.5,"completion_tokens":7,"total_tokens":8}""")]
     [InlineData("""{"prompt_tokens":"7","completion_tokens":7,"total_tokens":14}""")]
     [InlineData("""{"prompt_tokens":1e30,"completion_tokens":7,"total_tokens":1}""")]
+    [InlineData("""{"prompt_tokens":1000000000000000,"completion_tokens":7,"total_tokens":1000000000000007}""")] // $150M on gpt-4o-mini
+    [InlineData("""{"prompt_tokens":5,"completion_tokens":100000001,"total_tokens":100000006}""")]
     [InlineData("""{"prompt_tokens":5,"completion_tokens":{"n":7},"total_tokens":12}""")]
     [InlineData("""{"prompt_tokens":5,"completion_tokens":7,"completion_tokens_details":{"reasoning_tokens":-1}}""")]
     public void ACountThatIsNotAWholeNumberOfZeroOrMoreMakesTheUsageUnreadable(string usage)
@@ -80,6 +82,13 @@ public sealed class StreamMeterTests
         var meter = new OpenAIStreamMeter(clientRequestedUsage: true);
         meter.Inspect(Encoding.UTF8.GetBytes($$"""{"choices":[],"usage":{{usage}}}"""));
         Assert.False(meter.HasUsage);
+    }
+
+    [Fact]
+    public void ACountUpToTheLargestAModelCanMeanIsRead()
+    {
+        Assert.True(OpenAIUsageReader.TryRead("""{"usage":{"prompt_tokens":100000000,"completion_tokens":0}}"""u8, out var usage));
+        Assert.Equal(Metering.TokenUsage.MaxCount, usage.InputTokens);
     }
 
     [Fact]
