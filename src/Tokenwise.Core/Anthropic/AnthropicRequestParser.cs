@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tokenwise.Json;
+using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Anthropic;
@@ -60,7 +61,7 @@ public static class AnthropicRequestParser
                 else if (reader.ValueTextEquals("max_tokens"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n))
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && TokenUsage.IsCount(n))
                     {
                         maxTokens = n;
                     }
@@ -143,7 +144,7 @@ public static class AnthropicRequestParser
                 }
                 else if (isMaxUses && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n > 0)
                 {
-                    maxUses = n;
+                    maxUses = Math.Min(n, TokenUsage.MaxCount); // summed over the tools: must not overflow
                 }
                 else
                 {

@@ -113,7 +113,7 @@ public readonly record struct AnthropicUsage(long InputTokens, long CacheReadInp
         return reader.TokenType switch
         {
             JsonTokenType.Null => previous,
-            JsonTokenType.Number when reader.TryGetInt64(out var n) && n is >= 0 and <= TokenUsage.MaxCount => n,
+            JsonTokenType.Number when reader.TryGetInt64(out var n) && TokenUsage.IsCount(n) => n,
             _ => throw new JsonException("A usage count is not a whole number from zero to TokenUsage.MaxCount."),
         };
     }

@@ -189,7 +189,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var request = context.Request;
         var prompt = context.PromptTokens(context.Deployment?.UpstreamModel ?? request.Model);
         long OutputBound(ModelDeployment? d) =>
-            request.Api == ApiKind.Embeddings ? 0 : request.Choices * (request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound);
+            request.Api == ApiKind.Embeddings ? 0 : request.Choices * Math.Min(request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound, TokenUsage.MaxCount);
         decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier, request.MaxWebSearches);
 
         if (context.Route is { } route)

@@ -26,6 +26,12 @@ public readonly record struct TokenUsage(
     public const long MaxCount = 100_000_000;
 
     /// <summary>
+    /// Whether <paramref name="n"/> can be a count of tokens (or searches) of one call: zero to <see cref="MaxCount"/>. Read from a
+    /// provider's usage or a client's bound, anything else would make sums and reservations overflow or go negative.
+    /// </summary>
+    public static bool IsCount(long n) => n is >= 0 and <= MaxCount;
+
+    /// <summary>
     /// Of <see cref="CacheWriteTokens"/>, those written to a one-hour cache (Anthropic's <c>"ttl": "1h"</c>), which
     /// are billed dearer than the five-minute writes that make up the rest. An init property rather than a
     /// parameter, as only Anthropic reports it.

@@ -80,7 +80,8 @@ public static class OpenAIRequestParser
                     // max_output_tokens is the Responses API's name; max_completion_tokens replaced max_tokens in chat.
                     var isCompletionTokens = !reader.ValueTextEquals("max_tokens"u8);
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && (isCompletionTokens || maxOutput is null))
+                    // A bound outside 0..MaxCount is none the gateway can reserve by (a provider refuses it): the model's own limit is.
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && TokenUsage.IsCount(n) && (isCompletionTokens || maxOutput is null))
                     {
                         maxOutput = n;
                     }

@@ -114,7 +114,7 @@ public static class OpenAIUsageReader
         return reader.TokenType switch
         {
             JsonTokenType.Null => 0,
-            JsonTokenType.Number when reader.TryGetInt64(out var n) && n is >= 0 and <= TokenUsage.MaxCount => n,
+            JsonTokenType.Number when reader.TryGetInt64(out var n) && TokenUsage.IsCount(n) => n,
             _ => throw new JsonException("A usage count is not a whole number from zero to TokenUsage.MaxCount."),
         };
     }

@@ -283,6 +283,23 @@ public sealed class AdmissionGateTests
         Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 900), Upstream)).Error);
     }
 
+    [Theory]
+    [InlineData(-9_000_000_000_000_000_000)] // negative: it reserved minus 9e18 tokens and dollars, room for anyone else
+    [InlineData(long.MaxValue)]              // the prompt added to it overflowed to a negative reservation
+    public async Task AnOutputBoundNoModelCanHaveIsReservedAtTheModelsOwnLimit(long maxTokens)
+    {
+        // gpt-4o-mini writes at most 16,384 tokens ($0.0098 at $0.60 per million): that is what such a request holds until it settles.
+        var budget = new Budget("b", BudgetScope.Team, "support", 0.01m, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([budget], [new RateLimit("tpm", RateLimitScope.Model, "gpt-4o-mini", null, 20_000, null)]));
+        var odd = Context(maxTokens);
+        Assert.Null((await _gate.InvokeAsync(odd, Upstream)).Error);
+
+        Assert.InRange(await _gate.CurrentAsync(budget, "support"), 0.0098m, 0.0099m);
+        Assert.Equal("budget_exceeded", (await _gate.InvokeAsync(Context(maxTokens: 1000), Upstream)).Error!.Code);
+        _gate.Replace(new PolicyBook([], [new RateLimit("tpm", RateLimitScope.Model, "gpt-4o-mini", null, 20_000, null)]));
+        Assert.Equal("tokens", (await _gate.InvokeAsync(Context(maxTokens: 5000), Upstream)).Error!.Type);
+    }
+
     [Fact]
     public async Task AModelLimitHoldsForEveryNameThatReachesTheModel()
     {
@@ -338,7 +355,7 @@ public sealed class AdmissionGateTests
 
     private static ValueTask<GatewayResponse> Upstream(GatewayContext context) => ValueTask.FromResult(default(GatewayResponse));
 
-    private GatewayContext Context(int maxTokens, int promptWords = 5, string? team = "support", Dictionary<string, string>? tags = null,
+    private GatewayContext Context(long maxTokens, int promptWords = 5, string? team = "support", Dictionary<string, string>? tags = null,
         ModelDeployment? deployment = null)
     {
         deployment ??= Deployment;

@@ -81,6 +81,12 @@ public sealed class RequestParserTests
         Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"model":"a","max_tokens":-1}""", null)]
+    [InlineData("""{"model":"a","max_completion_tokens":9223372036854775807,"max_tokens":50}""", 50L)]
+    [InlineData("""{"model":"a","max_output_tokens":100000000}""", 100_000_000L)]
+    public void AnOutputBoundNoModelCanHaveBoundsNothing(string json, long? expected) => Assert.Equal(expected, Parse(json).MaxOutputTokens);
+
     [Fact]
     public void EscapedModelNamesAreDecoded()
     {
