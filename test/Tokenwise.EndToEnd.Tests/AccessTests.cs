@@ -340,6 +340,14 @@ public sealed class AccessTests : IAsyncLifetime
         using var badPeriod = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "team", target = "a", amount_usd = 1, period = "fortnight" }, Ct);
         Assert.Contains("period must be one of hour, day, week, month, lifetime", await badPeriod.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
+        // Past what the log stores (whole picodollars in 64 bits) an amount was a 500; below one picodollar, stored as $0.
+        foreach (var amount in new[] { 1e20m, 9_300_000m, 0.0000000000001m })
+        {
+            using var outOfRange = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "team", target = "a", amount_usd = amount }, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
+            Assert.Contains("amount_usd must be from 0.000000000001 (one picodollar) to 9223372.04 USD", await outOfRange.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
         using var badTag = await Admin().PostAsJsonAsync("admin/budgets", new { scope = "tag", target = "feature", amount_usd = 1 }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, badTag.StatusCode);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Tokenwise.Access;
 using Tokenwise.Budgets;
@@ -107,6 +108,13 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
         if (request.AmountUsd is not > 0)
         {
             throw new AdminException("amount_usd must be greater than 0.");
+        }
+
+        // Stored as whole picodollars in 64 bits: a larger amount would fail to be stored (a 500), a smaller one be stored as 0.
+        if (request.AmountUsd < CostUnits.SmallestUsd || request.AmountUsd > CostUnits.MaxUsd)
+        {
+            throw new AdminException(string.Create(CultureInfo.InvariantCulture,
+                $"amount_usd must be from {CostUnits.SmallestUsd} (one picodollar) to {CostUnits.MaxUsd:0.##} USD, the range the usage log stores, got {request.AmountUsd}."));
         }
 
         var alerts = request.AlertPercents ?? [.. Budget.DefaultAlertPercents];
