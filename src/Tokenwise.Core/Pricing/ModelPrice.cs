@@ -42,6 +42,21 @@ public sealed record ModelPrice
     private static readonly IReadOnlyDictionary<string, ModelPrice> s_noServiceTiers = new Dictionary<string, ModelPrice>();
 
     /// <summary>
+    /// The dearest a token (or a web search) may be priced: a dollar, over a thousand times the dearest model sold. A price
+    /// past it, or below zero, is a slip in a price file (dollars per million taken for dollars per token); billed, it would
+    /// price calls at millions of dollars, past what the usage log stores, or credit the spend.
+    /// </summary>
+    public const decimal MaxPrice = 1m;
+
+    /// <summary>Every price of the entry: per token, per web search, of its long-context and processing tiers.</summary>
+    public IEnumerable<decimal> AllPrices() =>
+        new decimal?[] { InputPerToken, OutputPerToken, CacheReadPerToken, CacheWritePerToken, CacheWrite1hPerToken, ReasoningPerToken,
+                AudioInputPerToken, AudioOutputPerToken, WebSearchPerRequest }
+            .Concat(Tiers.SelectMany(t => new[] { t.InputPerToken, t.OutputPerToken, t.CacheReadPerToken, t.CacheWritePerToken, t.CacheWrite1hPerToken }))
+            .OfType<decimal>()
+            .Concat(ServiceTierPrices.Values.SelectMany(p => p.AllPrices()));
+
+    /// <summary>
     /// These prices with the given ones (null: unchanged) in force at every prompt size: a long-context tier no longer
     /// reprices a kind of token that was set here, while it still reprices the others. Without that, a model priced
     /// at 0 in config (a local deployment of a catalog model) would cost the catalog's long-context rates past 200k tokens.

@@ -1,10 +1,13 @@
 using System.Net;
+using Tokenwise.Pricing;
 
 namespace Tokenwise.Configuration;
 
 /// <summary>Checks setting values; each problem names its setting path (e.g. <c>models:0:provider</c>).</summary>
 public static class TokenwiseOptionsValidator
 {
+    private const decimal MaxCostPerHourUsd = 100_000m;
+
     public readonly record struct Problem(string Path, string Message);
 
     public static IEnumerable<Problem> Validate(TokenwiseOptions o, IReadOnlyDictionary<string, string?> environment)
@@ -127,9 +130,10 @@ public static class TokenwiseOptionsValidator
                 yield return new(path + ":api_key_env", $"the environment variable {keyVariable} is not set.");
             }
 
-            if (p.CostPerHourUsd < 0)
+            // A call may last up to a day (the longest timeout): at most $2.4 million, within what the usage log stores.
+            if (p.CostPerHourUsd is < 0 or > MaxCostPerHourUsd)
             {
-                yield return new(path + ":cost_per_hour_usd", $"a cost cannot be negative, got {p.CostPerHourUsd}.");
+                yield return new(path + ":cost_per_hour_usd", $"must be from 0 to {MaxCostPerHourUsd} USD, got {p.CostPerHourUsd}.");
             }
 
             if (p.ApiKeyHeader is not null && (type is not (ProviderTypes.OpenAI or ProviderTypes.OpenAICompatible)
@@ -177,9 +181,9 @@ public static class TokenwiseOptionsValidator
                 ("output_cost_per_reasoning_token", m.OutputCostPerReasoningToken),
             })
             {
-                if (price < 0)
+                if (price is < 0 or > ModelPrice.MaxPrice)
                 {
-                    yield return new($"{path}:{key}", $"a price cannot be negative, got {price}.");
+                    yield return new($"{path}:{key}", $"a price must be from 0 to {ModelPrice.MaxPrice} USD per token (not per million), got {price}.");
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Tokenwise.Configuration;
 using Tokenwise.Embeddings;
@@ -84,18 +85,35 @@ public sealed class GatewayComponents : IDisposable
             : PriceCatalog.Embedded;
 
     /// <summary>A catalog file in LiteLLM's schema.</summary>
-    /// <exception cref="ConfigurationException">It cannot be read or is not one; the message starts with <paramref name="setting"/>.</exception>
+    /// <exception cref="ConfigurationException">
+    /// It cannot be read, is not one, or prices something below 0 or above <see cref="ModelPrice.MaxPrice"/>; the message starts with <paramref name="setting"/>.
+    /// </exception>
     public static PriceCatalog ReadCatalog(string path, string setting)
     {
+        PriceCatalog catalog;
         try
         {
             using var stream = File.OpenRead(path);
-            return LiteLlmCatalogFormat.Read(stream);
+            catalog = LiteLlmCatalogFormat.Read(stream);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or IOException or UnauthorizedAccessException)
         {
             throw new ConfigurationException($"{setting}: '{path}' is not a readable catalog in LiteLLM's schema: {e.Message}");
         }
+
+        foreach (var entry in catalog.Entries)
+        {
+            foreach (var price in entry.AllPrices())
+            {
+                if (price is < 0 or > ModelPrice.MaxPrice)
+                {
+                    throw new ConfigurationException(string.Create(CultureInfo.InvariantCulture,
+                        $"{setting}: '{path}' prices {entry.Key} at {price} USD, outside 0 to {ModelPrice.MaxPrice} per token (prices are per token, not per million)."));
+                }
+            }
+        }
+
+        return catalog;
     }
 
     private readonly SocketsHttpHandler _handler;

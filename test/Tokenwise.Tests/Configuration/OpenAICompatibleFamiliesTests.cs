@@ -70,7 +70,8 @@ public sealed class OpenAICompatibleFamiliesTests
         Assert.Equal(OpenAICompatibleFamilies.All.Count, OpenAICompatibleFamilies.All.Select(f => f.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
 
     [Theory]
-    [InlineData("cost_per_hour_usd", "-1", "a cost cannot be negative")]
+    [InlineData("cost_per_hour_usd", "-1", "must be from 0 to 100000 USD, got -1.")]
+    [InlineData("cost_per_hour_usd", "1e25", "must be from 0 to 100000 USD, got 10000000000000000000000000.")]
     [InlineData("api_key_header", "bad header", "must be a header name")]
     [InlineData("http_version", "3", "must be 'auto', '1.1' or '2'")]
     public void LocalAndHeaderSettingsAreValidated(string setting, string value, string message)

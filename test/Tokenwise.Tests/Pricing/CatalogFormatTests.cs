@@ -1,4 +1,6 @@
 using System.Text;
+using Tokenwise.Configuration;
+using Tokenwise.Hosting;
 using Tokenwise.Pricing;
 
 namespace Tokenwise.Tests.Pricing;
@@ -96,6 +98,30 @@ public sealed class CatalogFormatTests
         Assert.Equal(0.000001m, merged.Find("gpt-4o-mini")!.InputPerToken);
         Assert.Equal(PriceCatalog.Embedded.Count, merged.Count);
     }
+
+    [Theory]
+    [InlineData("""{"m":{"input_cost_per_token":-5e-07,"output_cost_per_token":6e-07}}""", "prices m at -0.0000005 USD")]
+    [InlineData("""{"m":{"input_cost_per_token":2.5,"output_cost_per_token":10}}""", "prices m at 2.5 USD")] // per million, by mistake
+    [InlineData("""{"m":{"input_cost_per_token":1e-07,"output_cost_per_token_priority":3}}""", "prices m at 3 USD")]
+    public void APriceFileWithAPriceBelowZeroOrAboveADollarATokenIsRefused(string json, string message)
+    {
+        // Read as given, a negative price credited every call and $10 a token billed ten thousand tokens at $100,000.
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, json);
+            var e = Assert.Throws<ConfigurationException>(() => GatewayComponents.ReadCatalog(path, "pricing.overrides_file"));
+            Assert.Equal($"pricing.overrides_file: '{path}' {message}, outside 0 to 1 per token (prices are per token, not per million).", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TheShippedCatalogPricesEveryTokenWithinTheRangeAPriceFileMayUse() =>
+        Assert.DoesNotContain(PriceCatalog.Embedded.Entries, e => e.AllPrices().Any(p => p is < 0 or > ModelPrice.MaxPrice));
 
     [Fact]
     public void ShippedCatalogHoldsOnlyMeteredModes()
