@@ -172,6 +172,64 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("deflate")]
+    public async Task ACompressedRequestBodyIsReadDecompressed(string encoding)
+    {
+        using var http = Http();
+        using var content = Compressed(encoding, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"compressed on the way in"}]}"""u8.ToArray());
+        using var response = await http.PostAsync("v1/chat/completions", content, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(_upstream.Received, r => r.Body.Contains("compressed on the way in", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ACompressedBodyIsHeldToTheLimitDecompressedAndOneThatDoesNotDecompressIsA400()
+    {
+        // 40 MB of prompt in 40 KB of gzip: the limit (32 MiB) is on what it decompresses to.
+        var bomb = Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{new string('x', 40_000_000)}}"}]}""");
+        using var http = Http();
+        using (var tooLarge = await http.PostAsync("v1/chat/completions", Compressed("gzip", bomb), Ct))
+        {
+            Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "request_too_large"),
+                (tooLarge.StatusCode, (await tooLarge.Content.ReadFromJsonAsync<ErrorBody>(Ct))!.Error.Code));
+        }
+
+        foreach (var path in new[] { "v1/chat/completions", "admin/keys" })
+        {
+            using var notGzip = new ByteArrayContent("""{"model":"gpt-4o-mini"}"""u8.ToArray());
+            notGzip.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            notGzip.Headers.ContentEncoding.Add("gzip");
+            using var response = await http.PostAsync(path, notGzip, Ct);
+            var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+            Assert.Equal((HttpStatusCode.BadRequest, "invalid_body"), (response.StatusCode, error!.Error.Code));
+            Assert.Contains("does not decompress as its Content-Encoding says", error.Error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private static ByteArrayContent Compressed(string encoding, byte[] body)
+    {
+        using var compressed = new MemoryStream();
+        using (Stream writer = encoding switch
+        {
+            "gzip" => new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+            "br" => new System.IO.Compression.BrotliStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+            _ => new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+        })
+        {
+            writer.Write(body);
+        }
+
+        var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add(encoding);
+        return content;
+    }
+
+    [Theory]
     [InlineData("GET", "v1/no-such-endpoint", "application/json", 404, "No such endpoint: GET /v1/no-such-endpoint.")]
     [InlineData("GET", "v1/chat/completions", "application/json", 405, "/v1/chat/completions does not take GET requests.")]
     [InlineData("POST", "admin/keys", "text/plain", 415, "The body must be JSON (Content-Type: application/json), not 'text/plain'.")]

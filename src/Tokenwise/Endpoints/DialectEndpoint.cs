@@ -391,7 +391,15 @@ public abstract partial class DialectEndpoint(
             return false;
         }
 
-        return await body.ReadFromAsync(request.Body, _maxBodyBytes, aborted);
+        try
+        {
+            return await body.ReadFromAsync(request.Body, _maxBodyBytes, aborted);
+        }
+        catch (InvalidDataException e)
+        {
+            // The body does not decompress as its Content-Encoding says (UseRequestDecompression): the client's error.
+            throw new BadHttpRequestException($"it does not decompress as its Content-Encoding says ({e.Message})", StatusCodes.Status400BadRequest, e);
+        }
     }
 
     private int RequestLengthHint(HttpRequest request) =>

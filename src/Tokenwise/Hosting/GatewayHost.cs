@@ -131,7 +131,10 @@ public static partial class GatewayHost
 
         // Bodies bound by minimal APIs (admin, outcomes) throw on bad input, so it gets a body that says why.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        // A client may compress a long prompt (Content-Encoding gzip, br or deflate); the body limit applies to it decompressed.
+        services.AddRequestDecompression();
         var app = builder.Build();
+        app.UseRequestDecompression();
         app.UseStatusCodePages(AnswerEmptyErrorsAsync);
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin") || http.Request.Path.StartsWithSegments("/v1/outcomes"),
             branch => branch.Use(AnswerBadRequestsAsync));
@@ -207,12 +210,15 @@ public static partial class GatewayHost
         {
             await next(http);
         }
-        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (!http.Response.HasStarted)
+        catch (Exception e) when (e is Microsoft.AspNetCore.Http.BadHttpRequestException or InvalidDataException && !http.Response.HasStarted)
         {
-            var detail = e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
-            http.Response.StatusCode = e.StatusCode;
+            // InvalidDataException: a body that does not decompress as its Content-Encoding says (UseRequestDecompression).
+            var status = (e as Microsoft.AspNetCore.Http.BadHttpRequestException)?.StatusCode ?? StatusCodes.Status400BadRequest;
+            var detail = e is InvalidDataException ? $"The request body does not decompress as its Content-Encoding says: {e.Message}"
+                : e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
+            http.Response.StatusCode = status;
             http.Response.ContentType = "application/json";
-            OpenAI.OpenAIErrorBody.Write(GatewayError.InvalidRequest(detail, "invalid_body") with { Status = e.StatusCode }, http.Response.BodyWriter);
+            OpenAI.OpenAIErrorBody.Write(GatewayError.InvalidRequest(detail, "invalid_body") with { Status = status }, http.Response.BodyWriter);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
     }
