@@ -17,4 +17,19 @@ public static class CostUnits
     public static long ToPicoUsd(decimal usd) => (long)decimal.Round(usd * PerUsd, MidpointRounding.ToEven);
 
     public static decimal FromPicoUsd(long pico) => pico / PerUsd;
+
+    /// <summary>
+    /// SQL for the exact sum of a picodollar expression over a group, as two integer columns. SQLite's integer
+    /// <c>sum()</c> fails past 2⁶³ picodollars ($9.2 million), so the whole microdollars and the picodollars below them
+    /// are summed apart (exact to $9.2 trillion) and joined by <see cref="ReadSplitSum"/>; a group with none is 0.
+    /// </summary>
+    public static string SplitSum(string picoUsd) =>
+        $"coalesce(sum(({picoUsd}) / {PicoPerMicro}), 0), coalesce(sum(({picoUsd}) % {PicoPerMicro}), 0)";
+
+    /// <summary>The sum written by <see cref="SplitSum"/>, from its two columns at <paramref name="ordinal"/> and the next.</summary>
+    public static decimal ReadSplitSum(System.Data.Common.DbDataReader reader, int ordinal) =>
+        reader.GetInt64(ordinal) / 1_000_000m + FromPicoUsd(reader.GetInt64(ordinal + 1));
+
+    /// <summary>Picodollars in a microdollar: where <see cref="SplitSum"/> splits a cost.</summary>
+    public const long PicoPerMicro = 1_000_000;
 }

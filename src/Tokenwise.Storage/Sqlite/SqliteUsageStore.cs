@@ -182,7 +182,7 @@ public sealed class SqliteUsageStore : IUsageStore
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT {group} AS grp, count(*), sum(status >= 400), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
-                   sum(output_tokens), sum(reasoning_tokens), sum(cost_picousd) AS cost
+                   sum(output_tokens), sum(reasoning_tokens), {CostUnits.SplitSum("cost_picousd")}, total(cost_picousd) AS cost
             FROM usage_events WHERE started_at_ms >= $since {(query.By == SpendGrouping.Session ? "AND session_id IS NOT NULL" : "")}
             GROUP BY grp ORDER BY {order} {(query.Limit is null || byDay ? "" : "LIMIT $limit")}
             """;
@@ -194,7 +194,7 @@ public sealed class SqliteUsageStore : IUsageStore
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new SpendRow(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-                reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), CostUnits.FromPicoUsd(reader.GetInt64(8))));
+                reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), CostUnits.ReadSplitSum(reader, 8)));
         }
 
         return byDay ? InDays(rows, query.TimeZone ?? TimeZoneInfo.Utc, query.Limit) : rows;
@@ -263,25 +263,25 @@ public sealed class SqliteUsageStore : IUsageStore
         await using var command = connection.CreateCommand();
         // Escalated cascade calls are rows of their own (error_code cascade_escalated): paid, but not requests.
         // Cache hits reached no deployment (no counterfactual): they count as requests, not in the comparison.
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT route,
                    sum(coalesce(error_code, '') <> 'cascade_escalated'),
                    sum(route_attempts > 1 AND coalesce(error_code, '') <> 'cascade_escalated'),
                    sum(coalesce(error_code, '') = 'cascade_escalated'),
-                   sum(cost_picousd),
-                   coalesce(sum(counterfactual_picousd), 0),
-                   sum(CASE WHEN counterfactual_picousd IS NOT NULL OR error_code = 'cascade_escalated' THEN cost_picousd ELSE 0 END) AS compared
+                   {CostUnits.SplitSum("cost_picousd")},
+                   {CostUnits.SplitSum("counterfactual_picousd")},
+                   {CostUnits.SplitSum("CASE WHEN counterfactual_picousd IS NOT NULL OR error_code = 'cascade_escalated' THEN cost_picousd ELSE 0 END")}
             FROM usage_events WHERE route IS NOT NULL AND started_at_ms >= $since
-            GROUP BY route ORDER BY sum(cost_picousd) DESC, route
+            GROUP BY route ORDER BY total(cost_picousd) DESC, route
             """;
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<RouteRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var baseline = CostUnits.FromPicoUsd(reader.GetInt64(5));
+            var baseline = CostUnits.ReadSplitSum(reader, 6);
             rows.Add(new RouteRow(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-                CostUnits.FromPicoUsd(reader.GetInt64(4)), baseline, baseline - CostUnits.FromPicoUsd(reader.GetInt64(6))));
+                CostUnits.ReadSplitSum(reader, 4), baseline, baseline - CostUnits.ReadSplitSum(reader, 8)));
         }
 
         return rows;
@@ -300,20 +300,27 @@ public sealed class SqliteUsageStore : IUsageStore
         };
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT coalesce(sum(cost_picousd), 0) FROM usage_events WHERE started_at_ms >= $since AND {condition}";
+        command.CommandText = $"SELECT {CostUnits.SplitSum("cost_picousd")} FROM usage_events WHERE started_at_ms >= $since AND {condition}";
         command.Parameters.AddWithValue("$since", since == DateTimeOffset.MinValue ? long.MinValue : since.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$value", value);
         command.Parameters.AddWithValue("$tag", tag);
-        return CostUnits.FromPicoUsd(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture));
+        return await SplitSumAsync(command, cancellationToken);
     }
 
     public async Task<decimal> SavedAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT coalesce(sum(saved_picousd), 0) FROM usage_events WHERE started_at_ms >= $since";
+        command.CommandText = $"SELECT {CostUnits.SplitSum("saved_picousd")} FROM usage_events WHERE started_at_ms >= $since";
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-        return CostUnits.FromPicoUsd(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture));
+        return await SplitSumAsync(command, cancellationToken);
+    }
+
+    private static async Task<decimal> SplitSumAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return CostUnits.ReadSplitSum(reader, 0);
     }
 
     public async Task RecordOutcomeAsync(Outcome outcome, CancellationToken cancellationToken = default)
@@ -338,16 +345,19 @@ public sealed class SqliteUsageStore : IUsageStore
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         // Requests are matched to outcomes by id within the same team (the master key's team is '').
-        command.CommandText = """
+        // Each outcome's cost is kept as whole microdollars and the picodollars below them, so neither sum overflows.
+        command.CommandText = $"""
             SELECT o.workflow, count(*), sum(o.status = 'success'), sum(o.status = 'failure'),
-                   coalesce(sum(u.requests), 0), coalesce(sum(u.cost), 0),
-                   coalesce(sum(CASE WHEN o.status = 'failure' THEN u.cost END), 0), sum(o.value)
+                   coalesce(sum(u.requests), 0), coalesce(sum(u.micro), 0), coalesce(sum(u.pico), 0),
+                   coalesce(sum(CASE WHEN o.status = 'failure' THEN u.micro END), 0), coalesce(sum(CASE WHEN o.status = 'failure' THEN u.pico END), 0),
+                   sum(o.value)
             FROM outcomes o
-            LEFT JOIN (SELECT coalesce(team, '') AS team, outcome_id, count(*) AS requests, sum(cost_picousd) AS cost
+            LEFT JOIN (SELECT coalesce(team, '') AS team, outcome_id, count(*) AS requests,
+                              sum(cost_picousd / {CostUnits.PicoPerMicro}) AS micro, sum(cost_picousd % {CostUnits.PicoPerMicro}) AS pico, total(cost_picousd) AS cost
                        FROM usage_events WHERE outcome_id IS NOT NULL GROUP BY 1, 2) u
                    ON u.team = o.team AND u.outcome_id = o.id
             WHERE o.reported_at_ms >= $since
-            GROUP BY o.workflow ORDER BY 6 DESC, o.workflow
+            GROUP BY o.workflow ORDER BY total(u.cost) DESC, o.workflow
             """;
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -355,10 +365,10 @@ public sealed class SqliteUsageStore : IUsageStore
         while (await reader.ReadAsync(cancellationToken))
         {
             var successes = reader.GetInt64(2);
-            var spend = CostUnits.FromPicoUsd(reader.GetInt64(5));
+            var spend = CostUnits.ReadSplitSum(reader, 5);
             rows.Add(new WorkflowRow(reader.GetString(0), reader.GetInt64(1), successes, reader.GetInt64(3), reader.GetInt64(4), spend,
-                successes == 0 ? null : spend / successes, CostUnits.FromPicoUsd(reader.GetInt64(6)),
-                reader.IsDBNull(7) ? null : (decimal)reader.GetDouble(7)));
+                successes == 0 ? null : spend / successes, CostUnits.ReadSplitSum(reader, 7),
+                reader.IsDBNull(9) ? null : (decimal)reader.GetDouble(9)));
         }
 
         return rows;

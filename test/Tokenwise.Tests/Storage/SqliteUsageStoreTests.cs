@@ -146,6 +146,35 @@ public sealed class SqliteUsageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task SumsPastTheRangeOfOneValueStayExact()
+    {
+        // Two calls of $9,000,000.000000000001 (each within a 64-bit picodollar, whose range is $9.2 million): their
+        // integer sum() failed with "integer overflow", so every report, and the budget spent at start-up, failed with it.
+        var store = new SqliteUsageStore(_path);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
+        var big = 9_000_000.000000000001m;
+        UsageRecord Big(string id)
+        {
+            var record = Record(id, at, "gpt-4o", "openai", big);
+            (record.Team, record.Route, record.CounterfactualUsd, record.SavedUsd, record.OutcomeId) = ("whale", "auto", big, big, "o1");
+            return record;
+        }
+
+        await store.AppendAsync([Big("a"), Big("b")], TestContext.Current.CancellationToken);
+        await store.RecordOutcomeAsync(new Outcome("whale", "o1", "tickets", OutcomeStatus.Success, null, at), TestContext.Current.CancellationToken);
+        var ct = TestContext.Current.CancellationToken;
+        var total = 18_000_000.000000000002m;
+
+        Assert.Equal(total, (await store.SpendAsync(new SpendQuery(at.AddHours(-1), SpendGrouping.Team), ct)).Single().CostUsd);
+        Assert.Equal(total, await store.SpentAsync(Tokenwise.Budgets.BudgetScope.Team, "whale", at.AddHours(-1), ct));
+        Assert.Equal(total, await store.SavedAsync(at.AddHours(-1), ct));
+        var route = (await store.RoutesAsync(at.AddHours(-1), ct)).Single();
+        Assert.Equal((total, total, 0m), (route.CostUsd, route.BaselineUsd, route.SavedUsd));
+        Assert.Equal(total, (await store.WorkflowsAsync(at.AddHours(-1), ct)).Single().SpendUsd);
+    }
+
+    [Fact]
     public async Task SpendGroupsByKeyTeamSessionAndTagAndKeepsTheTopSessions()
     {
         var ct = TestContext.Current.CancellationToken;
