@@ -155,10 +155,10 @@ internal static class RouteBuilder
         var shared = embedder();
         if (!string.Equals(model.Embedder, shared.ModelId, StringComparison.Ordinal))
         {
-            // A model trained on the local MiniLM in its other precision needs only that setting changed.
-            var hint = MiniLmEmbedder.TryGetPrecision(model.Embedder, out var precision)
-                ? $" (set cache.embeddings.precision: {CacheEmbeddingOptions.NameOf(precision)})"
-                : "";
+            // A model trained on the local MiniLM needs only its precision set, or, where an endpoint embeds instead, the endpoint dropped.
+            var hint = !MiniLmEmbedder.TryGetPrecision(model.Embedder, out var precision) ? ""
+                : MiniLmEmbedder.TryGetPrecision(shared.ModelId, out _) ? $" (set cache.embeddings.precision: {CacheEmbeddingOptions.NameOf(precision)})"
+                : $" (the embeddings endpoint cache.embeddings.url embeds for learned routes too: remove it to embed with the local all-MiniLM-L6-v2, precision {CacheEmbeddingOptions.NameOf(precision)})";
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}.router_model: the model was trained on {model.Embedder} embeddings; the gateway embeds with {shared.ModelId}{hint}."));
             return null;
         }

@@ -374,4 +374,16 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Contains("routes.0.router_model: the model was trained on all-MiniLM-L6-v2-int8 embeddings; the gateway embeds with all-MiniLM-L6-v2 "
             + "(set cache.embeddings.precision: int8)", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ALearnedRouteBesideAnEmbeddingsEndpointStopsStartUpSayingToRemoveIt()
+    {
+        // Setting the precision, as the message said before, changes nothing when an endpoint does the embedding.
+        var e = await Assert.ThrowsAsync<ConfigurationException>(() => StartAsync(
+            "routes:\n  - name: r\n    strategy: learned\n    strong: openai/gpt-4o\n    weak: openai/gpt-4o-mini",
+            new() { ["cache:embeddings:url"] = "http://127.0.0.1:9/v1", ["cache:embeddings:model"] = "text-embedding-3-small" }));
+
+        Assert.Contains("the gateway embeds with text-embedding-3-small (the embeddings endpoint cache.embeddings.url embeds for learned routes too: "
+            + "remove it to embed with the local all-MiniLM-L6-v2, precision int8)", e.Message, StringComparison.Ordinal);
+    }
 }
