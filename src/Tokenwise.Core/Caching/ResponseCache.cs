@@ -200,12 +200,12 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries, string? sem
 
             var node = _recency.AddFirst(entry);
             _entries[entry.Key] = node;
-            if (entry.Semantic is { } semantic && semantic.Embedder == semanticEmbedder)
+            // A vector of another length than its scope's (an endpoint's model changed size) is served by the exact cache only.
+            if (entry.Semantic is { } semantic && semantic.Embedder == semanticEmbedder && _similar.Add(semantic.Scope, _nextIndexId + 1, semantic.Vector))
             {
                 var id = ++_nextIndexId;
                 _indexed[id] = node;
                 _indexIds[entry.Key] = id;
-                _similar.Add(semantic.Scope, id, semantic.Vector);
             }
 
             while (_entries.Count > MaxEntries && _recency.Last is { } oldest)

@@ -4,11 +4,14 @@ namespace Tokenwise.Caching;
 /// One vector index per scope (tenant, model, parameters, system prompt, earlier conversation): a
 /// search sees only its own scope's entries, so no filter can be forgotten and no tenant's entry can
 /// outrank another's. A scope starts with exact search and moves to HNSW once it grows past
-/// <see cref="ExactLimit"/> entries, where brute force stops being cheap. Thread-safe.
+/// <see cref="ExactLimit"/> entries, where brute force stops being cheap. A scope holds vectors of one length, its
+/// first's: an embeddings endpoint that changes its model's size under the same name cannot make a search compare
+/// vectors of two lengths (it finds nothing, and such vectors are not added). Thread-safe.
 /// </summary>
 public sealed class ScopedVectorIndex(int exactLimit = 4096)
 {
     private readonly Dictionary<string, IVectorIndex> _scopes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lengths = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public int ExactLimit { get; } = exactLimit;
@@ -24,13 +27,19 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
         }
     }
 
-    public void Add(string scope, long id, float[] vector)
+    /// <returns>Whether the vector was added: not when the scope holds vectors of another length.</returns>
+    public bool Add(string scope, long id, float[] vector)
     {
         lock (_lock)
         {
             if (!_scopes.TryGetValue(scope, out var index))
             {
                 _scopes[scope] = index = new ExactVectorIndex();
+                _lengths[scope] = vector.Length;
+            }
+            else if (_lengths[scope] != vector.Length)
+            {
+                return false;
             }
             else if (index is ExactVectorIndex exact && exact.Count >= ExactLimit)
             {
@@ -38,6 +47,7 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
             }
 
             index.Add(id, vector);
+            return true;
         }
     }
 
@@ -51,6 +61,7 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
                 if (index.Count == 0)
                 {
                     _scopes.Remove(scope);
+                    _lengths.Remove(scope);
                 }
                 else if (index is HnswIndex { Tombstones: var tombstones } hnsw && tombstones > hnsw.Count)
                 {
@@ -67,7 +78,7 @@ public sealed class ScopedVectorIndex(int exactLimit = 4096)
     {
         lock (_lock)
         {
-            return _scopes.TryGetValue(scope, out var index) ? index.Search(query, count) : [];
+            return _scopes.TryGetValue(scope, out var index) && _lengths[scope] == query.Length ? index.Search(query, count) : [];
         }
     }
 

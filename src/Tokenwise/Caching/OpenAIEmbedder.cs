@@ -65,6 +65,13 @@ public sealed class OpenAIEmbedder(HttpClient http, Uri baseUrl, string model, s
             throw new HttpRequestException($"The embeddings endpoint {_endpoint} returned fewer vectors than texts.");
         }
 
+        // A vector that is not a direction (empty, zero, infinite) cannot be compared. One of another length than earlier
+        // ones (the endpoint's model changed) is the index's to pass over: each scope keeps vectors of one length.
+        if (vectors.FirstOrDefault(v => v.Length == 0 || !v.All(float.IsFinite) || v.All(x => x == 0)) is { } bad)
+        {
+            throw new HttpRequestException($"The embeddings endpoint {_endpoint} returned a vector that cannot be compared: {bad.Length} numbers, not all finite or all zero.");
+        }
+
         Dimensions = vectors[0].Length;
         return vectors;
     }
