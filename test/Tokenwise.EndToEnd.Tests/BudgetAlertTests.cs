@@ -92,6 +92,8 @@ public sealed class BudgetAlertTests
         await sender.StartAsync(ct);
         sender.Post(Alert(80));
         sender.Post(Alert(100));
+        // Both are in the log at once, however long the webhook keeps the first.
+        Assert.Equal(2, log.Messages.Count(m => m.StartsWith("Budget alert: ", StringComparison.Ordinal)));
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (received.IsEmpty && DateTime.UtcNow < deadline)

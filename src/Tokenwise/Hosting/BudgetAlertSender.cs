@@ -9,8 +9,9 @@ using Tokenwise.Budgets;
 namespace Tokenwise.Hosting;
 
 /// <summary>
-/// Delivers budget alerts in the background: logged always, and POSTed as JSON to the configured webhook
-/// with retries and backoff. The queue is bounded and drops the oldest alert when full, so a dead webhook
+/// Delivers budget alerts: logged at once, as they are raised, and POSTed as JSON to the configured webhook in the
+/// background, with retries and backoff (logged in the sender's loop, an alert waited behind every earlier alert's
+/// deliveries, minutes each with a dead webhook, and those still queued at shutdown were never logged at all). The queue is bounded and drops the oldest alert when full, so a dead webhook
 /// can neither hold up requests nor fill memory; an alert that cannot be delivered is logged and dropped,
 /// so a failing webhook can never stop the sender (or, through it, the gateway).
 /// </summary>
@@ -56,26 +57,27 @@ public sealed partial class BudgetAlertSender : BackgroundService, IBudgetAlertS
             .Build();
     }
 
-    public void Post(BudgetAlert alert) => _queue.Writer.TryWrite(alert);
+    public void Post(BudgetAlert alert)
+    {
+        if (alert.Refused)
+        {
+            LogExhausted(_logger, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+        }
+        else
+        {
+            LogAlert(_logger, alert.Percent, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
+        }
+
+        if (_webhook is not null)
+        {
+            _queue.Writer.TryWrite(alert);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken))
         {
-            if (alert.Refused)
-            {
-                LogExhausted(_logger, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
-            }
-            else
-            {
-                LogAlert(_logger, alert.Percent, alert.BudgetId, alert.Target, alert.SpentUsd, alert.AmountUsd);
-            }
-
-            if (_webhook is null)
-            {
-                continue;
-            }
-
             try
             {
                 await _retry.ExecuteAsync(async token =>
