@@ -104,7 +104,10 @@ public readonly record struct AttemptOutcome(GatewayResponse Response, FallbackT
         return false;
     }
 
-    /// <summary>Retry-After in seconds or as an HTTP date.</summary>
+    /// <summary>The longest wait a Retry-After is taken for: "1e20" or "Infinity" overflowed TimeSpan (a 500, and no fallback).</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(1);
+
+    /// <summary>Retry-After in seconds or as an HTTP date, at most <see cref="MaxRetryAfter"/>.</summary>
     private static TimeSpan? ParseRetryAfter(string? value, DateTimeOffset now)
     {
         if (value is null)
@@ -114,11 +117,11 @@ public readonly record struct AttemptOutcome(GatewayResponse Response, FallbackT
 
         if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
         {
-            return TimeSpan.FromSeconds(seconds);
+            return TimeSpan.FromSeconds(Math.Min(seconds, MaxRetryAfter.TotalSeconds));
         }
 
         return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-            ? (at > now ? at - now : TimeSpan.Zero)
+            ? (at > now ? TimeSpan.FromTicks(Math.Min((at - now).Ticks, MaxRetryAfter.Ticks)) : TimeSpan.Zero)
             : null;
     }
 }

@@ -39,6 +39,11 @@ public sealed class AttemptOutcomeTests
         Assert.Equal(TimeSpan.FromSeconds(7), (await AttemptOutcome.ClassifyAsync(Upstream(429, retryAfter: "7"), Now, Ct)).RetryAfter);
         Assert.Equal(TimeSpan.FromSeconds(90), (await AttemptOutcome.ClassifyAsync(Upstream(503, retryAfter: "Tue, 01 Dec 2026 09:01:30 GMT"), Now, Ct)).RetryAfter);
         Assert.Null((await AttemptOutcome.ClassifyAsync(Upstream(429, retryAfter: "soon"), Now, Ct)).RetryAfter);
+        // A wait no TimeSpan holds (it was a 500, and the route never fell back) or beyond any quota reset is a day.
+        foreach (var absurd in new[] { "1e20", "Infinity", "Fri, 31 Dec 9999 23:59:59 GMT" })
+        {
+            Assert.Equal(AttemptOutcome.MaxRetryAfter, (await AttemptOutcome.ClassifyAsync(Upstream(429, retryAfter: absurd), Now, Ct)).RetryAfter);
+        }
     }
 
     [Theory]
