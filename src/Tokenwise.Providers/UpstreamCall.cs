@@ -74,11 +74,11 @@ internal static class UpstreamCall
 
         return new UpstreamResponse(
             (int)response.StatusCode,
-            response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType) ? contentType.ToString() : null,
+            response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType) ? Printable(contentType.ToString()) : null,
             body,
             resources)
         {
-            RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter) ? retryAfter.ToString() : null,
+            RetryAfter = response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter) ? Printable(retryAfter.ToString()) : null,
             RequestId = ProviderRequestId(response),
             ReadCancellation = call.Token,
         };
@@ -127,6 +127,12 @@ internal static class UpstreamCall
         var id = values.ToString();
         return id.Length is > 0 and <= MaxRequestIdLength && !id.AsSpan().ContainsAnyExceptInRange('!', '~') ? id : null;
     }
+
+    /// <summary>
+    /// A header value the gateway passes on to its client, if it is printable ASCII: Kestrel refuses to write any other
+    /// (a Latin-1 <c>é</c> in an upstream's Content-Type made the relay a 500), so such a value is dropped as unsent.
+    /// </summary>
+    private static string? Printable(string value) => value.AsSpan().ContainsAnyExceptInRange(' ', '~') ? null : value;
 
     /// <summary><paramref name="path"/> under <paramref name="baseUrl"/>, whether or not the base ends in a slash.</summary>
     public static Uri Combine(Uri baseUrl, string path)
