@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Tokenwise.Metering;
+using Tokenwise.Pipeline;
 
 namespace Tokenwise.OpenAI;
 
@@ -33,7 +34,8 @@ public static class SseRelay
         TimeSpan idleTimeout,
         Action onFirstEvent,
         IBufferWriter<byte>? capture,
-        CancellationToken clientAborted)
+        CancellationToken clientAborted,
+        int maxEventBytes = UpstreamResponse.MaxAnswerBytes)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         var filled = 0;
@@ -45,6 +47,12 @@ public static class SseRelay
             {
                 if (filled == buffer.Length)
                 {
+                    // An event that never ends would otherwise grow the buffer until the gateway ran out of memory.
+                    if (filled >= maxEventBytes)
+                    {
+                        return RelayOutcome.UpstreamBroken;
+                    }
+
                     buffer = Grow(buffer, filled);
                 }
 

@@ -9,7 +9,7 @@ namespace Tokenwise.Streams;
 /// buffered beyond the event being read. Cancellation and I/O errors of the upstream read pass through
 /// unchanged, so the relay still tells a client that left from an idle or broken upstream.
 /// </summary>
-public sealed class TranslatingSseStream(Stream upstream, IStreamTranslator translator) : ReadOnlyStream
+public sealed class TranslatingSseStream(Stream upstream, IStreamTranslator translator, int maxEventBytes = Pipeline.UpstreamResponse.MaxAnswerBytes) : ReadOnlyStream
 {
     private readonly ArrayBufferWriter<byte> _translated = new(4096);
     private byte[] _pending = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -30,6 +30,12 @@ public sealed class TranslatingSseStream(Stream upstream, IStreamTranslator tran
             _translatedRead = 0;
             if (_pendingCount == _pending.Length)
             {
+                if (_pendingCount >= maxEventBytes)
+                {
+                    // An event that never ends: the relay takes the stream as broken, as it does an untranslated one.
+                    throw new IOException($"The upstream sent an event of more than {maxEventBytes} bytes.");
+                }
+
                 var bigger = ArrayPool<byte>.Shared.Rent(_pending.Length * 2);
                 _pending.AsSpan(0, _pendingCount).CopyTo(bigger);
                 ArrayPool<byte>.Shared.Return(_pending);

@@ -49,6 +49,22 @@ public sealed class SseRelayTests
         Assert.Equal(RelayOutcome.IdleTimeout, outcome);
     }
 
+    [Fact]
+    public async Task AnEventThatNeverEndsIsABrokenStreamNotAnEverGrowingBuffer()
+    {
+        // 200 KB of one event without its blank line, against a limit of 64 KB (256 MiB in the gateway, as for a whole answer).
+        var endless = Encoding.UTF8.GetBytes("data: " + new string('x', 200_000));
+        var client = new Pipe();
+        var outcome = await SseRelay.RelayAsync(new MemoryStream(endless), client.Writer, new OpenAIStreamMeter(false),
+            TimeSpan.FromSeconds(5), () => { }, null, TestContext.Current.CancellationToken, maxEventBytes: 64 * 1024);
+        Assert.Equal(RelayOutcome.UpstreamBroken, outcome);
+
+        // Translated, the stream's read fails as a broken connection's does, which the relay takes the same way.
+        using var translated = new Tokenwise.Streams.TranslatingSseStream(new MemoryStream(endless),
+            new Tokenwise.Providers.Translation.AnthropicToOpenAI.EventsFromOpenAIStream("m"), maxEventBytes: 64 * 1024);
+        await Assert.ThrowsAsync<IOException>(async () => await translated.CopyToAsync(Stream.Null, TestContext.Current.CancellationToken));
+    }
+
     /// <summary>Delivers its bytes one read at a time, the worst fragmentation a network can produce.</summary>
     private sealed class OneByteAtATimeStream(byte[] bytes) : MemoryStream(bytes)
     {
