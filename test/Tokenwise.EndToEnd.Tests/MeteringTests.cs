@@ -215,6 +215,29 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal(record.Usage.InputTokens * 0.00000015m + record.Usage.OutputTokens * 0.0000006m, record.CostUsd);
     }
 
+    [Fact]
+    public async Task AnErrorAnsweredWithStatus200IsRecordedAsAnErrorNeitherBilledNorCached()
+    {
+        // Cached, every repeat of the question was served the error; metered, it was billed at an estimate.
+        const string json = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"#fake:error-200 Are you there?"}]}""";
+        using var http = fixture.Http();
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var response = await http.PostAsync("v1/chat/completions", Json(json), Ct);
+            var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+            var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+            Assert.Equal((HttpStatusCode.OK, "overloaded"), (response.StatusCode, error!.Error.Code)); // relayed as the provider sent it
+            Assert.Equal(("miss", "overloaded", 0m, false), (response.Headers.GetValues("x-tokenwise-cache").Single(), record.ErrorCode, record.CostUsd, record.Estimated));
+        }
+
+        // Translated for an Anthropic client, it needs an error status: 502, in Anthropic's error body.
+        using var anthropic = await http.PostAsync("v1/messages", Json("""{"model":"gpt-4o-mini","max_tokens":20,"messages":[{"role":"user","content":"#fake:error-200 Hello?"}]}"""), Ct);
+        using var body = System.Text.Json.JsonDocument.Parse(await anthropic.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.BadGateway, anthropic.StatusCode);
+        Assert.Equal("The server is overloaded.", body.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
     /// <summary>The text of a streamed answer in either dialect: its content deltas or text deltas, joined.</summary>
     private static string StreamedText(string sse) => string.Concat(sse.Split('\n')
         .Where(line => line.StartsWith("data: {", StringComparison.Ordinal))

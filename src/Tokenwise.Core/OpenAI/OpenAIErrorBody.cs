@@ -38,6 +38,23 @@ public static class OpenAIErrorBody
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Whether an answer is an error (a top-level <c>error</c> object, which Anthropic's error body has too), as some
+    /// OpenAI-compatible servers and proxies answer with status 200.
+    /// </summary>
+    public static bool IsError(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            return JsonMember.TryFindTopLevelObject(ref reader, "error"u8);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The most specific code of an upstream error body (<c>error.code</c>, else <c>error.type</c>).</summary>
     public static string? ReadCode(ReadOnlySpan<byte> body)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Tokenwise.Json;
 using Tokenwise.Metering;
+using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Streams;
 
@@ -56,7 +57,7 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
             await UpstreamCall.ReadWholeAsync(upstream, answer, provider.Name, cancellationToken);
 
             var body = new ArrayBufferWriter<byte>(1024);
-            if (upstream.IsSuccess)
+            if (upstream.IsSuccess && !OpenAIErrorBody.IsError(answer.WrittenSpan))
             {
                 var usage = TranslateAnswer(answer.WrittenSpan, deployment, created, body)
                     ? ReadUsage(answer.WrittenSpan)
@@ -69,7 +70,8 @@ internal abstract class DialectTranslator(TimeProvider time) : IDialectTranslato
                 };
             }
 
-            var error = TranslateError(upstream.StatusCode, answer.WrittenSpan);
+            // An error some servers answer with status 200: translated, it needs an error status, and 502 says whose error it is.
+            var error = TranslateError(upstream.IsSuccess ? 502 : upstream.StatusCode, answer.WrittenSpan);
             WriteError(error, body);
             return new UpstreamResponse(error.Status, "application/json", new MemoryStream(body.WrittenSpan.ToArray(), writable: false))
             {

@@ -235,12 +235,20 @@ public abstract partial class DialectEndpoint(
             return;
         }
 
-        if (metered)
+        // An error answered with status 200 (some OpenAI-compatible servers and proxies do) is recorded as the error it is:
+        // not billed, as the provider's error statuses are not, and never cached, or every repeat would be served it.
+        var answeredError = OpenAIErrorBody.IsError(answer.WrittenSpan);
+        if (metered && !answeredError)
         {
             Meter(context, upstream, answer.WrittenSpan);
         }
 
         record.Status = upstream.StatusCode;
+        if (answeredError)
+        {
+            record.ErrorCode = ReadErrorCode(answer.WrittenSpan) ?? "upstream_error";
+        }
+
         var cost = Price(context, ElapsedMs(started));
         http.Response.StatusCode = upstream.StatusCode;
         http.Response.ContentType = upstream.ContentType ?? "application/json";
@@ -251,7 +259,11 @@ public abstract partial class DialectEndpoint(
             record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
         }
 
-        cache.Store(context, answer.WrittenSpan, http.Response.ContentType);
+        if (!answeredError)
+        {
+            cache.Store(context, answer.WrittenSpan, http.Response.ContentType);
+        }
+
         await http.Response.Body.WriteAsync(answer.WrittenMemory, context.Aborted);
     }
 
