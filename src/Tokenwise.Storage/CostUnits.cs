@@ -6,6 +6,9 @@ namespace Tokenwise.Storage;
 /// </summary>
 public static class CostUnits
 {
+    /// <summary>Picodollars in a microdollar: where <see cref="SplitSum"/> splits a cost.</summary>
+    public const long PicoPerMicro = 1_000_000;
+
     private const decimal PerUsd = 1_000_000_000_000m;
 
     /// <summary>The largest amount one value can hold: $9,223,372.036854775807 (<see cref="long.MaxValue"/> picodollars).</summary>
@@ -28,8 +31,5 @@ public static class CostUnits
 
     /// <summary>The sum written by <see cref="SplitSum"/>, from its two columns at <paramref name="ordinal"/> and the next.</summary>
     public static decimal ReadSplitSum(System.Data.Common.DbDataReader reader, int ordinal) =>
-        reader.GetInt64(ordinal) / 1_000_000m + FromPicoUsd(reader.GetInt64(ordinal + 1));
-
-    /// <summary>Picodollars in a microdollar: where <see cref="SplitSum"/> splits a cost.</summary>
-    public const long PicoPerMicro = 1_000_000;
+        (decimal)reader.GetInt64(ordinal) * PicoPerMicro / PerUsd + FromPicoUsd(reader.GetInt64(ordinal + 1));
 }

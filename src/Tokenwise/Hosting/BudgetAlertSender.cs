@@ -9,9 +9,9 @@ using Tokenwise.Budgets;
 namespace Tokenwise.Hosting;
 
 /// <summary>
-/// Delivers budget alerts: logged at once, as they are raised, and POSTed as JSON to the configured webhook in the
-/// background, with retries and backoff (logged in the sender's loop, an alert waited behind every earlier alert's
-/// deliveries, minutes each with a dead webhook, and those still queued at shutdown were never logged at all). The queue is bounded and drops the oldest alert when full, so a dead webhook
+/// Delivers budget alerts: logged at once, as they are raised (not behind earlier alerts' deliveries, which take
+/// minutes with a dead webhook), and POSTed as JSON to the configured webhook in the background, with retries and
+/// backoff. The queue is bounded and drops the oldest alert when full, so a dead webhook
 /// can neither hold up requests nor fill memory; an alert that cannot be delivered is logged and dropped,
 /// so a failing webhook can never stop the sender (or, through it, the gateway).
 /// </summary>
