@@ -20,6 +20,10 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
     public static GatewayError Unauthorized(string message) =>
         new(401, "authentication_error", "invalid_api_key", message);
 
+    /// <summary>A body that does not decompress as its Content-Encoding says (ASP.NET Core's request decompression).</summary>
+    public static GatewayError BodyNotDecompressed(string reason) =>
+        InvalidRequest($"The request body does not decompress as its Content-Encoding says: {reason}", "invalid_body");
+
     public static GatewayError PayloadTooLarge(long limit) =>
         new(413, "invalid_request_error", "request_too_large",
             $"The request body exceeds the gateway's limit of {limit} bytes (setting server.max_request_body_bytes).");

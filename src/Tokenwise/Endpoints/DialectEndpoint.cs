@@ -180,6 +180,10 @@ public abstract partial class DialectEndpoint(
                 : GatewayError.InvalidRequest("The request body could not be read: " + e.Message, "invalid_body");
             await TryWriteErrorAsync(http, record, error);
         }
+        catch (InvalidDataException e) when (!calledUpstream)
+        {
+            await TryWriteErrorAsync(http, record, GatewayError.BodyNotDecompressed(e.Message));
+        }
         catch (Exception e)
         {
             LogUnexpected(logger, record.Id, e);
@@ -403,15 +407,7 @@ public abstract partial class DialectEndpoint(
             return false;
         }
 
-        try
-        {
-            return await body.ReadFromAsync(request.Body, _maxBodyBytes, aborted);
-        }
-        catch (InvalidDataException e)
-        {
-            // The body does not decompress as its Content-Encoding says (UseRequestDecompression): the client's error.
-            throw new BadHttpRequestException($"it does not decompress as its Content-Encoding says ({e.Message})", StatusCodes.Status400BadRequest, e);
-        }
+        return await body.ReadFromAsync(request.Body, _maxBodyBytes, aborted);
     }
 
     private int RequestLengthHint(HttpRequest request) =>

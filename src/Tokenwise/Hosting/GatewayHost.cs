@@ -213,12 +213,12 @@ public static partial class GatewayHost
         catch (Exception e) when (e is Microsoft.AspNetCore.Http.BadHttpRequestException or InvalidDataException && !http.Response.HasStarted)
         {
             // InvalidDataException: a body that does not decompress as its Content-Encoding says (UseRequestDecompression).
-            var status = (e as Microsoft.AspNetCore.Http.BadHttpRequestException)?.StatusCode ?? StatusCodes.Status400BadRequest;
-            var detail = e is InvalidDataException ? $"The request body does not decompress as its Content-Encoding says: {e.Message}"
-                : e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
-            http.Response.StatusCode = status;
+            var error = e is Microsoft.AspNetCore.Http.BadHttpRequestException bad
+                ? GatewayError.InvalidRequest(bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message, "invalid_body") with { Status = bad.StatusCode }
+                : GatewayError.BodyNotDecompressed(e.Message);
+            http.Response.StatusCode = error.Status;
             http.Response.ContentType = "application/json";
-            OpenAI.OpenAIErrorBody.Write(GatewayError.InvalidRequest(detail, "invalid_body") with { Status = status }, http.Response.BodyWriter);
+            OpenAI.OpenAIErrorBody.Write(error, http.Response.BodyWriter);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
     }
