@@ -216,7 +216,7 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
-    public async Task AnErrorAnsweredWithStatus200IsRecordedAsAnErrorNeitherBilledNorCached()
+    public async Task AnErrorAnsweredWithStatus200IsRecordedAsAnErrorNeverCachedAndBilledOnlyForTheUsageItReports()
     {
         // Cached, every repeat of the question was served the error; metered, it was billed at an estimate.
         const string json = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"#fake:error-200 Are you there?"}]}""";
@@ -236,6 +236,12 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         using var body = System.Text.Json.JsonDocument.Parse(await anthropic.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.BadGateway, anthropic.StatusCode);
         Assert.Equal("The server is overloaded.", body.RootElement.GetProperty("error").GetProperty("message").GetString());
+
+        // A failed Responses API call that reports what it used is billed for that usage, exactly.
+        using var failed = await http.PostAsync("v1/responses", Json("""{"model":"gpt-4o-mini","input":"#fake:error-200 Think hard"}"""), Ct);
+        var failedRecord = await fixture.Gateway.RecordAsync(failed.Headers.GetValues("x-tokenwise-request-id").Single());
+        Assert.Equal(("server_error", 12L, 3L, false), (failedRecord.ErrorCode, failedRecord.Usage.InputTokens, failedRecord.Usage.OutputTokens, failedRecord.Estimated));
+        Assert.Equal(12 * 0.00000015m + 3 * 0.0000006m, failedRecord.CostUsd);
     }
 
     /// <summary>The text of a streamed answer in either dialect: its content deltas or text deltas, joined.</summary>

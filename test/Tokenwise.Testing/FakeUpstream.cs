@@ -21,7 +21,8 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:audio</c>: usage with half the prompt and half the completion reported as audio tokens.</item>
 /// <item><c>#fake:huge</c>: chat completions, not streamed: an answer one byte longer than the gateway holds (<see cref="UpstreamResponse.MaxAnswerBytes"/>).</item>
 /// <item><c>#fake:negative-usage</c>: chat completions: report the prompt and completion counts negated, as a broken server might.</item>
-/// <item><c>#fake:error-200</c>: chat completions, not streamed: an error body with status 200, as some OpenAI-compatible servers answer.</item>
+/// <item><c>#fake:error-200</c>: not streamed, an error with status 200, as some OpenAI-compatible servers answer: for chat completions an
+/// error body, for the Responses API a failed response that reports its usage (12 input and 3 output tokens).</item>
 /// <item><c>#fake:broken-text</c>: chat completions: text that is not Unicode, as a broken server might send it: half a surrogate pair
 /// (<c>\ud83d</c>) and a byte that is not UTF-8 (Latin-1's é).</item>
 /// <item><c>#fake:tool</c>: call the request's first tool (chat completions); a conversation that ends with a tool's result is answered with text quoting it.</item>
@@ -184,6 +185,16 @@ public sealed class FakeUpstream : IAsyncDisposable
 
         var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), _time.GetUtcNow().ToUnixTimeSeconds());
         var includeUsage = cue != "no-usage";
+        if (!request.Stream && cue == "error-200")
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("""
+                {"id":"resp_failed","object":"response","status":"failed","error":{"code":"server_error","message":"The model failed."},
+                 "output":[],"usage":{"input_tokens":12,"output_tokens":3,"total_tokens":15}}
+                """);
+            return;
+        }
+
         if (!request.Stream)
         {
             http.Response.ContentType = "application/json";

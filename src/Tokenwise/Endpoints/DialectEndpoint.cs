@@ -239,12 +239,17 @@ public abstract partial class DialectEndpoint(
             return;
         }
 
-        // An error answered with status 200 (some OpenAI-compatible servers and proxies do) is recorded as the error it is:
-        // not billed, as the provider's error statuses are not, and never cached, or every repeat would be served it.
+        // An error answered with status 200 (some OpenAI-compatible servers and proxies do) is recorded as the error it is,
+        // and never cached, or every repeat would be served it. It is billed only for the usage it reports (a failed
+        // Responses API call may carry what it used), never at an estimate, as error statuses are not.
         var answeredError = OpenAIErrorBody.IsError(answer.WrittenSpan);
         if (metered && !answeredError)
         {
             Meter(context, upstream, answer.WrittenSpan);
+        }
+        else if (metered && TryReadUsage(answer.WrittenSpan, out var reportedWithError))
+        {
+            record.Usage = reportedWithError;
         }
 
         record.Status = upstream.StatusCode;
