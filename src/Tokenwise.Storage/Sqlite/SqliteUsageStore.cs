@@ -374,8 +374,12 @@ public sealed class SqliteUsageStore : IUsageStore
         return rows;
     }
 
-    /// <summary>A tag name as one quoted JSON path step, so names with dots or spaces work.</summary>
-    private static string JsonPathKey(string name) => "\"" + name.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    /// <summary>
+    /// A tag name as one quoted JSON path step, so names with dots or spaces work; a backslash is escaped too, or a name
+    /// ending in one ('\') made the path malformed and the query fail (a 500 for the report, and for the budget's spend).
+    /// </summary>
+    private static string JsonPathKey(string name) =>
+        "\"" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static Dictionary<string, string> ToDictionary(IReadOnlyDictionary<string, string> tags) =>
         tags as Dictionary<string, string> ?? tags.ToDictionary(StringComparer.Ordinal);

@@ -174,6 +174,26 @@ public sealed class SqliteUsageStoreTests : IDisposable
         Assert.Equal(total, (await store.WorkflowsAsync(at.AddHours(-1), ct)).Single().SpendUsd);
     }
 
+    [Theory]
+    [InlineData("a.b")]
+    [InlineData("a\"b")]
+    [InlineData("\\")]
+    [InlineData("a\\\"")]
+    [InlineData("caf\u00e9 [0] $")]
+    public async Task ATagOfAnyNameIsFoundByReportsAndBudgets(string name)
+    {
+        var store = new SqliteUsageStore(_path);
+        await store.InitializeAsync(TestContext.Current.CancellationToken);
+        var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
+        var record = Record("a", at, "gpt-4o-mini", "openai", 0.25m);
+        record.Tags = new Dictionary<string, string> { [name] = "v" };
+        await store.AppendAsync([record, Record("b", at, "gpt-4o-mini", "openai", 0.5m)], TestContext.Current.CancellationToken);
+
+        var byTag = await store.SpendAsync(new SpendQuery(at.AddHours(-1), SpendGrouping.Tag, Tag: name), TestContext.Current.CancellationToken);
+        Assert.Equal(0.25m, byTag.Single(r => r.Group == "v").CostUsd);
+        Assert.Equal(0.25m, await store.SpentAsync(Tokenwise.Budgets.BudgetScope.Tag, name + "=v", at.AddHours(-1), TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task SpendGroupsByKeyTeamSessionAndTagAndKeepsTheTopSessions()
     {
