@@ -145,21 +145,10 @@ public static class ModelsEndpoint
 
         w.WriteEndArray();
         w.WriteBoolean("has_more", hasMore);
-        WriteIdOrNull(w, "first_id", start < end ? served[start].Id : null);
-        WriteIdOrNull(w, "last_id", start < end ? served[end - 1].Id : null);
+        // Utf8JsonWriter writes a null string as JSON null, as Anthropic's empty page has it.
+        w.WriteString("first_id", start < end ? served[start].Id : null);
+        w.WriteString("last_id", start < end ? served[end - 1].Id : null);
         w.WriteEndObject();
-    }
-
-    private static void WriteIdOrNull(Utf8JsonWriter w, string name, string? id)
-    {
-        if (id is null)
-        {
-            w.WriteNull(name);
-        }
-        else
-        {
-            w.WriteString(name, id);
-        }
     }
 
     private static void WriteOpenAIModel(Utf8JsonWriter w, string id, string owner)

@@ -70,6 +70,9 @@ public sealed class AnthropicProxyTests(AnthropicGatewayFixture fixture) : IClas
             page.RootElement.GetProperty("first_id").GetString(), page.RootElement.GetProperty("last_id").GetString()));
         Assert.Equal(ids[1..3], before.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!));
         Assert.True(before.RootElement.GetProperty("has_more").GetBoolean()); // ids[0] lies before it
+        using var empty = JsonDocument.Parse(await http.GetStringAsync($"v1/models?before_id={ids[0]}", Ct));
+        Assert.Equal((0, JsonValueKind.Null, JsonValueKind.Null, false), (empty.RootElement.GetProperty("data").GetArrayLength(),
+            empty.RootElement.GetProperty("first_id").ValueKind, empty.RootElement.GetProperty("last_id").ValueKind, empty.RootElement.GetProperty("has_more").GetBoolean()));
         foreach (var query in new[] { "limit=0", "limit=1001", "limit=many", "after_id=no-such-model", "before_id=no-such-model" })
         {
             using var refused = await http.GetAsync("v1/models?" + query, Ct);
