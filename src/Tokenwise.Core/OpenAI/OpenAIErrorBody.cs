@@ -42,8 +42,14 @@ public static class OpenAIErrorBody
     /// Whether an answer is an error (a top-level <c>error</c> object, which Anthropic's error body has too), as some
     /// OpenAI-compatible servers and proxies answer with status 200.
     /// </summary>
+    /// <remarks>Every non-streamed answer is checked, so a vectorized search for the key comes first: most answers lack it.</remarks>
     public static bool IsError(ReadOnlySpan<byte> body)
     {
+        if (body.IndexOf("\"error\""u8) < 0)
+        {
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body);
