@@ -141,6 +141,13 @@ public sealed class CliTests : IDisposable
         Assert.Contains("-94", table.Out, StringComparison.Ordinal);
         Assert.Equal(2, nothing.Exit);
         Assert.Contains("--map FROM=TO", nothing.Err, StringComparison.Ordinal);
+
+        // A price file a report cannot use is one line naming it, whichever report reads it.
+        var prices = Path.Combine(_dir, "prices.json");
+        await File.WriteAllTextAsync(prices, """{"gpt-4o":{"input_cost_per_token":-1e-06}}""", TestContext.Current.CancellationToken);
+        var badPrices = await RunAsync("report", "whatif", "--prices", prices, "--db", db);
+        Assert.Equal(2, badPrices.Exit);
+        Assert.Equal($"--prices: '{prices}' prices gpt-4o at -0.000001 USD, outside 0 to 1 per token (prices are per token, not per million).", badPrices.Err.Trim());
     }
 
     [Fact]

@@ -78,9 +78,9 @@ internal static class ReportCommand
                     pricing = new WhatIfPricing(GatewayComponents.LoadCatalog(options.Pricing), models,
                         parse.GetValue(prices) is { } file ? GatewayComponents.ReadCatalog(file, "--prices") : null);
                 }
-                catch (Exception e) when (e is ConfigurationException or ArgumentException)
+                catch (ArgumentException e)
                 {
-                    return await CliOutput.FailAsync(e is ArgumentException ? "--map: " + e.Message : e.Message);
+                    return await CliOutput.FailAsync("--map: " + e.Message);
                 }
 
                 var rows = await pricing.RepriceAsync(store.BilledSinceAsync(since, ct), ct);
@@ -99,16 +99,7 @@ internal static class ReportCommand
         var promptCache = Subcommand("prompt-cache", "Per model and system prompt: what caching it would have saved (needs server.log_bodies).", "7d", [top],
             async (parse, store, since, options, format, ct) =>
             {
-                PriceCatalog catalog;
-                try
-                {
-                    catalog = GatewayComponents.LoadCatalog(options.Pricing);
-                }
-                catch (ConfigurationException e)
-                {
-                    return await CliOutput.FailAsync(e.Message);
-                }
-
+                var catalog = GatewayComponents.LoadCatalog(options.Pricing);
                 var rows = await PromptCacheBreakEven.OfAsync(store.LoggedRequestsSinceAsync(since, ct), catalog, Math.Max(1, parse.GetValue(top)), ct);
                 CliOutput.Write(format, JsonSerializer.Serialize(rows.ToArray(), AdminJsonContext.Default.PromptCacheBreakEvenArray), ReportTable.PromptCache(rows));
                 return 0;
@@ -167,7 +158,15 @@ internal static class ReportCommand
                 return await CliOutput.FailAsync($"Cannot read the usage log '{Path.GetFullPath(path)}': {e.Message}");
             }
 
-            return await action(parse, store, DateTimeOffset.UtcNow - window, options, parse.GetValue(format), cancellationToken);
+            try
+            {
+                return await action(parse, store, DateTimeOffset.UtcNow - window, options, parse.GetValue(format), cancellationToken);
+            }
+            catch (ConfigurationException e)
+            {
+                // A price file a report reads (pricing.overrides_file, --prices) that cannot be used: one line, as for the config.
+                return await CliOutput.FailAsync(e.Message);
+            }
         });
         return command;
     }
