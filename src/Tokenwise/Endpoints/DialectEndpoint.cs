@@ -99,6 +99,8 @@ public abstract partial class DialectEndpoint(
         {
             if (!await ReadBodyAsync(http.Request, body, aborted))
             {
+                // The rest of the body is left unread, so the connection cannot carry another request: the client is told.
+                http.Response.Headers.Connection = "close";
                 await WriteErrorAsync(http, record, GatewayError.PayloadTooLarge(_maxBodyBytes));
                 return;
             }
@@ -182,6 +184,11 @@ public abstract partial class DialectEndpoint(
         }
         catch (InvalidDataException e) when (!calledUpstream)
         {
+            if (!http.Response.HasStarted)
+            {
+                http.Response.Headers.Connection = "close"; // the body is left unread, as for one over the limit
+            }
+
             await TryWriteErrorAsync(http, record, GatewayError.BodyNotDecompressed(e.Message));
         }
         catch (Exception e)

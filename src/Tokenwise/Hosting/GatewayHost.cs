@@ -218,6 +218,7 @@ public static partial class GatewayHost
                 : GatewayError.BodyNotDecompressed(e.Message);
             http.Response.StatusCode = error.Status;
             http.Response.ContentType = "application/json";
+            http.Response.Headers.Connection = "close"; // the body may be left unread: this connection carries no other request
             OpenAI.OpenAIErrorBody.Write(error, http.Response.BodyWriter);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
