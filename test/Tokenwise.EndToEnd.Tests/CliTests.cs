@@ -1,7 +1,11 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Tokenwise.Embeddings;
 using Tokenwise.Metering;
+using Tokenwise.Routing;
 using Tokenwise.Storage.Sqlite;
 
 namespace Tokenwise.EndToEnd.Tests;
@@ -280,6 +284,52 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, result.Exit);
         Assert.Contains("server.max_request_body_bytes (bad.yaml line 2): must be greater than 0", result.Err, StringComparison.Ordinal);
         Assert.Contains("models.0.provider (bad.yaml line 5)", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RouterTrainForAPairOfMmluProsModelsLearnsWhereThatPairsStrongModelGains()
+    {
+        // A routing folder shaped like ../shared/data/routing: on algebra the strong model is right and the weak one
+        // wrong, on geography both are right. Two other models fail geography, so by difficulty (the shipped router's target)
+        // geography would go to the strong model first.
+        var mmlu = Directory.CreateDirectory(Path.Combine(_dir, "routing", "mmlu_pro")).FullName;
+        string[] algebra = ["Solve the quadratic equation x^2 - {0}x + 6 = 0 for x.", "Compute the determinant of the 2x2 matrix with rows ({0}, 2) and (3, 4).", "Find the derivative of x^{0} + 3x."];
+        string[] geography = ["Which river flows through the capital city number {0} of Europe?", "On which continent is country number {0} of the atlas?", "Which ocean borders coastline number {0}?"];
+        var questions = new StringBuilder("question_id,category,src,answer,question,options\n");
+        var correct = new StringBuilder("question_id,strong-model,weak-model,third-model,fourth-model\n");
+        for (var id = 1; id <= 60; id++)
+        {
+            var isAlgebra = id % 2 == 0;
+            var text = string.Format(CultureInfo.InvariantCulture, (isAlgebra ? algebra : geography)[id % 3], id);
+            questions.Append(CultureInfo.InvariantCulture, $"{id},test,src,A,\"{text}\",\"[\"\"one\"\", \"\"two\"\", \"\"three\"\"]\"\n");
+            correct.Append(CultureInfo.InvariantCulture, $"{id},1,{(isAlgebra ? "0,1,1" : "1,0,0")}\n");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(mmlu, "mmlu_pro_questions.csv"), questions.ToString(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(mmlu, "mmlu_pro_correct.csv"), correct.ToString(), TestContext.Current.CancellationToken);
+        var output = Path.Combine(_dir, "pair.json");
+        string[] train = ["router", "train", "--shared", Path.Combine(_dir, "routing"), "--out", output, "--strong-share", "0.5"];
+
+        var result = await RunAsync([.. train, "--strong", "strong-model", "--weak", "weak-model"]);
+
+        Assert.True(result.Exit == 0, result.Err);
+        var model = RouterModel.Load(output);
+        Assert.Equal(36, model.Training.Rows); // ids % 5 in {2, 3, 4}
+        Assert.Equal(12, model.Calibration.Rows); // ids % 5 == 1
+        Assert.Equal(SharedRoutingData.PairTrainingLabel("strong-model", "weak-model"), model.Training.Label);
+        Assert.StartsWith("tokenwise router train --shared ../shared/data/routing --strong strong-model --weak weak-model --strong-share 0.5", model.Training.Command, StringComparison.Ordinal);
+        using var embedder = new MiniLmEmbedder();
+        var router = new StrongWeakRouter(model);
+        double Score(string prompt) => router.Score(embedder.Embed(prompt), prompt);
+        Assert.True(Score("Solve the equation 2x + 5 = 11 for x.") > Score("Which mountain range lies along the border of Chile?"));
+
+        var unknown = await RunAsync([.. train, "--strong", "strong-model", "--weak", "gpt-5"]);
+        var alone = await RunAsync([.. train, "--strong", "strong-model"]);
+
+        Assert.Equal(1, unknown.Exit);
+        Assert.Equal("MMLU-Pro has no results for gpt-5; its models are fourth-model, strong-model, third-model, weak-model.", unknown.Err.Trim());
+        Assert.Equal(1, alone.Exit);
+        Assert.Contains("--strong and --weak go together", alone.Err, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -107,6 +107,25 @@ public static class SharedRoutingData
             .Select(q => new TrainingExample(q.Prompt, Difficulty(q)))
             .ToList();
 
+    /// <summary>What a router trained for one pair of MMLU-Pro's models learns (see <see cref="MmluPairTraining"/>).</summary>
+    public static string PairTrainingLabel(string strong, string weak) =>
+        $"target = (1 + gain) / 2, gain = {strong} correct - {weak} correct (0/1), on the questions with a result for both";
+
+    /// <summary>
+    /// Training examples for a router that serves one pair of MMLU-Pro's models: the pair's own gain on each question of
+    /// <paramref name="split"/> with a result for both, in question id order. Where the pair is known, its gains say more
+    /// than difficulty does: gemini-1.5-flash beats gemini-1.5-pro on some subjects, which no difficulty can tell.
+    /// </summary>
+    public static List<TrainingExample> MmluPairTraining(IEnumerable<MmluQuestion> questions, string strong, string weak, MmluSplit split = MmluSplit.Train) =>
+        questions
+            .Where(q => q.Split == split && q.Correct.ContainsKey(strong) && q.Correct.ContainsKey(weak))
+            .Select(q => new TrainingExample(q.Prompt, TrainingExample.TargetFromGain(q.Correct[strong] - q.Correct[weak])))
+            .ToList();
+
+    /// <summary>The models with a result for at least one question, in name order.</summary>
+    public static List<string> MmluModels(IEnumerable<MmluQuestion> questions) =>
+        questions.SelectMany(q => q.Correct.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>The share of the models with a result for this question that got it wrong (results are 0/1).</summary>
     public static double Difficulty(MmluQuestion question)
     {

@@ -75,6 +75,28 @@ public sealed class RouterTrainingTests
         Assert.All(training, t => Assert.Equal(1, t.Target, 12));
     }
 
+    [Fact]
+    public void APairRouterIsTrainedOnThatPairsOwnGainOnTheTrainingSplit()
+    {
+        static MmluQuestion Question(int id, params (string Model, double Correct)[] results) =>
+            new(id, "physics", $"q{id}", results.ToDictionary(r => r.Model, r => r.Correct), SharedRoutingData.SplitOf(id));
+        var questions = new[]
+        {
+            Question(1, ("pro", 1), ("flash", 0)), // calibration
+            Question(2, ("pro", 1), ("flash", 0), ("other", 0)),
+            Question(3, ("pro", 1), ("flash", 1)),
+            Question(4, ("pro", 0), ("flash", 1)),
+            Question(5, ("pro", 1), ("flash", 0)), // test
+            Question(7, ("pro", 1)), // no result for the weak model
+        };
+
+        var training = SharedRoutingData.MmluPairTraining(questions, "pro", "flash");
+
+        Assert.Equal([new TrainingExample("q2", 1), new TrainingExample("q3", 0.5), new TrainingExample("q4", 0)], training);
+        Assert.Equal(["q1"], SharedRoutingData.MmluPairTraining(questions, "pro", "flash", MmluSplit.Calibration).Select(e => e.Prompt));
+        Assert.Equal(["flash", "other", "pro"], SharedRoutingData.MmluModels(questions));
+    }
+
     /// <summary>How fast a decision is belongs to <c>RouterBenchmarks.RouterDecision</c>, not to a timed test.</summary>
     [Fact]
     public void ShippedModelLoadsAndDecides()
@@ -117,7 +139,8 @@ public sealed class RouterTrainingTests
         var questions = SharedRoutingData.LoadMmluPro(dir);
         var test = SharedRoutingData.MmluRows(questions, MmluSplit.Test, "gemini-1.5-pro-002", "gemini-1.5-flash-002").Select(r => r.Prompt).ToHashSet();
 
-        var trained = SharedRoutingData.MmluTraining(questions).Select(t => t.Prompt);
+        var trained = SharedRoutingData.MmluTraining(questions)
+            .Concat(SharedRoutingData.MmluPairTraining(questions, "gemini-1.5-pro-002", "gemini-1.5-flash-002")).Select(t => t.Prompt);
         var calibrated = questions.Where(q => q.Split == MmluSplit.Calibration).Select(q => q.Prompt);
 
         Assert.True(test.Count > 1500);

@@ -32,6 +32,8 @@ internal static class RouterCommand
     {
         var shared = new Option<string?>("--shared") { Description = $"Train on MMLU-Pro's training split from this routing data folder (e.g. {DefaultRoutingDirectory})." };
         var data = new Option<string?>("--data") { Description = "Train on your own CSV: prompt,weak_score,strong_score (every fifth row calibrates)." };
+        var strong = new Option<string?>("--strong") { Description = "With --shared: train for this pair of MMLU-Pro's models, on their own results (with --weak)." };
+        var weak = new Option<string?>("--weak") { Description = "With --shared: the pair's weak model (with --strong)." };
         var output = new Option<string>("--out") { Description = "Where to write the model (JSON).", Required = true };
         var share = new Option<double>("--strong-share") { Description = "Target share of requests sent to the strong model, 0..1.", DefaultValueFactory = _ => 0.3 };
         var defaults = new LogisticTrainer.Options();
@@ -39,7 +41,7 @@ internal static class RouterCommand
         var rate = new Option<double>("--learning-rate") { Description = "Adam's step size.", DefaultValueFactory = _ => defaults.LearningRate };
         var l2 = new Option<double>("--l2") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => defaults.L2 };
         var cache = EmbeddingCache();
-        var command = new Command("train", "Train a router (reproducible: same data and options, same file).") { shared, data, output, share, epochs, rate, l2, cache };
+        var command = new Command("train", "Train a router (reproducible: same data and options, same file).") { shared, data, strong, weak, output, share, epochs, rate, l2, cache };
         command.SetAction(parse =>
         {
             var sharedDir = parse.GetValue(shared);
@@ -47,6 +49,12 @@ internal static class RouterCommand
             if ((sharedDir is null) == (dataFile is null))
             {
                 return Fail("Give exactly one of --shared DIR or --data FILE.csv.");
+            }
+
+            var pair = (Strong: parse.GetValue(strong), Weak: parse.GetValue(weak));
+            if ((pair.Strong is null) != (pair.Weak is null) || (pair.Strong is not null && sharedDir is null) || (pair.Strong is not null && pair.Strong == pair.Weak))
+            {
+                return Fail("--strong and --weak go together, with --shared, and name two different models (your own --data rows already are a pair's).");
             }
 
             var options = new LogisticTrainer.Options(parse.GetValue(epochs), parse.GetValue(rate), parse.GetValue(l2));
@@ -66,11 +74,27 @@ internal static class RouterCommand
                 if (sharedDir is not null)
                 {
                     var questions = SharedRoutingData.LoadMmluPro(sharedDir);
-                    training = SharedRoutingData.MmluTraining(questions);
-                    calibration = questions.Where(q => q.Split == MmluSplit.Calibration).Select(q => q.Prompt).ToList();
                     source = "mmlu_pro (Apache-2.0): training split, question_id % 5 in {2,3,4}; calibration split question_id % 5 == 1";
-                    label = SharedRoutingData.TrainingLabel;
-                    reproduce = $"tokenwise router train --shared {DefaultRoutingDirectory} {settings}";
+                    if (pair is { Strong: { } strongModel, Weak: { } weakModel })
+                    {
+                        var models = SharedRoutingData.MmluModels(questions);
+                        if (new[] { strongModel, weakModel }.FirstOrDefault(m => !models.Contains(m)) is { } unknown)
+                        {
+                            return Fail($"MMLU-Pro has no results for {unknown}; its models are {string.Join(", ", models)}.");
+                        }
+
+                        training = SharedRoutingData.MmluPairTraining(questions, strongModel, weakModel);
+                        calibration = SharedRoutingData.MmluPairTraining(questions, strongModel, weakModel, MmluSplit.Calibration).Select(e => e.Prompt).ToList();
+                        label = SharedRoutingData.PairTrainingLabel(strongModel, weakModel);
+                        reproduce = $"tokenwise router train --shared {DefaultRoutingDirectory} --strong {strongModel} --weak {weakModel} {settings}";
+                    }
+                    else
+                    {
+                        training = SharedRoutingData.MmluTraining(questions);
+                        calibration = questions.Where(q => q.Split == MmluSplit.Calibration).Select(q => q.Prompt).ToList();
+                        label = SharedRoutingData.TrainingLabel;
+                        reproduce = $"tokenwise router train --shared {DefaultRoutingDirectory} {settings}";
+                    }
                 }
                 else
                 {
