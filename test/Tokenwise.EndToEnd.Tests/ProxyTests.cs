@@ -210,6 +210,35 @@ public sealed class ProxyTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ABodyInAnEncodingTheGatewayCannotReadIsA415NamingItAndIsLogged()
+    {
+        using var http = Http();
+        string? requestId = null;
+        foreach (var path in new[] { "v1/chat/completions", "admin/keys" })
+        {
+            using var zstd = new ByteArrayContent([0x28, 0xb5, 0x2f, 0xfd, 0x00]);
+            zstd.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            zstd.Headers.ContentEncoding.Add("zstd");
+            using var response = await http.PostAsync(path, zstd, Ct);
+            var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+            Assert.Equal((HttpStatusCode.UnsupportedMediaType, "unsupported_content_encoding"), (response.StatusCode, error!.Error.Code));
+            Assert.Contains("Content-Encoding 'zstd' is not one the gateway reads", error.Error.Message, StringComparison.Ordinal);
+            requestId ??= response.Headers.GetValues("x-tokenwise-request-id").Single();
+        }
+
+        using var identity = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"not compressed at all"}]}""", Encoding.UTF8, "application/json");
+        identity.Headers.ContentEncoding.Add("identity");
+        using (var plain = await http.PostAsync("v1/chat/completions", identity, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        }
+
+        var record = await _gateway.RecordAsync(requestId!);
+        Assert.Equal((415, "unsupported_content_encoding"), (record.Status, record.ErrorCode));
+    }
+
     private static ByteArrayContent Compressed(string encoding, byte[] body)
     {
         using var compressed = new MemoryStream();

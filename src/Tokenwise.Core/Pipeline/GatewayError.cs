@@ -24,6 +24,10 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
     public static GatewayError BodyNotDecompressed(string reason) =>
         InvalidRequest($"The request body does not decompress as its Content-Encoding says: {reason}", "invalid_body");
 
+    public static GatewayError UnsupportedEncoding(string encoding) =>
+        new(415, "invalid_request_error", "unsupported_content_encoding",
+            $"The request body's Content-Encoding '{encoding}' is not one the gateway reads: send the body uncompressed, or compressed with gzip, br or deflate.");
+
     public static GatewayError PayloadTooLarge(long limit) =>
         new(413, "invalid_request_error", "request_too_large",
             $"The request body exceeds the gateway's limit of {limit} bytes (setting server.max_request_body_bytes).");

@@ -97,6 +97,13 @@ public abstract partial class DialectEndpoint(
         var calledUpstream = false;
         try
         {
+            if (RequestEncoding.Unsupported(http.Request) is { } encodingError)
+            {
+                http.Response.Headers.Connection = "close"; // the body is left unread
+                await WriteErrorAsync(http, record, encodingError);
+                return;
+            }
+
             if (!await ReadBodyAsync(http.Request, body, aborted))
             {
                 // The rest of the body is left unread, so the connection cannot carry another request: the client is told.

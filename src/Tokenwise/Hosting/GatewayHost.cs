@@ -206,22 +206,30 @@ public static partial class GatewayHost
     /// <summary>A body that could not be bound (malformed JSON, wrong types) as a 400 in OpenAI's error body, naming the problem.</summary>
     private static async Task AnswerBadRequestsAsync(HttpContext http, RequestDelegate next)
     {
+        GatewayError error;
         try
         {
-            await next(http);
+            if (RequestEncoding.Unsupported(http.Request) is not { } encodingError)
+            {
+                await next(http);
+                return;
+            }
+
+            error = encodingError;
         }
         catch (Exception e) when (e is Microsoft.AspNetCore.Http.BadHttpRequestException or InvalidDataException && !http.Response.HasStarted)
         {
             // InvalidDataException: a body that does not decompress as its Content-Encoding says (UseRequestDecompression).
-            var error = e is Microsoft.AspNetCore.Http.BadHttpRequestException bad
+            error = e is Microsoft.AspNetCore.Http.BadHttpRequestException bad
                 ? GatewayError.InvalidRequest(bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message, "invalid_body") with { Status = bad.StatusCode }
                 : GatewayError.BodyNotDecompressed(e.Message);
-            http.Response.StatusCode = error.Status;
-            http.Response.ContentType = "application/json";
-            http.Response.Headers.Connection = "close"; // the body may be left unread: this connection carries no other request
-            OpenAI.OpenAIErrorBody.Write(error, http.Response.BodyWriter);
-            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
+
+        http.Response.StatusCode = error.Status;
+        http.Response.ContentType = "application/json";
+        http.Response.Headers.Connection = "close"; // the body may be left unread: this connection carries no other request
+        OpenAI.OpenAIErrorBody.Write(error, http.Response.BodyWriter);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
     }
 
     /// <summary>
