@@ -323,6 +323,22 @@ public sealed class CliTests : IDisposable
         double Score(string prompt) => router.Score(embedder.Embed(prompt), prompt);
         Assert.True(Score("Solve the equation 2x + 5 = 11 for x.") > Score("Which mountain range lies along the border of Chile?"));
 
+        // The same pair's evaluation sets, beside the usual ones (the eval-only sets are empty here).
+        Directory.CreateDirectory(Path.Combine(_dir, "routing", "alpacaeval2"));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "routing", "alpacaeval2", "alpacaeval2_wide.csv"), "instruction\n", TestContext.Current.CancellationToken);
+        Directory.CreateDirectory(Path.Combine(_dir, "routing", "routerbench_train"));
+        foreach (var file in SharedRoutingData.RouterBenchFiles)
+        {
+            await File.WriteAllTextAsync(Path.Combine(_dir, "routing", "routerbench_train", file), "prompt\n", TestContext.Current.CancellationToken);
+        }
+
+        var sets = await RunAsync("router", "dataset", "--shared", Path.Combine(_dir, "routing"), "--out", Path.Combine(_dir, "sets"), "--strong", "strong-model", "--weak", "weak-model");
+
+        Assert.True(sets.Exit == 0, sets.Err);
+        var validation = RoutingDataFile.Read(Path.Combine(_dir, "sets", "mmlu_pro_val_strong-model_vs_weak-model.csv"));
+        Assert.Equal(12, validation.Count); // ids % 5 == 1
+        Assert.Equal(6, validation.Count(r => r is { StrongScore: 1, WeakScore: 0 })); // the algebra questions among them
+
         var unknown = await RunAsync([.. train, "--strong", "strong-model", "--weak", "gpt-5"]);
         var alone = await RunAsync([.. train, "--strong", "strong-model"]);
 

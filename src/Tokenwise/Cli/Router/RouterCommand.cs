@@ -28,12 +28,29 @@ internal static class RouterCommand
         Description = "A file that keeps prompt embeddings between runs (created if missing); makes re-runs fast.",
     };
 
+    private static (Option<string?> Strong, Option<string?> Weak) PairOptions(string what) =>
+        (new Option<string?>("--strong") { Description = $"With --shared: {what} this pair of MMLU-Pro's models (with --weak)." },
+         new Option<string?>("--weak") { Description = "With --shared: the pair's weak model (with --strong)." });
+
+    /// <summary>Why a pair named by --strong and --weak cannot be used, or null: both or neither, two different models of MMLU-Pro's.</summary>
+    private static string? PairError(string? strong, string? weak, IReadOnlyList<MmluQuestion>? questions)
+    {
+        if ((strong is null) != (weak is null) || (strong is not null && strong == weak))
+        {
+            return "--strong and --weak go together, with --shared, and name two different models.";
+        }
+
+        var models = questions is null || strong is null ? null : SharedRoutingData.MmluModels(questions);
+        return models is not null && new[] { strong!, weak! }.FirstOrDefault(m => !models.Contains(m)) is { } unknown
+            ? $"MMLU-Pro has no results for {unknown}; its models are {string.Join(", ", models)}."
+            : null;
+    }
+
     private static Command Train()
     {
         var shared = new Option<string?>("--shared") { Description = $"Train on MMLU-Pro's training split from this routing data folder (e.g. {DefaultRoutingDirectory})." };
         var data = new Option<string?>("--data") { Description = "Train on your own CSV: prompt,weak_score,strong_score (every fifth row calibrates)." };
-        var strong = new Option<string?>("--strong") { Description = "With --shared: train for this pair of MMLU-Pro's models, on their own results (with --weak)." };
-        var weak = new Option<string?>("--weak") { Description = "With --shared: the pair's weak model (with --strong)." };
+        var (strong, weak) = PairOptions("train for");
         var output = new Option<string>("--out") { Description = "Where to write the model (JSON).", Required = true };
         var share = new Option<double>("--strong-share") { Description = "Target share of requests sent to the strong model, 0..1.", DefaultValueFactory = _ => 0.3 };
         var defaults = new LogisticTrainer.Options();
@@ -52,9 +69,14 @@ internal static class RouterCommand
             }
 
             var pair = (Strong: parse.GetValue(strong), Weak: parse.GetValue(weak));
-            if ((pair.Strong is null) != (pair.Weak is null) || (pair.Strong is not null && sharedDir is null) || (pair.Strong is not null && pair.Strong == pair.Weak))
+            if (PairError(pair.Strong, pair.Weak, questions: null) is { } pairError)
             {
-                return Fail("--strong and --weak go together, with --shared, and name two different models (your own --data rows already are a pair's).");
+                return Fail(pairError);
+            }
+
+            if (pair.Strong is not null && sharedDir is null)
+            {
+                return Fail("--strong and --weak name two of MMLU-Pro's models, with --shared: your own --data rows already are a pair's.");
             }
 
             var options = new LogisticTrainer.Options(parse.GetValue(epochs), parse.GetValue(rate), parse.GetValue(l2));
@@ -77,10 +99,9 @@ internal static class RouterCommand
                     source = "mmlu_pro (Apache-2.0): training split, question_id % 5 in {2,3,4}; calibration split question_id % 5 == 1";
                     if (pair is { Strong: { } strongModel, Weak: { } weakModel })
                     {
-                        var models = SharedRoutingData.MmluModels(questions);
-                        if (new[] { strongModel, weakModel }.FirstOrDefault(m => !models.Contains(m)) is { } unknown)
+                        if (PairError(strongModel, weakModel, questions) is { } unknown)
                         {
-                            return Fail($"MMLU-Pro has no results for {unknown}; its models are {string.Join(", ", models)}.");
+                            return Fail(unknown);
                         }
 
                         training = SharedRoutingData.MmluPairTraining(questions, strongModel, weakModel);
@@ -192,15 +213,37 @@ internal static class RouterCommand
     {
         var shared = new Option<string>("--shared") { Description = "The routing data folder.", DefaultValueFactory = _ => DefaultRoutingDirectory };
         var output = new Option<string>("--out") { Description = "The folder to write the evaluation CSVs into.", Required = true };
-        var command = new Command("dataset", "Write evaluation sets (prompt,weak_score,strong_score[,costs]) from the shared routing data.") { shared, output };
+        var (strong, weak) = PairOptions("also write MMLU-Pro's sets for");
+        var command = new Command("dataset", "Write evaluation sets (prompt,weak_score,strong_score[,costs]) from the shared routing data.") { shared, output, strong, weak };
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(shared)!;
             var outDir = parse.GetValue(output)!;
+            var pair = (Strong: parse.GetValue(strong), Weak: parse.GetValue(weak));
+            if (PairError(pair.Strong, pair.Weak, questions: null) is { } pairError)
+            {
+                return Fail(pairError);
+            }
+
             try
             {
-                Directory.CreateDirectory(outDir);
                 var questions = SharedRoutingData.LoadMmluPro(dir);
+                if (PairError(pair.Strong, pair.Weak, questions) is { } unknown)
+                {
+                    return Fail(unknown);
+                }
+
+                var pairs = new List<(string Name, string Strong, string Weak)>
+                {
+                    ("gemini", "gemini-1.5-pro-002", "gemini-1.5-flash-002"),
+                    ("llama", "Meta-Llama-3_1-70B-Instruct", "Meta-Llama-3_1-8B-Instruct"),
+                };
+                if (pair is { Strong: { } asked, Weak: { } askedWeak })
+                {
+                    pairs.Add(($"{asked}_vs_{askedWeak}", asked, askedWeak));
+                }
+
+                Directory.CreateDirectory(outDir);
                 var sets = new List<(string File, List<RoutingRow> Rows, string What)>();
                 foreach (var (split, name, what) in new[]
                 {
@@ -208,8 +251,10 @@ internal static class RouterCommand
                     (MmluSplit.Calibration, "val", "MMLU-Pro calibration/validation split (question_id % 5 == 1: calibrated and tuned on, never trained on)"),
                 })
                 {
-                    sets.Add(($"mmlu_pro_{name}_gemini.csv", SharedRoutingData.MmluRows(questions, split, "gemini-1.5-pro-002", "gemini-1.5-flash-002"), $"{what}, gemini-1.5-pro-002 / gemini-1.5-flash-002"));
-                    sets.Add(($"mmlu_pro_{name}_llama.csv", SharedRoutingData.MmluRows(questions, split, "Meta-Llama-3_1-70B-Instruct", "Meta-Llama-3_1-8B-Instruct"), $"{what}, Llama-3.1-70B-Instruct / 8B-Instruct"));
+                    foreach (var (pairName, strongModel, weakModel) in pairs)
+                    {
+                        sets.Add(($"mmlu_pro_{name}_{pairName}.csv", SharedRoutingData.MmluRows(questions, split, strongModel, weakModel), $"{what}, {strongModel} / {weakModel}"));
+                    }
                 }
 
                 sets.Add(("alpacaeval2.csv", SharedRoutingData.AlpacaEval(dir), "AlpacaEval 2 (eval only), gpt4_1106_preview / Mixtral-8x7B-Instruct-v0.1_concise, quality = preference vs GPT-4 Turbo"));
