@@ -142,6 +142,11 @@ public static class SettingsLoader
                 {
                     errors.Add($"{name}: {problem}, got '{value}'.");
                 }
+                else if (child.GetChildren().Any())
+                {
+                    // The binder would skip a list or settings where one value belongs ("http_version: [1.1, 2]") and use the default.
+                    errors.Add($"{name}: must be a single value, not a list or indented settings. See docs/configuration.md for the settings.");
+                }
             }
             else if (child.Value is { Length: > 0 } value)
             {

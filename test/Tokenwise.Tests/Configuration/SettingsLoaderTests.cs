@@ -157,6 +157,17 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.StartsWith(expected, e.Errors[0], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("upstream:\n  connect_timeout_seconds: {seconds: 5}", "upstream.connect_timeout_seconds (tokenwise.yaml line 2)")]
+    [InlineData("providers:\n  openai:\n    http_version: [1.1, 2]", "providers.openai.http_version (tokenwise.yaml line 3)")]
+    [InlineData("budgets:\n  time_zone:\n    - Europe/Paris", "budgets.time_zone (tokenwise.yaml line 3)")]
+    public void AListOrSettingsWhereOneValueBelongsIsNamedRatherThanIgnored(string yaml, string setting)
+    {
+        // Without the check the binder skips them, and the gateway would start on the setting's default.
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml(yaml), NoEnvironment));
+        Assert.Equal([$"{setting}: must be a single value, not a list or indented settings. See docs/configuration.md for the settings."], e.Errors);
+    }
+
     [Fact]
     public void EveryProblemIsReportedAtOnce()
     {
