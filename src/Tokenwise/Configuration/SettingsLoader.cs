@@ -138,7 +138,12 @@ public static class SettingsLoader
             }
             else if (IsScalar(childType))
             {
-                if (child.Value is { Length: > 0 } value && ConversionProblem(childType, value) is { } problem)
+                if (child.Value is { } text && text.Contains('\0', StringComparison.Ordinal))
+                {
+                    // No setting holds one (a path with one is not a path), and file APIs throw on it.
+                    errors.Add($"{name}: must not contain a NUL character (\\u0000).");
+                }
+                else if (child.Value is { Length: > 0 } value && ConversionProblem(childType, value) is { } problem)
                 {
                     errors.Add($"{name}: {problem}, got '{value}'.");
                 }

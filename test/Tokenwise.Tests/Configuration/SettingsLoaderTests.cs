@@ -168,6 +168,15 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal([$"{setting}: must be a single value, not a list or indented settings. See docs/configuration.md for the settings."], e.Errors);
     }
 
+    [Theory]
+    [InlineData("pricing:\n  overrides_file: \"prices\\u0000.json\"", "pricing.overrides_file (tokenwise.yaml line 2)")]
+    [InlineData("storage:\n  sqlite_path: \"\\0\"", "storage.sqlite_path (tokenwise.yaml line 2)")]
+    public void ANulCharacterInASettingIsNamedNotAnUnhandledException(string yaml, string setting)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml(yaml), NoEnvironment));
+        Assert.Equal([$"{setting}: must not contain a NUL character (\\u0000)."], e.Errors);
+    }
+
     [Fact]
     public void EveryProblemIsReportedAtOnce()
     {
