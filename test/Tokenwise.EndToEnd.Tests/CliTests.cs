@@ -367,6 +367,49 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task AModelNoPriceIsKnownForIsNamedAtStartOrFirstUseAndItsCallsAreFlaggedUnpriced()
+    {
+        await using var upstream = await Testing.FakeUpstream.StartAsync();
+        var database = Path.Combine(_dir, "tokenwise.db");
+        var (gateway, url) = await TokenwiseCli.ServeWithConfigAsync(_dir, $"""
+            providers:
+              openai:
+                base_url: {upstream.BaseUrl}
+                api_key: {Testing.FakeUpstream.ApiKey}
+            models:
+              - name: house
+                provider: openai
+                upstream_model: house-model-v3
+            storage:
+              sqlite_path: {database}
+            """);
+        using var server = gateway;
+        using var http = new HttpClient { BaseAddress = url };
+        // The third is the first again: a cache hit, whose saving is as unknown as the call's cost.
+        foreach (var (model, question) in new[] { ("openai/brand-new-model", "what does this cost?"), ("openai/brand-new-model", "and this?"),
+            ("openai/brand-new-model", "what does this cost?"), ("gpt-4o-mini", "and this?") })
+        {
+            using var body = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"{{question}}"}]}""", Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync("v1/chat/completions", body, TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await server.SignalStopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, await server.ExitCodeAsync(TestContext.Current.CancellationToken));
+        var output = await server.OutputAsync();
+
+        Assert.Contains("No price is known for openai/house-model-v3: neither the price catalog nor the config has one", output, StringComparison.Ordinal);
+        Assert.Single(output.Split("No price is known for openai/brand-new-model (request ", StringSplitOptions.None).Skip(1));
+        Assert.DoesNotContain("gpt-4o-mini (request", output, StringComparison.Ordinal);
+        var records = await new SqliteUsageStore(database).LatestAsync(10, TestContext.Current.CancellationToken);
+        Assert.Equal([(true, 0m, 0m, "hit-exact"), (true, 0m, 0m, "miss"), (true, 0m, 0m, "miss")],
+            records.Where(r => r.Model == "openai/brand-new-model").Select(r => (r.Unpriced, r.CostUsd, r.SavedUsd, r.Cache)));
+        var priced = Assert.Single(records, r => r.Model == "gpt-4o-mini");
+        Assert.False(priced.Unpriced);
+        Assert.True(priced.CostUsd > 0);
+    }
+
+    [Fact]
     public async Task StoppedWithSigtermServeFinishesTheStreamInFlightAndLogsIt()
     {
         await using var upstream = await Testing.FakeUpstream.StartAsync();

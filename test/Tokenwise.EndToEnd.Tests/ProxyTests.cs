@@ -354,7 +354,7 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal("fast", entry.GetProperty("model").GetString());
         Assert.Equal("openai", entry.GetProperty("provider").GetString());
         Assert.Equal("gpt-4o-mini", entry.GetProperty("upstream_model").GetString());
-        foreach (var field in new[] { "id", "time", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "estimated", "latency_ms", "ttft_ms", "status" })
+        foreach (var field in new[] { "id", "time", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "unpriced", "estimated", "latency_ms", "ttft_ms", "status" })
         {
             Assert.True(entry.TryGetProperty(field, out _), field);
         }

@@ -43,6 +43,12 @@ public sealed class UsageRecord
     public string? ErrorCode { get; set; }
     public TokenUsage Usage { get; set; }
     public decimal CostUsd { get; set; }
+    /// <summary>
+    /// Neither the catalog nor the config knows a price for the model that served the call (a model newer than the
+    /// catalog, a name it files elsewhere), so <see cref="CostUsd"/> (and a cache hit's <see cref="SavedUsd"/>) reads 0, and
+    /// the call counted nothing against budgets.
+    /// </summary>
+    public bool Unpriced { get; set; }
     /// <summary>The response cache's decision: <c>hit-exact</c> or <c>miss</c>; null when the request was not cacheable.</summary>
     public string? Cache { get; set; }
     /// <summary>What a cache hit avoided: the stored answer's tokens at the current price (the savings ledger).</summary>

@@ -8,7 +8,7 @@ namespace Tokenwise.Pipeline;
 /// <param name="Provider">The configured provider's name.</param>
 /// <param name="UpstreamModel">The model name sent to the provider.</param>
 /// <param name="Price">What a token costs; <see cref="ModelPrice.Free"/> when unpriced or local.</param>
-/// <param name="Priced">False when neither the catalog nor the config knows a price, so cost reads as zero.</param>
+/// <param name="Priced">False when neither the catalog nor the config knows a price (by the token or the hour), so cost reads as zero.</param>
 public sealed record ModelDeployment(string Name, string Provider, string UpstreamModel, ModelPrice Price, bool Priced = true)
 {
     private const decimal MillisecondsPerHour = 3_600_000m;
@@ -34,7 +34,8 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
     /// provider's tokens are free whatever the catalog says; it may be priced by the hour instead.
     /// </summary>
     public static ModelDeployment On(ProviderInfo provider, string name, string upstreamModel, ModelPrice? price) =>
-        new(name, provider.Name, upstreamModel, provider.Local || price is null ? ModelPrice.Free(upstreamModel) : price, provider.Local || price is not null)
+        new(name, provider.Name, upstreamModel, provider.Local || price is null ? ModelPrice.Free(upstreamModel) : price,
+            provider.Local || price is not null || provider.CostPerHourUsd is not null)
         {
             Local = provider.Local,
             CostPerHourUsd = provider.CostPerHourUsd,

@@ -154,5 +154,10 @@ internal static class SqliteMigrations
         """
         ALTER TABLE usage_events ADD COLUMN upstream_request_id TEXT;
         """,
+
+        // 9: calls whose model had no price (neither catalog nor config), logged at cost 0; rows from before read as priced.
+        """
+        ALTER TABLE usage_events ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

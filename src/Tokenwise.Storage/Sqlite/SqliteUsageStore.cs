@@ -17,7 +17,7 @@ public sealed class SqliteUsageStore : IUsageStore
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
         cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests,
-        upstream_request_id
+        upstream_request_id, unpriced
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -101,6 +101,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 row.Add(r.Usage.AudioOutputTokens);
                 row.Add(r.Usage.WebSearchRequests);
                 row.Add(r.UpstreamRequestId);
+                row.Add(r.Unpriced ? 1 : 0);
                 row.Insert();
             }
         }
@@ -140,6 +141,7 @@ public sealed class SqliteUsageStore : IUsageStore
                     WebSearchRequests = reader.GetInt64(38),
                 },
                 CostUsd = CostUnits.FromPicoUsd(reader.GetInt64(15)),
+                Unpriced = reader.GetInt64(40) != 0,
                 Estimated = reader.GetInt64(16) != 0,
                 LatencyMs = reader.GetDouble(17),
                 TtftMs = reader.IsDBNull(18) ? null : reader.GetDouble(18),

@@ -34,6 +34,7 @@ internal static class StageResults
         }
 
         var cost = context.Deployment is { } deployment ? deployment.Cost(record.Usage, upstreamMilliseconds) : 0m;
+        record.Unpriced = context.Deployment is { Priced: false };
         if (context.Cache is { Hit: { } hit } state)
         {
             if (!state.Priced)

@@ -301,7 +301,24 @@ public static partial class GatewayHost
         {
             LogNoMasterKey(logger);
         }
+
+        var unpriced = components.Resolver.ConfiguredModels
+            .Concat(components.Routes.Values.SelectMany(route => route.Targets.Select(target => target.Deployment)))
+            .Where(deployment => !deployment.Priced)
+            .Select(deployment => $"{deployment.Provider}/{deployment.UpstreamModel}")
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (unpriced.Count > 0)
+        {
+            LogUnpricedModels(logger, string.Join(", ", unpriced));
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Models}: neither the price catalog nor the config has one, so their calls are "
+        + "logged at cost 0 (flagged unpriced) and count nothing against budgets. Give each its models entry's input_cost_per_token and "
+        + "output_cost_per_token, or an entry in pricing.overrides_file.")]
+    private static partial void LogUnpricedModels(ILogger logger, string models);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tokenwise is listening on {Urls}; usage log: {Database}")]
     private static partial void LogListening(ILogger logger, string urls, string database);

@@ -14,9 +14,12 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
     : BackgroundService
 {
     private const int MaxAttemptsAtShutdown = 10;
+    // Models warned about as unpriced; bounded, since clients choose provider/model addresses.
+    private const int MaxUnpricedWarned = 1000;
     // A transaction costs nearly the same for one record as for hundreds: waiting briefly for a batch
     // to fill keeps the writer's share of the CPU small under load (see bench/README.md).
     private static readonly TimeSpan s_batchWindow = TimeSpan.FromMilliseconds(50);
+    private readonly HashSet<string> _unpricedWarned = new(StringComparer.Ordinal);
     private long _written;
 
     /// <summary>Records stored so far, for tests and monitoring.</summary>
@@ -50,10 +53,27 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
             }
 
             metrics.Record(batch); // once per record, whatever becomes of the write
+            WarnUnpriced(batch);
 
             await WriteWithRetryAsync(batch, stoppingToken);
             Interlocked.Add(ref _written, batch.Count);
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Says, once per model, that a call was served by a model no price is known for (a provider/model address the catalog
+    /// does not list; configured ones are named at start-up): otherwise its spend would read 0 without a word.
+    /// </summary>
+    private void WarnUnpriced(List<UsageRecord> batch)
+    {
+        foreach (var record in batch)
+        {
+            if (record is { Unpriced: true, Status: 200 } && _unpricedWarned.Count < MaxUnpricedWarned
+                && _unpricedWarned.Add($"{record.Provider}/{record.UpstreamModel}"))
+            {
+                LogUnpricedCall(logger, record.Provider, record.UpstreamModel, record.Id);
+            }
         }
     }
 
@@ -104,6 +124,11 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
     [LoggerMessage(Level = LogLevel.Critical,
         Message = "Usage record {Id} cannot be stored and is dropped: model {Model}, status {Status}, {InputTokens} input and {OutputTokens} output tokens, {CostUsd} USD.")]
     private static partial void LogRecordNotStorable(ILogger logger, string id, string model, int status, long inputTokens, long outputTokens, decimal costUsd, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Provider}/{UpstreamModel} (request {Id}): neither the price catalog nor the "
+        + "config has one, so its calls are logged at cost 0 (flagged unpriced) and count nothing against budgets. Declare it under models "
+        + "with input_cost_per_token and output_cost_per_token, or add it to pricing.overrides_file.")]
+    private static partial void LogUnpricedCall(ILogger logger, string? provider, string? upstreamModel, string id);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} usage records failed (attempt {Attempt}); retrying.")]
     private static partial void LogWriteFailed(ILogger logger, int count, int attempt, Exception error);

@@ -94,6 +94,7 @@ internal sealed class CascadeStep(TimeProvider time)
             Usage = usage,
             Estimated = view.Usage is null,
             CostUsd = target.Deployment.Cost(usage, elapsed),
+            Unpriced = !target.Deployment.Priced,
             LatencyMs = elapsed,
             Route = main.Route,
             RoutePolicy = main.RoutePolicy,
