@@ -1,6 +1,7 @@
 namespace Tokenwise.Storage;
 
 /// <summary>One group of a spend report.</summary>
+/// <param name="Unpriced">Calls to a model no price was known for: counted at 0 in <paramref name="CostUsd"/>, so the spend is more than it says.</param>
 public sealed record SpendRow(
     string Group,
     long Requests,
@@ -10,7 +11,8 @@ public sealed record SpendRow(
     long CacheWriteTokens,
     long OutputTokens,
     long ReasoningTokens,
-    decimal CostUsd)
+    decimal CostUsd,
+    long Unpriced = 0)
 {
     /// <summary>The rows added up into one group: a report's total, or finer groups merged.</summary>
     public static SpendRow Sum(string group, IEnumerable<SpendRow> rows)
@@ -20,7 +22,7 @@ public sealed record SpendRow(
         {
             total = new SpendRow(group, total.Requests + r.Requests, total.Failed + r.Failed, total.InputTokens + r.InputTokens,
                 total.CachedInputTokens + r.CachedInputTokens, total.CacheWriteTokens + r.CacheWriteTokens, total.OutputTokens + r.OutputTokens, total.ReasoningTokens + r.ReasoningTokens,
-                total.CostUsd + r.CostUsd);
+                total.CostUsd + r.CostUsd, total.Unpriced + r.Unpriced);
         }
 
         return total;
