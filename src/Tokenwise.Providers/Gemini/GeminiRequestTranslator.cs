@@ -163,15 +163,6 @@ internal static class GeminiRequestTranslator
         return gemini;
     }
 
-    /// <summary>false, null, an empty object or 0: the client asked for nothing Gemini would have to do.</summary>
-    private static bool IsUnset(JsonNode value) => value.GetValueKind() switch
-    {
-        JsonValueKind.False or JsonValueKind.Null => true,
-        JsonValueKind.Object => value.AsObject().Count == 0,
-        JsonValueKind.Number => value.GetValue<double>() == 0,
-        _ => false,
-    };
-
     private static (JsonArray Contents, JsonObject? System) Messages(JsonNode? messagesNode)
     {
         if (messagesNode is not JsonArray messages || messages.Count == 0)
