@@ -35,6 +35,18 @@ public sealed class CliTests : IDisposable
     private static Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         TokenwiseCli.RunAsync(environment, args);
 
+    /// <summary><c>tokenwise serve</c> with the fake as its <c>openai</c> provider, its usage log at <paramref name="database"/>, and <paramref name="moreYaml"/>.</summary>
+    private Task<(TokenwiseCli.ServerProcess Server, Uri Url)> ServeOnFakeAsync(Testing.FakeUpstream upstream, string database, string moreYaml = "") =>
+        TokenwiseCli.ServeWithConfigAsync(_dir, $"""
+            providers:
+              openai:
+                base_url: {upstream.BaseUrl}
+                api_key: {Testing.FakeUpstream.ApiKey}
+            storage:
+              sqlite_path: {database}
+
+            """ + moreYaml);
+
     [Fact]
     public async Task KeysAndBudgetsAreManagedThroughTheRunningGateway()
     {
@@ -374,17 +386,11 @@ public sealed class CliTests : IDisposable
     {
         await using var upstream = await Testing.FakeUpstream.StartAsync();
         var database = Path.Combine(_dir, "tokenwise.db");
-        var (gateway, url) = await TokenwiseCli.ServeWithConfigAsync(_dir, $"""
-            providers:
-              openai:
-                base_url: {upstream.BaseUrl}
-                api_key: {Testing.FakeUpstream.ApiKey}
+        var (gateway, url) = await ServeOnFakeAsync(upstream, database, """
             models:
               - name: house
                 provider: openai
                 upstream_model: house-model-v3
-            storage:
-              sqlite_path: {database}
             """);
         using var server = gateway;
         using var http = new HttpClient { BaseAddress = url };
@@ -417,14 +423,7 @@ public sealed class CliTests : IDisposable
     {
         await using var upstream = await Testing.FakeUpstream.StartAsync();
         var database = Path.Combine(_dir, "tokenwise.db");
-        var (gateway, url) = await TokenwiseCli.ServeWithConfigAsync(_dir, $"""
-            providers:
-              openai:
-                base_url: {upstream.BaseUrl}
-                api_key: {Testing.FakeUpstream.ApiKey}
-            storage:
-              sqlite_path: {database}
-            """);
+        var (gateway, url) = await ServeOnFakeAsync(upstream, database);
         using var server = gateway;
         using var http = new HttpClient { BaseAddress = url };
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
