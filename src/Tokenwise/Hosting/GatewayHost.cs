@@ -153,9 +153,9 @@ public static partial class GatewayHost
         app.MapGet("/v1/models/{**model}", ModelsEndpoint.RetrieveAsync);
         app.MapPost("/v1/outcomes", OutcomesEndpoint.HandleAsync);
         app.MapGet("/healthz", () => Results.Json(new HealthStatus("ok"), AdminJsonContext.Default.HealthStatus));
-        app.MapGet("/readyz", (Readiness readiness) => readiness.IsReady
-            ? Results.Json(new HealthStatus("ready"), AdminJsonContext.Default.HealthStatus)
-            : Results.Json(new HealthStatus("starting"), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", (Readiness readiness) => readiness.Status is var status && status == Readiness.Ready
+            ? Results.Json(new HealthStatus(status), AdminJsonContext.Default.HealthStatus)
+            : Results.Json(new HealthStatus(status), AdminJsonContext.Default.HealthStatus, statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, branch => branch.Use(RequireMasterKeyAsync), optionsName: null);
         AdminEndpoints.Map(app);
         return app;

@@ -21,6 +21,10 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
     private static readonly TimeSpan s_batchWindow = TimeSpan.FromMilliseconds(50);
     private readonly HashSet<string> _unpricedWarned = new(StringComparer.Ordinal);
     private long _written;
+    private long _failingSince; // the timestamp of the first failed write since the last that succeeded; 0 while writes succeed
+
+    /// <summary>How long the store has refused every write (records wait in memory meanwhile); zero while writes succeed.</summary>
+    public TimeSpan FailingFor => Interlocked.Read(ref _failingSince) is var since and not 0 ? time.GetElapsedTime(since) : TimeSpan.Zero;
 
     /// <summary>Records stored so far, for tests and monitoring.</summary>
     public long Written => Interlocked.Read(ref _written);
@@ -91,6 +95,7 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
             try
             {
                 await store.AppendAsync(batch, CancellationToken.None);
+                Interlocked.Exchange(ref _failingSince, 0);
                 return;
             }
             // Not the store failing but a record it cannot take (a value past its column's range): retried, the batch
@@ -114,6 +119,7 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
             // While running, retry for as long as it takes; at shutdown, give up after a few tries rather than hang.
             catch (Exception e) when (!stoppingToken.IsCancellationRequested || attempt < MaxAttemptsAtShutdown)
             {
+                Interlocked.CompareExchange(ref _failingSince, time.GetTimestamp(), 0);
                 LogWriteFailed(logger, batch.Count, attempt, e);
                 await Task.Delay(delay, time, CancellationToken.None);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
