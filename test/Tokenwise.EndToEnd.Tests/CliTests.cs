@@ -401,6 +401,8 @@ public sealed class CliTests : IDisposable
             using var body = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"{{question}}"}]}""", Encoding.UTF8, "application/json");
             using var response = await http.PostAsync("v1/chat/completions", body, TestContext.Current.CancellationToken);
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            // A cost no price is known for is unknown, not 0: the answer carries no cost header.
+            Assert.Equal(model == "gpt-4o-mini", response.Headers.Contains("x-tokenwise-cost-usd"));
         }
 
         await server.SignalStopAsync(TestContext.Current.CancellationToken);

@@ -276,7 +276,11 @@ public abstract partial class DialectEndpoint(
         http.Response.StatusCode = upstream.StatusCode;
         http.Response.ContentType = upstream.ContentType ?? "application/json";
         http.Response.ContentLength = answer.WrittenCount;
-        http.Response.Headers[CostHeader] = cost.ToString("0.############", CultureInfo.InvariantCulture);
+        if (!record.Unpriced)
+        {
+            // Without a price the cost is unknown, not zero: no header rather than a 0 a client would take at its word.
+            http.Response.Headers[CostHeader] = cost.ToString("0.############", CultureInfo.InvariantCulture);
+        }
         if (_logBodies)
         {
             record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
