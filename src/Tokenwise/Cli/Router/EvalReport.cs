@@ -74,6 +74,7 @@ internal sealed class EvalReport
 
         if (format == OutputFormat.Table)
         {
+            Console.WriteLine($"router: {_model.Training.Label} ({_model.Training.Rows} rows)");
             Console.WriteLine(string.Create(inv, $"rows: {_rows.Count}; weak mean quality {router.WeakMean:0.####}, strong {router.StrongMean:0.####}"));
             Console.WriteLine(string.Create(inv, $"calibrated threshold {_model.Threshold:0.######} ({_model.Calibration.Target} {_model.Calibration.Value:0.###}): sends {share * 100:0.0}% of these rows to the strong model, PGR {pgr:0.###}"));
             Console.WriteLine(string.Create(inv, $"decision latency (embedding excluded): p50 {LatencyP50 * 1000:0.0} µs, p99 {LatencyP99 * 1000:0.0} µs over {_latencies.Length} decisions"));
@@ -126,6 +127,7 @@ internal sealed class EvalReport
             }
 
             json.WriteEndObject();
+            json.WriteString("trained_on", _model.Training.Label);
             json.WriteStartObject("calibrated");
             json.WriteNumber("threshold", _model.Threshold);
             json.WriteString("target", _model.Calibration.Target);
