@@ -66,8 +66,8 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
     }
 
     /// <summary>
-    /// Says, once per model, that a call was served by a model no price is known for (a provider/model address the catalog
-    /// does not list; configured ones are named at start-up): otherwise its spend would read 0 without a word.
+    /// Says, once per model, that a call was served by a model no price is known for: a provider/model address the catalog
+    /// does not list is named nowhere else (configured models are named at start-up too), and its spend would read 0 without a word.
     /// </summary>
     private void WarnUnpriced(List<UsageRecord> batch)
     {
