@@ -374,10 +374,11 @@ public sealed class ProxyTests : IAsyncLifetime
             await answer.Content.ReadAsStringAsync(Ct);
         }
 
+        using var unpriced = await http.PostAsync("v1/chat/completions", Json("""{"model":"openai/model-newer-than-the-catalog","messages":[{"role":"user","content":"x"}]}"""), Ct);
         using var unknown = await http.PostAsync("v1/chat/completions", Json("""{"model":"made-up-name","messages":[{"role":"user","content":"x"}]}"""), Ct);
         using var unknownUpstream = await http.PostAsync("v1/chat/completions",
             Json("""{"model":"openai/minted-name","messages":[{"role":"user","content":"#fake:err-404"}]}"""), Ct);
-        var records = await _gateway.RecordsAsync(_ => true, atLeast: 4);
+        var records = await _gateway.RecordsAsync(_ => true, atLeast: 5);
         using var anonymous = Http(key: null);
         using var refused = await anonymous.GetAsync("metrics", Ct);
         var metrics = await http.GetStringAsync("metrics", Ct);
@@ -390,6 +391,10 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal(served.Sum(r => r.Usage.OutputTokens), Prometheus.Sum(metrics, "gen_ai_client_token_usage_sum", ("gen_ai_request_model", "fast"), ("gen_ai_token_type", "output")));
         Assert.Equal((double)served.Sum(r => r.CostUsd), Prometheus.Sum(metrics, "tokenwise_cost_usd_total", ("gen_ai_request_model", "fast")), 12);
         Assert.Equal(1, Prometheus.Sum(metrics, "gen_ai_client_operation_time_to_first_chunk_seconds_count", ("gen_ai_request_model", "fast")));
+        // A model no price is known for is counted apart, so its zero cost can be alerted on; the priced one is not in it.
+        Assert.Equal(HttpStatusCode.OK, unpriced.StatusCode);
+        Assert.Equal(1, Prometheus.Sum(metrics, "tokenwise_requests_unpriced_total", ("gen_ai_request_model", "openai/model-newer-than-the-catalog")));
+        Assert.Equal(0, Prometheus.Sum(metrics, "tokenwise_requests_unpriced_total", ("gen_ai_request_model", "fast")));
         // The client's made-up model name is not a label: anyone could mint series with it.
         Assert.DoesNotContain("made-up-name", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("minted-name", metrics, StringComparison.Ordinal);

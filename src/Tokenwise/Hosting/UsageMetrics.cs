@@ -24,6 +24,7 @@ public sealed class UsageMetrics
     private readonly Counter<long> _requests;
     private readonly Counter<double> _cost;
     private readonly Counter<double> _saved;
+    private readonly Counter<long> _unpriced;
 
     public UsageMetrics(IMeterFactory meters, UsageLog log)
     {
@@ -37,6 +38,8 @@ public sealed class UsageMetrics
         _requests = meter.CreateCounter<long>("tokenwise.requests", "{request}", "Requests answered, by outcome.");
         _cost = meter.CreateCounter<double>("tokenwise.cost.usd", description: "What the requests cost, in US dollars, as the usage log prices them.");
         _saved = meter.CreateCounter<double>("tokenwise.saved.usd", description: "What cache hits saved, in US dollars, at the current prices.");
+        _unpriced = meter.CreateCounter<long>("tokenwise.requests.unpriced", "{request}",
+            "Requests served by a model no price is known for: their cost reads 0 in tokenwise.cost.usd and the usage log.");
         meter.CreateObservableGauge("tokenwise.usage_log.pending", () => log.Pending, "{record}", "Usage records waiting to be stored.");
     }
 
@@ -64,6 +67,11 @@ public sealed class UsageMetrics
             if (r.SavedUsd != 0)
             {
                 _saved.Add((double)r.SavedUsd, attribution);
+            }
+
+            if (r.Unpriced)
+            {
+                _unpriced.Add(1, attribution);
             }
 
             attribution.Add("http.response.status_code", r.Status);
