@@ -132,7 +132,7 @@ public static partial class GatewayHost
         // Bodies bound by minimal APIs (admin, outcomes) throw on bad input, so it gets a body that says why.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         // A client may compress a long prompt (Content-Encoding gzip, br or deflate); the body limit applies to it decompressed.
-        services.AddRequestDecompression();
+        services.AddRequestDecompression(decompression => decompression.DecompressionProviders["br"] = new CheckedBrotliDecompression());
         var app = builder.Build();
         app.UseRequestDecompression();
         app.UseStatusCodePages(AnswerEmptyErrorsAsync);
