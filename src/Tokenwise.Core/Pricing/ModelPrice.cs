@@ -48,6 +48,9 @@ public sealed record ModelPrice
     /// </summary>
     public const decimal MaxPrice = 1m;
 
+    /// <summary>Whether <paramref name="price"/> can be a price per token (or per web search): 0 to <see cref="MaxPrice"/>.</summary>
+    public static bool IsPrice(decimal price) => price is >= 0 and <= MaxPrice;
+
     /// <summary>Every price of the entry: per token, per web search, of its long-context and processing tiers.</summary>
     public IEnumerable<decimal> AllPrices() =>
         new decimal?[] { InputPerToken, OutputPerToken, CacheReadPerToken, CacheWritePerToken, CacheWrite1hPerToken, ReasoningPerToken,

@@ -181,7 +181,7 @@ public static class TokenwiseOptionsValidator
                 ("output_cost_per_reasoning_token", m.OutputCostPerReasoningToken),
             })
             {
-                if (price is < 0 or > ModelPrice.MaxPrice)
+                if (price is { } given && !ModelPrice.IsPrice(given))
                 {
                     yield return new($"{path}:{key}", $"a price must be from 0 to {ModelPrice.MaxPrice} USD per token (not per million), got {price}.");
                 }

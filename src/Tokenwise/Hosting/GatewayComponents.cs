@@ -105,7 +105,7 @@ public sealed class GatewayComponents : IDisposable
         {
             foreach (var price in entry.AllPrices())
             {
-                if (price is < 0 or > ModelPrice.MaxPrice)
+                if (!ModelPrice.IsPrice(price))
                 {
                     throw new ConfigurationException(string.Create(CultureInfo.InvariantCulture,
                         $"{setting}: '{path}' prices {entry.Key} at {price} USD, outside 0 to {ModelPrice.MaxPrice} per token (prices are per token, not per million)."));

@@ -121,7 +121,7 @@ public sealed class CatalogFormatTests
 
     [Fact]
     public void TheShippedCatalogPricesEveryTokenWithinTheRangeAPriceFileMayUse() =>
-        Assert.DoesNotContain(PriceCatalog.Embedded.Entries, e => e.AllPrices().Any(p => p is < 0 or > ModelPrice.MaxPrice));
+        Assert.DoesNotContain(PriceCatalog.Embedded.Entries, e => e.AllPrices().Any(p => !ModelPrice.IsPrice(p)));
 
     [Fact]
     public void ShippedCatalogHoldsOnlyMeteredModes()
