@@ -13,6 +13,7 @@ public sealed class TextRepairingStream(Stream upstream) : ReadOnlyStream
 {
     private const int SmallestDirectRead = 64;
     private byte[]? _heldBack; // made only when a read ends inside a sequence
+    private byte[]? _ownBuffer; // made only for a caller that reads into fewer than SmallestDirectRead bytes
     private int _heldBackCount;
     private ArrayBufferWriter<byte>? _repaired;
     private int _repairedRead;
@@ -41,7 +42,8 @@ public sealed class TextRepairingStream(Stream upstream) : ReadOnlyStream
             }
 
             // The bytes held back go first, then what upstream sends next; a caller's tiny buffer is read through our own.
-            var target = buffer.Length >= SmallestDirectRead ? buffer : new byte[4096];
+            // Its contents never outlive the loop: what is kept is copied to _heldBack or _repaired.
+            var target = buffer.Length >= SmallestDirectRead ? buffer : (_ownBuffer ??= new byte[4096]);
             _heldBack.AsSpan(0, _heldBackCount).CopyTo(target.Span);
             var length = _heldBackCount;
             _heldBackCount = 0;
