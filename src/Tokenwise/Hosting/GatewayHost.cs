@@ -315,9 +315,7 @@ public static partial class GatewayHost
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Models}: neither the price catalog nor the config has one, so their calls are "
-        + "logged at cost 0 (flagged unpriced) and count nothing against budgets. Give each its models entry's input_cost_per_token and "
-        + "output_cost_per_token, or an entry in pricing.overrides_file.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Models}: " + UsageLogWriter.UnpricedAdvice)]
     private static partial void LogUnpricedModels(ILogger logger, string models);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tokenwise is listening on {Urls}; usage log: {Database}")]

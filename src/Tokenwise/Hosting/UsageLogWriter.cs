@@ -13,6 +13,10 @@ namespace Tokenwise.Hosting;
 public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, UsageMetrics metrics, int batchSize, TimeProvider time, ILogger<UsageLogWriter> logger)
     : BackgroundService
 {
+    /// <summary>What a model without a price means and how to give it one, said at start-up (GatewayHost) and at each model's first call.</summary>
+    internal const string UnpricedAdvice = "neither the price catalog nor the config has one, so calls to such a model are logged at cost 0 (flagged unpriced) "
+        + "and count nothing against budgets. Give each a price in its models entry (input_cost_per_token, output_cost_per_token) or in pricing.overrides_file.";
+
     private const int MaxAttemptsAtShutdown = 10;
     // Models warned about as unpriced; bounded, since clients choose provider/model addresses.
     private const int MaxUnpricedWarned = 1000;
@@ -131,9 +135,7 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
         Message = "Usage record {Id} cannot be stored and is dropped: model {Model}, status {Status}, {InputTokens} input and {OutputTokens} output tokens, {CostUsd} USD.")]
     private static partial void LogRecordNotStorable(ILogger logger, string id, string model, int status, long inputTokens, long outputTokens, decimal costUsd, Exception error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Provider}/{UpstreamModel} (request {Id}): neither the price catalog nor the "
-        + "config has one, so its calls are logged at cost 0 (flagged unpriced) and count nothing against budgets. Declare it under models "
-        + "with input_cost_per_token and output_cost_per_token, or add it to pricing.overrides_file.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Provider}/{UpstreamModel} (request {Id}): " + UnpricedAdvice)]
     private static partial void LogUnpricedCall(ILogger logger, string? provider, string? upstreamModel, string id);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} usage records failed (attempt {Attempt}); retrying.")]
