@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -8,29 +7,23 @@ using Tokenwise.Hosting;
 using Tokenwise.Metering;
 using Tokenwise.Storage;
 using Tokenwise.Storage.Sqlite;
+using Tokenwise.Tests.Storage;
 using Tokenwise.Testing;
 
 namespace Tokenwise.Tests.Hosting;
 
 public sealed class UsageLogWriterTests : IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"tokenwise-writer-{Guid.NewGuid():N}.db");
+    private readonly TemporaryDatabase _database = new("writer");
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    public void Dispose() => _database.Dispose();
 
     [Fact]
     public async Task ARecordTheStoreCannotHoldIsLoggedAndDroppedAndTheRecordsAroundItAreStored()
     {
         // $10 billion is past the cost column's range (picodollars in 64 bits: $9.2 million); retried as part of its
         // batch, it stopped every later record from being stored.
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var log = new UsageLog();
@@ -58,7 +51,7 @@ public sealed class UsageLogWriterTests : IDisposable
     [Fact]
     public async Task AStoreThatRefusesWritesForTheGracePeriodMakesTheGatewayNotReadyUntilItTakesThemAgain()
     {
-        var store = new RefusingStore(new SqliteUsageStore(_path)) { Refusing = true };
+        var store = new RefusingStore(new SqliteUsageStore(_database.Path)) { Refusing = true };
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var time = new FakeTimeProvider();

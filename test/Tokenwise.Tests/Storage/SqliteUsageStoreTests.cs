@@ -7,16 +7,9 @@ namespace Tokenwise.Tests.Storage;
 
 public sealed class SqliteUsageStoreTests : IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"tokenwise-store-{Guid.NewGuid():N}.db");
+    private readonly TemporaryDatabase _database = new("store");
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    public void Dispose() => _database.Dispose();
 
     private static UsageRecord Record(string id, DateTimeOffset at, string model, string provider, decimal cost, int status = 200) => new()
     {
@@ -37,11 +30,11 @@ public sealed class SqliteUsageStoreTests : IDisposable
     [Fact]
     public async Task MigratesOnceAndIsIdempotent()
     {
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
 
-        await using var connection = new SqliteConnection($"Data Source={_path}");
+        await using var connection = new SqliteConnection($"Data Source={_database.Path}");
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA user_version; ";
@@ -56,7 +49,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         // A version-5 file (as the release before one-hour writes left it), with a logged request and a cached answer
         // that wrote 3000 tokens to the cache.
-        await using (var old = new SqliteConnection($"Data Source={_path}"))
+        await using (var old = new SqliteConnection($"Data Source={_database.Path}"))
         {
             await old.OpenAsync(ct);
             foreach (var migration in SqliteMigrations.All.Take(5))
@@ -75,10 +68,10 @@ public sealed class SqliteUsageStoreTests : IDisposable
                 """, ct);
         }
 
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(ct);
 
-        await using (var migrated = new SqliteConnection($"Data Source={_path}"))
+        await using (var migrated = new SqliteConnection($"Data Source={_database.Path}"))
         {
             await migrated.OpenAsync(ct);
             Assert.Equal((long)SqliteMigrations.All.Count, await SqliteDatabase.ScalarAsync(migrated, "PRAGMA user_version;", ct));
@@ -86,14 +79,14 @@ public sealed class SqliteUsageStoreTests : IDisposable
 
         var read = Assert.Single(await store.LatestAsync(10, ct));
         Assert.Equal((new TokenUsage(3050, 0, 3000, 20, 0), 0.0039m), (read.Usage, read.CostUsd));
-        var cached = Assert.Single(await new SqliteCacheStore(new SqliteDatabase(_path)).LoadAsync(DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000), ct));
+        var cached = Assert.Single(await new SqliteCacheStore(new SqliteDatabase(_database.Path)).LoadAsync(DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000), ct));
         Assert.Equal(new TokenUsage(3050, 0, 3000, 20, 0), cached.Usage);
     }
 
     [Fact]
     public async Task RecordsRoundTripWithExactCosts()
     {
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
         var original = Record("req_1", at, "gpt-4o-mini", "openai", 12.345678901234m);
@@ -114,7 +107,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
     [Fact]
     public async Task SpendGroupsByModelProviderAndDay()
     {
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var day1 = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
         var day2 = day1.AddDays(1);
@@ -150,7 +143,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
     {
         // Two calls of $9,000,000.000000000001 (each within a 64-bit picodollar, whose range is $9.2 million): their
         // integer sum() failed with "integer overflow", so every report, and the budget spent at start-up, failed with it.
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
         var big = 9_000_000.000000000001m;
@@ -182,7 +175,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
     [InlineData("caf\u00e9 [0] $")]
     public async Task ATagOfAnyNameIsFoundByReportsAndBudgets(string name)
     {
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
         var record = Record("a", at, "gpt-4o-mini", "openai", 0.25m);
@@ -198,7 +191,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
     public async Task SpendGroupsByKeyTeamSessionAndTagAndKeepsTheTopSessions()
     {
         var ct = TestContext.Current.CancellationToken;
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(ct);
         var at = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
         UsageRecord Attributed(string id, decimal cost, string? key, string? team, string? session, string? feature)
@@ -233,7 +226,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
     public async Task SpendByDayFollowsTheCalendarOfTheTimeZoneAcrossAClockChange()
     {
         var ct = TestContext.Current.CancellationToken;
-        var store = new SqliteUsageStore(_path);
+        var store = new SqliteUsageStore(_database.Path);
         await store.InitializeAsync(ct);
         // Berlin leaves summer time on 2026-10-25, a 25-hour day: from 22:00 UTC on the 24th to 23:00 UTC on the 25th.
         await store.AppendAsync(
