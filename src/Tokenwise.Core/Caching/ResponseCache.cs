@@ -203,7 +203,7 @@ public sealed class ResponseCache(TimeProvider time, int maxEntries, string? sem
             // A vector of another length than its scope's (an endpoint's model changed size) is served by the exact cache only.
             if (entry.Semantic is { } semantic && semantic.Embedder == semanticEmbedder && _similar.Add(semantic.Scope, _nextIndexId + 1, semantic.Vector))
             {
-                var id = ++_nextIndexId;
+                var id = ++_nextIndexId; // the id it was added under
                 _indexed[id] = node;
                 _indexIds[entry.Key] = id;
             }

@@ -281,6 +281,7 @@ public abstract partial class DialectEndpoint(
             // Without a price the cost is unknown, not zero: no header rather than a 0 a client would take at its word.
             http.Response.Headers[CostHeader] = cost.ToString("0.############", CultureInfo.InvariantCulture);
         }
+
         if (_logBodies)
         {
             record.ResponseBody = Encoding.UTF8.GetString(answer.WrittenSpan);
