@@ -144,6 +144,29 @@ public sealed class AccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHardBudgetRefusesAModelNoPriceIsKnownForInTheClientsErrorFormatAndLogsTheRefusal()
+    {
+        var secret = (await CreateKeyAsync("newmodels")).GetProperty("key").GetString()!;
+        using var budget = await Admin().PostAsJsonAsync("admin/budgets",
+            new { id = "newmodels-daily", scope = "team", target = "newmodels", amount_usd = 1, period = "day", mode = "hard" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, budget.StatusCode);
+
+        // A model newer than the catalog would cost 0 in the log and against the budget, however much the provider bills.
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Chat(secret, "openai/model-newer-than-the-catalog").CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct));
+        Assert.Equal(403, refused.Status);
+        using var body = JsonDocument.Parse(refused.GetRawResponse()!.Content.ToString());
+        var error = body.RootElement.GetProperty("error");
+        Assert.Equal(("model_not_priced", "permission_error"), (error.GetProperty("code").GetString(), error.GetProperty("type").GetString()));
+        Assert.Contains("openai/model-newer-than-the-catalog", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("newmodels-daily", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        await Chat(secret).CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct); // a priced model passes
+        var records = await _gateway.RecordsAsync(r => r.Team == "newmodels", atLeast: 2);
+        Assert.Equal([200, 403], records.Select(r => r.Status).Order());
+    }
+
+    [Fact]
     public async Task CallsPricedByTheHourCannotOverspendAHardBudgetEvenWhenTheyRunToTheTimeout()
     {
         // $3.60 an hour is $0.001 a second, and no call may last more than 1 s (the total timeout): the budget holds

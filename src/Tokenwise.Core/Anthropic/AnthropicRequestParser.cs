@@ -30,7 +30,7 @@ public static class AnthropicRequestParser
         JsonSpan modelValue = default;
         var stream = false;
         long? maxTokens = null;
-        long maxWebSearches = 0;
+        long? maxWebSearches = 0;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -113,8 +113,11 @@ public static class AnthropicRequestParser
         return true;
     }
 
-    /// <summary>The sum of <c>max_uses</c> over the <c>web_search_*</c> tools of a <c>tools</c> array; the reader ends on its end.</summary>
-    private static long MaxWebSearches(ref Utf8JsonReader reader)
+    /// <summary>
+    /// The sum of <c>max_uses</c> over the <c>web_search_*</c> tools of a <c>tools</c> array, or null when one of them sets
+    /// no valid <c>max_uses</c> (the provider then bounds its searches by nothing); the reader ends on the array's end.
+    /// </summary>
+    private static long? MaxWebSearches(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -122,7 +125,7 @@ public static class AnthropicRequestParser
             return 0;
         }
 
-        long total = 0;
+        long? total = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -132,7 +135,7 @@ public static class AnthropicRequestParser
             }
 
             bool webSearch = false;
-            long maxUses = 0;
+            long? maxUses = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isType = reader.ValueTextEquals("type"u8);
@@ -152,7 +155,7 @@ public static class AnthropicRequestParser
                 }
             }
 
-            total += webSearch ? maxUses : 0;
+            total = webSearch ? total + maxUses : total;
         }
 
         return total;

@@ -37,7 +37,12 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             return await next(context);
         }
 
-        var admission = Plan(book, context);
+        var admission = Plan(book, context, out var unbounded);
+        if (unbounded is not null)
+        {
+            return GatewayResponse.Fail(unbounded);
+        }
+
         if (admission is null)
         {
             return await next(context);
@@ -59,9 +64,13 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         return await next(context);
     }
 
-    /// <summary>The counters this request touches, or null when no budget or limit applies to it.</summary>
-    private Admission? Plan(PolicyBook book, GatewayContext context)
+    /// <summary>
+    /// The counters this request touches, or null when no budget or limit applies to it. <paramref name="unbounded"/> is
+    /// set when a hard budget applies but the request's cost has no bound to reserve: it is refused, as it could overspend.
+    /// </summary>
+    private Admission? Plan(PolicyBook book, GatewayContext context, out GatewayError? unbounded)
     {
+        unbounded = null;
         var record = context.Record;
         var now = time.GetUtcNow();
         List<CounterCheck>? checks = null;
@@ -76,6 +85,12 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             }
 
             reserve ??= Reserve(context);
+            if (budget.Mode == BudgetMode.Hard && reserve.Value.Unbounded is { } why)
+            {
+                unbounded = new GatewayError(why.Status, why.Type, why.Code, $"The hard {budget.Describe()} cannot hold this request: {why.Message}", why.Param);
+                return null;
+            }
+
             var window = BudgetWindow.Of(budget.Period, now, zone);
             var key = BudgetKey(budget, target, window);
             Add(ref checks, ref parts, new CounterCheck(key, reserve.Value.Usd, budget.Mode == BudgetMode.Hard ? budget.AmountUsd : null, window.End),
@@ -190,15 +205,39 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var prompt = context.PromptTokens(context.Deployment?.UpstreamModel ?? request.Model);
         long OutputBound(ModelDeployment? d) =>
             request.Api == ApiKind.Embeddings ? 0 : request.Choices * Math.Min(request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound, TokenUsage.MaxCount);
-        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier, request.MaxWebSearches);
+        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier, request.MaxWebSearches ?? 0);
 
         if (context.Route is { } route)
         {
             // Any of the route's deployments may answer (a cascade may pay each): the route bounds it.
-            return new ReservedCost(route.Bound(CostBound), prompt + route.Targets.Max(t => OutputBound(t.Deployment)));
+            return new ReservedCost(route.Bound(CostBound), prompt + route.Targets.Max(t => OutputBound(t.Deployment)),
+                route.Targets.Select(t => Unbounded(request, t.Deployment)).FirstOrDefault(e => e is not null));
         }
 
-        return new ReservedCost(context.Deployment is { } deployment ? CostBound(deployment) : 0m, prompt + OutputBound(context.Deployment));
+        return context.Deployment is { } deployment
+            ? new ReservedCost(CostBound(deployment), prompt + OutputBound(deployment), Unbounded(request, deployment))
+            : new ReservedCost(0m, prompt + OutputBound(null), null);
+    }
+
+    /// <summary>
+    /// Why the most <paramref name="deployment"/> can cost for <paramref name="request"/> is unknown, or null when it is
+    /// known: a model no price is known for reserves nothing and costs nothing, and a web search tool without
+    /// <c>max_uses</c> on a model that bills each search allows any number of them.
+    /// </summary>
+    private static GatewayError? Unbounded(LlmRequest request, ModelDeployment deployment)
+    {
+        if (!deployment.Priced)
+        {
+            return new GatewayError(403, "permission_error", "model_not_priced",
+                $"no price is known for {deployment.Provider}/{deployment.UpstreamModel}, so its cost cannot be reserved or counted. "
+                + "Give the model a price: input_cost_per_token and output_cost_per_token on its entry in models, or an entry in pricing.overrides_file.", "model");
+        }
+
+        return request.MaxWebSearches is null && deployment.CostPerHourUsd is null && deployment.Price.WebSearchPerRequest > 0
+            ? GatewayError.InvalidRequest(string.Create(CultureInfo.InvariantCulture,
+                $"a web search tool without max_uses allows any number of searches at ${deployment.Price.WebSearchPerRequest} each. Set max_uses on it."),
+                "web_search_unbounded", "tools")
+            : null;
     }
 
     private GatewayResponse Reject(GatewayContext context, Admission admission, CounterResult result)
@@ -378,5 +417,6 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     /// <summary>The counter of settled USD alone beside a budget counter: alerts fire on what was spent, never on what was only reserved.</summary>
     private static string SpentKey(string budgetKey) => "spent:" + budgetKey;
 
-    private readonly record struct ReservedCost(decimal Usd, long Tokens);
+    /// <param name="Unbounded">Why the cost has no bound, when it has none (see <see cref="Unbounded(LlmRequest, ModelDeployment)"/>).</param>
+    private readonly record struct ReservedCost(decimal Usd, long Tokens, GatewayError? Unbounded);
 }

@@ -21,9 +21,9 @@ public sealed class LlmRequest
     public int Choices { get; init; } = 1;
     /// <summary>
     /// The most web searches the request lets the provider run: the sum of the <c>max_uses</c> of its Anthropic web
-    /// search tools (0 without one; a tool without <c>max_uses</c> adds none, as it sets no bound). Budgets reserve them.
+    /// search tools (0 without one), or null when a web search tool sets no <c>max_uses</c> and so no bound. Budgets reserve them.
     /// </summary>
-    public long MaxWebSearches { get; init; }
+    public long? MaxWebSearches { get; init; } = 0;
     /// <summary>The processing tier the request asks for (OpenAI's <c>service_tier</c>: <c>auto</c>, <c>default</c>, <c>flex</c>, <c>priority</c>).</summary>
     public string? ServiceTier { get; init; }
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>

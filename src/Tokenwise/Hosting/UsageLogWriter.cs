@@ -15,7 +15,7 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
 {
     /// <summary>What a model without a price means and how to give it one, said at start-up (GatewayHost) and at each model's first call.</summary>
     internal const string UnpricedAdvice = "neither the price catalog nor the config has one, so calls to such a model are logged at cost 0 (flagged unpriced) "
-        + "and count nothing against budgets. Give each a price in its models entry (input_cost_per_token, output_cost_per_token) or in pricing.overrides_file.";
+        + "and count nothing against soft budgets (hard budgets refuse them). Give each a price in its models entry (input_cost_per_token, output_cost_per_token) or in pricing.overrides_file.";
 
     private const int MaxAttemptsAtShutdown = 10;
     // Models warned about as unpriced; bounded, since clients choose provider/model addresses.

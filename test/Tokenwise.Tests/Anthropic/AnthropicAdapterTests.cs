@@ -33,13 +33,15 @@ public sealed class AnthropicAdapterTests
         Assert.Null(Parse($$"""{"model":"m","max_tokens":{{maxTokens}},"messages":[]}""").MaxOutputTokens);
 
     [Theory]
-    [InlineData("""[{"name":"f","input_schema":{"type":"object"}}]""", 0)]
-    [InlineData("""[{"type":"web_search_20250305","name":"web_search","max_uses":5}]""", 5)]
-    [InlineData("""[{"type":"web_search_20250305","name":"web_search"}]""", 0)] // no bound given: none reserved
-    [InlineData("""[{"type":"web_search_20250305","name":"a","max_uses":2},{"max_uses":9,"type":"web_search_20260101","name":"b"},5]""", 11)]
+    [InlineData("""[{"name":"f","input_schema":{"type":"object"}}]""", 0L)]
+    [InlineData("""[{"type":"web_search_20250305","name":"web_search","max_uses":5}]""", 5L)]
+    [InlineData("""[{"type":"web_search_20250305","name":"web_search"}]""", null)] // no bound given: none
+    [InlineData("""[{"type":"web_search_20250305","name":"a","max_uses":2},{"type":"web_search_20250305","name":"b"}]""", null)]
+    [InlineData("""[{"type":"web_search_20250305","name":"a","max_uses":0}]""", null)] // not a bound a provider accepts
+    [InlineData("""[{"type":"web_search_20250305","name":"a","max_uses":2},{"max_uses":9,"type":"web_search_20260101","name":"b"},5]""", 11L)]
     [InlineData("""[{"type":"web_search_20250305","name":"a","max_uses":4611686018427387904},{"type":"web_search_20250305","name":"b","max_uses":4611686018427387904}]""",
         2 * TokenUsage.MaxCount)] // summed as given, 2^63: a negative reservation
-    public void TheWebSearchesARequestAllowsAreTheSumOfItsToolsMaxUses(string tools, long expected) =>
+    public void TheWebSearchesARequestAllowsAreTheSumOfItsToolsMaxUses(string tools, long? expected) =>
         Assert.Equal(expected, Parse($$"""{"model":"m","max_tokens":1,"tools":{{tools}},"messages":[]}""").MaxWebSearches);
 
     [Theory]

@@ -6,6 +6,7 @@ using Tokenwise.Metering;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 using Tokenwise.Pricing;
+using Tokenwise.Routing.Routes;
 
 namespace Tokenwise.Tests.Budgets;
 
@@ -298,6 +299,65 @@ public sealed class AdmissionGateTests
         Assert.Equal("budget_exceeded", (await _gate.InvokeAsync(Context(maxTokens: 1000), Upstream)).Error!.Code);
         _gate.Replace(new PolicyBook([], [new RateLimit("tpm", RateLimitScope.Model, "gpt-4o-mini", null, 20_000, null)]));
         Assert.Equal("tokens", (await _gate.InvokeAsync(Context(maxTokens: 5000), Upstream)).Error!.Type);
+    }
+
+    [Fact]
+    public async Task AHardBudgetRefusesAModelNoPriceIsKnownForWhereverTheRequestMayReachIt()
+    {
+        // A model newer than the catalog would reserve and cost nothing: under a hard budget it could spend without limit.
+        var unpriced = new ModelDeployment("gpt-9", "openai", "gpt-9", ModelPrice.Free("gpt-9"), Priced: false);
+        var hard = new Budget("cap", BudgetScope.Team, "support", 100m, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([hard], []));
+
+        var refused = await _gate.InvokeAsync(Context(maxTokens: 10, deployment: unpriced), Upstream);
+        Assert.Equal((403, "permission_error", "model_not_priced", "model"), (refused.Error!.Status, refused.Error.Type, refused.Error.Code, refused.Error.Param));
+        Assert.Contains("team 'support' day budget cap", refused.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("openai/gpt-9", refused.Error.Message, StringComparison.Ordinal);
+
+        // The same on a route whose fallback is the unpriced model, though its first deployment is priced.
+        var route = new RoutePolicy
+        {
+            Name = "auto", Strategy = RouteStrategy.Priority, Targets = [new RouteTarget("gpt-4o-mini", Deployment), new RouteTarget("gpt-9", unpriced)],
+            Baseline = new RouteTarget("gpt-4o-mini", Deployment),
+        };
+        var onRoute = Context(maxTokens: 10);
+        onRoute.Route = route;
+        Assert.Equal("model_not_priced", (await _gate.InvokeAsync(onRoute, Upstream)).Error?.Code);
+
+        // A priced model passes; a soft budget, which only warns, lets the unpriced one through, as does a team no budget covers.
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10), Upstream)).Error);
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, team: "other", deployment: unpriced), Upstream)).Error);
+        _gate.Replace(new PolicyBook([hard with { Mode = BudgetMode.Soft }], []));
+        Assert.Null((await _gate.InvokeAsync(Context(maxTokens: 10, deployment: unpriced), Upstream)).Error);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"web_search_20250305","name":"web_search"}""", "web_search_unbounded")] // any number of searches at $0.01
+    [InlineData("""{"type":"web_search_20250305","name":"web_search","max_uses":3}""", null)]     // reserves 3 × $0.01
+    public async Task AHardBudgetRefusesAWebSearchToolWithoutMaxUsesOnAModelThatBillsSearches(string tool, string? code)
+    {
+        var claude = ModelDeployment.FromCatalog("claude-sonnet-4-5", new ProviderInfo("anthropic", "anthropic"), "claude-sonnet-4-5", PriceCatalog.Embedded);
+        claude = claude with { Price = claude.Price with { WebSearchPerRequest = 0.01m } };
+        var hard = new Budget("cap", BudgetScope.Team, "support", 100m, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([hard], []));
+        var body = Encoding.UTF8.GetBytes($$"""{"model":"claude-sonnet-4-5","max_tokens":100,"tools":[{{tool}}],"messages":[{"role":"user","content":"news?"}]}""");
+        Assert.True(Tokenwise.Anthropic.AnthropicRequestParser.TryParse(body, ApiKind.Messages, [], out var request, out _));
+        var record = new UsageRecord { Id = "req", StartedAt = _time.GetUtcNow(), Endpoint = "messages", Dialect = "anthropic", Team = "support" };
+        var context = new GatewayContext(request, record, CancellationToken.None) { Deployment = claude };
+
+        var response = await _gate.InvokeAsync(context, Upstream);
+
+        Assert.Equal(code, response.Error?.Code);
+        if (code is null)
+        {
+            var prompt = PromptTokens.Estimate(request, "claude-sonnet-4-5");
+            Assert.Equal(prompt * 0.000006m + 100 * 0.000015m + 3 * 0.01m, await _gate.CurrentAsync(hard, "support"));
+        }
+        else
+        {
+            Assert.Equal((400, "tools"), (response.Error!.Status, response.Error.Param));
+            Assert.Contains("max_uses", response.Error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
