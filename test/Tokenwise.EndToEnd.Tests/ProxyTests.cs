@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Tokenwise.Testing;
 
 namespace Tokenwise.EndToEnd.Tests;
@@ -445,5 +446,57 @@ public sealed class ProxyTests : IAsyncLifetime
         using var health = await http.GetAsync("healthz", Ct);
         using var ready = await http.GetAsync("readyz", Ct);
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (health.StatusCode, ready.StatusCode));
+    }
+
+    [Fact]
+    public async Task AFullUsageLogBacklogRefusesNewRequestsUntilTheStoreCatchesUp()
+    {
+        // The writer waits its batch window on this clock, so records stay pending, as behind a store that refuses writes,
+        // until the test moves it on.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await TestGateway.StartAsync(_upstream, new Dictionary<string, string?>
+        {
+            ["storage:batch_size"] = "5000",
+            ["storage:max_pending_records"] = "1000",
+        }, time: clock);
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        var log = gateway.Services.GetRequiredService<Metering.UsageLog>();
+        var writer = gateway.Services.GetRequiredService<Hosting.UsageLogWriter>();
+        for (var i = 0; i < 1000; i++)
+        {
+            log.Enqueue(new Metering.UsageRecord { Id = $"req_backlog_{i}", StartedAt = clock.GetUtcNow(), Endpoint = "chat.completions", Dialect = "openai", Status = 200 });
+        }
+
+        var request = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""";
+        using (var refused = await http.PostAsync("v1/chat/completions", Json(request), Ct))
+        using (var ready = await http.GetAsync("readyz", Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("5", refused.Headers.GetValues("retry-after").Single());
+            using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("usage_log_backlog", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("usage_log_full", await ready.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        Assert.Equal((1000, 1L), (log.Pending, log.Refused)); // the refusal added no record to the backlog
+        Assert.Equal(1, Prometheus.Sum(await http.GetStringAsync("metrics", Ct), "tokenwise_usage_log_refused_total"));
+        await WaitUntilAsync(() => writer.Written == 1000, clock);
+        using var served = await http.PostAsync("v1/chat/completions", Json(request), Ct);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        await WaitUntilAsync(() => writer.Written == 1001, clock);
+        var id = served.Headers.GetValues("x-tokenwise-request-id").Single();
+        Assert.Contains(await gateway.Services.GetRequiredService<Storage.IUsageStore>().LatestAsync(1, Ct), r => r.Id == id);
+    }
+
+    /// <summary>Moves <paramref name="clock"/> on in small steps (the usage writer's batch window runs on it) until <paramref name="condition"/> holds.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, Microsoft.Extensions.Time.Testing.FakeTimeProvider clock)
+    {
+        for (var waited = 0; !condition(); waited += 10)
+        {
+            Assert.True(waited < 10_000, "The condition did not hold within 10 s.");
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(10, Ct);
+        }
     }
 }

@@ -32,6 +32,11 @@ public sealed record GatewayError(int Status, string Type, string? Code, string 
         new(413, "invalid_request_error", "request_too_large",
             $"The request body exceeds the gateway's limit of {limit} bytes (setting server.max_request_body_bytes).");
 
+    public static GatewayError UsageLogFull(int maxPending) =>
+        new(503, "api_error", "usage_log_backlog",
+            $"The gateway is not taking new requests: {maxPending} usage records are waiting for a usage log that cannot be written "
+            + "(setting storage.max_pending_records). Retry shortly; the operator should check the gateway's storage.");
+
     public static GatewayError UpstreamUnavailable(string provider, string reason) =>
         new(502, "api_error", "upstream_unavailable", $"Provider '{provider}' could not be reached: {reason}");
 

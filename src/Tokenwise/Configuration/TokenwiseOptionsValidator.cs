@@ -79,6 +79,11 @@ public static class TokenwiseOptionsValidator
             yield return new("storage:batch_size", $"must be between 1 and 100000, got {o.Storage.BatchSize}.");
         }
 
+        if (o.Storage.MaxPendingRecords is < 1000 or > 100_000_000)
+        {
+            yield return new("storage:max_pending_records", $"must be between 1000 and 100000000, got {o.Storage.MaxPendingRecords}.");
+        }
+
         foreach (var (key, value) in new[]
         {
             ("connect_timeout_seconds", o.Upstream.ConnectTimeoutSeconds),

@@ -90,6 +90,15 @@ public abstract partial class DialectEndpoint(
             Dialect = Dialect,
         };
         http.Response.Headers[RequestIdHeader] = record.Id;
+        if (!usageLog.Admits())
+        {
+            // The store has refused writes for long enough that records pile up in memory: refused before anything is
+            // read or sent, this request has nothing to record (UsageLog.Refused counts it), and the backlog stops growing.
+            http.Response.Headers.RetryAfter = "5";
+            await WriteErrorAsync(http, record, GatewayError.UsageLogFull(usageLog.MaxPending));
+            return;
+        }
+
         var span = GatewayTracing.Start(http.Request, endpoint);
         var aborted = http.RequestAborted;
         using var body = new PooledBufferWriter(RequestLengthHint(http.Request));

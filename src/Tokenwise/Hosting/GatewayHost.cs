@@ -67,7 +67,7 @@ public static partial class GatewayHost
         services.AddSingleton(options);
         services.AddSingleton(components);
         services.AddSingleton(new MasterKey(options.MasterKey));
-        services.AddSingleton<UsageLog>();
+        services.AddSingleton(new UsageLog(options.Storage.MaxPendingRecords));
         var database = new SqliteDatabase(options.Storage.SqlitePath);
         services.AddSingleton<IUsageStore>(new SqliteUsageStore(database));
         services.AddSingleton<IAdminStore>(new SqliteAdminStore(database));

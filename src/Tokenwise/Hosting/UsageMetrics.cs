@@ -41,6 +41,8 @@ public sealed class UsageMetrics
         _unpriced = meter.CreateCounter<long>("tokenwise.requests.unpriced", "{request}",
             "Requests served by a model no price is known for: their cost reads 0 in tokenwise.cost.usd and the usage log.");
         meter.CreateObservableGauge("tokenwise.usage_log.pending", () => log.Pending, "{record}", "Usage records waiting to be stored.");
+        meter.CreateObservableCounter("tokenwise.usage_log.refused", () => log.Refused, "{request}",
+            "Requests refused because the usage log's backlog was full (storage.max_pending_records).");
     }
 
     /// <summary>Records a batch the usage writer took from the log.</summary>

@@ -134,6 +134,15 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Contains(e.Errors, m => m.StartsWith(expected, StringComparison.Ordinal));
     }
 
+
+    [Theory]
+    [InlineData("10", "must be between 1000 and 100000000, got 10.")]
+    [InlineData("2000000000", "must be between 1000 and 100000000, got 2000000000.")]
+    public void AUsageLogBacklogCapOutsideItsRangeStopsStartUpNamingTheSetting(string value, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml($"storage:\n  max_pending_records: {value}"), NoEnvironment));
+        Assert.Contains(e.Errors, m => m.StartsWith("storage.max_pending_records", StringComparison.Ordinal) && m.EndsWith(expected, StringComparison.Ordinal));
+    }
     [Fact]
     public void AValueOutsideAnEnumsNamesListsTheNames()
     {

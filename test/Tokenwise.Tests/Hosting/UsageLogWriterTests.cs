@@ -57,7 +57,7 @@ public sealed class UsageLogWriterTests : IDisposable
         var time = new FakeTimeProvider();
         var log = new UsageLog();
         var writer = new UsageLogWriter(log, store, new UsageMetrics(services.GetRequiredService<IMeterFactory>(), log), 256, time, new RecordingLogger<UsageLogWriter>());
-        var readiness = new Readiness(writer);
+        var readiness = new Readiness(writer, log);
         readiness.MarkReady();
         await writer.StartAsync(TestContext.Current.CancellationToken);
 
