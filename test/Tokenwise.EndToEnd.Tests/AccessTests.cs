@@ -354,6 +354,30 @@ public sealed class AccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeletingABudgetLeavesTheRateLimitOfTheSameIdAndTheReverse()
+    {
+        using (var budget = await Admin().PostAsJsonAsync("admin/budgets", new { id = "shared-id", scope = "team", target = "t", amount_usd = 5 }, Ct))
+        using (var limit = await Admin().PostAsJsonAsync("admin/rate-limits", new { id = "shared-id", scope = "team", target = "t", requests_per_minute = 5 }, Ct))
+        {
+            Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (budget.StatusCode, limit.StatusCode));
+        }
+
+        using var deleted = await Admin().DeleteAsync("admin/budgets/shared-id", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.DoesNotContain((await Admin().GetFromJsonAsync<JsonElement>("admin/budgets", Ct)).EnumerateArray(), b => b.GetProperty("id").GetString() == "shared-id");
+        Assert.Contains((await Admin().GetFromJsonAsync<JsonElement>("admin/rate-limits", Ct)).EnumerateArray(), l => l.GetProperty("id").GetString() == "shared-id");
+
+        // A budget's id on the rate-limit route, and the reverse, name nothing there.
+        using var budgetId = await Admin().PostAsJsonAsync("admin/budgets", new { id = "only-a-budget", scope = "team", target = "t", amount_usd = 5 }, Ct);
+        using var wrongRoute = await Admin().DeleteAsync("admin/rate-limits/only-a-budget", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, wrongRoute.StatusCode);
+        Assert.Contains("no rate limit 'only-a-budget'", await wrongRoute.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains((await Admin().GetFromJsonAsync<JsonElement>("admin/budgets", Ct)).EnumerateArray(), b => b.GetProperty("id").GetString() == "only-a-budget");
+        using var limitDeleted = await Admin().DeleteAsync("admin/rate-limits/shared-id", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, limitDeleted.StatusCode);
+    }
+
+    [Fact]
     public async Task BadAdminInputIsA400ThatSaysWhy()
     {
         using var noTeam = await Admin().PostAsJsonAsync("admin/keys", new { name = "x" }, Ct);
@@ -380,6 +404,10 @@ public sealed class AccessTests : IAsyncLifetime
         {
             Assert.Contains("JSON", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         }
+
+        using var zeroLimit = await Admin().PostAsJsonAsync("admin/rate-limits", new { scope = "key", target = "k", tokens_per_minute = 0 }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, zeroLimit.StatusCode);
+        Assert.Contains("tokens_per_minute must be at least 1, got 0.", await zeroLimit.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
         using var noKey = new HttpClient { BaseAddress = _gateway.BaseUrl };
         using var unauthorized = await noKey.GetAsync("admin/keys", Ct);

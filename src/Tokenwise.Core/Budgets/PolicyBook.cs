@@ -13,5 +13,7 @@ public sealed class PolicyBook(IReadOnlyList<Budget> budgets, IReadOnlyList<Rate
 
     public PolicyBook With(RateLimit limit) => new(Budgets, [.. RateLimits.Where(l => l.Id != limit.Id), limit]);
 
-    public PolicyBook Without(string id) => new([.. Budgets.Where(b => b.Id != id)], [.. RateLimits.Where(l => l.Id != id)]);
+    public PolicyBook WithoutBudget(string id) => new([.. Budgets.Where(b => b.Id != id)], RateLimits);
+
+    public PolicyBook WithoutRateLimit(string id) => new(Budgets, [.. RateLimits.Where(l => l.Id != id)]);
 }

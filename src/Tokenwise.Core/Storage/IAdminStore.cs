@@ -22,6 +22,9 @@ public interface IAdminStore
 
     Task SaveRateLimitAsync(RateLimit limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes the budget or rate limit with this id; false when there is none.</summary>
-    Task<bool> DeletePolicyAsync(string id, CancellationToken cancellationToken = default);
+    /// <summary>Deletes the budget with this id; false when there is none.</summary>
+    Task<bool> DeleteBudgetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the rate limit with this id; false when there is none.</summary>
+    Task<bool> DeleteRateLimitAsync(string id, CancellationToken cancellationToken = default);
 }

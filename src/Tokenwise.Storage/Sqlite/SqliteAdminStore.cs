@@ -85,19 +85,17 @@ public sealed class SqliteAdminStore(SqliteDatabase database) : IAdminStore
         ("$id", limit.Id), ("$scope", Name(limit.Scope)), ("$target", limit.Target),
         ("$rpm", limit.RequestsPerMinute), ("$tpm", limit.TokensPerMinute), ("$concurrent", limit.MaxConcurrent));
 
-    public async Task<bool> DeletePolicyAsync(string id, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteBudgetAsync(string id, CancellationToken cancellationToken = default) => DeleteAsync("budgets", id, cancellationToken);
+
+    public Task<bool> DeleteRateLimitAsync(string id, CancellationToken cancellationToken = default) => DeleteAsync("rate_limits", id, cancellationToken);
+
+    private async Task<bool> DeleteAsync(string table, string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var deleted = 0;
-        foreach (var table in (string[])["budgets", "rate_limits"])
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"DELETE FROM {table} WHERE id = $id";
-            command.Parameters.AddWithValue("$id", id);
-            deleted += await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return deleted > 0;
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM {table} WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     private static string Name<T>(T value)

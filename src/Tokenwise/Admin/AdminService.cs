@@ -156,9 +156,12 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException("Set at least one of requests_per_minute, tokens_per_minute, max_concurrent.");
         }
 
-        if (request.RequestsPerMinute is < 1 || request.TokensPerMinute is < 1 || request.MaxConcurrent is < 1)
+        foreach (var (field, value) in new[] { ("requests_per_minute", request.RequestsPerMinute), ("tokens_per_minute", request.TokensPerMinute), ("max_concurrent", request.MaxConcurrent) })
         {
-            throw new AdminException("Limits must be at least 1.");
+            if (value is < 1)
+            {
+                throw new AdminException($"{field} must be at least 1, got {value}.");
+            }
         }
 
         var limit = new RateLimit(NewId("limit", request.Id), scope, target, request.RequestsPerMinute, request.TokensPerMinute, request.MaxConcurrent);
@@ -169,14 +172,24 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
 
     public IReadOnlyList<RateLimitInfo> ListRateLimits() => [.. gate.Book.RateLimits.Select(RateLimitInfo.From)];
 
-    public async Task DeletePolicyAsync(string id, CancellationToken cancellationToken)
+    public async Task DeleteBudgetAsync(string id, CancellationToken cancellationToken)
     {
-        if (!await store.DeletePolicyAsync(id, cancellationToken))
+        if (!await store.DeleteBudgetAsync(id, cancellationToken))
         {
-            throw new AdminException($"There is no budget or rate limit '{id}'.", 404);
+            throw new AdminException($"There is no budget '{id}'.", 404);
         }
 
-        gate.Replace(gate.Book.Without(id));
+        gate.Replace(gate.Book.WithoutBudget(id));
+    }
+
+    public async Task DeleteRateLimitAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await store.DeleteRateLimitAsync(id, cancellationToken))
+        {
+            throw new AdminException($"There is no rate limit '{id}'.", 404);
+        }
+
+        gate.Replace(gate.Book.WithoutRateLimit(id));
     }
 
     public async Task<OutcomeInfo> RecordOutcomeAsync(OutcomeRequest request, string? team, CancellationToken cancellationToken)
