@@ -13,4 +13,7 @@ var root = new RootCommand("Tokenwise: an LLM gateway that meters, attributes an
     Tokenwise.Cli.Router.RouterCommand.Create(),
     AdminCommands.Routes(),
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+var exitCode = await parsed.InvokeAsync();
+// System.CommandLine prints what is wrong with the arguments and exits 1; 1 is the gateway refusing a change here, 2 bad arguments.
+return parsed.Errors.Count > 0 ? 2 : exitCode;

@@ -510,6 +510,20 @@ public sealed class CliTests : IDisposable
         Assert.Equal((2, $"server.urls: Failed to bind to address {url}: address already in use."), (result.Exit, result.Err.Trim()));
     }
 
+    [Theory]
+    [InlineData("report", "spend", "--format", "xml")]                      // a value the option does not take
+    [InlineData("report", "spend", "--limit", "3")]                        // an option the command does not have
+    [InlineData("keys", "create", "--name", "x")]                          // a required option left out
+    [InlineData("budgets", "create", "--scope", "team", "--target", "s", "--amount", "5", "--alerts", "99999999999")] // overflowed int.Parse: a stack trace
+    public async Task BadArgumentsExitWithTwoAndSayWhatIsWrong(params string[] args)
+    {
+        // Exit code 1 means the gateway refused a change or could not be reached; bad arguments are 2, whoever finds them.
+        var result = await RunAsync(new Dictionary<string, string> { ["TOKENWISE_URL"] = "http://127.0.0.1:9" }, args);
+        Assert.Equal(2, result.Exit);
+        Assert.NotEqual("", result.Err.Trim());
+        Assert.DoesNotContain("Exception", result.Err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ServeRefusesToListenBeyondLoopbackWithoutAMasterKey()
     {

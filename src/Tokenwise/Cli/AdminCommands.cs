@@ -90,7 +90,7 @@ internal static class AdminCommands
                 {
                     percents = [.. a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
                 }
-                catch (FormatException)
+                catch (Exception e) when (e is FormatException or OverflowException)
                 {
                     return await CliOutput.FailAsync($"--alerts must be whole percentages separated by commas, e.g. 50,80,100; got '{a}'.");
                 }
