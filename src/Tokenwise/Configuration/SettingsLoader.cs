@@ -31,7 +31,10 @@ public static class SettingsLoader
 
         var fromEnvironment = environment
             .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) && !e.Key.Equals(UrlVariable, StringComparison.OrdinalIgnoreCase))
-            .ToDictionary(e => e.Key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e => e.Value, StringComparer.OrdinalIgnoreCase);
+            // Lower-cased: settings are named in lower case, and a name a variable introduces (a provider's, say) is
+            // otherwise taken as the variable spells it, so TOKENWISE_PROVIDERS__OPENAI__* would rename the openai provider.
+            .ToDictionary(e => e.Key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal).ToLowerInvariant(), e => e.Value,
+                StringComparer.OrdinalIgnoreCase);
         builder.AddInMemoryCollection(fromEnvironment);
         builder.AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
         var configuration = builder.Build();
@@ -152,6 +155,12 @@ public static class SettingsLoader
                     // The binder would skip a list or settings where one value belongs ("http_version: [1.1, 2]") and use the default.
                     errors.Add($"{name}: must be a single value, not a list or indented settings. See docs/configuration.md for the settings.");
                 }
+                else if (child.Value is null || (child.Value.Length == 0 && childType != typeof(string)))
+                {
+                    // A blank in YAML ("urls:", "~") or an empty variable: the binder would set null where the settings hold
+                    // none (a crash later) or fail with a message that names no source. A text setting may be "" on purpose.
+                    errors.Add($"{name}: has no value. Give it one, or leave the setting out for its default.");
+                }
             }
             else if (child.Value is { Length: > 0 } value)
             {
@@ -171,6 +180,12 @@ public static class SettingsLoader
         type = Nullable.GetUnderlyingType(type) ?? type;
         try
         {
+            // The enum converter also takes numbers ("7") and lists of names ("off, semantic"), which name no setting's value.
+            if (type.IsEnum && !Enum.GetNames(type).Contains(value.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                throw new FormatException();
+            }
+
             TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
             return null;
         }

@@ -274,7 +274,9 @@ public static class TokenwiseOptionsValidator
 
         if (cache.TtlSeconds < 1 || cache.MaxTtlSeconds < cache.TtlSeconds)
         {
-            yield return new("cache:ttl_seconds", $"must be at least 1 and at most max_ttl_seconds ({cache.MaxTtlSeconds}), got {cache.TtlSeconds}.");
+            // Named even when left at its default: lowering cache.max_ttl_seconds alone below it lands here.
+            yield return new("cache:ttl_seconds", $"must be at least 1 and at most cache.max_ttl_seconds ({cache.MaxTtlSeconds}), got {cache.TtlSeconds}"
+                + (cache.TtlSeconds == new CacheOptions().TtlSeconds ? " (its default): set it too when lowering cache.max_ttl_seconds." : "."));
         }
 
         if (cache.MaxEntries < 1)

@@ -67,6 +67,7 @@ public static partial class GatewayHost
         services.AddSingleton(options);
         services.AddSingleton(components);
         services.AddSingleton(new MasterKey(options.MasterKey));
+        options.MasterKey = null; // from here on it is held only as MasterKey's hash: the options stay in memory as a singleton
         services.AddSingleton(new UsageLog(options.Storage.MaxPendingRecords));
         var database = new SqliteDatabase(options.Storage.SqlitePath);
         services.AddSingleton<IUsageStore>(new SqliteUsageStore(database));
@@ -297,7 +298,7 @@ public static partial class GatewayHost
             LogProviders(logger, string.Join(", ", components.Providers.Select(p => p.Name)));
         }
 
-        if (string.IsNullOrEmpty(options.MasterKey))
+        if (!app.Services.GetRequiredService<MasterKey>().IsSet)
         {
             LogNoMasterKey(logger);
         }

@@ -249,6 +249,39 @@ public sealed class SettingsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AVariableNamesItsProviderInLowerCaseSoItCompletesTheOneTheEnvironmentAdds()
+    {
+        // The provider took the variable's spelling: calls were logged as provider OPENAI, and errors named providers.OPENAI.
+        var options = SettingsLoader.Load(null, new Dictionary<string, string?>
+        {
+            ["OPENAI_API_KEY"] = "sk-x", ["TOKENWISE_PROVIDERS__OPENAI__HTTP_VERSION"] = "1.1",
+        });
+        var (name, provider) = Assert.Single(options.Providers);
+        Assert.Equal(("openai", "1.1", "openai"), (name, provider.HttpVersion, provider.Type));
+    }
+
+    [Theory]
+    [InlineData("server:\n  urls:\n", "server.urls (tokenwise.yaml line 2): has no value.")]                    // a NullReferenceException
+    [InlineData("cache:\n  embeddings:\n    precision: ~\n", "cache.embeddings.precision (tokenwise.yaml line 3): has no value.")]
+    [InlineData("cache:\n  mode:\n", "cache.mode (tokenwise.yaml line 2): has no value.")]                       // bound as off: the cache off
+    [InlineData("routes:\n  - name: r\n    fallback:\n      on: [rate_limit, ~]\n    deployments:\n      - model: m\n", "routes.0.fallback.on.1 (tokenwise.yaml line 4): has no value.")]
+    [InlineData("cache:\n  mode: 7\n", "cache.mode (tokenwise.yaml line 2): must be one of off, exact, semantic, got '7'.")] // ran in mode "7"
+    [InlineData("cache:\n  mode: off, semantic\n", "cache.mode (tokenwise.yaml line 2): must be one of off, exact, semantic, got 'off, semantic'.")]
+    public void ABlankValueOrANumberForANameStopsStartUpNamingTheSetting(string yaml, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(Yaml(yaml), NoEnvironment));
+        Assert.Contains(e.Errors, m => m.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnEmptyVariableStopsStartUpNamingIt()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(null, new Dictionary<string, string?> { ["TOKENWISE_STORAGE__BATCH_SIZE"] = "" }));
+        Assert.Equal(["storage.batch_size (environment variable TOKENWISE_STORAGE__BATCH_SIZE): has no value. Give it one, or leave the setting out for its default."], e.Errors);
+        Assert.Equal("Semantic", SettingsLoader.Load(null, new Dictionary<string, string?> { ["TOKENWISE_CACHE__MODE"] = "Semantic" }).Cache.Mode.ToString());
+    }
+
+    [Fact]
     public void TheAdminCommandsAddressIsNoSettingSoItDoesNotStopTheGateway()
     {
         // TOKENWISE_URL tells `tokenwise keys|budgets|cache stats ...` where the gateway is; `serve` and `report` refused it as an unknown setting.
