@@ -35,12 +35,15 @@ public sealed record CacheDirectives(CacheMode Mode, TimeSpan Ttl, bool NoCache,
 
         if (!string.IsNullOrWhiteSpace(ttl))
         {
-            if (!int.TryParse(ttl.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+            var digits = ttl.Trim();
+            if (!digits.All(char.IsAsciiDigit) || digits.TrimStart('0').Length == 0)
             {
                 error = $"{TtlHeader} must be a positive number of seconds, not '{ttl}'.";
                 return result;
             }
 
+            // Any longer lifetime is capped, however many digits it has.
+            var seconds = long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
             result = result with { Ttl = TimeSpan.FromSeconds(Math.Min(seconds, maxTtl.TotalSeconds)) };
         }
 

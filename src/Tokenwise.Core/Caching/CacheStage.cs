@@ -18,7 +18,8 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy, Sema
 
     public ValueTask<GatewayResponse> InvokeAsync(GatewayContext context, GatewayHandler next)
     {
-        if (context.Cache is not { Directives.Mode: not CacheMode.Off } state || context.Deployment is not { } deployment
+        // Cache-Control: no-store neither reads nor writes, as x-tokenwise-cache: off: no status header, and not a miss in the stats.
+        if (context.Cache is not { Directives: { Mode: not CacheMode.Off, NoStore: false } } state || context.Deployment is not { } deployment
             || context.Request.Api is not (ApiKind.ChatCompletions or ApiKind.Messages))
         {
             return next(context);
@@ -33,12 +34,8 @@ public sealed class CacheStage(ResponseCache cache, CacheNamespace tenancy, Sema
             return Hit(context, state, entry, "hit-exact", similarity: null);
         }
 
-        if (!state.Directives.NoStore)
-        {
-            state.Key = key;
-        }
-
-        if (state.Directives is { Mode: CacheMode.Semantic, NoStore: false } && semantic is not null
+        state.Key = key;
+        if (state.Directives.Mode == CacheMode.Semantic && semantic is not null
             && SemanticQuery.TryCreate(state.Namespace, scope, context.Request, out var query))
         {
             return LookUpSimilarAsync(context, state, query, semantic, next);

@@ -147,12 +147,13 @@ public sealed class CacheGatewayTests : IAsyncLifetime
     {
         var key = await KeyAsync("controls");
         const string body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"controlled"}]}""";
-        Assert.Equal("miss", (await ChatAsync(key, body, ("Cache-Control", "no-store"))).Status);
+        Assert.Null((await ChatAsync(key, body, ("Cache-Control", "no-store"))).Status); // neither read nor written, as off
+        Assert.Null((await ChatAsync(key, body, ("Cache-Control", "private, no-store"))).Status);
         Assert.Equal("miss", (await ChatAsync(key, body)).Status); // no-store kept nothing
         Assert.Equal("miss", (await ChatAsync(key, body, ("Cache-Control", "no-cache"))).Status); // fresh, though an entry exists
         Assert.Null((await ChatAsync(key, body, ("x-tokenwise-cache", "off"))).Status);
         Assert.Equal("hit-exact", (await ChatAsync(key, body)).Status);
-        Assert.Equal(4, UpstreamCalls("controlled"));
+        Assert.Equal(5, UpstreamCalls("controlled"));
 
         using var http = Client(key);
         using var bad = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(body) };

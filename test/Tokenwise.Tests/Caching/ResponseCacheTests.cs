@@ -173,6 +173,16 @@ public sealed class ResponseCacheTests
         Assert.Equal(CacheMode.Exact, CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, "semantic", null, out _).Mode);
         Assert.Equal(CacheMode.Off, CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, "off", null, out _).Mode);
         Assert.Equal(max, CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, null, "999999", out _).Ttl);
+        // Past int (a 400 before) and past long: longer still, so capped as well.
+        Assert.Equal(max, CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, null, "2147483648", out var bigError).Ttl);
+        Assert.Equal(max, CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, null, "99999999999999999999999", out _).Ttl);
+        Assert.Null(bigError);
+        Assert.Equal(TimeSpan.FromSeconds(7), CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, null, " 007 ", out _).Ttl);
+        foreach (var bad in new[] { "0", "000", "-5", "+5", "1.5", "1e3", "soon" })
+        {
+            CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, null, bad, out var ttlError);
+            Assert.NotNull(ttlError);
+        }
         var noStore = CacheDirectives.Parse(CacheMode.Exact, ttl, max, "private, no-store", null, null, out _);
         Assert.True(noStore.NoStore && noStore.NoCache);
         CacheDirectives.Parse(CacheMode.Exact, ttl, max, null, "sometimes", null, out var error);
