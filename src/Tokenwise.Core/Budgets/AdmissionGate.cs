@@ -87,7 +87,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             reserve ??= Reserve(context);
             if (budget.Mode == BudgetMode.Hard && reserve.Value.Unbounded is { } why)
             {
-                unbounded = new GatewayError(why.Status, why.Type, why.Code, $"The hard {budget.Describe()} cannot hold this request: {why.Message}", why.Param);
+                unbounded = why with { Message = $"The hard {budget.Describe()} cannot hold this request: {why.Message}" };
                 return null;
             }
 

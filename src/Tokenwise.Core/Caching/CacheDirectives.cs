@@ -36,7 +36,7 @@ public sealed record CacheDirectives(CacheMode Mode, TimeSpan Ttl, bool NoCache,
         if (!string.IsNullOrWhiteSpace(ttl))
         {
             var digits = ttl.Trim();
-            if (!digits.All(char.IsAsciiDigit) || digits.TrimStart('0').Length == 0)
+            if (digits.AsSpan().ContainsAnyExceptInRange('0', '9') || digits.TrimStart('0').Length == 0)
             {
                 error = $"{TtlHeader} must be a positive number of seconds, not '{ttl}'.";
                 return result;

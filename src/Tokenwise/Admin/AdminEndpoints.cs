@@ -42,22 +42,12 @@ public static class AdminEndpoints
             Run(async () => Results.Json(await service.SaveBudgetAsync(body, ct), AdminJsonContext.Default.BudgetInfo, statusCode: 201)));
         admin.MapGet("/budgets", async (AdminService service) =>
             Results.Json((await service.ListBudgetsAsync()).ToArray(), AdminJsonContext.Default.BudgetInfoArray));
-        admin.MapDelete("/budgets/{id}", (string id, AdminService service, CancellationToken ct) =>
-            Run(async () =>
-            {
-                await service.DeleteBudgetAsync(id, ct);
-                return Results.NoContent();
-            }));
+        admin.MapDelete("/budgets/{id}", (string id, AdminService service, CancellationToken ct) => Deleted(() => service.DeleteBudgetAsync(id, ct)));
 
         admin.MapPost("/rate-limits", (RateLimitRequest body, AdminService service, CancellationToken ct) =>
             Run(async () => Results.Json(await service.SaveRateLimitAsync(body, ct), AdminJsonContext.Default.RateLimitInfo, statusCode: 201)));
         admin.MapGet("/rate-limits", (AdminService service) => Results.Json(service.ListRateLimits().ToArray(), AdminJsonContext.Default.RateLimitInfoArray));
-        admin.MapDelete("/rate-limits/{id}", (string id, AdminService service, CancellationToken ct) =>
-            Run(async () =>
-            {
-                await service.DeleteRateLimitAsync(id, ct);
-                return Results.NoContent();
-            }));
+        admin.MapDelete("/rate-limits/{id}", (string id, AdminService service, CancellationToken ct) => Deleted(() => service.DeleteRateLimitAsync(id, ct)));
 
         admin.MapGet("/routes", (GatewayComponents components, RoutePlanner planner, TimeProvider time) =>
             Results.Json(RouteStatuses.Of(components.Routes.Values, planner.Health, time.GetUtcNow()), AdminJsonContext.Default.RouteStatusArray));
@@ -88,6 +78,14 @@ public static class AdminEndpoints
             hits + misses == 0 ? 0 : (double)hits / (hits + misses), cache.SavedUsd, since, logged, cache.SemanticCount, cache.SemanticHits);
         return Results.Json(stats, AdminJsonContext.Default.CacheStats);
     }
+
+    /// <summary>A deletion's answer: 204, or the 404 that names what is not there.</summary>
+    private static Task<IResult> Deleted(Func<Task> delete) =>
+        Run(async () =>
+        {
+            await delete();
+            return Results.NoContent();
+        });
 
     /// <summary>Runs an admin action, answering a refused one with a 4xx that says why.</summary>
     internal static async Task<IResult> Run(Func<Task<IResult>> action)

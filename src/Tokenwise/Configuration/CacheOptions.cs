@@ -19,7 +19,9 @@ public sealed class CacheOptions
 
     /// <summary>How long an entry lives from when it was stored; hits do not extend it.</summary>
     [ConfigurationKeyName("ttl_seconds")]
-    public int TtlSeconds { get; set; } = 3600;
+    public int TtlSeconds { get; set; } = DefaultTtlSeconds;
+
+    public const int DefaultTtlSeconds = 3600;
 
     /// <summary>The most a request's <c>x-tokenwise-cache-ttl</c> may ask for.</summary>
     [ConfigurationKeyName("max_ttl_seconds")]

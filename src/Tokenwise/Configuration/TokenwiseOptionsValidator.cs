@@ -276,7 +276,7 @@ public static class TokenwiseOptionsValidator
         {
             // Named even when left at its default: lowering cache.max_ttl_seconds alone below it lands here.
             yield return new("cache:ttl_seconds", $"must be at least 1 and at most cache.max_ttl_seconds ({cache.MaxTtlSeconds}), got {cache.TtlSeconds}"
-                + (cache.TtlSeconds == new CacheOptions().TtlSeconds ? " (its default): set it too when lowering cache.max_ttl_seconds." : "."));
+                + (cache.TtlSeconds == CacheOptions.DefaultTtlSeconds ? " (its default): set it too when lowering cache.max_ttl_seconds." : "."));
         }
 
         if (cache.MaxEntries < 1)
