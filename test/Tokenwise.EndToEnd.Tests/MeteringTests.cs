@@ -174,6 +174,43 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal((usage.InputTokens - usage.CachedInputTokens) * input + usage.CachedInputTokens * cached + usage.OutputTokens * output, record.CostUsd);
     }
 
+    [Fact]
+    public async Task AnOpenAISearchModelIsBilledTheSearchItRunsAtTheSizeTheRequestAsksFor()
+    {
+        // The official SDK's web_search_options; OpenAI's answer does not report the search, which every call of a search model runs.
+#pragma warning disable OPENAI001 // the SDK marks its web search options as evaluation-only; they are what clients use
+        var options = new ChatCompletionOptions { WebSearchOptions = new ChatWebSearchOptions { SearchContextSize = ChatWebSearchContextSize.High } };
+#pragma warning restore OPENAI001
+        var result = await fixture.Chat("gpt-4o-search-preview").CompleteChatAsync([new UserChatMessage("What happened in Oslo today?")], options, Ct);
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-cost-usd", out var costHeader);
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+
+        // gpt-4o-search-preview: input $2.50/M, output $10/M, and a search at high context $50 per 1,000.
+        var usage = result.Value.Usage;
+        Assert.Equal((1L, "high"), (record.Usage.WebSearchRequests, record.Usage.SearchContextSize));
+        Assert.Equal(usage.InputTokenCount * 0.0000025m + usage.OutputTokenCount * 0.00001m + 0.05m, record.CostUsd);
+        Assert.Equal(record.CostUsd, decimal.Parse(costHeader!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini-search-preview-2025-03-11", "", 1, "0.0275")] // a dated snapshot, at the default size, medium: $27.50 per 1,000
+    [InlineData("gpt-4o-mini-search-preview", ""","web_search_options":{"search_context_size":"low"}""", 1, "0.025")]
+    [InlineData("gpt-4o-mini", "", 0, "0")]                                  // a model that does not search
+    public async Task AStreamedCallOfASearchModelIsBilledItsSearchToo(string model, string searchOptions, long searches, string searchCost)
+    {
+        var (body, record) = await PostAsync($$"""
+            {"model":"{{model}}","stream":true{{searchOptions}},"messages":[{"role":"user","content":"Any news from Bergen?"}]}
+            """);
+
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        var usage = record.Usage;
+        Assert.Equal((searches, false), (usage.WebSearchRequests, record.Estimated));
+        // gpt-4o-mini and its search models: input $0.15/M, output $0.60/M.
+        Assert.Equal(usage.InputTokens * 0.00000015m + usage.OutputTokens * 0.0000006m + decimal.Parse(searchCost, System.Globalization.CultureInfo.InvariantCulture),
+            record.CostUsd);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -197,7 +197,8 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     /// bills more time than that). Priced by token: its prompt counted with the model's tokenizer and its output at
     /// the bound it set (else the model's output limit), each at the dearest rate that can apply to it, at the prices of
     /// the processing tier it asks for (<c>service_tier</c>; one that asks for none is reserved at the standard prices, as
-    /// OpenAI serves it unless its project's default tier says otherwise).
+    /// OpenAI serves it unless its project's default tier says otherwise), with the web searches it allows (a search model's
+    /// one, at the search context size it asks for).
     /// </summary>
     private ReservedCost Reserve(GatewayContext context)
     {
@@ -205,7 +206,8 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         var prompt = context.PromptTokens(context.Deployment?.UpstreamModel ?? request.Model);
         long OutputBound(ModelDeployment? d) =>
             request.Api == ApiKind.Embeddings ? 0 : request.Choices * Math.Min(request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound, TokenUsage.MaxCount);
-        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier, request.MaxWebSearches ?? 0);
+        decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier,
+            (request.MaxWebSearches ?? 0) + (d.SearchesEveryCall(request.Api) ? 1 : 0), request.SearchContextSize);
 
         if (context.Route is { } route)
         {

@@ -54,8 +54,17 @@ public readonly record struct TokenUsage(
     /// <summary>Of <see cref="OutputTokens"/>, generated audio (<c>completion_tokens_details.audio_tokens</c>), billed at the audio output rate.</summary>
     public long AudioOutputTokens { get; init; }
 
-    /// <summary>Web searches the provider ran for the call (Anthropic's <c>server_tool_use.web_search_requests</c>), billed per search.</summary>
+    /// <summary>
+    /// Web searches the provider ran for the call, billed per search: Anthropic's <c>server_tool_use.web_search_requests</c>,
+    /// or the one search an OpenAI search model runs before every answer (<see cref="Pipeline.ModelDeployment.SearchesEveryCall(Pipeline.ApiKind)"/>).
+    /// </summary>
     public long WebSearchRequests { get; init; }
+
+    /// <summary>
+    /// How much web content each search read, which OpenAI prices per search (<see cref="SearchContextSizes"/>; the request's
+    /// <c>web_search_options.search_context_size</c>); null: the default, medium.
+    /// </summary>
+    public string? SearchContextSize { get; init; }
 
     /// <summary>Prompt tokens billed at the plain input rate.</summary>
     public long UncachedInputTokens => Math.Max(0, InputTokens - CachedInputTokens - CacheWriteTokens);

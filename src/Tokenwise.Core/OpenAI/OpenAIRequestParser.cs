@@ -31,7 +31,7 @@ public static class OpenAIRequestParser
         bool stream = false, includeUsage = false;
         long? maxOutput = null;
         var choices = 1;
-        string? serviceTier = null;
+        string? serviceTier = null, searchContextSize = null;
         Dictionary<string, string>? metadata = null;
         try
         {
@@ -104,6 +104,11 @@ public static class OpenAIRequestParser
                 {
                     serviceTier = ServiceTiers.Read(ref reader);
                 }
+                else if (reader.ValueTextEquals("web_search_options"u8))
+                {
+                    reader.Read();
+                    searchContextSize = SearchContextSizes.ReadOptions(ref reader);
+                }
                 else
                 {
                     reader.Read();
@@ -140,6 +145,7 @@ public static class OpenAIRequestParser
             MaxOutputTokens = maxOutput,
             Choices = choices,
             ServiceTier = serviceTier,
+            SearchContextSize = searchContextSize,
             Metadata = metadata,
             ModelValue = modelValue,
             StreamOptionsValue = streamOptionsValue,

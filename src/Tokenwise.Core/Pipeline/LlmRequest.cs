@@ -26,6 +26,8 @@ public sealed class LlmRequest
     public long? MaxWebSearches { get; init; } = 0;
     /// <summary>The processing tier the request asks for (OpenAI's <c>service_tier</c>: <c>auto</c>, <c>default</c>, <c>flex</c>, <c>priority</c>).</summary>
     public string? ServiceTier { get; init; }
+    /// <summary>The search context size the request asks for (<c>web_search_options.search_context_size</c>); null: medium.</summary>
+    public string? SearchContextSize { get; init; }
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     /// <summary>

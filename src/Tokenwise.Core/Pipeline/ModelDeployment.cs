@@ -25,6 +25,13 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
     /// <summary>When set, a request costs this × the upstream's busy time on it / one hour, whatever its tokens.</summary>
     public decimal? CostPerHourUsd { get; init; }
 
+    /// <summary>
+    /// Whether a call on <paramref name="api"/> runs one web search before it answers, billed per call though the answer
+    /// does not report it: OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,
+    /// gpt-5-search-api and their snapshots) search on every call.
+    /// </summary>
+    public bool SearchesEveryCall(ApiKind api) => api == ApiKind.ChatCompletions && UpstreamModel.Contains("-search-", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A deployment of <paramref name="upstreamModel"/> on <paramref name="provider"/>, priced from the catalog.</summary>
     public static ModelDeployment FromCatalog(string name, ProviderInfo provider, string upstreamModel, PriceCatalog catalog) =>
         On(provider, name, upstreamModel, catalog.Find(upstreamModel, provider.CatalogProvider));

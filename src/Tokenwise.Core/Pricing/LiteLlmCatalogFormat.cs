@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tokenwise.Json;
+using Tokenwise.Metering;
 
 namespace Tokenwise.Pricing;
 
@@ -18,7 +19,7 @@ public static class LiteLlmCatalogFormat
     private const string TierPrefix = "_above_";
     private const string TierSuffix = "_tokens";
     private const string SearchCostField = "search_context_cost_per_query";
-    private const string SearchCostMediumSize = "search_context_size_medium";
+    private const string SearchCostSizePrefix = "search_context_size_";
 
     /// <summary>The processing tiers with prices of their own, each a suffix of the fields (<c>input_cost_per_token_flex</c>).</summary>
     private static readonly string[] s_serviceTiers = ["flex", "priority"];
@@ -108,7 +109,10 @@ public static class LiteLlmCatalogFormat
             ReasoningPerToken = Decimal(e, "output_cost_per_reasoning_token" + suffix) ?? standard?.ReasoningPerToken,
             AudioInputPerToken = Decimal(e, "input_cost_per_audio_token" + suffix) ?? standard?.AudioInputPerToken,
             AudioOutputPerToken = Decimal(e, "output_cost_per_audio_token" + suffix) ?? standard?.AudioOutputPerToken,
-            WebSearchPerRequest = WebSearchPrice(e), // one price per model, whatever the tier
+            // One price per model, whatever the processing tier.
+            WebSearchPerRequest = WebSearchPrice(e, SearchContextSizes.Medium),
+            WebSearchLowContextPerRequest = WebSearchPrice(e, SearchContextSizes.Low),
+            WebSearchHighContextPerRequest = WebSearchPrice(e, SearchContextSizes.High),
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
                 || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
@@ -127,10 +131,12 @@ public static class LiteLlmCatalogFormat
             WriteIfSet(w, "max_input_tokens", p.MaxInputTokens);
             WriteIfSet(w, "max_output_tokens", p.MaxOutputTokens);
             WritePrices(w, p, suffix: "", standard: null);
-            if (p.WebSearchPerRequest is { } search)
+            if (p.WebSearchPerRequest is not null || p.WebSearchLowContextPerRequest is not null || p.WebSearchHighContextPerRequest is not null)
             {
                 w.WriteStartObject(SearchCostField);
-                w.WriteNumber(SearchCostMediumSize, search);
+                WriteIfSet(w, SearchCostSizePrefix + SearchContextSizes.High, p.WebSearchHighContextPerRequest);
+                WriteIfSet(w, SearchCostSizePrefix + SearchContextSizes.Low, p.WebSearchLowContextPerRequest);
+                WriteIfSet(w, SearchCostSizePrefix + SearchContextSizes.Medium, p.WebSearchPerRequest);
                 w.WriteEndObject();
             }
 
@@ -202,11 +208,11 @@ public static class LiteLlmCatalogFormat
     }
 
     /// <summary>
-    /// LiteLLM's <c>search_context_cost_per_query</c>, by search context size; the medium size is the providers' default
-    /// (Anthropic prices every size alike).
+    /// LiteLLM's <c>search_context_cost_per_query</c> at one search context size (<c>search_context_size_low</c>, …); the
+    /// medium size is the providers' default, and Anthropic and Gemini price every size alike.
     /// </summary>
-    private static decimal? WebSearchPrice(JsonElement e) =>
-        e.TryGetProperty(SearchCostField, out var sizes) && sizes.ValueKind == JsonValueKind.Object ? Decimal(sizes, SearchCostMediumSize) : null;
+    private static decimal? WebSearchPrice(JsonElement e, string size) =>
+        e.TryGetProperty(SearchCostField, out var sizes) && sizes.ValueKind == JsonValueKind.Object ? Decimal(sizes, SearchCostSizePrefix + size) : null;
 
     private static long? Long(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;

@@ -27,8 +27,15 @@ public sealed record ModelPrice
     public decimal? AudioInputPerToken { get; init; }
     /// <summary>Price of a generated audio token (<see cref="TokenUsage.AudioOutputTokens"/>); null means the output price.</summary>
     public decimal? AudioOutputPerToken { get; init; }
-    /// <summary>Price of one web search the provider ran (<see cref="TokenUsage.WebSearchRequests"/>); null: none is priced.</summary>
+    /// <summary>
+    /// Price of one web search the provider ran (<see cref="TokenUsage.WebSearchRequests"/>) at the medium search context
+    /// size, the providers' default; null: none is priced.
+    /// </summary>
     public decimal? WebSearchPerRequest { get; init; }
+    /// <summary>Price of one web search at the low search context size (<see cref="TokenUsage.SearchContextSize"/>); null: the medium one.</summary>
+    public decimal? WebSearchLowContextPerRequest { get; init; }
+    /// <summary>Price of one web search at the high search context size; null: the medium one.</summary>
+    public decimal? WebSearchHighContextPerRequest { get; init; }
     /// <summary>Long-context tiers, ascending by threshold.</summary>
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 
@@ -54,7 +61,7 @@ public sealed record ModelPrice
     /// <summary>Every price of the entry: per token, per web search, of its long-context and processing tiers.</summary>
     public IEnumerable<decimal> AllPrices() =>
         new decimal?[] { InputPerToken, OutputPerToken, CacheReadPerToken, CacheWritePerToken, CacheWrite1hPerToken, ReasoningPerToken,
-                AudioInputPerToken, AudioOutputPerToken, WebSearchPerRequest }
+                AudioInputPerToken, AudioOutputPerToken, WebSearchPerRequest, WebSearchLowContextPerRequest, WebSearchHighContextPerRequest }
             .Concat(Tiers.SelectMany(t => new[] { t.InputPerToken, t.OutputPerToken, t.CacheReadPerToken, t.CacheWritePerToken, t.CacheWrite1hPerToken }))
             .OfType<decimal>()
             .Concat(ServiceTierPrices.Values.SelectMany(p => p.AllPrices()));
@@ -140,8 +147,16 @@ public sealed record ModelPrice
             + (usage.VisibleOutputTokens - audioOut) * output
             + audioOut * (AudioOutputPerToken ?? output)
             + usage.ReasoningTokens * (ReasoningPerToken ?? output)
-            + usage.WebSearchRequests * (WebSearchPerRequest ?? 0m);
+            + usage.WebSearchRequests * (WebSearchPrice(usage.SearchContextSize) ?? 0m);
     }
+
+    /// <summary>The price of one web search at <paramref name="searchContextSize"/> (<c>low</c>, <c>medium</c>, <c>high</c>; null: medium).</summary>
+    public decimal? WebSearchPrice(string? searchContextSize) => searchContextSize switch
+    {
+        SearchContextSizes.Low => WebSearchLowContextPerRequest ?? WebSearchPerRequest,
+        SearchContextSizes.High => WebSearchHighContextPerRequest ?? WebSearchPerRequest,
+        _ => WebSearchPerRequest,
+    };
 
     /// <summary>
     /// The most a call with <paramref name="promptTokens"/> prompt tokens and at most <paramref name="outputTokens"/>
@@ -149,15 +164,15 @@ public sealed record ModelPrice
     /// (plain, cache read, a five-minute or one-hour cache write, both dearer than plain input at Anthropic, and a
     /// request may ask for either, or audio) and every output token at the dearest of the output, reasoning and audio
     /// rates, at the prices of <paramref name="serviceTier"/> (the one the request asks for), and the
-    /// <paramref name="webSearches"/> it allows. Budgets reserve this before the call.
+    /// <paramref name="webSearches"/> it allows at <paramref name="searchContextSize"/>. Budgets reserve this before the call.
     /// </summary>
-    public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null, long webSearches = 0)
+    public decimal MostCost(long promptTokens, long outputTokens, string? serviceTier = null, long webSearches = 0, string? searchContextSize = null)
     {
         // Once the prompt's size has fixed the long-context tier, Cost is a sum over the kinds of token, each linear:
         // the dearest split puts every prompt token in the dearest prompt kind and every output token in the dearest
         // output kind, found apart (the output's part is what the output adds to a prompt of plain tokens). Every
         // candidate carries the searches, which the subtraction leaves counted once.
-        var plain = new TokenUsage(promptTokens, 0, 0, 0, 0) { ServiceTier = serviceTier, WebSearchRequests = webSearches };
+        var plain = new TokenUsage(promptTokens, 0, 0, 0, 0) { ServiceTier = serviceTier, WebSearchRequests = webSearches, SearchContextSize = searchContextSize };
         ReadOnlySpan<TokenUsage> prompts =
         [
             plain,

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace Tokenwise.Pricing;
 
@@ -7,7 +8,7 @@ namespace Tokenwise.Pricing;
 /// Model prices by catalog key. Keys follow LiteLLM: a bare model name (<c>gpt-4o-mini</c>) or a
 /// provider-prefixed one (<c>azure/gpt-4o</c>).
 /// </summary>
-public sealed class PriceCatalog
+public sealed partial class PriceCatalog
 {
     private const string EmbeddedResourceName = "Tokenwise.catalog.json";
     private static readonly Lazy<PriceCatalog> s_embedded = new(LoadEmbedded);
@@ -48,6 +49,26 @@ public sealed class PriceCatalog
 
     /// <summary>This catalog with <paramref name="overrides"/>' entries replacing or adding to its own.</summary>
     public PriceCatalog With(PriceCatalog overrides) => new(_prices.Values.Concat(overrides._prices.Values));
+
+    /// <summary>
+    /// This catalog where a dated snapshot (<c>gpt-4o-search-preview-2025-03-11</c>) that prices no web search takes the
+    /// search prices of its model (<c>gpt-4o-search-preview</c>, same provider). LiteLLM's file lists them on the undated
+    /// name only, though both names are the same model billed alike; without them a snapshot's searches would cost nothing.
+    /// </summary>
+    public PriceCatalog WithSnapshotSearchPrices() => new(_prices.Values.Select(price =>
+        price.WebSearchPerRequest is null && SnapshotDate().Match(price.Key) is { Success: true } dated
+            && _prices.GetValueOrDefault(price.Key[..dated.Index]) is { WebSearchPerRequest: not null } model
+            && model.LitellmProvider == price.LitellmProvider
+            ? price with
+            {
+                WebSearchPerRequest = model.WebSearchPerRequest,
+                WebSearchLowContextPerRequest = model.WebSearchLowContextPerRequest,
+                WebSearchHighContextPerRequest = model.WebSearchHighContextPerRequest,
+            }
+            : price));
+
+    [GeneratedRegex(@"-\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex SnapshotDate();
 
     private static PriceCatalog LoadEmbedded()
     {

@@ -13,7 +13,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
         key, namespace, key_id, team, model, tags, created_at_ms, expires_at_ms, stream, content_type, body,
         input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
         semantic_scope, question, embedder, embedding, cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens,
-        web_search_requests
+        web_search_requests, search_context_size
         """;
 
     private static readonly string[] s_columnNames = Columns.Split(',', StringSplitOptions.TrimEntries);
@@ -48,6 +48,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                     AudioInputTokens = reader.GetInt64(23),
                     AudioOutputTokens = reader.GetInt64(24),
                     WebSearchRequests = reader.GetInt64(25),
+                    SearchContextSize = SqliteDatabase.NullableString(reader, 26),
                 },
                 Estimated = reader.GetInt64(16) != 0,
                 Semantic = reader.IsDBNull(17) ? null
@@ -81,7 +82,7 @@ public sealed class SqliteCacheStore(SqliteDatabase database) : ICacheStore
                 e.Usage.InputTokens, e.Usage.CachedInputTokens, e.Usage.CacheWriteTokens, e.Usage.OutputTokens, e.Usage.ReasoningTokens, e.Estimated ? 1 : 0,
                 e.Semantic?.Scope, e.Semantic?.Question, e.Semantic?.Embedder, e.Semantic is { } semantic ? ToBytes(semantic.Vector) : null,
                 e.Usage.CacheWrite1hTokens, e.Usage.ServiceTier, e.Usage.AudioInputTokens, e.Usage.AudioOutputTokens,
-                e.Usage.WebSearchRequests,
+                e.Usage.WebSearchRequests, e.Usage.SearchContextSize,
             ];
             for (var i = 0; i < values.Length; i++)
             {

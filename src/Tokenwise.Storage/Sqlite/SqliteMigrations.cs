@@ -159,5 +159,12 @@ internal static class SqliteMigrations
         """
         ALTER TABLE usage_events ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 10: the search context size a call's web searches ran at (OpenAI prices a search by it); rows from before read as
+        // the default, medium.
+        """
+        ALTER TABLE usage_events ADD COLUMN search_context_size TEXT;
+        ALTER TABLE cache_entries ADD COLUMN search_context_size TEXT;
+        """,
     ];
 }

@@ -17,7 +17,7 @@ public sealed class SqliteUsageStore : IUsageStore
         key_id, team, tags, session_id, outcome_id, cache, saved_picousd,
         route, route_policy, route_reason, router_score, route_attempts, counterfactual_picousd,
         cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests,
-        upstream_request_id, unpriced
+        upstream_request_id, unpriced, search_context_size
         """;
 
     /// <summary>What days are folded from (see <see cref="InDays"/>).</summary>
@@ -102,6 +102,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 row.Add(r.Usage.WebSearchRequests);
                 row.Add(r.UpstreamRequestId);
                 row.Add(r.Unpriced ? 1 : 0);
+                row.Add(r.Usage.SearchContextSize);
                 row.Insert();
             }
         }
@@ -139,6 +140,7 @@ public sealed class SqliteUsageStore : IUsageStore
                     AudioInputTokens = reader.GetInt64(36),
                     AudioOutputTokens = reader.GetInt64(37),
                     WebSearchRequests = reader.GetInt64(38),
+                    SearchContextSize = NullableString(reader, 41),
                 },
                 CostUsd = CostUnits.FromPicoUsd(reader.GetInt64(15)),
                 Unpriced = reader.GetInt64(40) != 0,
@@ -224,7 +226,8 @@ public sealed class SqliteUsageStore : IUsageStore
     // A call that reached a model used tokens (or cost something by the hour); a cache hit reached none.
     public IAsyncEnumerable<BilledCall> BilledSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) => RowsSinceAsync(since, """
         SELECT coalesce(upstream_model, model), input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
-               cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests, cost_picousd
+               cache_write_1h_tokens, service_tier, audio_input_tokens, audio_output_tokens, web_search_requests, cost_picousd,
+               search_context_size
         FROM usage_events
         WHERE started_at_ms >= $since AND provider IS NOT NULL AND coalesce(cache, '') NOT LIKE 'hit-%'
           AND (input_tokens > 0 OR output_tokens > 0 OR cost_picousd > 0)
@@ -237,6 +240,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 AudioInputTokens = reader.GetInt64(8),
                 AudioOutputTokens = reader.GetInt64(9),
                 WebSearchRequests = reader.GetInt64(10),
+                SearchContextSize = NullableString(reader, 12),
             },
             CostUnits.FromPicoUsd(reader.GetInt64(11))), cancellationToken);
 

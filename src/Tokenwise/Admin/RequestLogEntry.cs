@@ -26,6 +26,7 @@ public sealed record RequestLogEntry(
     long AudioInputTokens,
     long AudioOutputTokens,
     long WebSearchRequests,
+    string? SearchContextSize,
     string? ServiceTier,
     decimal CostUsd,
     bool Unpriced,
@@ -42,6 +43,6 @@ public sealed record RequestLogEntry(
     public static RequestLogEntry From(UsageRecord r) => new(
         r.Id, r.StartedAt, r.Endpoint, r.Dialect, r.Model, r.Provider, r.UpstreamModel, r.UpstreamRequestId, r.Stream, r.Status, r.ErrorCode,
         r.Usage.InputTokens, r.Usage.CachedInputTokens, r.Usage.CacheWriteTokens, r.Usage.CacheWrite1hTokens, r.Usage.OutputTokens, r.Usage.ReasoningTokens,
-        r.Usage.AudioInputTokens, r.Usage.AudioOutputTokens, r.Usage.WebSearchRequests, r.Usage.ServiceTier, r.CostUsd, r.Unpriced, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null,
+        r.Usage.AudioInputTokens, r.Usage.AudioOutputTokens, r.Usage.WebSearchRequests, r.Usage.SearchContextSize, r.Usage.ServiceTier, r.CostUsd, r.Unpriced, r.Estimated, Math.Round(r.LatencyMs, 3), r.TtftMs is { } t ? Math.Round(t, 3) : null,
         r.Route, r.RoutePolicy, r.RouteReason, r.RouterScore, r.RouteAttempts, r.CounterfactualUsd);
 }

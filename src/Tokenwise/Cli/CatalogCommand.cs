@@ -28,7 +28,7 @@ internal static class CatalogCommand
                 return 2;
             }
 
-            var kept = catalog.Entries.Where(p => p.Mode is not null && LiteLlmCatalogFormat.MeteredModes.Contains(p.Mode)).ToList();
+            var kept = catalog.WithSnapshotSearchPrices().Entries.Where(p => p.Mode is not null && LiteLlmCatalogFormat.MeteredModes.Contains(p.Mode)).ToList();
             using (var file = File.Create(parse.GetValue(output)!))
             {
                 LiteLlmCatalogFormat.Write(kept, file);

@@ -20,6 +20,20 @@ internal static class StageResults
     }
 
     /// <summary>
+    /// Counts the web search a model that searches before every answer ran (<see cref="ModelDeployment.SearchesEveryCall"/>),
+    /// which its answer does not report, at the search context size the request asked for. Called once the provider has
+    /// answered, before the answer is cached, so that a hit's saving counts the search too.
+    /// </summary>
+    public static void CountSearch(GatewayContext context)
+    {
+        var record = context.Record;
+        if (record.Usage.WebSearchRequests == 0 && context.Deployment is { } deployment && deployment.SearchesEveryCall(context.Request.Api))
+        {
+            record.Usage = record.Usage with { WebSearchRequests = 1, SearchContextSize = context.Request.SearchContextSize };
+        }
+    }
+
+    /// <summary>
     /// Sets the record's cost from its final usage. A cache hit costs nothing: it carries the stored
     /// answer's usage, and what that would cost now is recorded as saved instead.
     /// </summary>

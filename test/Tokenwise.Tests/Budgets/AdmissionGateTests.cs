@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Tokenwise.Budgets;
@@ -358,6 +359,27 @@ public sealed class AdmissionGateTests
             Assert.Equal((400, "tools"), (response.Error!.Status, response.Error.Param));
             Assert.Contains("max_uses", response.Error.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("""{"search_context_size":"high"}""", "0.05")]
+    [InlineData(null, "0.035")]
+    public async Task ABudgetReservesTheSearchAnOpenAISearchModelRunsOnEveryCallAtItsSize(string? options, string search)
+    {
+        var searchModel = ModelDeployment.FromCatalog("gpt-4o-search-preview", new ProviderInfo("openai", "openai"), "gpt-4o-search-preview", PriceCatalog.Embedded);
+        var hard = new Budget("cap", BudgetScope.Team, "support", 100m, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([hard], []));
+        var searchOptions = options is null ? "" : $$""","web_search_options":{{options}}""";
+        var body = Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o-search-preview","max_completion_tokens":100{{searchOptions}},"messages":[{"role":"user","content":"news?"}]}""");
+        Assert.True(OpenAIRequestParser.TryParse(body, ApiKind.ChatCompletions, out var request, out _));
+        var record = new UsageRecord { Id = "req", StartedAt = _time.GetUtcNow(), Endpoint = "chat", Dialect = "openai", Team = "support" };
+        var context = new GatewayContext(request, record, CancellationToken.None) { Deployment = searchModel };
+
+        Assert.Null((await _gate.InvokeAsync(context, Upstream)).Error);
+
+        // gpt-4o-search-preview: input $2.50/M, output $10/M (the dearest rates it has), and the one search at its size.
+        var prompt = PromptTokens.Estimate(request, "gpt-4o-search-preview");
+        Assert.Equal(prompt * 0.0000025m + 100 * 0.00001m + decimal.Parse(search, CultureInfo.InvariantCulture), await _gate.CurrentAsync(hard, "support"));
     }
 
     [Fact]

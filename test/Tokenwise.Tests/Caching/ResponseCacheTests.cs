@@ -61,7 +61,8 @@ public sealed class ResponseCacheTests
         var entry = Entry("kept", time.GetUtcNow(), TimeSpan.FromMinutes(5)) with
         {
             Tags = new Dictionary<string, string> { ["feature"] = "faq" },
-            Usage = new TokenUsage(3010, 0, 3000, 5, 0) { CacheWrite1hTokens = 2000, ServiceTier = "flex", AudioInputTokens = 5 }, // what a hit saves depends on the split and the tier
+            // What a hit saves depends on the split, the tier and the searches' size.
+            Usage = new TokenUsage(3010, 0, 3000, 5, 0) { CacheWrite1hTokens = 2000, ServiceTier = "flex", AudioInputTokens = 5, WebSearchRequests = 1, SearchContextSize = "low" },
         };
         before.Add(entry);
         before.Add(Entry("expiring", time.GetUtcNow(), TimeSpan.FromSeconds(30)));

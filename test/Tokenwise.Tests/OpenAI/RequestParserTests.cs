@@ -87,6 +87,18 @@ public sealed class RequestParserTests
     [InlineData("""{"model":"a","max_output_tokens":100000000}""", 100_000_000L)]
     public void AnOutputBoundNoModelCanHaveBoundsNothing(string json, long? expected) => Assert.Equal(expected, Parse(json).MaxOutputTokens);
 
+    [Theory]
+    [InlineData("""{"model":"m","messages":[]}""", null)]
+    [InlineData("""{"model":"m","web_search_options":{}}""", null)]
+    [InlineData("""{"model":"m","web_search_options":{"user_location":{"type":"approximate","approximate":{"city":"Oslo"}},"search_context_size":"high"}}""", "high")]
+    [InlineData("""{"model":"m","web_search_options":{"search_context_size":"low"}}""", "low")]
+    [InlineData("""{"model":"m","web_search_options":{"search_context_size":"medium"}}""", "medium")]
+    [InlineData("""{"model":"m","web_search_options":{"search_context_size":"huge"}}""", null)]
+    [InlineData("""{"model":"m","web_search_options":{"search_context_size":3}}""", null)]
+    [InlineData("""{"model":"m","web_search_options":"high"}""", null)]
+    public void TheSearchContextSizeIsReadFromTheWebSearchOptions(string json, string? expected) =>
+        Assert.Equal(expected, Parse(json).SearchContextSize);
+
     [Fact]
     public void EscapedModelNamesAreDecoded()
     {

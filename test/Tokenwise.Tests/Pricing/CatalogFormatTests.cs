@@ -15,7 +15,8 @@ public sealed class CatalogFormatTests
             "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07, "cache_read_input_token_cost": 7.5e-08,
             "input_cost_per_token_above_128k_tokens": 3e-07, "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 1.2e-05,
             "input_cost_per_token_priority": 9e-07, "output_cost_per_token_priority": 1.2e-06,
-            "input_cost_per_token_above_128k_tokens_priority": 1.8e-06, "input_cost_per_token_flex": 7.5e-08, "supports_vision": true
+            "input_cost_per_token_above_128k_tokens_priority": 1.8e-06, "input_cost_per_token_flex": 7.5e-08, "supports_vision": true,
+            "search_context_cost_per_query": { "search_context_size_low": 0.025, "search_context_size_medium": 0.0275, "search_context_size_high": 0.03 }
           },
           "azure/my-model": { "litellm_provider": "azure", "mode": "chat", "input_cost_per_token": 2e-07, "output_cost_per_token": 8e-07 }
         }
@@ -35,6 +36,33 @@ public sealed class CatalogFormatTests
         Assert.Equal(0.0000003m, price.Tiers[0].InputPerToken);
         // The tier is the last "_above_": this is the one-hour cache write's price above 200k, not a tier named "1hr".
         Assert.Equal(new PriceTier(200_000, null, null, null, null, 0.000012m), price.Tiers[1]);
+        // A web search by search context size; medium is the default.
+        Assert.Equal((0.025m, 0.0275m, 0.03m, 0.0275m), (price.WebSearchPrice("low"), price.WebSearchPrice("medium"), price.WebSearchPrice("high"), price.WebSearchPrice(null)));
+        Assert.Null(catalog.Find("azure/my-model")!.WebSearchPrice("high"));
+    }
+
+    [Fact]
+    public void ADatedSnapshotThatPricesNoSearchTakesItsModelsSearchPrices()
+    {
+        var catalog = LiteLlmCatalogFormat.Read(new MemoryStream(Encoding.UTF8.GetBytes("""
+            {
+              "search-model": { "litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+                "search_context_cost_per_query": { "search_context_size_low": 0.03, "search_context_size_medium": 0.035, "search_context_size_high": 0.05 } },
+              "search-model-2025-03-11": { "litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06 },
+              "search-model-2026-01-01": { "litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06,
+                "search_context_cost_per_query": { "search_context_size_medium": 0.02 } },
+              "search-model-2025-04-01": { "litellm_provider": "azure", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06 },
+              "search-model-preview": { "litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06 }
+            }
+            """))).WithSnapshotSearchPrices();
+
+        var snapshot = catalog.Find("search-model-2025-03-11")!;
+        Assert.Equal((0.03m, 0.035m, 0.05m), (snapshot.WebSearchPrice("low"), snapshot.WebSearchPrice("medium"), snapshot.WebSearchPrice("high")));
+        Assert.Equal(0.000001m, snapshot.InputPerToken);
+        // A snapshot's own search price stands; another provider's entry and a name that is no dated snapshot take none.
+        Assert.Equal(0.02m, catalog.Find("search-model-2026-01-01")!.WebSearchPrice("high"));
+        Assert.Null(catalog.Find("search-model-2025-04-01")!.WebSearchPerRequest);
+        Assert.Null(catalog.Find("search-model-preview")!.WebSearchPerRequest);
     }
 
     [Fact]

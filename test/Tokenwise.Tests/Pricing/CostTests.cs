@@ -55,6 +55,24 @@ public sealed class CostTests
         Assert.Equal(tokens + 0.05m, Price("claude-sonnet-4-5").MostCost(1_000, 100, webSearches: 5));
     }
 
+    [Theory]
+    [InlineData("low", "0.03")]
+    [InlineData(null, "0.035")]
+    [InlineData("medium", "0.035")]
+    [InlineData("high", "0.05")]
+    public void AnOpenAISearchIsPricedAtTheSearchContextSizeItRanAt(string? size, string searchPrice)
+    {
+        // gpt-4o-search-preview: 1,000 input × $2.50/M + 200 output × $10/M = 4,500 µ$, and one search at $30, $35 or $50
+        // per 1,000 by size. Its dated snapshot, which LiteLLM's file prices no search for, is billed alike.
+        var search = decimal.Parse(searchPrice, System.Globalization.CultureInfo.InvariantCulture);
+        var usage = new TokenUsage(1_000, 0, 0, 200, 0) { WebSearchRequests = 1, SearchContextSize = size };
+        Assert.Equal(0.0045m + search, Price("gpt-4o-search-preview").Cost(usage));
+        Assert.Equal(0.0045m + search, Price("gpt-4o-search-preview-2025-03-11").Cost(usage));
+        // A budget reserves the search at the size the request asks for.
+        Assert.Equal(Price("gpt-4o-search-preview").MostCost(1_000, 200) + search,
+            Price("gpt-4o-search-preview").MostCost(1_000, 200, webSearches: 1, searchContextSize: size));
+    }
+
     [Fact]
     public void AudioTokensArePricedAtTheAudioRates()
     {

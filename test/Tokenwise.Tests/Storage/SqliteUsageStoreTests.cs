@@ -90,7 +90,7 @@ public sealed class SqliteUsageStoreTests : IDisposable
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000);
         var original = Record("req_1", at, "gpt-4o-mini", "openai", 12.345678901234m);
-        original.Usage = new TokenUsage(3100, 40, 3000, 20, 5) { CacheWrite1hTokens = 2000, ServiceTier = "priority", AudioInputTokens = 50, AudioOutputTokens = 7, WebSearchRequests = 3 };
+        original.Usage = new TokenUsage(3100, 40, 3000, 20, 5) { CacheWrite1hTokens = 2000, ServiceTier = "priority", AudioInputTokens = 50, AudioOutputTokens = 7, WebSearchRequests = 3, SearchContextSize = "high" };
         original.UpstreamRequestId = "req_provider_1";
 
         await store.AppendAsync([original], TestContext.Current.CancellationToken);
