@@ -224,7 +224,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     /// <summary>
     /// Why the most <paramref name="deployment"/> can cost for <paramref name="request"/> is unknown, or null when it is
     /// known: a model no price is known for reserves nothing and costs nothing, and a web search tool without
-    /// <c>max_uses</c> on a model that bills each search allows any number of them.
+    /// <c>max_uses</c> (a Responses API request without <c>max_tool_calls</c>) on a model that bills each search allows any number of them.
     /// </summary>
     private static GatewayError? Unbounded(LlmRequest request, ModelDeployment deployment)
     {
@@ -235,9 +235,11 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
                 + "Give the model a price: input_cost_per_token and output_cost_per_token on its entry in models, or an entry in pricing.overrides_file.", "model");
         }
 
-        return request.MaxWebSearches is null && deployment.CostPerHourUsd is null && deployment.Price.WebSearchPerRequest > 0
+        // The Responses API bounds built-in tool calls per request (max_tool_calls); Anthropic bounds each tool (max_uses).
+        var bound = request.Api == ApiKind.Responses ? "max_tool_calls" : "max_uses";
+        return request.MaxWebSearches is null && deployment.CostPerHourUsd is null && deployment.Price.WebSearchPrice(request.SearchContextSize) > 0
             ? GatewayError.InvalidRequest(string.Create(CultureInfo.InvariantCulture,
-                $"a web search tool without max_uses allows any number of searches at ${deployment.Price.WebSearchPerRequest} each. Set max_uses on it."),
+                $"a web search tool without {bound} allows any number of searches at ${deployment.Price.WebSearchPrice(request.SearchContextSize)} each. Set {bound}."),
                 "web_search_unbounded", "tools")
             : null;
     }

@@ -30,9 +30,9 @@ public static class SearchContextSizes
         {
             var isSize = reader.ValueTextEquals("search_context_size"u8);
             reader.Read();
-            if (isSize && reader.TokenType == JsonTokenType.String)
+            if (isSize)
             {
-                size = reader.ValueTextEquals(Low) ? Low : reader.ValueTextEquals(High) ? High : reader.ValueTextEquals(Medium) ? Medium : null;
+                size = Read(ref reader);
             }
             else
             {
@@ -41,5 +41,17 @@ public static class SearchContextSizes
         }
 
         return size;
+    }
+
+    /// <summary>A <c>search_context_size</c> value, the reader on it: one of the three sizes, else null.</summary>
+    public static string? Read(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        return reader.ValueTextEquals(Low) ? Low : reader.ValueTextEquals(High) ? High : reader.ValueTextEquals(Medium) ? Medium : null;
     }
 }

@@ -32,6 +32,8 @@ public static class OpenAIRequestParser
         long? maxOutput = null;
         var choices = 1;
         string? serviceTier = null, searchContextSize = null;
+        bool webSearchTool = false;
+        long? maxToolCalls = null;
         Dictionary<string, string>? metadata = null;
         try
         {
@@ -109,6 +111,20 @@ public static class OpenAIRequestParser
                     reader.Read();
                     searchContextSize = SearchContextSizes.ReadOptions(ref reader);
                 }
+                else if (api == ApiKind.Responses && reader.ValueTextEquals("tools"u8))
+                {
+                    reader.Read();
+                    (webSearchTool, searchContextSize) = ReadWebSearchTool(ref reader);
+                }
+                else if (api == ApiKind.Responses && reader.ValueTextEquals("max_tool_calls"u8))
+                {
+                    // The Responses API's bound on the built-in tool calls of a response, web searches among them.
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && TokenUsage.IsCount(n))
+                    {
+                        maxToolCalls = n;
+                    }
+                }
                 else
                 {
                     reader.Read();
@@ -146,6 +162,7 @@ public static class OpenAIRequestParser
             Choices = choices,
             ServiceTier = serviceTier,
             SearchContextSize = searchContextSize,
+            MaxWebSearches = webSearchTool ? maxToolCalls : 0,
             Metadata = metadata,
             ModelValue = modelValue,
             StreamOptionsValue = streamOptionsValue,
@@ -197,6 +214,58 @@ public static class OpenAIRequestParser
         }
 
         return metadata.Count == 0 ? null : metadata;
+    }
+
+    /// <summary>
+    /// Whether a Responses API <c>tools</c> array has a web search tool (<c>web_search</c>, <c>web_search_preview</c> and their
+    /// dated versions), and the <c>search_context_size</c> it asks for; the reader ends on the array's end.
+    /// </summary>
+    private static (bool WebSearch, string? Size) ReadWebSearchTool(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return (false, null);
+        }
+
+        bool found = false;
+        string? foundSize = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            var webSearch = false;
+            string? size = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    webSearch = reader.TokenType == JsonTokenType.String && reader.ValueSpan.StartsWith("web_search"u8);
+                }
+                else if (reader.ValueTextEquals("search_context_size"u8))
+                {
+                    reader.Read();
+                    size = SearchContextSizes.Read(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (webSearch && !found)
+            {
+                (found, foundSize) = (true, size);
+            }
+        }
+
+        return (found, foundSize);
     }
 
     private static int LastBrace(ReadOnlySpan<byte> body) => body.LastIndexOf((byte)'}');

@@ -30,6 +30,7 @@ public static class OpenAIUsageReader
 
             var found = false;
             string? serviceTier = null;
+            long searches = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("service_tier"u8))
@@ -39,11 +40,16 @@ public static class OpenAIUsageReader
                 }
 
                 var isUsage = reader.ValueTextEquals("usage"u8);
+                var isOutput = reader.ValueTextEquals("output"u8);
                 reader.Read();
                 if (isUsage && reader.TokenType == JsonTokenType.StartObject)
                 {
                     usage = ReadUsageObject(ref reader);
                     found = true;
+                }
+                else if (isOutput)
+                {
+                    searches = CountWebSearchCalls(ref reader);
                 }
                 else
                 {
@@ -51,7 +57,7 @@ public static class OpenAIUsageReader
                 }
             }
 
-            usage = usage with { ServiceTier = serviceTier };
+            usage = usage with { ServiceTier = serviceTier, WebSearchRequests = searches };
             return found;
         }
         catch (JsonException)
@@ -59,6 +65,54 @@ public static class OpenAIUsageReader
             // A malformed upstream body carries no usable usage; the caller estimates instead.
             return false;
         }
+    }
+
+    /// <summary>
+    /// The web searches a Responses API <c>output</c> array lists: its <c>web_search_call</c> items, each billed as one search
+    /// (its usage object does not count them). The reader is on the array and ends on its end; a value that is no array counts none.
+    /// </summary>
+    public static long CountWebSearchCalls(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long searches = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            searches += IsWebSearchCall(ref reader) ? 1 : 0;
+        }
+
+        return searches;
+    }
+
+    /// <summary>Whether the output item the reader is on is a <c>web_search_call</c>; the reader ends on the item's end.</summary>
+    public static bool IsWebSearchCall(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        var webSearch = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isType = reader.ValueTextEquals("type"u8);
+            reader.Read();
+            if (isType && reader.TokenType == JsonTokenType.String)
+            {
+                webSearch = reader.ValueTextEquals("web_search_call"u8);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return webSearch;
     }
 
     /// <summary>Reads a usage object; the reader is on its StartObject and ends on its EndObject.</summary>

@@ -17,9 +17,16 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
     public bool HasUsage { get; private set; }
     private TokenUsage _usage;
     private string? _serviceTier;
+    private long _searchesDone, _searchesListed;
 
-    /// <summary>The reported counts, with the <c>service_tier</c> the stream named.</summary>
-    public TokenUsage Usage => _usage with { ServiceTier = _serviceTier };
+    /// <summary>The reported counts, with the <c>service_tier</c> the stream named and its web searches.</summary>
+    public TokenUsage Usage => _usage with { ServiceTier = _serviceTier, WebSearchRequests = WebSearches };
+
+    /// <summary>
+    /// The web searches the response ran, each billed: its <c>web_search_call</c> items, counted as each one is done (so a stream
+    /// cut short still counts those that ran) and as the final response lists them.
+    /// </summary>
+    public long WebSearches => Math.Max(_searchesDone, _searchesListed);
 
     /// <summary>The code of an <c>error</c> event or of a <c>response.failed</c> response's error.</summary>
     public string? ErrorCode { get; private set; }
@@ -36,6 +43,7 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
         var reader = new Utf8JsonReader(data);
         var kind = EventKind.Other;
         string? code = null;
+        var itemIsSearch = false;
         // A delta is appended as it is read (no string per event) and dropped again if the event's type says it is not text.
         var deltaMark = -1;
         try
@@ -83,6 +91,11 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
                     reader.Read();
                     ReadResponse(ref reader, ref code);
                 }
+                else if (reader.ValueTextEquals("item"u8))
+                {
+                    reader.Read();
+                    itemIsSearch = OpenAIUsageReader.IsWebSearchCall(ref reader);
+                }
                 else
                 {
                     reader.Read();
@@ -111,12 +124,15 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
             case EventKind.Failed:
                 ErrorCode ??= code ?? "response_failed";
                 break;
+            case EventKind.ItemDone when itemIsSearch:
+                _searchesDone++;
+                break;
         }
 
         return true;
     }
 
-    private enum EventKind { Other, Malformed, TextDelta, Completed, Error, Failed }
+    private enum EventKind { Other, Malformed, TextDelta, Completed, Error, Failed, ItemDone }
 
     /// <summary>The kind of event a <c>type</c> value names, read without allocating a string.</summary>
     private static EventKind Classify(ref Utf8JsonReader reader)
@@ -144,11 +160,16 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
             return EventKind.Failed;
         }
 
+        if (type.SequenceEqual("response.output_item.done"u8))
+        {
+            return EventKind.ItemDone;
+        }
+
         // Audio deltas are base64 audio, not text; every other delta (text, refusal, reasoning, tool arguments) is generated text.
         return type.EndsWith(".delta"u8) && !type.SequenceEqual("response.audio.delta"u8) ? EventKind.TextDelta : EventKind.Other;
     }
 
-    /// <summary>Reads a response object's <c>usage</c> and its <c>error.code</c>.</summary>
+    /// <summary>Reads a response object's <c>usage</c>, its web searches and its <c>error.code</c>.</summary>
     private void ReadResponse(ref Utf8JsonReader reader, ref string? code)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -180,6 +201,11 @@ public sealed class ResponsesStreamMeter : ITokenStreamMeter
             else if (reader.ValueTextEquals("service_tier"u8))
             {
                 _serviceTier = ServiceTiers.Read(ref reader) ?? _serviceTier;
+            }
+            else if (reader.ValueTextEquals("output"u8))
+            {
+                reader.Read();
+                _searchesListed = Math.Max(_searchesListed, OpenAIUsageReader.CountWebSearchCalls(ref reader));
             }
             else
             {

@@ -21,12 +21,16 @@ public sealed class LlmRequest
     public int Choices { get; init; } = 1;
     /// <summary>
     /// The most web searches the request lets the provider run: the sum of the <c>max_uses</c> of its Anthropic web
-    /// search tools (0 without one), or null when a web search tool sets no <c>max_uses</c> and so no bound. Budgets reserve them.
+    /// search tools, or a Responses API request's <c>max_tool_calls</c> when it has a web search tool (0 without one), or
+    /// null when a web search tool has no such bound. Budgets reserve them.
     /// </summary>
     public long? MaxWebSearches { get; init; } = 0;
     /// <summary>The processing tier the request asks for (OpenAI's <c>service_tier</c>: <c>auto</c>, <c>default</c>, <c>flex</c>, <c>priority</c>).</summary>
     public string? ServiceTier { get; init; }
-    /// <summary>The search context size the request asks for (<c>web_search_options.search_context_size</c>); null: medium.</summary>
+    /// <summary>
+    /// The search context size the request asks for (Chat Completions' <c>web_search_options.search_context_size</c>, the
+    /// <c>search_context_size</c> of a Responses API web search tool); null: medium.
+    /// </summary>
     public string? SearchContextSize { get; init; }
     /// <summary>The string entries of the request's <c>metadata</c>, when it has any: they become tags.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }

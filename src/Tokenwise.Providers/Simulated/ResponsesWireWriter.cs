@@ -8,8 +8,8 @@ namespace Tokenwise.Providers.Simulated;
 /// Writes answers in the exact wire format of OpenAI's Responses API: the response object, and its
 /// stream of typed events (<c>event: TYPE</c> plus <c>data: {..., "sequence_number": n}</c>). Shared by
 /// the simulated provider and the tests' fake upstream. An answer with reasoning tokens gets a
-/// reasoning output item before its message, as OpenAI's reasoning models answer; an answer cut at
-/// <c>max_output_tokens</c> is <c>incomplete</c>.
+/// reasoning output item before its message, as OpenAI's reasoning models answer, and one
+/// <c>web_search_call</c> item per web search it ran; an answer cut at <c>max_output_tokens</c> is <c>incomplete</c>.
 /// </summary>
 public static class ResponsesWireWriter
 {
@@ -35,6 +35,23 @@ public static class ResponsesWireWriter
         {
             yield return Event("response.output_item.added", sequence++, w => WriteItem(w, 0, () => WriteReasoningItem(w, answer)));
             yield return Event("response.output_item.done", sequence++, w => WriteItem(w, 0, () => WriteReasoningItem(w, answer)));
+            index++;
+        }
+
+        for (var search = 0; search < answer.Usage.WebSearchRequests; search++)
+        {
+            var (searchAt, searchId) = (index, SearchId(answer, search));
+            yield return Event("response.output_item.added", sequence++, w => WriteItem(w, searchAt, () => WriteSearchItem(w, answer, search, "in_progress")));
+            foreach (var step in (string[])["response.web_search_call.in_progress", "response.web_search_call.searching", "response.web_search_call.completed"])
+            {
+                yield return Event(step, sequence++, w =>
+                {
+                    w.WriteNumber("output_index", searchAt);
+                    w.WriteString("item_id", searchId);
+                });
+            }
+
+            yield return Event("response.output_item.done", sequence++, w => WriteItem(w, searchAt, () => WriteSearchItem(w, answer, search, "completed")));
             index++;
         }
 
@@ -146,6 +163,11 @@ public static class ResponsesWireWriter
                 WriteReasoningItem(w, answer);
             }
 
+            for (var search = 0; search < answer.Usage.WebSearchRequests; search++)
+            {
+                WriteSearchItem(w, answer, search, "completed");
+            }
+
             WriteMessage(w, answer, "completed", answer.Text);
         }
 
@@ -185,6 +207,21 @@ public static class ResponsesWireWriter
         w.WriteString("id", "rs_" + Suffix(answer));
         w.WriteString("type", "reasoning");
         WriteEmptyArray(w, "summary");
+        w.WriteEndObject();
+    }
+
+    private static string SearchId(SimulatedAnswer answer, int search) => $"ws_{Suffix(answer)}_{search}";
+
+    private static void WriteSearchItem(Utf8JsonWriter w, SimulatedAnswer answer, int search, string status)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", SearchId(answer, search));
+        w.WriteString("type", "web_search_call");
+        w.WriteString("status", status);
+        w.WriteStartObject("action");
+        w.WriteString("type", "search");
+        w.WriteString("query", $"tokenwise search {search + 1}");
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 

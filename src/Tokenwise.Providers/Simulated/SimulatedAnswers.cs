@@ -80,6 +80,8 @@ public static class SimulatedAnswers
             ServiceTier = request.ServiceTier is "flex" or "priority" ? request.ServiceTier : null,
             AudioInputTokens = (long)Math.Floor((prompt - cached) * shape.AudioShare),
             AudioOutputTokens = (long)Math.Floor((completion - shape.ReasoningTokens) * shape.AudioShare),
+            // A Responses API request with a web search tool searches twice (as far as its max_tool_calls allows) before answering.
+            WebSearchRequests = request.Api == ApiKind.Responses && request.MaxWebSearches != 0 ? Math.Min(2, request.MaxWebSearches ?? 2) : 0,
         };
         return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall);
     }

@@ -269,7 +269,7 @@ public abstract partial class DialectEndpoint(
         if (metered && !answeredError)
         {
             Meter(context, upstream, answer.WrittenSpan);
-            StageResults.CountSearch(context);
+            StageResults.CountSearches(context);
         }
         else if (metered && TryReadUsage(answer.WrittenSpan, out var reportedWithError))
         {
@@ -392,7 +392,7 @@ public abstract partial class DialectEndpoint(
             Estimate(context, meter, summary.GeneratedText);
         }
 
-        StageResults.CountSearch(context); // the search ran before the answer began, however the stream ended
+        StageResults.CountSearches(context); // a search model's search ran before the answer began, however the stream ended
         if (capture is { Overflowed: false } && outcome == RelayOutcome.Completed && summary.Complete)
         {
             cache.Store(context, capture.WrittenSpan, EventStream); // complete answers only

@@ -48,6 +48,16 @@ public sealed class OpenAIEndpoint(
         ? new ResponsesStreamMeter()
         : new OpenAIStreamMeter(request.ClientRequestedUsage);
 
+    /// <summary>An estimate, plus the web searches a Responses stream cut short had run: OpenAI bills them whatever the answer.</summary>
+    protected override void Estimate(GatewayContext context, IStreamMeter? meter, string generated)
+    {
+        base.Estimate(context, meter, generated);
+        if (meter is ResponsesStreamMeter { WebSearches: > 0 } responses)
+        {
+            context.Record.Usage = context.Record.Usage with { WebSearchRequests = responses.WebSearches };
+        }
+    }
+
     protected override StreamSummary Summarize(IStreamMeter meter)
     {
         var m = (ITokenStreamMeter)meter;

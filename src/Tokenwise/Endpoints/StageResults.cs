@@ -21,16 +21,25 @@ internal static class StageResults
 
     /// <summary>
     /// Counts the web search a model that searches before every answer ran (<see cref="ModelDeployment.SearchesEveryCall"/>),
-    /// which its answer does not report, at the search context size the request asked for. Called once the provider has
-    /// answered, before the answer is cached, so that a hit's saving counts the search too.
+    /// which its answer does not report, and gives the call's searches the search context size the request asked for,
+    /// which prices them. Called once the provider has answered, before the answer is cached, so that a hit's saving
+    /// counts the searches too.
     /// </summary>
-    public static void CountSearch(GatewayContext context)
+    public static void CountSearches(GatewayContext context)
     {
         var record = context.Record;
-        if (record.Usage.WebSearchRequests == 0 && context.Deployment is { } deployment && deployment.SearchesEveryCall(context.Request.Api))
+        var usage = record.Usage;
+        if (usage.WebSearchRequests == 0 && context.Deployment is { } deployment && deployment.SearchesEveryCall(context.Request.Api))
         {
-            record.Usage = record.Usage with { WebSearchRequests = 1, SearchContextSize = context.Request.SearchContextSize };
+            usage = usage with { WebSearchRequests = 1 };
         }
+
+        if (usage.WebSearchRequests > 0 && usage.SearchContextSize is null)
+        {
+            usage = usage with { SearchContextSize = context.Request.SearchContextSize };
+        }
+
+        record.Usage = usage;
     }
 
     /// <summary>

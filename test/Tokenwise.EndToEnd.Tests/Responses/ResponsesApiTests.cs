@@ -140,6 +140,87 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
         Assert.Equal("rate_limit_exceeded", body.RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheWebSearchCallsOfAResponseAreBilledAtTheSearchContextSizeItsToolAsksFor(bool stream)
+    {
+        // The shipped catalog prices no search for gpt-4.1 (LiteLLM's file of 2026-07 prices them on the search models only);
+        // this override does, as later LiteLLM files do: $25, $27.50 and $30 per 1,000 by size.
+        var prices = Path.Combine(Path.GetTempPath(), "tokenwise-prices-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(prices, """
+            {"gpt-4.1": {"litellm_provider": "openai", "mode": "responses", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06,
+              "search_context_cost_per_query": {"search_context_size_low": 0.025, "search_context_size_medium": 0.0275, "search_context_size_high": 0.03}}}
+            """, Ct);
+        await using var gateway = await TestGateway.StartAsync(fixture.Upstream, new Dictionary<string, string?> { ["pricing:overrides_file"] = prices });
+        var client = new global::OpenAI.OpenAIClient(new ApiKeyCredential("any"), new global::OpenAI.OpenAIClientOptions { Endpoint = gateway.OpenAIBaseUrl }).GetResponsesClient();
+        var options = new CreateResponseOptions
+        {
+            Model = "gpt-4.1",
+            StreamingEnabled = stream,
+            Tools = { ResponseTool.CreateWebSearchTool(searchContextSize: WebSearchToolContextSize.Low) },
+            InputItems = { ResponseItem.CreateUserMessageItem($"What is new in Oslo? (stream: {stream})") },
+        };
+
+        var searchesSeen = 0;
+        if (stream)
+        {
+            await foreach (var update in await client.CreateResponseStreamingAsync(options, Ct))
+            {
+                searchesSeen += update is StreamingResponseOutputItemDoneUpdate { Item: WebSearchCallResponseItem } ? 1 : 0;
+            }
+        }
+        else
+        {
+            var result = await client.CreateResponseAsync(options, Ct);
+            searchesSeen = result.Value.OutputItems.OfType<WebSearchCallResponseItem>().Count();
+        }
+
+        // The simulated answer searches twice; its usage object does not count searches, the output items do.
+        Assert.Equal(2, searchesSeen);
+        var record = (await gateway.RecordsAsync(r => r.Endpoint == "responses")).Single();
+        Assert.Equal((2L, "low", false), (record.Usage.WebSearchRequests, record.Usage.SearchContextSize, record.Estimated));
+        Assert.Equal(record.Usage.InputTokens * 0.000002m + record.Usage.OutputTokens * 0.000008m + 2 * 0.025m, record.CostUsd);
+        File.Delete(prices);
+    }
+
+    [Fact]
+    public async Task AHardBudgetRefusesAResponseWithAWebSearchToolAndNoMaxToolCallsWhereSearchesArePriced()
+    {
+        var prices = Path.Combine(Path.GetTempPath(), "tokenwise-prices-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(prices, """
+            {"gpt-4.1": {"litellm_provider": "openai", "mode": "responses", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06,
+              "search_context_cost_per_query": {"search_context_size_medium": 0.0275}}}
+            """, Ct);
+        await using var gateway = await TestGateway.StartAsync(fixture.Upstream, new Dictionary<string, string?>
+        {
+            ["pricing:overrides_file"] = prices,
+            ["master_key"] = "sk-master-test",
+        });
+        using var admin = new HttpClient { BaseAddress = gateway.BaseUrl };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", "sk-master-test");
+        using var created = await admin.PostAsJsonAsync("admin/budgets", new { id = "cap", scope = "team", target = "research", amount_usd = 10, period = "day", mode = "hard" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var key = await admin.PostAsJsonAsync("admin/keys", new { name = "research-app", team = "research" }, Ct);
+        var secret = (await key.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString()!;
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", secret);
+
+        async Task<(HttpStatusCode Status, string Body)> Ask(string bound)
+        {
+            using var response = await http.PostAsync("v1/responses", new StringContent(
+                $$"""{"model":"gpt-4.1","tools":[{"type":"web_search"}]{{bound}},"input":"news?"}""", Encoding.UTF8, "application/json"), Ct);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        var (status, body) = await Ask("");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("\"code\":\"web_search_unbounded\"", body, StringComparison.Ordinal);
+        Assert.Contains("max_tool_calls", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await Ask(""","max_tool_calls":3""")).Status);
+        File.Delete(prices);
+    }
+
     [Fact]
     public async Task AnUpstreamThatOmitsUsageIsEstimatedWithTheTokenizer()
     {

@@ -99,6 +99,18 @@ public sealed class RequestParserTests
     public void TheSearchContextSizeIsReadFromTheWebSearchOptions(string json, string? expected) =>
         Assert.Equal(expected, Parse(json).SearchContextSize);
 
+    [Theory]
+    [InlineData("""{"model":"m","input":"x"}""", 0L, null)]
+    [InlineData("""{"model":"m","tools":[{"type":"function","name":"f"}],"input":"x"}""", 0L, null)]
+    [InlineData("""{"model":"m","tools":[{"type":"web_search"}],"input":"x"}""", null, null)]             // no max_tool_calls: no bound
+    [InlineData("""{"model":"m","max_tool_calls":3,"tools":[{"type":"function","name":"f"},{"type":"web_search_preview","search_context_size":"high"}]}""", 3L, "high")]
+    [InlineData("""{"model":"m","tools":[{"type":"web_search_2025_08_26","search_context_size":"low"}],"max_tool_calls":1}""", 1L, "low")]
+    public void AResponsesRequestsWebSearchToolIsBoundedByItsMaxToolCalls(string json, long? maxSearches, string? size)
+    {
+        Assert.True(OpenAIRequestParser.TryParse(Encoding.UTF8.GetBytes(json), ApiKind.Responses, out var request, out var error), error?.Message);
+        Assert.Equal((maxSearches, size), (request.MaxWebSearches, request.SearchContextSize));
+    }
+
     [Fact]
     public void EscapedModelNamesAreDecoded()
     {

@@ -58,6 +58,44 @@ public sealed class StreamMeterTests
     }
 
     [Fact]
+    public void AResponsesStreamCountsItsWebSearchCallsAsEachIsDoneAndAsTheFinalResponseListsThem()
+    {
+        var meter = new ResponsesStreamMeter();
+        string[] events =
+        [
+            """{"type":"response.output_item.added","output_index":0,"item":{"id":"ws_1","type":"web_search_call","status":"in_progress","action":{"type":"search"}},"sequence_number":2}""",
+            """{"type":"response.output_item.done","output_index":0,"item":{"id":"ws_1","type":"web_search_call","status":"completed","action":{"type":"search","query":"oslo"}},"sequence_number":5}""",
+            """{"type":"response.output_item.done","output_index":1,"item":{"id":"msg_1","type":"message","status":"completed","content":[]},"sequence_number":9}""",
+        ];
+        foreach (var e in events)
+        {
+            meter.Inspect(Encoding.UTF8.GetBytes(e));
+        }
+
+        // Cut here, the one search that ran is counted (an added item is not yet a search that ran).
+        Assert.Equal((1L, false), (meter.WebSearches, meter.HasUsage));
+
+        // The final response lists two (its item order is not the events'): the listed count stands, and goes into the usage.
+        meter.Inspect("""
+            {"type":"response.completed","response":{"status":"completed","output":[{"type":"web_search_call","id":"ws_1","status":"completed"},{"id":"ws_2","status":"completed","type":"web_search_call"},{"type":"message","content":[{"type":"output_text","text":"web_search_call"}]}],"usage":{"input_tokens":30,"output_tokens":7,"total_tokens":37}},"sequence_number":10}
+            """u8);
+        Assert.Equal((2L, 30L, true), (meter.Usage.WebSearchRequests, meter.Usage.InputTokens, meter.Complete));
+    }
+
+    [Fact]
+    public void ANonStreamedResponseCountsTheWebSearchCallsItsOutputLists()
+    {
+        Assert.True(OpenAIUsageReader.TryRead("""
+            {"id":"resp_1","object":"response","output":[{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"a"}},{"type":"message","content":[]}],"usage":{"input_tokens":30,"output_tokens":7,"total_tokens":37}}
+            """u8, out var usage));
+        Assert.Equal((1L, 30L), (usage.WebSearchRequests, usage.InputTokens));
+
+        // A chat completion has no output array: no searches.
+        Assert.True(OpenAIUsageReader.TryRead(Encoding.UTF8.GetBytes(UsageChunk), out var chat));
+        Assert.Equal(0, chat.WebSearchRequests);
+    }
+
+    [Fact]
     public void UsageOfANonStreamedResponseIsRead()
     {
         Assert.True(OpenAIUsageReader.TryRead(Encoding.UTF8.GetBytes("""{"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"""), out var usage));
