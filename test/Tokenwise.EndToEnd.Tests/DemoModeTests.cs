@@ -8,8 +8,10 @@ namespace Tokenwise.EndToEnd.Tests;
 /// <summary><c>serve --demo</c>: with no key and no config, catalog models answer from the simulated provider.</summary>
 public sealed class DemoModeTests
 {
-    [Fact]
-    public async Task DemoAnswersCatalogModelsPricedAtTheirCatalogPrice()
+    [Theory]
+    [InlineData("gpt-4o")]
+    [InlineData("openai/gpt-4o")] // a gateway-style name of a provider that is not configured
+    public async Task DemoAnswersCatalogModelsPricedAtTheirCatalogPrice(string model)
     {
         await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
         {
@@ -19,14 +21,14 @@ public sealed class DemoModeTests
         });
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
         using var response = await http.PostAsync("v1/chat/completions",
-            new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hello demo"}]}""", Encoding.UTF8, "application/json"),
+            new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hello demo"}]}""", Encoding.UTF8, "application/json"),
             TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         var usage = json.RootElement.GetProperty("usage");
         var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
-        Assert.Equal("simulated", record.Provider);
+        Assert.Equal(("simulated", "gpt-4o"), (record.Provider, record.UpstreamModel));
         // gpt-4o: $2.50/M input, $10/M output.
         Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64() * 0.0000025m + usage.GetProperty("completion_tokens").GetInt64() * 0.00001m, record.CostUsd);
     }

@@ -7,7 +7,7 @@ namespace Tokenwise.Pipeline;
 /// Turns the model name a client sent into a deployment. In order: a model declared in the config;
 /// <c>provider/model</c> for a configured provider; a bare name the price catalog attributes to a
 /// configured provider, or lists under a configured provider's prefix; in demo mode, any catalog
-/// model, served by the simulated provider.
+/// model (bare, or as <c>provider/model</c> under the provider the catalog prices it for), served by the simulated provider.
 /// </summary>
 public sealed class ModelResolver
 {
@@ -73,6 +73,12 @@ public sealed class ModelResolver
             return ModelDeployment.FromCatalog(model, provider, model[(slash + 1)..], _catalog);
         }
 
+        if (slash > 0 && DemoPrefixed(model, model[..slash], model[(slash + 1)..]) is { } demoPrefixed)
+        {
+            message = "";
+            return demoPrefixed;
+        }
+
         var price = _catalog.Find(model);
         var owner = price?.LitellmProvider is { } catalogProvider
             ? _providers.Values.FirstOrDefault(p => string.Equals(p.CatalogProvider, catalogProvider, StringComparison.OrdinalIgnoreCase))
@@ -106,6 +112,24 @@ public sealed class ModelResolver
         message = $"The model '{model}' does not exist or is not configured. Use a model declared under 'models' in the config, "
             + $"or address one as provider/model with a configured provider (configured providers: {known}).";
         return null;
+    }
+
+    /// <summary>
+    /// In demo mode, <c>provider/model</c> for a provider that is not configured but that the catalog prices the model
+    /// under (a <c>provider/model</c> key, or the bare name filed under that provider): served by the simulated provider
+    /// at that price, as the bare name would be, so clients written for a gateway's <c>openai/gpt-4o-mini</c> names work.
+    /// </summary>
+    private ModelDeployment? DemoPrefixed(string model, string providerName, string upstreamModel)
+    {
+        if (_demoProvider is null || !_providers.TryGetValue(_demoProvider, out var demo) || string.IsNullOrWhiteSpace(upstreamModel))
+        {
+            return null;
+        }
+
+        var price = _catalog.Find(upstreamModel, providerName);
+        var pricedThere = price is not null && (price.Key.Contains('/', StringComparison.Ordinal)
+            || string.Equals(price.LitellmProvider, providerName, StringComparison.OrdinalIgnoreCase));
+        return pricedThere ? ModelDeployment.On(demo, model, upstreamModel, price) : null;
     }
 
     /// <summary>

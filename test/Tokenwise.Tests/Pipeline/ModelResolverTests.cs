@@ -73,6 +73,22 @@ public sealed class ModelResolverTests
         Assert.Equal(0.000003m, d.Price.InputPerToken);
     }
 
+    [Theory]
+    [InlineData("openai/gpt-4o-mini", "gpt-4o-mini", "0.00000015")]
+    [InlineData("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5", "0.000003")]
+    [InlineData("gemini/gemini-2.5-flash", "gemini-2.5-flash", "0.0000003")] // the Gemini API's price, not Vertex AI's
+    public void DemoModeServesProviderSlashModelNamesAtThatProvidersPrice(string model, string upstream, string input)
+    {
+        var resolver = new ModelResolver([], [new ProviderInfo("simulated", "simulated")], PriceCatalog.Embedded, "simulated");
+        Assert.True(resolver.TryResolve(model, out var d, out _));
+        Assert.Equal(("simulated", upstream, model), (d.Provider, d.UpstreamModel, d.Name));
+        Assert.Equal(decimal.Parse(input, System.Globalization.CultureInfo.InvariantCulture), d.Price.InputPerToken);
+
+        // A provider the catalog does not price the model for is no name of it; without demo mode the name needs its provider.
+        Assert.False(resolver.TryResolve("anthropic/gpt-4o-mini", out _, out _));
+        Assert.False(new ModelResolver([], [Local], PriceCatalog.Embedded, null).TryResolve(model, out _, out _));
+    }
+
     [Fact]
     public void ConfiguredNamesWin()
     {
