@@ -246,6 +246,7 @@ public static class OpenAIRequestParser
                 {
                     reader.Read();
                     webSearch = reader.TokenType == JsonTokenType.String && reader.ValueSpan.StartsWith("web_search"u8);
+                    reader.Skip(); // a value that is no string may be an object or array
                 }
                 else if (reader.ValueTextEquals("search_context_size"u8))
                 {

@@ -105,6 +105,8 @@ public sealed class RequestParserTests
     [InlineData("""{"model":"m","tools":[{"type":"web_search"}],"input":"x"}""", null, null)]             // no max_tool_calls: no bound
     [InlineData("""{"model":"m","max_tool_calls":3,"tools":[{"type":"function","name":"f"},{"type":"web_search_preview","search_context_size":"high"}]}""", 3L, "high")]
     [InlineData("""{"model":"m","tools":[{"type":"web_search_2025_08_26","search_context_size":"low"}],"max_tool_calls":1}""", 1L, "low")]
+    [InlineData("""{"model":"m","tools":[{"type":{"web_search":1},"search_context_size":["high"]},7,"web_search"],"max_tool_calls":-1}""", 0L, null)]
+    [InlineData("""{"model":"m","tools":{"type":"web_search"},"max_tool_calls":2.5}""", 0L, null)]
     public void AResponsesRequestsWebSearchToolIsBoundedByItsMaxToolCalls(string json, long? maxSearches, string? size)
     {
         Assert.True(OpenAIRequestParser.TryParse(Encoding.UTF8.GetBytes(json), ApiKind.Responses, out var request, out var error), error?.Message);
