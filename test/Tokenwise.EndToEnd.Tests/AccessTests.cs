@@ -412,6 +412,15 @@ public sealed class AccessTests : IAsyncLifetime
         using var noKey = new HttpClient { BaseAddress = _gateway.BaseUrl };
         using var unauthorized = await noKey.GetAsync("admin/keys", Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+
+        // Each kind of error has its code, for scripts to branch on.
+        using var missing = await Admin().DeleteAsync("admin/budgets/no-such-budget", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(("invalid_parameter", "invalid_parameter", "invalid_body", "invalid_api_key", "not_found"),
+            (await CodeAsync(badTag), await CodeAsync(zeroLimit), await CodeAsync(malformed), await CodeAsync(unauthorized), await CodeAsync(missing)));
+
+        static async Task<string?> CodeAsync(HttpResponseMessage response) =>
+            (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error").GetProperty("code").GetString();
     }
 
     private async Task<JsonElement> CreateKeyAsync(string team, TestGateway? gateway = null)

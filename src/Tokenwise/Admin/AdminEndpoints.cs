@@ -245,7 +245,17 @@ public static class AdminEndpoints
             : AdminError(401, "The admin API needs the master key as 'Authorization: Bearer <key>'.");
     }
 
-    internal static IResult AdminError(int status, string message) => Error(GatewayError.InvalidRequest(message) with { Status = status });
+    /// <summary>
+    /// An admin API error, its code named after its status so a script can tell the kinds apart without reading the message
+    /// (which names the parameter and what it must be).
+    /// </summary>
+    internal static IResult AdminError(int status, string message) => Error(status switch
+    {
+        401 => GatewayError.Unauthorized(message), // as the model endpoints and /metrics answer a wrong key
+        404 => new GatewayError(404, "invalid_request_error", "not_found", message),
+        409 => new GatewayError(409, "invalid_request_error", "conflict", message),
+        _ => new GatewayError(status, "invalid_request_error", "invalid_parameter", message),
+    });
 
     /// <summary>An error in OpenAI's error body, as the rest of the API answers.</summary>
     internal static IResult Error(GatewayError error)
