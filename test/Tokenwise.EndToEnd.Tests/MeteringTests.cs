@@ -287,12 +287,14 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         .Select(line => JsonNode.Parse(line["data: ".Length..])!)
         .Select(e => (e["choices"]?.AsArray().FirstOrDefault()?["delta"]?["content"] ?? e["delta"]?["text"])?.GetValue<string>()));
 
-    [Fact]
-    public async Task AnAnswerLargerThanTheGatewayHoldsIsA502AndStillRecorded()
+    [Theory]
+    [InlineData("gpt-4o-mini", 0L)]
+    [InlineData("gpt-4o-mini-search-preview", 1L)] // the search ran before the answer the gateway could not hold
+    public async Task AnAnswerLargerThanTheGatewayHoldsIsA502AndStillRecorded(string model, long searches)
     {
         using var http = fixture.Http();
         using var response = await http.PostAsync("v1/chat/completions",
-            Json("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"#fake:huge Tell me everything."}]}"""), Ct);
+            Json($$"""{"model":"{{model}}","messages":[{"role":"user","content":"#fake:huge Tell me everything."}]}"""), Ct);
         var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -300,6 +302,7 @@ public sealed class MeteringTests(GatewayFixture fixture) : IClassFixture<Gatewa
         var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
         Assert.Equal((502, "upstream_answer_too_large", true), (record.Status, record.ErrorCode, record.Estimated));
         Assert.True(record.Usage.InputTokens > 5, "the prompt the provider read is still counted");
+        Assert.Equal(searches, record.Usage.WebSearchRequests);
     }
 
     [Fact]

@@ -257,6 +257,7 @@ public abstract partial class DialectEndpoint(
             if (metered)
             {
                 Estimate(context, meter: null, generated: "");
+                StageResults.CountSearches(context); // the provider answered: a search model had searched
             }
 
             return;
