@@ -28,9 +28,11 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
     /// <summary>
     /// Whether a call on <paramref name="api"/> runs one web search before it answers, billed per call though the answer
     /// does not report it: OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,
-    /// gpt-5-search-api and their snapshots) search on every call.
+    /// gpt-5-search-api and their snapshots) search on every call, also when an Anthropic-dialect client reaches one through
+    /// the translation. (Embeddings models of old had "-search-" in their names too.)
     /// </summary>
-    public bool SearchesEveryCall(ApiKind api) => api == ApiKind.ChatCompletions && UpstreamModel.Contains("-search-", StringComparison.OrdinalIgnoreCase);
+    public bool SearchesEveryCall(ApiKind api) =>
+        api is ApiKind.ChatCompletions or ApiKind.Messages && UpstreamModel.Contains("-search-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A deployment of <paramref name="upstreamModel"/> on <paramref name="provider"/>, priced from the catalog.</summary>
     public static ModelDeployment FromCatalog(string name, ProviderInfo provider, string upstreamModel, PriceCatalog catalog) =>

@@ -89,6 +89,19 @@ public sealed class ModelResolverTests
         Assert.False(new ModelResolver([], [Local], PriceCatalog.Embedded, null).TryResolve(model, out _, out _));
     }
 
+    [Theory]
+    [InlineData("gpt-4o-search-preview", ApiKind.ChatCompletions, true)]
+    [InlineData("openai/gpt-4o-mini-search-preview-2025-03-11", ApiKind.ChatCompletions, true)]
+    [InlineData("gpt-5-search-api", ApiKind.Messages, true)]          // an Anthropic client, through the translation
+    [InlineData("gpt-4o-mini", ApiKind.ChatCompletions, false)]
+    [InlineData("openai/text-search-ada-doc-001", ApiKind.Embeddings, false)] // an old embeddings model, not a search
+    public void OpenAIsSearchModelsSearchOnEveryChatCall(string model, ApiKind api, bool searches)
+    {
+        var resolver = new ModelResolver([], [OpenAI], PriceCatalog.Embedded, null);
+        Assert.True(resolver.TryResolve(model, out var deployment, out _));
+        Assert.Equal(searches, deployment.SearchesEveryCall(api));
+    }
+
     [Fact]
     public void ConfiguredNamesWin()
     {
