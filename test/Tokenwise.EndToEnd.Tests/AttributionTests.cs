@@ -140,9 +140,9 @@ public sealed class AttributionTests : IAsyncLifetime
         using var csv = await admin.GetAsync("admin/reports/spend?since=1h&by=team&format=csv", Ct);
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         var lines = (await csv.Content.ReadAsStringAsync(Ct)).Split('\n');
-        Assert.Equal("team,requests,failed,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,cost_usd,unpriced", lines[0]);
+        Assert.Equal("team,requests,failed,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,web_search_requests,cost_usd,unpriced", lines[0]);
         var teamB = records.Where(r => r.Team == "reports-b").ToList();
-        Assert.Equal([2, 0, teamB.Sum(r => r.Usage.InputTokens), teamB.Sum(r => r.Usage.CachedInputTokens), teamB.Sum(r => r.Usage.CacheWriteTokens), teamB.Sum(r => r.Usage.OutputTokens), 0, teamB.Sum(r => r.CostUsd), 0],
+        Assert.Equal([2, 0, teamB.Sum(r => r.Usage.InputTokens), teamB.Sum(r => r.Usage.CachedInputTokens), teamB.Sum(r => r.Usage.CacheWriteTokens), teamB.Sum(r => r.Usage.OutputTokens), 0, 0, teamB.Sum(r => r.CostUsd), 0],
             Numbers(lines.Single(l => l.StartsWith("reports-b,", StringComparison.Ordinal))));
 
         var outcomes = (await admin.GetStringAsync("admin/reports/outcomes?since=1h&format=csv", Ct)).Split('\n');

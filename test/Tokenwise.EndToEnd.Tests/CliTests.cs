@@ -223,7 +223,8 @@ public sealed class CliTests : IDisposable
         [
             new UsageRecord { Id = "1", StartedAt = now.AddMinutes(-5), Endpoint = "chat.completions", Dialect = "openai", Model = "gpt-4o-mini", Provider = "openai", Status = 200, CostUsd = 0.25m },
             new UsageRecord { Id = "2", StartedAt = now.AddMinutes(-4), Endpoint = "chat.completions", Dialect = "openai", Model = "gpt-4o-mini", Provider = "openai", Status = 200, CostUsd = 0.5m },
-            new UsageRecord { Id = "3", StartedAt = now.AddDays(-3), Endpoint = "chat.completions", Dialect = "openai", Model = "o3-mini", Provider = "openai", Status = 200, CostUsd = 9m },
+            new UsageRecord { Id = "3", StartedAt = now.AddDays(-3), Endpoint = "chat.completions", Dialect = "openai", Model = "o3-mini", Provider = "openai", Status = 200, CostUsd = 9m,
+                Usage = new TokenUsage(0, 0, 0, 0, 0) { WebSearchRequests = 2 } },
             // A model no price is known for: its spend reads 0, and the report says how many calls it leaves out.
             new UsageRecord { Id = "4", StartedAt = now.AddDays(-2), Endpoint = "chat.completions", Dialect = "openai", Model = "openai/brand-new", Provider = "openai", Status = 200, Unpriced = true },
         ], TestContext.Current.CancellationToken);
@@ -236,7 +237,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0.75m, row.GetProperty("cost_usd").GetDecimal());
 
         var csv = await RunAsync("report", "spend", "--since", "7d", "--by", "provider", "--format", "csv", "--db", db);
-        Assert.Equal("provider,requests,failed,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,cost_usd,unpriced\nopenai,4,0,0,0,0,0,0,9.75,1\n",
+        Assert.Equal("provider,requests,failed,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,web_search_requests,cost_usd,unpriced\nopenai,4,0,0,0,0,0,0,2,9.75,1\n",
             csv.Out.ReplaceLineEndings("\n"));
 
         var table = await RunAsync("report", "spend", "--since", "7d", "--by", "day", "--db", db);

@@ -186,7 +186,8 @@ public sealed class SqliteUsageStore : IUsageStore
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT {group} AS grp, count(*), sum(status >= 400), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
-                   sum(output_tokens), sum(reasoning_tokens), {CostUnits.SplitSum("cost_picousd")}, total(cost_picousd) AS cost, sum(unpriced)
+                   sum(output_tokens), sum(reasoning_tokens), {CostUnits.SplitSum("cost_picousd")}, total(cost_picousd) AS cost, sum(unpriced),
+                   sum(web_search_requests)
             FROM usage_events WHERE started_at_ms >= $since {(query.By == SpendGrouping.Session ? "AND session_id IS NOT NULL" : "")}
             GROUP BY grp ORDER BY {order} {(query.Limit is null || byDay ? "" : "LIMIT $limit")}
             """;
@@ -198,7 +199,8 @@ public sealed class SqliteUsageStore : IUsageStore
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new SpendRow(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-                reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), CostUnits.ReadSplitSum(reader, 8), reader.GetInt64(11)));
+                reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), CostUnits.ReadSplitSum(reader, 8), reader.GetInt64(11),
+                reader.GetInt64(12)));
         }
 
         return byDay ? InDays(rows, query.TimeZone ?? TimeZoneInfo.Utc, query.Limit) : rows;

@@ -11,8 +11,8 @@ namespace Tokenwise.Admin;
 public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList<object?[]> Rows, object?[]? Total = null)
 {
     public static ReportTable Spend(IReadOnlyList<SpendRow> rows, SpendGrouping grouping, string? tag) => new(
-        [tag is null ? grouping.ToString() : "Tag " + tag, "Requests", "Failed", "Input", "Cached", "Cache writes", "Output", "Reasoning", "Cost (USD)", "Unpriced calls"],
-        [grouping.ToString().ToLowerInvariant(), "requests", "failed", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "unpriced"],
+        [tag is null ? grouping.ToString() : "Tag " + tag, "Requests", "Failed", "Input", "Cached", "Cache writes", "Output", "Reasoning", "Web searches", "Cost (USD)", "Unpriced calls"],
+        [grouping.ToString().ToLowerInvariant(), "requests", "failed", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "web_search_requests", "cost_usd", "unpriced"],
         [.. rows.Select(Cells)],
         Cells(SpendRow.Sum("Total", rows)));
 
@@ -66,5 +66,5 @@ public sealed record ReportTable(string[] Titles, string[] Fields, IReadOnlyList
             r.CostUsd == 0 ? null : (double)Math.Round(100 * r.ChangeUsd / r.CostUsd, 1)];
 
     private static object?[] Cells(SpendRow r) =>
-        [r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.CacheWriteTokens, r.OutputTokens, r.ReasoningTokens, r.CostUsd, r.Unpriced];
+        [r.Group, r.Requests, r.Failed, r.InputTokens, r.CachedInputTokens, r.CacheWriteTokens, r.OutputTokens, r.ReasoningTokens, r.WebSearchRequests, r.CostUsd, r.Unpriced];
 }
