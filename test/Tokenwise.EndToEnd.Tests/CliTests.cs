@@ -397,7 +397,7 @@ public sealed class CliTests : IDisposable
         using var http = new HttpClient { BaseAddress = url };
         // The third is the first again: a cache hit, whose saving is as unknown as the call's cost.
         foreach (var (model, question) in new[] { ("openai/brand-new-model", "what does this cost?"), ("openai/brand-new-model", "and this?"),
-            ("openai/brand-new-model", "what does this cost?"), ("gpt-4o-mini", "and this?") })
+            ("openai/brand-new-model", "what does this cost?"), ("gpt-4o-mini", "and this?"), ("gpt-5-search-api", "any news?") })
         {
             using var body = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"{{question}}"}]}""", Encoding.UTF8, "application/json");
             using var response = await http.PostAsync("v1/chat/completions", body, TestContext.Current.CancellationToken);
@@ -413,12 +413,18 @@ public sealed class CliTests : IDisposable
         Assert.Contains("No price is known for openai/house-model-v3: neither the price catalog nor the config has one", output, StringComparison.Ordinal);
         Assert.Single(output.Split("No price is known for openai/brand-new-model (request ", StringSplitOptions.None).Skip(1));
         Assert.DoesNotContain("gpt-4o-mini (request", output, StringComparison.Ordinal);
+        // A model whose tokens are priced but whose searches are not (gpt-5-search-api searches on every call).
+        Assert.Contains("No web search price is known for openai/gpt-5-search-api (request ", output, StringComparison.Ordinal);
         var records = await new SqliteUsageStore(database).LatestAsync(10, TestContext.Current.CancellationToken);
         Assert.Equal([(true, 0m, 0m, "hit-exact"), (true, 0m, 0m, "miss"), (true, 0m, 0m, "miss")],
             records.Where(r => r.Model == "openai/brand-new-model").Select(r => (r.Unpriced, r.CostUsd, r.SavedUsd, r.Cache)));
         var priced = Assert.Single(records, r => r.Model == "gpt-4o-mini");
         Assert.False(priced.Unpriced);
         Assert.True(priced.CostUsd > 0);
+        var searched = Assert.Single(records, r => r.Model == "gpt-5-search-api");
+        Assert.Equal((true, 1L), (searched.Unpriced, searched.Usage.WebSearchRequests));
+        // gpt-5-search-api's tokens: $1.25/M input, $10/M output.
+        Assert.Equal(searched.Usage.InputTokens * 0.00000125m + searched.Usage.OutputTokens * 0.00001m, searched.CostUsd);
     }
 
     [Fact]

@@ -223,7 +223,8 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
 
     /// <summary>
     /// Why the most <paramref name="deployment"/> can cost for <paramref name="request"/> is unknown, or null when it is
-    /// known: a model no price is known for reserves nothing and costs nothing, and a web search tool without
+    /// known: a model no price is known for reserves nothing and costs nothing (nor do the searches of a search model whose
+    /// searches have no price), and a web search tool without
     /// <c>max_uses</c> (a Responses API request without <c>max_tool_calls</c>) on a model that bills each search allows any number of them.
     /// </summary>
     private static GatewayError? Unbounded(LlmRequest request, ModelDeployment deployment)
@@ -233,6 +234,13 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
             return new GatewayError(403, "permission_error", "model_not_priced",
                 $"no price is known for {deployment.Provider}/{deployment.UpstreamModel}, so its cost cannot be reserved or counted. "
                 + "Give the model a price: input_cost_per_token and output_cost_per_token on its entry in models, or an entry in pricing.overrides_file.", "model");
+        }
+
+        if (deployment.SearchesEveryCall(request.Api) && !deployment.Prices(new TokenUsage { WebSearchRequests = 1, SearchContextSize = request.SearchContextSize }))
+        {
+            return new GatewayError(403, "permission_error", "model_not_priced",
+                $"no web search price is known for {deployment.Provider}/{deployment.UpstreamModel}, which searches the web on every call, so its cost cannot be "
+                + "reserved or counted. Give its entry in pricing.overrides_file a search_context_cost_per_query.", "model");
         }
 
         // The Responses API bounds built-in tool calls per request (max_tool_calls); Anthropic bounds each tool (max_uses).

@@ -34,6 +34,13 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
     public bool SearchesEveryCall(ApiKind api) =>
         api is ApiKind.ChatCompletions or ApiKind.Messages && UpstreamModel.Contains("-search-", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether every part of <paramref name="usage"/> has a price here: the tokens (<see cref="Priced"/>) and any web searches,
+    /// which a catalog entry may leave unpriced (gpt-5-search-api's). A local or hourly-priced deployment prices all it does.
+    /// </summary>
+    public bool Prices(in TokenUsage usage) =>
+        Priced && (usage.WebSearchRequests == 0 || Local || CostPerHourUsd is not null || Price.WebSearchPrice(usage.SearchContextSize) is not null);
+
     /// <summary>A deployment of <paramref name="upstreamModel"/> on <paramref name="provider"/>, priced from the catalog.</summary>
     public static ModelDeployment FromCatalog(string name, ProviderInfo provider, string upstreamModel, PriceCatalog catalog) =>
         On(provider, name, upstreamModel, catalog.Find(upstreamModel, provider.CatalogProvider));

@@ -57,7 +57,7 @@ internal static class StageResults
         }
 
         var cost = context.Deployment is { } deployment ? deployment.Cost(record.Usage, upstreamMilliseconds) : 0m;
-        record.Unpriced = context.Deployment is { Priced: false };
+        record.Unpriced = context.Deployment is { } priced && !priced.Prices(record.Usage);
         if (context.Cache is { Hit: { } hit } state)
         {
             if (!state.Priced)

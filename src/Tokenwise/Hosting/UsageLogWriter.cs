@@ -80,7 +80,15 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
             if (record is { Unpriced: true, Status: 200 } && _unpricedWarned.Count < MaxUnpricedWarned
                 && _unpricedWarned.Add($"{record.Provider}/{record.UpstreamModel}"))
             {
-                LogUnpricedCall(logger, record.Provider, record.UpstreamModel, record.Id);
+                if (record.Usage.WebSearchRequests > 0 && record.CostUsd > 0)
+                {
+                    // Its tokens were priced: only its searches were not.
+                    LogUnpricedSearches(logger, record.Provider, record.UpstreamModel, record.Id);
+                }
+                else
+                {
+                    LogUnpricedCall(logger, record.Provider, record.UpstreamModel, record.Id);
+                }
             }
         }
     }
@@ -137,6 +145,11 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Provider}/{UpstreamModel} (request {Id}): " + UnpricedAdvice)]
     private static partial void LogUnpricedCall(ILogger logger, string? provider, string? upstreamModel, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No web search price is known for {Provider}/{UpstreamModel} (request {Id}): the catalog prices its "
+        + "tokens but not its searches, so they are logged at cost 0 and its calls flagged unpriced. Give its entry in pricing.overrides_file a "
+        + "search_context_cost_per_query (search_context_size_low, _medium and _high, USD per search).")]
+    private static partial void LogUnpricedSearches(ILogger logger, string? provider, string? upstreamModel, string id);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} usage records failed (attempt {Attempt}); retrying.")]
     private static partial void LogWriteFailed(ILogger logger, int count, int attempt, Exception error);

@@ -383,6 +383,25 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task AHardBudgetRefusesASearchModelWhoseSearchesHaveNoPrice()
+    {
+        // gpt-5-search-api: the catalog prices its tokens, not the search it runs on every call.
+        var searchModel = ModelDeployment.FromCatalog("gpt-5-search-api", new ProviderInfo("openai", "openai"), "gpt-5-search-api", PriceCatalog.Embedded);
+        _gate.Replace(new PolicyBook([new Budget("cap", BudgetScope.Team, "support", 100m, BudgetPeriod.Day, BudgetMode.Hard, [])], []));
+        var body = Encoding.UTF8.GetBytes("""{"model":"gpt-5-search-api","messages":[{"role":"user","content":"news?"}]}""");
+        Assert.True(OpenAIRequestParser.TryParse(body, ApiKind.ChatCompletions, out var request, out _));
+        var record = new UsageRecord { Id = "req", StartedAt = _time.GetUtcNow(), Endpoint = "chat", Dialect = "openai", Team = "support" };
+
+        var refused = await _gate.InvokeAsync(new GatewayContext(request, record, CancellationToken.None) { Deployment = searchModel }, Upstream);
+        Assert.Equal((403, "model_not_priced"), (refused.Error?.Status, refused.Error?.Code));
+        Assert.Contains("no web search price is known for openai/gpt-5-search-api", refused.Error!.Message, StringComparison.Ordinal);
+
+        // Priced (an override file's search_context_cost_per_query), it passes.
+        var priced = searchModel with { Price = searchModel.Price with { WebSearchPerRequest = 0.01m } };
+        Assert.Null((await _gate.InvokeAsync(new GatewayContext(request, record, CancellationToken.None) { Deployment = priced }, Upstream)).Error);
+    }
+
+    [Fact]
     public async Task AModelLimitHoldsForEveryNameThatReachesTheModel()
     {
         // A limit on gpt-4o counts the bare name, the provider-prefixed name and an alias served by gpt-4o, in any case, as one.
