@@ -236,7 +236,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
                 + "Give the model a price: input_cost_per_token and output_cost_per_token on its entry in models, or an entry in pricing.overrides_file.", "model");
         }
 
-        if (deployment.SearchesEveryCall(request.Api) && !deployment.Prices(new TokenUsage { WebSearchRequests = 1, SearchContextSize = request.SearchContextSize }))
+        if (deployment.SearchesEveryCall(request.Api) && !deployment.PricesSearchesAt(request.SearchContextSize))
         {
             return new GatewayError(403, "permission_error", "model_not_priced",
                 $"no web search price is known for {deployment.Provider}/{deployment.UpstreamModel}, which searches the web on every call, so its cost cannot be "
@@ -245,9 +245,9 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
 
         // The Responses API bounds built-in tool calls per request (max_tool_calls); Anthropic bounds each tool (max_uses).
         var bound = request.Api == ApiKind.Responses ? "max_tool_calls" : "max_uses";
-        return request.MaxWebSearches is null && deployment.CostPerHourUsd is null && deployment.Price.WebSearchPrice(request.SearchContextSize) > 0
+        return request.MaxWebSearches is null && deployment.CostPerHourUsd is null && deployment.Price.WebSearchPrice(request.SearchContextSize) is > 0 and var each
             ? GatewayError.InvalidRequest(string.Create(CultureInfo.InvariantCulture,
-                $"a web search tool without {bound} allows any number of searches at ${deployment.Price.WebSearchPrice(request.SearchContextSize)} each. Set {bound}."),
+                $"a web search tool without {bound} allows any number of searches at ${each} each. Set {bound}."),
                 "web_search_unbounded", "tools")
             : null;
     }

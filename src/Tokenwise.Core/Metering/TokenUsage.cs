@@ -62,7 +62,7 @@ public readonly record struct TokenUsage(
 
     /// <summary>
     /// How much web content each search read, which OpenAI prices per search (<see cref="SearchContextSizes"/>; the request's
-    /// <c>web_search_options.search_context_size</c>); null: the default, medium.
+    /// <see cref="Pipeline.LlmRequest.SearchContextSize"/>); null: the default, medium.
     /// </summary>
     public string? SearchContextSize { get; init; }
 

@@ -38,8 +38,11 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
     /// Whether every part of <paramref name="usage"/> has a price here: the tokens (<see cref="Priced"/>) and any web searches,
     /// which a catalog entry may leave unpriced (gpt-5-search-api's). A local or hourly-priced deployment prices all it does.
     /// </summary>
-    public bool Prices(in TokenUsage usage) =>
-        Priced && (usage.WebSearchRequests == 0 || Local || CostPerHourUsd is not null || Price.WebSearchPrice(usage.SearchContextSize) is not null);
+    public bool Prices(in TokenUsage usage) => Priced && (usage.WebSearchRequests == 0 || PricesSearchesAt(usage.SearchContextSize));
+
+    /// <summary>Whether a web search at <paramref name="searchContextSize"/> has a price here (null: medium).</summary>
+    public bool PricesSearchesAt(string? searchContextSize) =>
+        Local || CostPerHourUsd is not null || Price.WebSearchPrice(searchContextSize) is not null;
 
     /// <summary>A deployment of <paramref name="upstreamModel"/> on <paramref name="provider"/>, priced from the catalog.</summary>
     public static ModelDeployment FromCatalog(string name, ProviderInfo provider, string upstreamModel, PriceCatalog catalog) =>
