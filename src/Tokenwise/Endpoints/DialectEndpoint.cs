@@ -173,8 +173,10 @@ public abstract partial class DialectEndpoint(
                 await (upstream.IsSuccess ? RelayJsonAsync(http, context, upstream, started) : RelayUpstreamErrorAsync(http, record, upstream, aborted));
             }
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception e) when (aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
+            // The client went away. The upstream call cancelled under it can also end as an IOException (a read of the
+            // answer cut short) or a disposed stream, not only as a cancellation: the record is the client's all the same.
             record.Status = StatusCodes.Status499ClientClosedRequest;
             record.ErrorCode = "client_cancelled";
             if (context is not null && record.Usage == default && Meters(api))
@@ -182,11 +184,10 @@ public abstract partial class DialectEndpoint(
                 Estimate(context, meter: null, generated: "");
             }
         }
-        catch (BadHttpRequestException e) when (aborted.IsCancellationRequested
-            || e.Message.Contains("Unexpected end of request content", StringComparison.Ordinal))
+        catch (BadHttpRequestException e) when (e.Message.Contains("Unexpected end of request content", StringComparison.Ordinal))
         {
-            // The client closed its connection before its body was complete: it went away, as above, whether or not
-            // Kestrel has fired RequestAborted yet.
+            // The client closed its connection before its body was complete: it went away, as above, though Kestrel may
+            // not have fired RequestAborted yet.
             record.Status = StatusCodes.Status499ClientClosedRequest;
             record.ErrorCode = "client_cancelled";
         }
