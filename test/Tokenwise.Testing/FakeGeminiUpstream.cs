@@ -22,12 +22,21 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:hold</c>: stream two events, then wait for <see cref="ReleaseHeldStream"/> and go on.</item>
 /// <item><c>#fake:stream-error</c>: stream two events, then an error event (503 <c>UNAVAILABLE</c>) and end.</item>
 /// </list>
-/// A conversation whose last turn holds function responses is answered with text that quotes them.
+/// A conversation whose last turn holds function responses is answered with text that quotes them. A request with the
+/// <c>google_search</c> tool is answered grounded: <see cref="GroundingQueries"/> search queries and the whole answer cited
+/// to two web sources (<see cref="GroundingSources"/>), in the last stream event.
 /// </summary>
 public sealed class FakeGeminiUpstream : IAsyncDisposable
 {
     public const string ApiKey = "fake-gemini-api-key";
     public const int ThoughtsTokens = 64;
+    public const int GroundingQueries = 2;
+    public const int GroundingToolUseTokens = 120;
+    public static readonly IReadOnlyList<(string Uri, string Title)> GroundingSources =
+    [
+        ("https://vertexaisearch.cloud.google.com/grounding-api-redirect/fake-1", "example.com"),
+        ("https://vertexaisearch.cloud.google.com/grounding-api-redirect/fake-2", "example.org"),
+    ];
 
     // Gemini reports a failure after the stream started as an event holding its error body.
     private static readonly byte[] s_streamError = Encoding.UTF8.GetBytes(
@@ -111,7 +120,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
         if (method == "generateContent")
         {
             http.Response.ContentType = "application/json; charset=UTF-8";
-            await http.Response.WriteAsync(Response(answer.Parts, answer.FinishReason, answer.Usage(answer.Parts), model, responseId).ToJsonString());
+            await http.Response.WriteAsync(Response(answer.Parts, answer.FinishReason, answer.Usage(answer.Parts), model, responseId, answer.Grounding()).ToJsonString());
             return;
         }
 
@@ -126,7 +135,8 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
                 }
 
                 var last = i == events.Count - 1;
-                var chunk = Response(events[i], last ? answer.FinishReason : null, answer.Usage(events.Take(i + 1).SelectMany(e => e).ToList()), model, responseId);
+                var chunk = Response(events[i], last ? answer.FinishReason : null, answer.Usage(events.Take(i + 1).SelectMany(e => e).ToList()), model, responseId,
+                    last ? answer.Grounding() : null);
                 await http.Response.WriteAsync("data: " + chunk.ToJsonString() + "\r\n\r\n", http.RequestAborted);
                 await http.Response.Body.FlushAsync(http.RequestAborted);
             }
@@ -141,11 +151,12 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
         var responses = lastParts.Select(p => p["functionResponse"]).OfType<JsonObject>().ToList();
         var declarations = (request["tools"] as JsonArray ?? []).SelectMany(t => t?["functionDeclarations"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         var shape = (Cached: cue == "cached-thoughts" ? promptWords / 2 : 0, Thoughts: cue == "cached-thoughts" ? ThoughtsTokens : 0);
+        var grounded = (request["tools"] as JsonArray ?? []).Any(t => t?["google_search"] is not null);
 
         if (responses.Count > 0)
         {
             var quoted = string.Join(" and ", responses.Select(r => $"{r["name"]} returned {r["response"]?.ToJsonString()}"));
-            return new FakeAnswer([Text($"The function {quoted}.")], "STOP", promptWords, shape);
+            return new FakeAnswer([Text($"The function {quoted}.")], "STOP", promptWords, shape, grounded);
         }
 
         if (cue == "call-tool" && declarations.Count > 0)
@@ -164,7 +175,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
             }
 
             var call = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = function["name"]!.DeepClone(), ["args"] = args } };
-            return new FakeAnswer([call], "STOP", promptWords, shape);
+            return new FakeAnswer([call], "STOP", promptWords, shape, grounded);
         }
 
         var userText = string.Join(" ", lastParts.Select(p => p["text"]?.ToString()).OfType<string>());
@@ -176,7 +187,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
             finish = "MAX_TOKENS";
         }
 
-        return new FakeAnswer(words.Select((w, i) => Text(i == 0 ? w : " " + w)).ToList(), finish, promptWords, shape);
+        return new FakeAnswer(words.Select((w, i) => Text(i == 0 ? w : " " + w)).ToList(), finish, promptWords, shape, grounded);
     }
 
     private static JsonObject Text(string text) => new() { ["text"] = text };
@@ -185,7 +196,7 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
         (content?["parts"] as JsonArray ?? []).Sum(p => (p?["text"]?.ToString() ?? p?["functionResponse"]?.ToJsonString() ?? "")
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
 
-    private static JsonObject Response(IReadOnlyList<JsonObject> parts, string? finishReason, JsonObject usage, string model, string responseId)
+    private static JsonObject Response(IReadOnlyList<JsonObject> parts, string? finishReason, JsonObject usage, string model, string responseId, JsonObject? grounding)
     {
         var candidate = new JsonObject
         {
@@ -197,6 +208,11 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
         }
 
         candidate["index"] = 0;
+        if (grounding is not null)
+        {
+            candidate["groundingMetadata"] = grounding;
+        }
+
         return new JsonObject
         {
             ["candidates"] = new JsonArray(candidate),
@@ -254,14 +270,46 @@ public sealed class FakeGeminiUpstream : IAsyncDisposable
     }
 
     /// <summary>An answer's parts, how it ends, and what it used.</summary>
-    private sealed record FakeAnswer(IReadOnlyList<JsonObject> Parts, string FinishReason, int PromptTokens, (int Cached, int Thoughts) Shape)
+    private sealed record FakeAnswer(IReadOnlyList<JsonObject> Parts, string FinishReason, int PromptTokens, (int Cached, int Thoughts) Shape, bool Grounded)
     {
+        /// <summary>Grounding metadata as Gemini sends it (a zero <c>startIndex</c> left out), or null for an answer not grounded.</summary>
+        public JsonObject? Grounding()
+        {
+            if (!Grounded)
+            {
+                return null;
+            }
+
+            var text = string.Concat(Parts.Select(p => p["text"]?.ToString()));
+            return new JsonObject
+            {
+                ["webSearchQueries"] = new JsonArray(Enumerable.Range(1, GroundingQueries).Select(i => (JsonNode)$"fake query {i}").ToArray()),
+                ["searchEntryPoint"] = new JsonObject { ["renderedContent"] = "<div>fake search suggestions</div>" },
+                ["groundingChunks"] = new JsonArray(GroundingSources.Select(s => (JsonNode)new JsonObject
+                {
+                    ["web"] = new JsonObject { ["uri"] = s.Uri, ["title"] = s.Title },
+                }).ToArray()),
+                ["groundingSupports"] = new JsonArray(new JsonObject
+                {
+                    ["segment"] = new JsonObject { ["endIndex"] = Encoding.UTF8.GetByteCount(text), ["text"] = text },
+                    ["groundingChunkIndices"] = new JsonArray(0, 1),
+                    ["confidenceScores"] = new JsonArray(0.9, 0.8),
+                }),
+            };
+        }
+
         /// <summary>Usage once <paramref name="sent"/> has been generated; thoughts come before the first word.</summary>
         public JsonObject Usage(IReadOnlyList<JsonObject> sent)
         {
             var candidates = sent.Sum(p => p["text"] is { } text ? text.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length : 8);
             var prompt = Math.Max(1, PromptTokens);
-            var usage = new JsonObject { ["promptTokenCount"] = prompt, ["candidatesTokenCount"] = candidates, ["totalTokenCount"] = prompt + candidates + Shape.Thoughts };
+            var toolUse = Grounded ? GroundingToolUseTokens : 0;
+            var usage = new JsonObject { ["promptTokenCount"] = prompt, ["candidatesTokenCount"] = candidates, ["totalTokenCount"] = prompt + toolUse + candidates + Shape.Thoughts };
+            if (toolUse > 0)
+            {
+                usage["toolUsePromptTokenCount"] = toolUse; // the search results the model read
+            }
+
             if (Shape.Cached > 0)
             {
                 usage["cachedContentTokenCount"] = Shape.Cached;

@@ -207,7 +207,7 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
         long OutputBound(ModelDeployment? d) =>
             request.Api == ApiKind.Embeddings ? 0 : request.Choices * Math.Min(request.MaxOutputTokens ?? d?.Price.MaxOutputTokens ?? DefaultOutputBound, TokenUsage.MaxCount);
         decimal CostBound(ModelDeployment d) => d.CostPerHourUsd is not null ? d.Cost(default, longestCall.TotalMilliseconds) : d.Price.MostCost(prompt, OutputBound(d), request.ServiceTier,
-            (request.MaxWebSearches ?? 0) + (d.SearchesEveryCall(request.Api) ? 1 : 0), request.SearchContextSize);
+            d.MostWebSearches(request) ?? 0, request.SearchContextSize);
 
         if (context.Route is { } route)
         {
@@ -224,8 +224,9 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
     /// <summary>
     /// Why the most <paramref name="deployment"/> can cost for <paramref name="request"/> is unknown, or null when it is
     /// known: a model no price is known for reserves nothing and costs nothing (nor do the searches of a search model whose
-    /// searches have no price), and a web search tool without
-    /// <c>max_uses</c> (a Responses API request without <c>max_tool_calls</c>) on a model that bills each search allows any number of them.
+    /// searches have no price, or of a model asked to search by <c>web_search_options</c>), a web search tool without
+    /// <c>max_uses</c> (a Responses API request without <c>max_tool_calls</c>) on a model that bills each search allows any
+    /// number of them, and so does <c>web_search_options</c> on a Gemini model that bills each search query.
     /// </summary>
     private static GatewayError? Unbounded(LlmRequest request, ModelDeployment deployment)
     {
@@ -236,20 +237,35 @@ public sealed class AdmissionGate(ICounterStore counters, IBudgetAlertSink alert
                 + "Give the model a price: input_cost_per_token and output_cost_per_token on its entry in models, or an entry in pricing.overrides_file.", "model");
         }
 
-        if (deployment.SearchesEveryCall(request.Api) && !deployment.PricesSearchesAt(request.SearchContextSize))
+        var searchesEveryCall = deployment.SearchesEveryCall(request.Api);
+        if ((searchesEveryCall || request.WebSearchOptions) && !deployment.PricesSearchesAt(request.SearchContextSize))
         {
             return new GatewayError(403, "permission_error", "model_not_priced",
-                $"no web search price is known for {deployment.Provider}/{deployment.UpstreamModel}, which searches the web on every call, so its cost cannot be "
-                + "reserved or counted. Give its entry in pricing.overrides_file a search_context_cost_per_query.", "model");
+                $"no web search price is known for {deployment.Provider}/{deployment.UpstreamModel}, "
+                + (searchesEveryCall ? "which searches the web on every call" : "which the request asks to search the web (web_search_options)")
+                + ", so its cost cannot be reserved or counted. Give its entry in pricing.overrides_file a search_context_cost_per_query.", "model");
+        }
+
+        if (deployment.MostWebSearches(request) is not null || deployment.CostPerHourUsd is not null
+            || deployment.Price.WebSearchPrice(request.SearchContextSize) is not { } each || each <= 0)
+        {
+            return null;
+        }
+
+        if (request.MaxWebSearches is not null)
+        {
+            return GatewayError.InvalidRequest(
+                $"{deployment.Provider}/{deployment.UpstreamModel} bills each search query of a grounded answer (${each.ToString(CultureInfo.InvariantCulture)} each), "
+                + "and nothing in its API bounds how many it runs, so a hard budget cannot reserve web_search_options on it. "
+                + "Use a model billed once per grounded answer (Gemini 2.x) or a soft budget.",
+                "web_search_unbounded", "web_search_options");
         }
 
         // The Responses API bounds built-in tool calls per request (max_tool_calls); Anthropic bounds each tool (max_uses).
         var bound = request.Api == ApiKind.Responses ? "max_tool_calls" : "max_uses";
-        return request.MaxWebSearches is null && deployment.CostPerHourUsd is null && deployment.Price.WebSearchPrice(request.SearchContextSize) is > 0 and var each
-            ? GatewayError.InvalidRequest(string.Create(CultureInfo.InvariantCulture,
-                $"a web search tool without {bound} allows any number of searches at ${each} each. Set {bound}."),
-                "web_search_unbounded", "tools")
-            : null;
+        return GatewayError.InvalidRequest(string.Create(CultureInfo.InvariantCulture,
+            $"a web search tool without {bound} allows any number of searches at ${each} each. Set {bound}."),
+            "web_search_unbounded", "tools");
     }
 
     private GatewayResponse Reject(GatewayContext context, Admission admission, CounterResult result)

@@ -55,8 +55,10 @@ public readonly record struct TokenUsage(
     public long AudioOutputTokens { get; init; }
 
     /// <summary>
-    /// Web searches the provider ran for the call, billed per search: Anthropic's <c>server_tool_use.web_search_requests</c>,
-    /// or the one search an OpenAI search model runs before every answer (<see cref="Pipeline.ModelDeployment.SearchesEveryCall(Pipeline.ApiKind)"/>).
+    /// Web searches the provider ran for the call, each billed at the search price: Anthropic's <c>server_tool_use.web_search_requests</c>,
+    /// a Responses API answer's <c>web_search_call</c> items, the one search an OpenAI search model runs before every answer
+    /// (<see cref="Pipeline.ModelDeployment.SearchesEveryCall(Pipeline.ApiKind)"/>), or a Gemini answer's grounding: each search
+    /// query on Gemini 3, the grounded answer once on Gemini 2.x (<see cref="Pricing.ModelPrice.WebSearchPerQuery"/>).
     /// </summary>
     public long WebSearchRequests { get; init; }
 

@@ -32,7 +32,7 @@ public static class OpenAIRequestParser
         long? maxOutput = null;
         var choices = 1;
         string? serviceTier = null, searchContextSize = null;
-        bool webSearchTool = false;
+        bool webSearchTool = false, webSearchOptions = false;
         long? maxToolCalls = null;
         Dictionary<string, string>? metadata = null;
         try
@@ -109,6 +109,7 @@ public static class OpenAIRequestParser
                 else if (reader.ValueTextEquals("web_search_options"u8))
                 {
                     reader.Read();
+                    webSearchOptions = reader.TokenType == JsonTokenType.StartObject;
                     searchContextSize = SearchContextSizes.ReadOptions(ref reader);
                 }
                 else if (api == ApiKind.Responses && reader.ValueTextEquals("tools"u8))
@@ -163,6 +164,7 @@ public static class OpenAIRequestParser
             ServiceTier = serviceTier,
             SearchContextSize = searchContextSize,
             MaxWebSearches = webSearchTool ? maxToolCalls : 0,
+            WebSearchOptions = webSearchOptions && api == ApiKind.ChatCompletions,
             Metadata = metadata,
             ModelValue = modelValue,
             StreamOptionsValue = streamOptionsValue,

@@ -35,6 +35,36 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
         api is ApiKind.ChatCompletions or ApiKind.Messages && UpstreamModel.Contains("-search-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
+    /// The most web searches <paramref name="request"/> can be billed for here, or null when nothing bounds them: its tools'
+    /// bound (<see cref="LlmRequest.MaxWebSearches"/>), plus a search model's search on every call, or, for
+    /// <c>web_search_options</c> on another model (a Gemini model grounds its answer with Google Search), one grounded answer,
+    /// or any number of search queries where each is billed (<see cref="ModelPrice.WebSearchPerQuery"/>: Gemini 3).
+    /// </summary>
+    public long? MostWebSearches(LlmRequest request) => request.MaxWebSearches switch
+    {
+        null => null,
+        var tools when SearchesEveryCall(request.Api) => tools + 1,
+        var tools when !request.WebSearchOptions => tools,
+        _ when Price.WebSearchPerQuery => null,
+        var tools => tools + 1,
+    };
+
+    /// <summary>
+    /// <paramref name="usage"/> with the web searches it ran here as they are billed: the search a model that searches before
+    /// every answer ran (<see cref="SearchesEveryCall"/>), which its answer does not report, and, for any searches, the search
+    /// context size <paramref name="request"/> asked for, which prices them.
+    /// </summary>
+    public TokenUsage WithSearchesRun(TokenUsage usage, LlmRequest request)
+    {
+        if (usage.WebSearchRequests == 0 && SearchesEveryCall(request.Api))
+        {
+            usage = usage with { WebSearchRequests = 1 };
+        }
+
+        return usage.WebSearchRequests > 0 && usage.SearchContextSize is null ? usage with { SearchContextSize = request.SearchContextSize } : usage;
+    }
+
+    /// <summary>
     /// Whether every part of <paramref name="usage"/> has a price here: the tokens (<see cref="Priced"/>) and any web searches,
     /// which a catalog entry may leave unpriced (gpt-5-search-api's). A local or hourly-priced deployment prices all it does.
     /// </summary>

@@ -20,6 +20,8 @@ public static class LiteLlmCatalogFormat
     private const string TierSuffix = "_tokens";
     private const string SearchCostField = "search_context_cost_per_query";
     private const string SearchCostSizePrefix = "search_context_size_";
+    private const string SearchBillingUnitField = "web_search_billing_unit";
+    private const string PerQuery = "per_query";
 
     /// <summary>The processing tiers with prices of their own, each a suffix of the fields (<c>input_cost_per_token_flex</c>).</summary>
     private static readonly string[] s_serviceTiers = ["flex", "priority"];
@@ -113,6 +115,7 @@ public static class LiteLlmCatalogFormat
             WebSearchPerRequest = WebSearchPrice(e, SearchContextSizes.Medium),
             WebSearchLowContextPerRequest = WebSearchPrice(e, SearchContextSizes.Low),
             WebSearchHighContextPerRequest = WebSearchPrice(e, SearchContextSizes.High),
+            WebSearchPerQuery = JsonMember.String(e, SearchBillingUnitField) == PerQuery,
             Tiers = tiers.Values.Where(t => t.InputPerToken is not null || t.OutputPerToken is not null
                 || t.CacheReadPerToken is not null || t.CacheWritePerToken is not null || t.CacheWrite1hPerToken is not null).ToList(),
         };
@@ -138,6 +141,11 @@ public static class LiteLlmCatalogFormat
                 WriteIfSet(w, SearchCostSizePrefix + SearchContextSizes.Low, p.WebSearchLowContextPerRequest);
                 WriteIfSet(w, SearchCostSizePrefix + SearchContextSizes.Medium, p.WebSearchPerRequest);
                 w.WriteEndObject();
+            }
+
+            if (p.WebSearchPerQuery)
+            {
+                w.WriteString(SearchBillingUnitField, PerQuery);
             }
 
             foreach (var (serviceTier, price) in p.ServiceTierPrices.OrderBy(t => t.Key, StringComparer.Ordinal))

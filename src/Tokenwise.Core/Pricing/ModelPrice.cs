@@ -36,6 +36,13 @@ public sealed record ModelPrice
     public decimal? WebSearchLowContextPerRequest { get; init; }
     /// <summary>Price of one web search at the high search context size; null: the medium one.</summary>
     public decimal? WebSearchHighContextPerRequest { get; init; }
+    /// <summary>
+    /// Whether the web search price is per search query the model ran rather than per call that searched: LiteLLM's
+    /// <c>web_search_billing_unit: per_query</c>, on the Gemini 3 models, which Google bills for every query of a grounded
+    /// answer. Where it is false, Gemini (2.x) bills a grounded answer once, however many queries it ran; other providers
+    /// report each search they bill.
+    /// </summary>
+    public bool WebSearchPerQuery { get; init; }
     /// <summary>Long-context tiers, ascending by threshold.</summary>
     public IReadOnlyList<PriceTier> Tiers { get; init; } = [];
 

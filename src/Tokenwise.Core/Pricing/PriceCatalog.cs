@@ -64,6 +64,7 @@ public sealed partial class PriceCatalog
                 WebSearchPerRequest = model.WebSearchPerRequest,
                 WebSearchLowContextPerRequest = model.WebSearchLowContextPerRequest,
                 WebSearchHighContextPerRequest = model.WebSearchHighContextPerRequest,
+                WebSearchPerQuery = model.WebSearchPerQuery,
             }
             : price));
 

@@ -47,12 +47,17 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
 
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var upstream = await UpstreamCall.SendAsync(http, message, rented: null, name, deployment.Timeouts ?? timeouts, cancellationToken);
+        // How Google bills a grounded answer's searches: each query (Gemini 3) or the answer once (Gemini 2.x).
+        var searchesPerQuery = deployment.Price.WebSearchPerQuery;
         if (upstream.IsSuccess && request.Stream)
         {
-            return new UpstreamResponse(200, "text/event-stream; charset=utf-8",
-                new TranslatingSseStream(upstream.Body, new GeminiStreamTranslator(deployment.UpstreamModel, created)), upstream)
+            var events = new GeminiStreamTranslator(deployment.UpstreamModel, created, searchesPerQuery);
+            return new UpstreamResponse(200, "text/event-stream; charset=utf-8", new TranslatingSseStream(upstream.Body, events), upstream)
             {
                 ReadCancellation = upstream.ReadCancellation,
+                // Gemini's own usage, which the OpenAI chunks cannot carry whole (its searches).
+                ReportedUsage = () => events.ReportedUsage,
+                PartialUsage = () => events.PartialUsage,
             };
         }
 
@@ -63,9 +68,13 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
             await UpstreamCall.ReadWholeAsync(upstream, answer, name, cancellationToken);
             if (upstream.IsSuccess)
             {
-                var translated = GeminiResponseTranslator.ToChatCompletion(answer.WrittenSpan, deployment.UpstreamModel, created)
-                    ?? throw new UpstreamException(GatewayError.UpstreamUnavailable(name, "the answer was not a Gemini response"));
-                return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(translated, writable: false)) { ReadCancellation = cancellationToken };
+                var (translated, usage) = GeminiResponseTranslator.ToChatCompletion(answer.WrittenSpan, deployment.UpstreamModel, created, searchesPerQuery);
+                return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(
+                    translated ?? throw new UpstreamException(GatewayError.UpstreamUnavailable(name, "the answer was not a Gemini response")), writable: false))
+                {
+                    ReadCancellation = cancellationToken,
+                    ReportedUsage = () => usage,
+                };
             }
 
             var (error, retryAfter) = GeminiErrorTranslator.ToOpenAI(upstream.StatusCode, answer.WrittenSpan);

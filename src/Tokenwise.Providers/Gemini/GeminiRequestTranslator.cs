@@ -69,6 +69,7 @@ internal static class GeminiRequestTranslator
         var generation = new JsonObject();
         JsonArray? tools = null;
         JsonObject? toolConfig = null;
+        var googleSearch = false;
         foreach (var (name, value) in request)
         {
             if (IgnoredFields.Contains(name) || value is null)
@@ -123,6 +124,9 @@ internal static class GeminiRequestTranslator
                 case "tool_choice":
                     toolConfig = ToolChoice(value);
                     break;
+                case "web_search_options":
+                    googleSearch = GoogleSearch(value);
+                    break;
                 case "parallel_tool_calls":
                     if (value.GetValueKind() == JsonValueKind.False)
                     {
@@ -143,6 +147,11 @@ internal static class GeminiRequestTranslator
         if (system is not null)
         {
             gemini["systemInstruction"] = system;
+        }
+
+        if (googleSearch)
+        {
+            (tools ??= []).Add(new JsonObject { ["google_search"] = new JsonObject() });
         }
 
         if (tools is not null)
@@ -466,6 +475,30 @@ internal static class GeminiRequestTranslator
         }
 
         return [new JsonObject { ["functionDeclarations"] = declarations }];
+    }
+
+    /// <summary>
+    /// <c>web_search_options</c> → Gemini's Google Search tool, which grounds the answer in search results. Its
+    /// <c>search_context_size</c> has no counterpart (Gemini chooses how much it reads, at one price whatever the size), so
+    /// it is dropped; a <c>user_location</c> would change the results and Gemini's tool takes none, so it is refused.
+    /// </summary>
+    private static bool GoogleSearch(JsonNode value)
+    {
+        if (value is not JsonObject options)
+        {
+            throw new UnsupportedFeature("web_search_options", "'web_search_options' must be an object.", "invalid_value");
+        }
+
+        foreach (var (field, option) in options)
+        {
+            if (option is not null && field != "search_context_size")
+            {
+                throw new UnsupportedFeature($"web_search_options.{field}",
+                    $"'web_search_options.{field}' is not supported for Gemini models: Google Search grounding takes no such option.");
+            }
+        }
+
+        return true;
     }
 
     private static JsonObject ToolChoice(JsonNode value)

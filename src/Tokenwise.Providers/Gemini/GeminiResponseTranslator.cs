@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tokenwise.Metering;
 using Tokenwise.Providers.Translation;
 using static Tokenwise.Providers.Gemini.GeminiWire;
 using static Tokenwise.Providers.Translation.TranslationJson;
@@ -12,10 +13,11 @@ namespace Tokenwise.Providers.Gemini;
 internal static class GeminiResponseTranslator
 {
     /// <summary>
-    /// Returns the OpenAI body, or null when <paramref name="gemini"/> is not a Gemini response.
-    /// <paramref name="model"/> names the model when Gemini's <c>modelVersion</c> does not.
+    /// Returns the OpenAI body and Gemini's usage (null when it reported none), or a null body when <paramref name="gemini"/>
+    /// is not a Gemini response. <paramref name="model"/> names the model when Gemini's <c>modelVersion</c> does not;
+    /// <paramref name="searchesPerQuery"/> says how Google bills its web searches (<see cref="Searches"/>).
     /// </summary>
-    public static byte[]? ToChatCompletion(ReadOnlySpan<byte> gemini, string model, long created)
+    public static (byte[]? Body, TokenUsage? Usage) ToChatCompletion(ReadOnlySpan<byte> gemini, string model, long created, bool searchesPerQuery)
     {
         JsonObject? response;
         try
@@ -24,12 +26,12 @@ internal static class GeminiResponseTranslator
         }
         catch (JsonException)
         {
-            return null;
+            return default;
         }
 
         if (response is null)
         {
-            return null;
+            return default;
         }
 
         var candidate = (response["candidates"] as JsonArray)?.FirstOrDefault();
@@ -52,11 +54,15 @@ internal static class GeminiResponseTranslator
             ? "content_filter"
             : FinishReason(Str(Member(candidate, "finishReason")), calls.Count > 0);
 
+        var usage = response["usageMetadata"] is JsonObject metadata
+            ? Usage(metadata) with { WebSearchRequests = Searches(candidate, searchesPerQuery) }
+            : (TokenUsage?)null;
         var buffer = new ArrayBufferWriter<byte>(512);
+        var content = text.ToString();
         OpenAIAnswerWriter.WriteChatCompletion(buffer, CompletionId(response), created, Str(response["modelVersion"]) ?? model,
-            text.Length > 0 || calls.Count == 0 && finish != "content_filter" ? text.ToString() : null,
+            text.Length > 0 || calls.Count == 0 && finish != "content_filter" ? content : null,
             calls.Select((call, i) => new OpenAIToolCall(ToolCallId(call, i), Str(call["name"]) ?? "", Arguments(call))).ToList(),
-            finish, response["usageMetadata"] is JsonObject usage ? Usage(usage) : null);
-        return buffer.WrittenSpan.ToArray();
+            finish, usage, Citations(Member(candidate, "groundingMetadata"), content));
+        return (buffer.WrittenSpan.ToArray(), usage);
     }
 }

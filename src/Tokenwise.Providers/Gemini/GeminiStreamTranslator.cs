@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
@@ -16,18 +17,29 @@ namespace Tokenwise.Providers.Gemini;
 /// chunk per text piece or function call, a finish chunk, then at the end the usage chunk (empty
 /// choices, which the endpoint hides from clients that did not ask for usage) and <c>[DONE]</c>. A
 /// stream that failed (an error event) or ended without a finish reason was cut short: it ends without
-/// them, as an OpenAI stream that broke does, so it is neither metered as whole nor cached.
+/// them, as an OpenAI stream that broke does, so it is neither metered as whole nor cached. An answer grounded with
+/// Google Search gets its sources as one chunk of <c>annotations</c> before the finish chunk, as OpenAI's search models
+/// stream them, and its searches counted as <see cref="Searches"/> says (<paramref name="searchesPerQuery"/>).
 /// </summary>
-internal sealed class GeminiStreamTranslator(string model, long created) : IStreamTranslator
+internal sealed class GeminiStreamTranslator(string model, long created, bool searchesPerQuery) : IStreamTranslator
 {
+    private readonly StringBuilder _text = new();
     private string? _id;
     private string _model = model;
     private int _toolCalls;
     private bool _finished;
     private bool _failed;
     private TokenUsage? _usage;
+    private long _searches;
+    private JsonNode? _grounding;
 
-    public TokenUsage? ReportedUsage => _usage;
+    /// <summary>Gemini's usage once its stream has finished (each event carries the usage so far; the last one is final).</summary>
+    public TokenUsage? ReportedUsage => _finished && !_failed ? UsageSoFar : null;
+
+    /// <summary>What Gemini had reported when its stream ended unfinished: the prompt, the output so far, the searches run.</summary>
+    public TokenUsage? PartialUsage => _finished && !_failed ? null : UsageSoFar;
+
+    private TokenUsage? UsageSoFar => _usage is { } usage ? usage with { WebSearchRequests = _searches } : null;
 
     /// <summary>Translates one Gemini event's <c>data</c> payload into zero or more OpenAI events.</summary>
     public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
@@ -66,14 +78,22 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
 
         if (response["usageMetadata"] is JsonObject usage)
         {
-            _usage = Usage(usage); // each event carries the usage so far; the last one is final
+            _usage = Usage(usage);
         }
 
         var candidate = (response["candidates"] as JsonArray)?.FirstOrDefault();
+        if (Member(candidate, "groundingMetadata") is { } grounding)
+        {
+            // The metadata grounds the whole answer so far; a later event's replaces an earlier one's.
+            _grounding = grounding;
+            _searches = Math.Max(_searches, Searches(candidate, searchesPerQuery));
+        }
+
         foreach (var part in AnswerParts(candidate))
         {
             if (Str(part["text"]) is { Length: > 0 } text)
             {
+                _text.Append(text);
                 Chunk(output, w => w.WriteString("content", text), finishReason: null);
             }
             else if (part["functionCall"] is JsonObject call)
@@ -101,6 +121,11 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
         if (!_finished && (Str(Member(candidate, "finishReason")) is { } reason || blocked))
         {
             _finished = true;
+            if (_grounding is not null && Citations(_grounding, _text.ToString()) is { Count: > 0 } citations)
+            {
+                Chunk(output, w => WriteAnnotations(w, citations), finishReason: null);
+            }
+
             Chunk(output, _ => { }, blocked ? "content_filter" : FinishReason(Str(Member(candidate, "finishReason")), _toolCalls > 0));
         }
     }
@@ -113,7 +138,7 @@ internal sealed class GeminiStreamTranslator(string model, long created) : IStre
             return;
         }
 
-        if (_usage is { } usage)
+        if (UsageSoFar is { } usage)
         {
             WriteUsageChunk(output, _id!, created, _model, usage);
         }

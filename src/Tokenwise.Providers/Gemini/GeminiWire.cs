@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Tokenwise.Metering;
+using Tokenwise.Providers.Translation;
 using static Tokenwise.Providers.Translation.TranslationJson;
 
 namespace Tokenwise.Providers.Gemini;
@@ -57,6 +59,72 @@ internal static class GeminiWire
             AudioInputTokens = Audio("promptTokensDetails"),
             AudioOutputTokens = Audio("candidatesTokensDetails"),
         };
+    }
+
+    /// <summary>
+    /// The web searches Google bills for a candidate grounded with Google Search (<c>groundingMetadata.webSearchQueries</c>):
+    /// each query where the model is billed per query (<paramref name="perQuery"/>: Gemini 3), else the grounded answer once
+    /// (Gemini 2.x), however many queries it ran. An answer the model chose not to ground ran none.
+    /// </summary>
+    public static long Searches(JsonNode? candidate, bool perQuery)
+    {
+        var queries = (Member(Member(candidate, "groundingMetadata"), "webSearchQueries") as JsonArray)?.Count ?? 0;
+        return perQuery ? queries : Math.Min(queries, 1);
+    }
+
+    /// <summary>
+    /// A grounded answer's sources as OpenAI's <c>url_citation</c> annotations over <paramref name="text"/>, the answer's
+    /// text: each grounding support's segment, cited by each web source it names. Gemini measures a segment in UTF-8 bytes;
+    /// they are taken from the start of the text (thought parts, which come first, carry none of it), and the segment's own
+    /// text checks the span: where the offsets do not land on it (an answer of several text parts), the span is found by
+    /// that text. A support whose text is not in the answer is left out.
+    /// </summary>
+    public static List<UrlCitation> Citations(JsonNode? groundingMetadata, string text)
+    {
+        var citations = new List<UrlCitation>();
+        if (Member(groundingMetadata, "groundingChunks") is not JsonArray sources || Member(groundingMetadata, "groundingSupports") is not JsonArray supports)
+        {
+            return citations;
+        }
+
+        var utf8 = Encoding.UTF8.GetBytes(text);
+        foreach (var support in supports)
+        {
+            if (Span(Member(support, "segment"), text, utf8) is not var (start, end))
+            {
+                continue;
+            }
+
+            foreach (var index in Member(support, "groundingChunkIndices") as JsonArray ?? [])
+            {
+                if (index is JsonValue value && value.TryGetValue<int>(out var i) && i >= 0 && i < sources.Count
+                    && Member(sources[i], "web") is { } web && Str(web["uri"]) is { } uri)
+                {
+                    citations.Add(new UrlCitation(start, end, uri, Str(web["title"])));
+                }
+            }
+        }
+
+        return citations;
+    }
+
+    /// <summary>Where a grounding segment lies in <paramref name="text"/>, in UTF-16 code units; null when it is not there.</summary>
+    private static (int Start, int End)? Span(JsonNode? segment, string text, byte[] utf8)
+    {
+        int Offset(string name) => Member(segment, name) is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
+        var quoted = Str(Member(segment, "text"));
+        var (from, to) = (Offset("startIndex"), Offset("endIndex"));
+        if (from >= 0 && from <= to && to <= utf8.Length)
+        {
+            var start = Encoding.UTF8.GetCharCount(utf8.AsSpan(0, from));
+            var length = Encoding.UTF8.GetCharCount(utf8.AsSpan(from, to - from));
+            if (start + length <= text.Length && (quoted is null || text.AsSpan(start, length).SequenceEqual(quoted)))
+            {
+                return (start, start + length);
+            }
+        }
+
+        return quoted is { Length: > 0 } && text.IndexOf(quoted, StringComparison.Ordinal) is >= 0 and var found ? (found, found + quoted.Length) : null;
     }
 
     /// <summary>OpenAI's completion id, from Gemini's <c>responseId</c> when it sent one.</summary>

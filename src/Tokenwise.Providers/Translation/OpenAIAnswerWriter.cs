@@ -10,6 +10,12 @@ namespace Tokenwise.Providers.Translation;
 internal readonly record struct OpenAIToolCall(string? Id, string? Name, string Arguments);
 
 /// <summary>
+/// A source the answer cites, as OpenAI's search models annotate their answers (<c>url_citation</c>): the cited span of
+/// the message's content, in UTF-16 code units, start inclusive, end exclusive.
+/// </summary>
+internal readonly record struct UrlCitation(int StartIndex, int EndIndex, string Url, string? Title);
+
+/// <summary>
 /// Writes OpenAI's answers from another dialect's: a whole <c>chat.completion</c>, and a stream's
 /// <c>chat.completion.chunk</c> events, usage chunk and error events, the same for every provider translated.
 /// </summary>
@@ -20,7 +26,7 @@ internal static class OpenAIAnswerWriter
     /// and <paramref name="usage"/> null leaves <c>usage</c> out.
     /// </summary>
     public static void WriteChatCompletion(IBufferWriter<byte> output, string id, long created, string model,
-        string? content, IReadOnlyList<OpenAIToolCall> calls, string finishReason, TokenUsage? usage)
+        string? content, IReadOnlyList<OpenAIToolCall> calls, string finishReason, TokenUsage? usage, IReadOnlyList<UrlCitation>? citations = null)
     {
         using var w = new Utf8JsonWriter(output, WriterOptions);
         w.WriteStartObject();
@@ -50,8 +56,7 @@ internal static class OpenAIAnswerWriter
             w.WriteEndArray();
         }
 
-        w.WriteStartArray("annotations");
-        w.WriteEndArray();
+        WriteAnnotations(w, citations ?? []);
         w.WriteEndObject();
         w.WriteNull("logprobs");
         w.WriteString("finish_reason", finishReason);
@@ -134,6 +139,26 @@ internal static class OpenAIAnswerWriter
 
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    /// <summary>The message's (or a stream delta's) <c>annotations</c>: one <c>url_citation</c> per cited source.</summary>
+    public static void WriteAnnotations(Utf8JsonWriter w, IReadOnlyList<UrlCitation> citations)
+    {
+        w.WriteStartArray("annotations");
+        foreach (var citation in citations)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "url_citation");
+            w.WriteStartObject("url_citation");
+            w.WriteNumber("end_index", citation.EndIndex);
+            w.WriteNumber("start_index", citation.StartIndex);
+            w.WriteString("title", citation.Title ?? "");
+            w.WriteString("url", citation.Url);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteHeader(Utf8JsonWriter w, string id, string objectType, long created, string model)

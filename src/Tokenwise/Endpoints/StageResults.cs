@@ -20,26 +20,15 @@ internal static class StageResults
     }
 
     /// <summary>
-    /// Counts the web search a model that searches before every answer ran (<see cref="ModelDeployment.SearchesEveryCall"/>),
-    /// which its answer does not report, and gives the call's searches the search context size the request asked for,
-    /// which prices them. Called once the provider has answered, before the answer is cached, so that a hit's saving
-    /// counts the searches too.
+    /// Counts the record's web searches as they are billed (<see cref="ModelDeployment.WithSearchesRun"/>). Called once the
+    /// provider has answered, before the answer is cached, so that a hit's saving counts the searches too.
     /// </summary>
     public static void CountSearches(GatewayContext context)
     {
-        var record = context.Record;
-        var usage = record.Usage;
-        if (usage.WebSearchRequests == 0 && context.Deployment is { } deployment && deployment.SearchesEveryCall(context.Request.Api))
+        if (context.Deployment is { } deployment)
         {
-            usage = usage with { WebSearchRequests = 1 };
+            context.Record.Usage = deployment.WithSearchesRun(context.Record.Usage, context.Request);
         }
-
-        if (usage.WebSearchRequests > 0 && usage.SearchContextSize is null)
-        {
-            usage = usage with { SearchContextSize = context.Request.SearchContextSize };
-        }
-
-        record.Usage = usage;
     }
 
     /// <summary>

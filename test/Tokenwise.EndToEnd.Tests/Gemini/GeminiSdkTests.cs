@@ -233,12 +233,58 @@ public sealed class GeminiSdkTests(GeminiFixture fixture) : IClassFixture<Gemini
         Assert.Equal(("openai", "gemini"), (record.Dialect, record.Provider));
     }
 
+    [Fact]
+    public async Task WebSearchOptionsGroundTheAnswerWithGoogleSearchCitedAndBilledOncePerGroundedAnswer()
+    {
+        // The official SDK's web_search_options, as a client asks OpenAI's search models to search.
+#pragma warning disable OPENAI001 // the SDK marks its web search options and annotations as evaluation-only; they are what clients use
+        var options = new ChatCompletionOptions { WebSearchOptions = new ChatWebSearchOptions { SearchContextSize = ChatWebSearchContextSize.Low } };
+        var result = await fixture.Chat("gemini/gemini-2.5-flash").CompleteChatAsync([new UserChatMessage("Who won the match in Oslo last night?")], options, Ct);
+
+        var sent = fixture.Upstream.Received.Last(r => r.Body.Contains("match in Oslo", StringComparison.Ordinal));
+        Assert.Contains("\"tools\":[{\"google_search\":{}}]", sent.Body, StringComparison.Ordinal);
+        // Gemini's grounding reaches the client as OpenAI's url_citation annotations over the whole answer.
+        var text = result.Value.Content[0].Text;
+        Assert.Equal(Testing.FakeGeminiUpstream.GroundingSources.Select(s => (0, text.Length, s.Uri, s.Title)),
+            result.Value.Annotations.Select(a => (a.StartIndex, a.EndIndex, a.WebResourceUri.ToString(), a.WebResourceTitle)));
+#pragma warning restore OPENAI001
+
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-cost-usd", out var costHeader);
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+        // Two queries ran; gemini-2.5-flash bills the grounded answer once ($35 per 1,000), and the search results it read
+        // (toolUsePromptTokenCount) as prompt tokens.
+        Assert.Equal((1L, false), (record.Usage.WebSearchRequests, record.Estimated));
+        Assert.Equal(result.Value.Usage.InputTokenCount, record.Usage.InputTokens);
+        Assert.True(record.Usage.InputTokens > Testing.FakeGeminiUpstream.GroundingToolUseTokens);
+        Assert.Equal(Gemini25FlashCost(record.Usage.InputTokens, 0, record.Usage.OutputTokens) + 0.035m, record.CostUsd);
+        Assert.Equal(record.CostUsd, decimal.Parse(costHeader!, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task AStreamedGroundedAnswerOfAGemini3ModelIsBilledPerSearchQueryAndCarriesItsCitations()
+    {
+        using var http = fixture.Http();
+        using var response = await http.PostAsync("v1/chat/completions", Json("""
+            {"model":"gemini-3-flash-preview","stream":true,"web_search_options":{},"messages":[{"role":"user","content":"Stream the news from Tromsø today"}]}
+            """), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Contains("\"delta\":{\"annotations\":[{\"type\":\"url_citation\"", body, StringComparison.Ordinal);
+        // gemini-3-flash-preview: input $0.50/M, output $3/M, and each of the answer's search queries $14 per 1,000.
+        Assert.Equal((2L, false), (record.Usage.WebSearchRequests, record.Estimated));
+        Assert.Equal(record.Usage.InputTokens * 0.0000005m + record.Usage.OutputTokens * 0.000003m + 2 * 0.014m, record.CostUsd);
+    }
+
     [Theory]
     [InlineData("\"logprobs\":true", "logprobs")]
     [InlineData("\"logit_bias\":{\"50256\":-100}", "logit_bias")]
     [InlineData("\"n\":2", "n")]
     [InlineData("\"audio\":{\"voice\":\"alloy\",\"format\":\"mp3\"}", "audio")]
     [InlineData("\"parallel_tool_calls\":false", "parallel_tool_calls")]
+    [InlineData("\"web_search_options\":{\"user_location\":{\"type\":\"approximate\",\"approximate\":{\"city\":\"Oslo\"}}}", "web_search_options.user_location")]
     public async Task UnsupportedFeaturesAreA400NamingTheField(string field, string param)
     {
         using var http = fixture.Http();

@@ -97,6 +97,32 @@ public sealed class CascadeAndSensitivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEscalatedStepOnASearchModelIsPaidTheSearchItRan()
+    {
+        // A search model searches before every answer, the escalated one too, and OpenAI bills it.
+        await using var gateway = await TestGateway.StartAsync(_openai, configYaml: """
+            routes:
+              - name: search-first
+                strategy: cascade
+                deployments:
+                  - model: openai/gpt-4o-mini-search-preview
+                  - model: openai/gpt-4o
+            """);
+
+        var answer = await Chat(gateway, "search-first").CompleteChatAsync(
+            [new UserChatMessage("#fake:refuse@gpt-4o-mini-search-preview what is new in Oslo?")], cancellationToken: Ct);
+
+        Assert.Equal("gpt-4o", answer.Value.Model);
+        Assert.True(answer.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var id));
+        var (main, extra) = await RecordsAsync(gateway, id!);
+        var searched = Assert.Single(extra);
+        Assert.Equal(("gpt-4o-mini-search-preview", 1L, false), (searched.UpstreamModel, searched.Usage.WebSearchRequests, searched.Unpriced));
+        // gpt-4o-mini-search-preview: $0.15/$0.60 per M, and its search at the default size, medium: $27.50 per 1,000.
+        Assert.Equal(searched.Usage.InputTokens * 0.00000015m + searched.Usage.OutputTokens * 0.0000006m + 0.0275m, searched.CostUsd);
+        Assert.Equal(0L, main.Usage.WebSearchRequests);
+    }
+
+    [Fact]
     public async Task AStreamedCascadeChecksTheWholeCheapStreamBeforeTheClientSeesAByte()
     {
         await using var gateway = await TestGateway.StartAsync(_openai, configYaml: Cascade);

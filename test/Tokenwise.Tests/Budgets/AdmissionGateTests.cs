@@ -382,6 +382,40 @@ public sealed class AdmissionGateTests
         Assert.Equal(prompt * 0.0000025m + 100 * 0.00001m + decimal.Parse(search, CultureInfo.InvariantCulture), await _gate.CurrentAsync(hard, "support"));
     }
 
+    [Theory]
+    [InlineData("gemini-2.5-flash", null)]                    // billed once per grounded answer: $35 per 1,000
+    [InlineData("gemini-3-flash-preview", "web_search_unbounded")] // billed per search query, which nothing bounds
+    public async Task AHardBudgetReservesAGeminiGroundedAnswerAndRefusesOneBilledPerQuery(string model, string? code)
+    {
+        var gemini = ModelDeployment.FromCatalog(model, new ProviderInfo("gemini", "gemini"), model, PriceCatalog.Embedded);
+        var hard = new Budget("cap", BudgetScope.Team, "support", 100m, BudgetPeriod.Day, BudgetMode.Hard, []);
+        _gate.Replace(new PolicyBook([hard], []));
+        var body = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","max_completion_tokens":100,"web_search_options":{},"messages":[{"role":"user","content":"news?"}]}""");
+        Assert.True(OpenAIRequestParser.TryParse(body, ApiKind.ChatCompletions, out var request, out _));
+        var record = new UsageRecord { Id = "req", StartedAt = _time.GetUtcNow(), Endpoint = "chat", Dialect = "openai", Team = "support" };
+
+        var response = await _gate.InvokeAsync(new GatewayContext(request, record, CancellationToken.None) { Deployment = gemini }, Upstream);
+
+        Assert.Equal(code, response.Error?.Code);
+        if (code is null)
+        {
+            // gemini-2.5-flash: the prompt at its dearest input rate (audio, $1/M), output $2.50/M, and one grounded answer.
+            var prompt = PromptTokens.Estimate(request, model);
+            Assert.Equal(prompt * 0.000001m + 100 * 0.0000025m + 0.035m, await _gate.CurrentAsync(hard, "support"));
+        }
+        else
+        {
+            Assert.Equal((400, "web_search_options"), (response.Error!.Status, response.Error.Param));
+            Assert.Contains("gemini/gemini-3-flash-preview bills each search query of a grounded answer ($0.014 each)", response.Error.Message, StringComparison.Ordinal);
+            Assert.Equal(0m, await _gate.CurrentAsync(hard, "support"));
+        }
+
+        // Without web_search_options the same model reserves no search, and passes.
+        Assert.True(OpenAIRequestParser.TryParse(Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}"""),
+            ApiKind.ChatCompletions, out var plain, out _));
+        Assert.Null((await _gate.InvokeAsync(new GatewayContext(plain, record, CancellationToken.None) { Deployment = gemini }, Upstream)).Error);
+    }
+
     [Fact]
     public async Task AHardBudgetRefusesASearchModelWhoseSearchesHaveNoPrice()
     {

@@ -16,8 +16,8 @@ namespace Tokenwise.Tests.Gemini;
 /// <c>response.gemini.sse</c> (what Gemini answers) and <c>error.gemini.json</c>; the goldens are the
 /// exact bytes the adapter produces from them: <c>request.gemini.json</c> (sent upstream),
 /// <c>response.openai.json</c> / <c>response.openai.sse</c> and <c>error.openai.txt</c> (returned to the
-/// client), and <c>usage.metered.txt</c> (the usage the gateway meters from the translated answer, read
-/// as the OpenAI endpoint reads it). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
+/// client), and <c>usage.metered.txt</c> (the usage the gateway meters: Gemini's own, which the translated answer's
+/// usage repeats but for the web searches, which OpenAI's usage has no field for). Regenerate with <c>TOKENWISE_UPDATE_GOLDEN=1</c> (see <see cref="GoldenFiles"/>).
 /// </summary>
 public sealed class GeminiGoldenTests
 {
@@ -46,16 +46,22 @@ public sealed class GeminiGoldenTests
     {
         if (Input(name, "response.gemini.json") is { } json)
         {
-            var answer = GeminiResponseTranslator.ToChatCompletion(json, FallbackModel, Created)!;
-            Compare(name, "response.openai.json", answer);
-            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(OpenAIUsageReader.TryRead(answer, out var usage) ? usage.ToString() : "(none)"));
+            var (answer, usage) = GeminiResponseTranslator.ToChatCompletion(json, FallbackModel, Created, searchesPerQuery: false);
+            Compare(name, "response.openai.json", answer!);
+            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(usage?.ToString() ?? "(none)"));
+            // The translated body carries the same token counts, for clients that read them.
+            Assert.Equal(usage is { } reported ? (reported with { WebSearchRequests = 0 }).ToString() : "(none)",
+                OpenAIUsageReader.TryRead(answer, out var read) ? read.ToString() : "(none)");
         }
 
         if (Input(name, "response.gemini.sse") is { } sse)
         {
-            var events = TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), new GeminiStreamTranslator(FallbackModel, Created)));
+            var translator = new GeminiStreamTranslator(FallbackModel, Created, searchesPerQuery: false);
+            var events = TrickleStream.ReadToEnd(new TranslatingSseStream(new TrickleStream(sse, 7), translator));
             Compare(name, "response.openai.sse", events);
-            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(MeteredFromStream(events)));
+            Compare(name, "usage.metered.txt", Encoding.UTF8.GetBytes(translator.ReportedUsage?.ToString() ?? "(none)"));
+            var chunkUsage = MeteredFromStream(events);
+            Assert.Equal(translator.ReportedUsage is { } reported ? (reported with { WebSearchRequests = 0 }).ToString() : "(none)", chunkUsage);
         }
 
         if (Input(name, "error.gemini.json") is { } errorBody)

@@ -100,6 +100,15 @@ public sealed class RequestParserTests
         Assert.Equal(expected, Parse(json).SearchContextSize);
 
     [Theory]
+    [InlineData("""{"model":"m","messages":[]}""", false)]
+    [InlineData("""{"model":"m","web_search_options":{}}""", true)]
+    [InlineData("""{"model":"m","web_search_options":{"search_context_size":"low"}}""", true)]
+    [InlineData("""{"model":"m","web_search_options":null}""", false)]
+    [InlineData("""{"model":"m","web_search_options":"high"}""", false)]
+    public void AChatRequestWithWebSearchOptionsAsksToSearch(string json, bool asks) =>
+        Assert.Equal(asks, Parse(json).WebSearchOptions);
+
+    [Theory]
     [InlineData("""{"model":"m","input":"x"}""", 0L, null)]
     [InlineData("""{"model":"m","tools":[{"type":"function","name":"f"}],"input":"x"}""", 0L, null)]
     [InlineData("""{"model":"m","tools":[{"type":"web_search"}],"input":"x"}""", null, null)]             // no max_tool_calls: no bound

@@ -18,7 +18,10 @@ public sealed class CatalogFormatTests
             "input_cost_per_token_above_128k_tokens_priority": 1.8e-06, "input_cost_per_token_flex": 7.5e-08, "supports_vision": true,
             "search_context_cost_per_query": { "search_context_size_low": 0.025, "search_context_size_medium": 0.0275, "search_context_size_high": 0.03 }
           },
-          "azure/my-model": { "litellm_provider": "azure", "mode": "chat", "input_cost_per_token": 2e-07, "output_cost_per_token": 8e-07 }
+          "azure/my-model": { "litellm_provider": "azure", "mode": "chat", "input_cost_per_token": 2e-07, "output_cost_per_token": 8e-07 },
+          "gemini/my-gemini": { "litellm_provider": "gemini", "mode": "chat", "input_cost_per_token": 5e-07, "output_cost_per_token": 3e-06,
+            "search_context_cost_per_query": { "search_context_size_low": 0.014, "search_context_size_medium": 0.014, "search_context_size_high": 0.014 },
+            "web_search_billing_unit": "per_query" }
         }
         """;
 
@@ -27,7 +30,7 @@ public sealed class CatalogFormatTests
     {
         var catalog = LiteLlmCatalogFormat.Read(new MemoryStream(Encoding.UTF8.GetBytes(LiteLlmSample)));
 
-        Assert.Equal(2, catalog.Count);
+        Assert.Equal(3, catalog.Count);
         var price = catalog.Find("my-model")!;
         Assert.Equal(0.00000015m, price.InputPerToken);
         Assert.Equal(0.000000075m, price.CacheReadPerToken);
@@ -39,6 +42,8 @@ public sealed class CatalogFormatTests
         // A web search by search context size; medium is the default.
         Assert.Equal((0.025m, 0.0275m, 0.03m, 0.0275m), (price.WebSearchPrice("low"), price.WebSearchPrice("medium"), price.WebSearchPrice("high"), price.WebSearchPrice(null)));
         Assert.Null(catalog.Find("azure/my-model")!.WebSearchPrice("high"));
+        // Gemini 3 bills each search query of a grounded answer; a price without the unit is per search billed.
+        Assert.Equal((true, false), (catalog.Find("gemini/my-gemini")!.WebSearchPerQuery, price.WebSearchPerQuery));
     }
 
     [Fact]

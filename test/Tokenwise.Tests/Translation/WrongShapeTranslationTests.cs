@@ -99,7 +99,7 @@ public sealed class WrongShapeTranslationTests
     [InlineData("""{"candidates":[{"content":5}]}""")]
     [InlineData("""{"candidates":[{"content":{"parts":[5,{"text":5},{"functionCall":5}]}}],"usageMetadata":5}""")]
     public void AGeminiAnswerOfTheWrongShapeIsTranslatedWithoutThrowing(string answer) =>
-        Assert.NotNull(GeminiResponseTranslator.ToChatCompletion(Encoding.UTF8.GetBytes(answer), "m", 0));
+        Assert.NotNull(GeminiResponseTranslator.ToChatCompletion(Encoding.UTF8.GetBytes(answer), "m", 0, searchesPerQuery: true).Body);
 
     private static JsonObject With(string request, string field, string value)
     {

@@ -71,7 +71,8 @@ internal sealed class CascadeStep(TimeProvider time)
     {
         var main = context.Record;
         var model = target.Deployment.UpstreamModel;
-        var usage = view.Usage ?? new TokenUsage(context.PromptTokens(model), 0, 0, TokenEstimator.Count(model, view.Text), 0);
+        var usage = target.Deployment.WithSearchesRun(view.Usage ?? new TokenUsage(context.PromptTokens(model), 0, 0, TokenEstimator.Count(model, view.Text), 0),
+            context.Request);
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
         context.AddExtraRecord(new UsageRecord
         {
@@ -94,7 +95,7 @@ internal sealed class CascadeStep(TimeProvider time)
             Usage = usage,
             Estimated = view.Usage is null,
             CostUsd = target.Deployment.Cost(usage, elapsed),
-            Unpriced = !target.Deployment.Priced,
+            Unpriced = !target.Deployment.Prices(usage),
             LatencyMs = elapsed,
             Route = main.Route,
             RoutePolicy = main.RoutePolicy,
