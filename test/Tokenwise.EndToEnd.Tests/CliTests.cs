@@ -392,6 +392,9 @@ public sealed class CliTests : IDisposable
               - name: house
                 provider: openai
                 upstream_model: house-model-v3
+              - name: news
+                provider: openai
+                upstream_model: gpt-5-search-api
             """);
         using var server = gateway;
         using var http = new HttpClient { BaseAddress = url };
@@ -413,7 +416,11 @@ public sealed class CliTests : IDisposable
         Assert.Contains("No price is known for openai/house-model-v3: neither the price catalog nor the config has one", output, StringComparison.Ordinal);
         Assert.Single(output.Split("No price is known for openai/brand-new-model (request ", StringSplitOptions.None).Skip(1));
         Assert.DoesNotContain("gpt-4o-mini (request", output, StringComparison.Ordinal);
-        // A model whose tokens are priced but whose searches are not (gpt-5-search-api searches on every call).
+        // A model whose tokens are priced but whose searches are not (gpt-5-search-api searches on every call): named at start-up
+        // as configured, and at its first call.
+        Assert.Contains("No web search price is known for openai/gpt-5-search-api, which search the web on every call: the catalog prices its tokens",
+            output, StringComparison.Ordinal);
+        Assert.DoesNotContain("house-model-v3, which search", output, StringComparison.Ordinal);
         Assert.Contains("No web search price is known for openai/gpt-5-search-api (request ", output, StringComparison.Ordinal);
         var records = await new SqliteUsageStore(database).LatestAsync(10, TestContext.Current.CancellationToken);
         Assert.Equal([(true, 0m, 0m, "hit-exact"), (true, 0m, 0m, "miss"), (true, 0m, 0m, "miss")],

@@ -303,21 +303,30 @@ public static partial class GatewayHost
             LogNoMasterKey(logger);
         }
 
-        var unpriced = components.Resolver.ConfiguredModels
+        var configured = components.Resolver.ConfiguredModels
             .Concat(components.Routes.Values.SelectMany(route => route.Targets.Select(target => target.Deployment)))
-            .Where(deployment => !deployment.Priced)
+            .ToList();
+        string Names(Func<ModelDeployment, bool> which) => string.Join(", ", configured.Where(which)
             .Select(deployment => $"{deployment.Provider}/{deployment.UpstreamModel}")
             .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (unpriced.Count > 0)
+            .Order(StringComparer.Ordinal));
+        if (Names(deployment => !deployment.Priced) is { Length: > 0 } unpriced)
         {
-            LogUnpricedModels(logger, string.Join(", ", unpriced));
+            LogUnpricedModels(logger, unpriced);
+        }
+
+        // A search model searches on every call: one whose tokens are priced but not its searches is as unpriced.
+        if (Names(deployment => deployment.Priced && deployment.SearchesEveryCall(ApiKind.ChatCompletions) && !deployment.PricesSearchesAt(null)) is { Length: > 0 } searches)
+        {
+            LogUnpricedSearchModels(logger, searches);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Models}: " + UsageLogWriter.UnpricedAdvice)]
     private static partial void LogUnpricedModels(ILogger logger, string models);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No web search price is known for {Models}, which search the web on every call: " + UsageLogWriter.UnpricedSearchesAdvice)]
+    private static partial void LogUnpricedSearchModels(ILogger logger, string models);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tokenwise is listening on {Urls}; usage log: {Database}")]
     private static partial void LogListening(ILogger logger, string urls, string database);

@@ -17,6 +17,11 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
     internal const string UnpricedAdvice = "neither the price catalog nor the config has one, so calls to such a model are logged at cost 0 (flagged unpriced) "
         + "and count nothing against soft budgets (hard budgets refuse them). Give each a price in its models entry (input_cost_per_token, output_cost_per_token) or in pricing.overrides_file.";
 
+    /// <summary>What a model whose searches have no price means and how to price them, said at start-up and at each model's first call.</summary>
+    internal const string UnpricedSearchesAdvice = "the catalog prices its tokens but not its searches, so they are logged at cost 0 and its calls "
+        + "flagged unpriced (hard budgets refuse them). Give its entry in pricing.overrides_file a search_context_cost_per_query "
+        + "(search_context_size_low, _medium and _high, USD per search).";
+
     private const int MaxAttemptsAtShutdown = 10;
     // Models warned about as unpriced; bounded, since clients choose provider/model addresses.
     private const int MaxUnpricedWarned = 1000;
@@ -146,9 +151,7 @@ public sealed partial class UsageLogWriter(UsageLog log, IUsageStore store, Usag
     [LoggerMessage(Level = LogLevel.Warning, Message = "No price is known for {Provider}/{UpstreamModel} (request {Id}): " + UnpricedAdvice)]
     private static partial void LogUnpricedCall(ILogger logger, string? provider, string? upstreamModel, string id);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No web search price is known for {Provider}/{UpstreamModel} (request {Id}): the catalog prices its "
-        + "tokens but not its searches, so they are logged at cost 0 and its calls flagged unpriced. Give its entry in pricing.overrides_file a "
-        + "search_context_cost_per_query (search_context_size_low, _medium and _high, USD per search).")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No web search price is known for {Provider}/{UpstreamModel} (request {Id}): " + UnpricedSearchesAdvice)]
     private static partial void LogUnpricedSearches(ILogger logger, string? provider, string? upstreamModel, string id);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} usage records failed (attempt {Attempt}); retrying.")]
