@@ -98,9 +98,9 @@ internal static class GeminiWire
             foreach (var index in Member(support, "groundingChunkIndices") as JsonArray ?? [])
             {
                 if (index is JsonValue value && value.TryGetValue<int>(out var i) && i >= 0 && i < sources.Count
-                    && Member(sources[i], "web") is { } web && Str(web["uri"]) is { } uri)
+                    && Member(sources[i], "web") is { } web && Str(Member(web, "uri")) is { } uri)
                 {
-                    citations.Add(new UrlCitation(start, end, uri, Str(web["title"])));
+                    citations.Add(new UrlCitation(start, end, uri, Str(Member(web, "title"))));
                 }
             }
         }

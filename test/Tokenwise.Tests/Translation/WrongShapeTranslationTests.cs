@@ -98,6 +98,9 @@ public sealed class WrongShapeTranslationTests
     [InlineData("""{"candidates":[5]}""")]
     [InlineData("""{"candidates":[{"content":5}]}""")]
     [InlineData("""{"candidates":[{"content":{"parts":[5,{"text":5},{"functionCall":5}]}}],"usageMetadata":5}""")]
+    [InlineData("""{"candidates":[{"content":{"parts":[{"text":"Hi"}]},"groundingMetadata":{"webSearchQueries":5,"groundingChunks":[5,{"web":[1]},{"web":{"uri":5}}],"groundingSupports":[5,{"segment":[1],"groundingChunkIndices":{"a":1}},{"segment":{"startIndex":"x","endIndex":-4,"text":7},"groundingChunkIndices":[0,1,2,"3",-1,99]}]}}]}""")]
+    [InlineData("""{"candidates":[{"content":{"parts":[{"text":"héllo"}]},"groundingMetadata":{"webSearchQueries":["q"],"groundingChunks":[{"web":{"uri":"u"}}],"groundingSupports":[{"segment":{"startIndex":2,"endIndex":99,"text":"llo"},"groundingChunkIndices":[0]},{"segment":{"startIndex":1,"endIndex":2},"groundingChunkIndices":[0]}]}}]}""")]
+    [InlineData("""{"candidates":[{"content":{"parts":[{"text":"Hi"}]},"groundingMetadata":[1,2]}]}""")]
     public void AGeminiAnswerOfTheWrongShapeIsTranslatedWithoutThrowing(string answer) =>
         Assert.NotNull(GeminiResponseTranslator.ToChatCompletion(Encoding.UTF8.GetBytes(answer), "m", 0, searchesPerQuery: true).Body);
 
