@@ -22,7 +22,8 @@ namespace Tokenwise.Testing;
 /// <item><c>#fake:slow-MS</c>: wait MS milliseconds before answering.</item>
 /// <item><c>#fake:cache</c>: usage with 2048 prompt tokens read from the cache and 512 written to it, all for five minutes.</item>
 /// <item><c>#fake:cache-1h</c>: as <c>cache</c>, with 384 of the 512 written to the one-hour cache.</item>
-/// <item><c>#fake:web-search</c>: usage reporting 3 searches of the web search tool (<c>server_tool_use</c>), in the message and in a stream's <c>message_delta</c>.</item>
+/// <item><c>#fake:web-search</c>: usage reporting 3 searches of the web search tool (<c>server_tool_use</c>), in the message and in a stream's <c>message_delta</c>.
+/// A request with a web search tool gets as many as its <c>max_uses</c> allows, and its answer cites <see cref="CitedUrls"/>.</item>
 /// <item><c>#fake:thinking</c>: a thinking block (with its signature) before the text.</item>
 /// <item><c>#fake:tool</c>: when the request has tools, call the first one (a tool_use block, stop_reason tool_use).</item>
 /// <item><c>#fake:stream-error</c>: stream the first word, then an <c>error</c> event (overloaded) and end.</item>
@@ -122,7 +123,8 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         else
         {
             var said = LastUserText(root);
-            blocks.Add(new FakeBlock("text", "Hello from the fake Anthropic upstream. You said: " + (said.Length > 60 ? said[..60] : said)));
+            blocks.Add(new FakeBlock("text", "Hello from the fake Anthropic upstream. You said: " + (said.Length > 60 ? said[..60] : said),
+                CitedUrls: WebSearchMaxUses(root) is null ? null : CitedUrls));
         }
 
         var output = blocks.Sum(b => TokenEstimator.Count(model, b.Text) + (b.ToolName is null ? 0 : TokenEstimator.Count(model, b.ToolName)));
@@ -130,9 +132,31 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         var usage = new AnthropicUsage(InputTokens(model, root), cached ? CacheReadTokens : 0, cached ? CacheWriteTokens : 0, output)
         {
             CacheCreation1hInputTokens = FakeCue.Has(requestBody, "cache-1h") ? CacheWrite1hTokens : 0,
-            WebSearchRequests = FakeCue.Has(requestBody, "web-search") ? 3 : 0,
+            WebSearchRequests = FakeCue.Has(requestBody, "web-search") || WebSearchMaxUses(root) is not null ? Math.Min(3, WebSearchMaxUses(root) ?? 3) : 0,
         };
         return new FakeMessage("msg_fake_" + id, model, blocks, stopReason, usage);
+    }
+
+    /// <summary>The web sources an answer to a request with a web search tool cites.</summary>
+    public static readonly IReadOnlyList<string> CitedUrls = ["https://example.com/fake-source-1", "https://example.org/fake-source-2"];
+
+    /// <summary>The <c>max_uses</c> of the request's web search tool (3 when it sets none), or null without one.</summary>
+    private static int? WebSearchMaxUses(JsonElement root)
+    {
+        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.TryGetProperty("type", out var type) && type.GetString()?.StartsWith("web_search_", StringComparison.Ordinal) == true)
+            {
+                return tool.TryGetProperty("max_uses", out var maxUses) && maxUses.TryGetInt32(out var n) ? n : 3;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The non-streamed message JSON.</summary>
@@ -196,6 +220,20 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                 "tool_use" => ("input_json_delta", "partial_json"),
                 _ => ("text_delta", "text"),
             };
+            foreach (var url in block.CitedUrls ?? [])
+            {
+                yield return Event("content_block_delta", w =>
+                {
+                    w.WriteString("type", "content_block_delta");
+                    w.WriteNumber("index", i);
+                    w.WriteStartObject("delta");
+                    w.WriteString("type", "citations_delta");
+                    w.WritePropertyName("citation");
+                    WriteCitation(w, url);
+                    w.WriteEndObject();
+                });
+            }
+
             foreach (var piece in Pieces(block))
             {
                 yield return Delta(i, deltaType, field, piece);
@@ -406,9 +444,31 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                 break;
             default:
                 w.WriteString("text", complete ? block.Text : "");
+                if (block.CitedUrls is { } urls)
+                {
+                    w.WriteStartArray("citations");
+                    foreach (var url in complete ? urls : [])
+                    {
+                        WriteCitation(w, url);
+                    }
+
+                    w.WriteEndArray();
+                }
+
                 break;
         }
 
+        w.WriteEndObject();
+    }
+
+    private static void WriteCitation(Utf8JsonWriter w, string url)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "web_search_result_location");
+        w.WriteString("url", url);
+        w.WriteString("title", "Fake source " + (CitedUrls.ToList().IndexOf(url) + 1));
+        w.WriteString("encrypted_index", "EpQBfake");
+        w.WriteString("cited_text", "What the fake source says.");
         w.WriteEndObject();
     }
 

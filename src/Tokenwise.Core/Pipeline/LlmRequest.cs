@@ -27,7 +27,7 @@ public sealed class LlmRequest
     public long? MaxWebSearches { get; init; } = 0;
     /// <summary>
     /// Whether a Chat Completions request asks the model to search the web (<c>web_search_options</c>): OpenAI's search
-    /// models search on every call anyway, and a Gemini model grounds its answer with Google Search.
+    /// models search on every call anyway, Claude gets its web search tool, and a Gemini model grounds its answer with Google Search.
     /// </summary>
     public bool WebSearchOptions { get; init; }
     /// <summary>The processing tier the request asks for (OpenAI's <c>service_tier</c>: <c>auto</c>, <c>default</c>, <c>flex</c>, <c>priority</c>).</summary>

@@ -37,8 +37,9 @@ public sealed record ModelDeployment(string Name, string Provider, string Upstre
     /// <summary>
     /// The most web searches <paramref name="request"/> can be billed for here, or null when nothing bounds them: its tools'
     /// bound (<see cref="LlmRequest.MaxWebSearches"/>), plus a search model's search on every call, or, for
-    /// <c>web_search_options</c> on another model (a Gemini model grounds its answer with Google Search), one grounded answer,
-    /// or any number of search queries where each is billed (<see cref="ModelPrice.WebSearchPerQuery"/>: Gemini 3).
+    /// <c>web_search_options</c> on another model, one (Claude's web search tool, translated with <c>max_uses: 1</c>; a
+    /// Gemini 2.x answer grounded with Google Search, billed once), or any number where each search query is billed
+    /// (<see cref="ModelPrice.WebSearchPerQuery"/>: Gemini 3).
     /// </summary>
     public long? MostWebSearches(LlmRequest request) => request.MaxWebSearches switch
     {

@@ -45,6 +45,48 @@ public sealed class OpenAIClientToAnthropicTests(TranslationFixture fixture) : I
     }
 
     [Fact]
+    public async Task WebSearchOptionsBecomeOneClaudeWebSearchWhoseCitationsAndCostReachTheClient()
+    {
+        // The official SDK's web_search_options, as a client asks OpenAI's search models to search.
+#pragma warning disable OPENAI001 // the SDK marks its web search options and annotations as evaluation-only; they are what clients use
+        var options = new ChatCompletionOptions { WebSearchOptions = new ChatWebSearchOptions { SearchContextSize = ChatWebSearchContextSize.High } };
+        var result = await fixture.Chat("anthropic/claude-sonnet-4-5").CompleteChatAsync([new UserChatMessage("What is new in Bergen today?")], options, Ct);
+
+        var sent = fixture.Anthropic.Received.Last(r => r.Body.Contains("new in Bergen", StringComparison.Ordinal));
+        Assert.Contains("\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\",\"max_uses\":1}]", sent.Body, StringComparison.Ordinal);
+        // Claude's citations of its text block reach the client as OpenAI's url_citation annotations over that text.
+        var text = result.Value.Content[0].Text;
+        Assert.Equal(FakeAnthropicUpstream.CitedUrls.Select(url => (0, text.Length, url)),
+            result.Value.Annotations.Select(a => (a.StartIndex, a.EndIndex, a.WebResourceUri.ToString())));
+#pragma warning restore OPENAI001
+
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-request-id", out var requestId);
+        result.GetRawResponse().Headers.TryGetValue("x-tokenwise-cost-usd", out var costHeader);
+        var record = await fixture.Gateway.RecordAsync(requestId!);
+        // claude-sonnet-4-5: $3/M input, $15/M output, and its one search $10 per 1,000 at any size.
+        Assert.Equal((1L, false, false), (record.Usage.WebSearchRequests, record.Estimated, record.Unpriced));
+        Assert.Equal(record.Usage.InputTokens * 0.000003m + record.Usage.OutputTokens * 0.000015m + 0.01m, record.CostUsd);
+        Assert.Equal(record.CostUsd, decimal.Parse(costHeader!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task AStreamedClaudeWebSearchCarriesItsCitationsAndIsBilledItsSearch()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent("""
+            {"model":"anthropic/claude-sonnet-4-5","stream":true,"web_search_options":{},"messages":[{"role":"user","content":"Stream the weather in Tromsø"}]}
+            """, Encoding.UTF8, "application/json"), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var record = await fixture.Gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Contains("\"delta\":{\"annotations\":[{\"type\":\"url_citation\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("tool_calls", body, StringComparison.Ordinal); // the search is Claude's own tool, not the client's
+        Assert.Equal((1L, false), (record.Usage.WebSearchRequests, record.Estimated));
+        Assert.Equal(record.Usage.InputTokens * 0.000003m + record.Usage.OutputTokens * 0.000015m + 0.01m, record.CostUsd);
+    }
+
+    [Fact]
     public async Task AStreamWithOneHourCacheWritesIsMeteredAtTheOneHourRateThoughTheClientsUsageCannotSayIt()
     {
         ChatTokenUsage? usage = null;

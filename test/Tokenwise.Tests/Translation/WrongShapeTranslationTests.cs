@@ -22,6 +22,11 @@ public sealed class WrongShapeTranslationTests
     [InlineData("tools", "[5]", "tools[0].type")]
     [InlineData("tool_choice", """{"type":"function","function":5}""", "tool_choice")]
     [InlineData("messages", """[{"role":"assistant","content":null,"tool_calls":[5]}]""", "messages[0].tool_calls[0]")]
+    [InlineData("web_search_options", "5", "web_search_options")]
+    [InlineData("web_search_options", """{"user_location":"Oslo"}""", "web_search_options.user_location")]
+    [InlineData("web_search_options", """{"user_location":{"type":"approximate","approximate":{"city":{"name":"Oslo"}}}}""", "web_search_options.user_location.approximate.city")]
+    [InlineData("web_search_options", """{"user_location":{"type":"approximate","approximate":{"street":"Karl Johans gate"}}}""", "web_search_options.user_location.approximate.street")]
+    [InlineData("web_search_options", """{"filters":{}}""", "web_search_options.filters")]
     public void OpenAIToAnthropic(string field, string value, string param)
     {
         var e = Assert.Throws<UnsupportedFeature>(() => AnthropicRequestFromOpenAI.Translate(With(OpenAIRequest, field, value), "claude", 1000));

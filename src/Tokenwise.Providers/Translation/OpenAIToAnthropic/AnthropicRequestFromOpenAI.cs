@@ -34,6 +34,9 @@ internal static class AnthropicRequestFromOpenAI
         ["minimal"] = 1024, ["low"] = 1024, ["medium"] = 8192, ["high"] = 24576,
     };
 
+    /// <summary>Anthropic's web search tool, the version every Claude model that searches takes.</summary>
+    public const string AnthropicWebSearchToolType = "web_search_20250305";
+
     /// <summary>What a JSON-mode request asks of Claude, which has no JSON mode of its own in the Messages API.</summary>
     public const string JsonModeInstruction = "Respond with a single valid JSON object and nothing else: no prose, no code fences.";
 
@@ -44,6 +47,7 @@ internal static class AnthropicRequestFromOpenAI
         var system = new JsonArray();
         JsonNode? maxTokens = null;
         JsonArray? tools = null;
+        JsonObject? webSearch = null;
         JsonObject? toolChoice = null;
         var disableParallel = false;
         string? jsonInstruction = null;
@@ -110,6 +114,9 @@ internal static class AnthropicRequestFromOpenAI
                 case "tool_choice":
                     toolChoice = ToolChoice(value);
                     break;
+                case "web_search_options":
+                    webSearch = WebSearchTool(value);
+                    break;
                 case "parallel_tool_calls":
                     disableParallel = value.GetValueKind() == JsonValueKind.False;
                     break;
@@ -134,6 +141,11 @@ internal static class AnthropicRequestFromOpenAI
         }
 
         anthropic["messages"] = messages;
+        if (webSearch is not null)
+        {
+            (tools ??= []).Add(webSearch);
+        }
+
         if (tools is not null)
         {
             anthropic["tools"] = tools;
@@ -385,6 +397,49 @@ internal static class AnthropicRequestFromOpenAI
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// <c>web_search_options</c> → Anthropic's web search tool, with <c>max_uses: 1</c>: one search before the answer, as
+    /// OpenAI's Chat Completions search models run (and as a budget reserves it). Claude prices a search alike at every
+    /// size, so <c>search_context_size</c> is dropped; <c>user_location</c> is the tool's own, its fields one level up.
+    /// </summary>
+    private static JsonObject WebSearchTool(JsonNode value)
+    {
+        if (value is not JsonObject options)
+        {
+            throw new UnsupportedFeature("web_search_options", "'web_search_options' must be an object.", "invalid_value");
+        }
+
+        var tool = new JsonObject { ["type"] = AnthropicWebSearchToolType, ["name"] = "web_search", ["max_uses"] = 1 };
+        foreach (var (field, option) in options)
+        {
+            switch (field)
+            {
+                case "search_context_size":
+                case "user_location" when option is null:
+                    break;
+                case "user_location" when Member(option, "approximate") is JsonObject approximate && Str(Member(option, "type")) is null or "approximate":
+                    var location = new JsonObject { ["type"] = "approximate" };
+                    foreach (var (part, text) in approximate.Where(p => p.Value is not null))
+                    {
+                        location[part] = part is "city" or "region" or "country" or "timezone" && text is JsonValue
+                            ? text.DeepClone()
+                            : throw new UnsupportedFeature($"web_search_options.user_location.approximate.{part}",
+                                $"'web_search_options.user_location.approximate.{part}' is not supported for Anthropic models: the web search tool takes city, region, country and timezone.");
+                    }
+
+                    tool["user_location"] = location;
+                    break;
+                case "user_location":
+                    throw new UnsupportedFeature("web_search_options.user_location",
+                        "'web_search_options.user_location' must be {\"type\":\"approximate\",\"approximate\":{...}}.", "invalid_value");
+                default:
+                    throw new UnsupportedFeature($"web_search_options.{field}", $"'web_search_options.{field}' is not supported for Anthropic models.");
+            }
+        }
+
+        return tool;
     }
 
     private static JsonObject ToolChoice(JsonNode value) => Str(value) switch

@@ -17,12 +17,16 @@ namespace Tokenwise.Providers.Translation.OpenAIToAnthropic;
 /// fragment; <c>message_delta</c> → the finish chunk; <c>message_stop</c> → the usage chunk (empty
 /// choices, hidden by the endpoint from clients that did not ask) and <c>[DONE]</c>; <c>error</c> → an
 /// OpenAI error event. Thinking is reasoning, not content: its deltas and pings become SSE comments,
-/// which clients ignore but which keep the gateway's idle timeout from firing while Claude thinks.
+/// which clients ignore but which keep the gateway's idle timeout from firing while Claude thinks. The web search tool's own
+/// blocks are left out (the searches are metered); a text block's web citations (<c>citations_delta</c>) become one chunk of
+/// <c>annotations</c> over that block's text once the block ends (<c>content_block_stop</c>).
 /// </summary>
 internal sealed class ChunksFromAnthropicStream(string model, long created) : IStreamTranslator
 {
     private readonly AnthropicStreamMeter _meter = new(); // the native usage, read as the native endpoint reads it
     private readonly Dictionary<int, int> _toolCallIndexByBlock = [];
+    private readonly Dictionary<int, (int Start, List<JsonNode?> Citations)> _textBlocks = [];
+    private int _textLength;
     private string _id = "";
     private string _model = model;
 
@@ -67,6 +71,14 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
             case "content_block_delta":
                 BlockDelta(anthropicEvent, output);
                 break;
+            case "content_block_stop" when _textBlocks.Remove(BlockIndex(anthropicEvent), out var block) && block.Citations.Count > 0:
+                var citations = WebCitations(block.Citations, block.Start, _textLength).ToList();
+                if (citations.Count > 0)
+                {
+                    Chunk(output, w => WriteAnnotations(w, citations), finishReason: null);
+                }
+
+                break;
             case "message_delta" when Str(Member(anthropicEvent["delta"], "stop_reason")) is { } stopReason:
                 Chunk(output, _ => { }, FinishReason(stopReason));
                 break;
@@ -94,8 +106,13 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
         var block = anthropicEvent["content_block"];
         switch (Str(Member(block, "type")))
         {
-            case "text" when Str(block!["text"]) is { Length: > 0 } text:
-                Chunk(output, w => w.WriteString("content", text), finishReason: null);
+            case "text":
+                _textBlocks[BlockIndex(anthropicEvent)] = (_textLength, (Member(block, "citations") as JsonArray ?? []).Select(c => c?.DeepClone()).ToList());
+                if (Str(block!["text"]) is { Length: > 0 } text)
+                {
+                    Text(output, text);
+                }
+
                 break;
             case "tool_use":
                 var index = _toolCallIndexByBlock.Count;
@@ -122,7 +139,10 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
         switch (Str(Member(delta, "type")))
         {
             case "text_delta" when Str(delta!["text"]) is { Length: > 0 } text:
-                Chunk(output, w => w.WriteString("content", text), finishReason: null);
+                Text(output, text);
+                break;
+            case "citations_delta" when _textBlocks.TryGetValue(BlockIndex(anthropicEvent), out var block):
+                block.Citations.Add(Member(delta, "citation")?.DeepClone());
                 break;
             case "input_json_delta" when Str(delta!["partial_json"]) is { Length: > 0 } json
                 && _toolCallIndexByBlock.TryGetValue(BlockIndex(anthropicEvent), out var index):
@@ -137,6 +157,12 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
                 KeepAlive(output);
                 break;
         }
+    }
+
+    private void Text(IBufferWriter<byte> output, string text)
+    {
+        _textLength += text.Length;
+        Chunk(output, w => w.WriteString("content", text), finishReason: null);
     }
 
     private static int BlockIndex(JsonObject anthropicEvent) => anthropicEvent["index"] is JsonValue v && v.TryGetValue<int>(out var i) ? i : -1;

@@ -20,6 +20,14 @@ internal static class OpenAIFromAnthropic
     };
 
     /// <summary>
+    /// A text block's web search citations (<c>web_search_result_location</c>) as <c>url_citation</c> annotations over the
+    /// block's text, which spans <paramref name="start"/> to <paramref name="end"/> of the answer (UTF-16 code units).
+    /// </summary>
+    public static IEnumerable<UrlCitation> WebCitations(IEnumerable<JsonNode?> citations, int start, int end) =>
+        citations.Where(c => Str(Member(c, "type")) == "web_search_result_location" && Str(Member(c, "url")) is not null)
+            .Select(c => new UrlCitation(start, end, Str(Member(c, "url"))!, Str(Member(c, "title"))));
+
+    /// <summary>
     /// An Anthropic error (an HTTP body or a stream's <c>error</c> event) as OpenAI describes it, keeping the
     /// status except 529 <c>overloaded_error</c>, which OpenAI clients know as 503 (and retry, like any 5xx).
     /// </summary>
