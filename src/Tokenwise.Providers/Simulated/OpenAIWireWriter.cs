@@ -47,8 +47,7 @@ public static class OpenAIWireWriter
                 w.WriteNull("refusal");
             }
 
-            w.WriteStartArray("annotations");
-            w.WriteEndArray();
+            WriteAnnotations(w, answer);
             w.WriteEndObject();
             w.WriteNull("logprobs");
             w.WriteString("finish_reason", answer.FinishReason);
@@ -95,6 +94,12 @@ public static class OpenAIWireWriter
             }
         }
 
+        if (answer.Citations.Count > 0)
+        {
+            // As OpenAI's search models stream their citations: one delta of annotations after the text.
+            yield return Event(answer, w => WriteAnnotations(w, answer), finishReason: null, includeUsage);
+        }
+
         yield return Event(answer, _ => { }, answer.FinishReason, includeUsage);
         if (includeUsage)
         {
@@ -112,6 +117,26 @@ public static class OpenAIWireWriter
         }
 
         yield return "data: [DONE]\n\n"u8.ToArray();
+    }
+
+    /// <summary>The answer's <c>annotations</c>: a <c>url_citation</c> over the whole text for each source it cites.</summary>
+    private static void WriteAnnotations(Utf8JsonWriter w, SimulatedAnswer answer)
+    {
+        w.WriteStartArray("annotations");
+        foreach (var (url, title) in answer.Citations)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "url_citation");
+            w.WriteStartObject("url_citation");
+            w.WriteNumber("end_index", answer.Text.Length);
+            w.WriteNumber("start_index", 0);
+            w.WriteString("title", title);
+            w.WriteString("url", url);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     public static byte[] Embeddings(string model, IReadOnlyList<float[]> vectors, long promptTokens, bool base64)

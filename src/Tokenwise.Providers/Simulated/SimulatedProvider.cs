@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Tokenwise.Metering;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Providers.Simulated;
@@ -25,12 +27,14 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
             return Json(embeddings, cancellationToken);
         }
 
-        var answer = SimulatedAnswers.Answer(request, deployment.UpstreamModel, SimulatedUsageShape.Plain, time.GetUtcNow().ToUnixTimeSeconds());
+        var answer = WithWebSearch(SimulatedAnswers.Answer(request, deployment.UpstreamModel, SimulatedUsageShape.Plain, time.GetUtcNow().ToUnixTimeSeconds()),
+            request, deployment, out var searchesUnreported);
         await Task.Delay(latency.FirstToken, time, cancellationToken);
         if (!request.Stream)
         {
             await Task.Delay(latency.PerToken * answer.Usage.OutputTokens, time, cancellationToken);
-            return Json(request.Api == ApiKind.Responses ? ResponsesWireWriter.Response(answer) : OpenAIWireWriter.ChatCompletion(answer), cancellationToken);
+            return Json(request.Api == ApiKind.Responses ? ResponsesWireWriter.Response(answer) : OpenAIWireWriter.ChatCompletion(answer), cancellationToken,
+                searchesUnreported ? () => answer.Usage : null);
         }
 
         // The gateway always asks for stream usage, as it does of real providers; Responses streams always carry it.
@@ -38,11 +42,51 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
             ? ResponsesWireWriter.Events(answer)
             : OpenAIWireWriter.ChatCompletionEvents(answer, includeUsage: true);
         var pipe = new Pipe();
-        _ = WriteEventsAsync(events, pipe.Writer);
-        return new UpstreamResponse(200, "text/event-stream; charset=utf-8", pipe.Reader.AsStream()) { ReadCancellation = cancellationToken };
+        var whole = new StrongBox<bool>();
+        _ = WriteEventsAsync(events, pipe.Writer, whole);
+        return new UpstreamResponse(200, "text/event-stream; charset=utf-8", pipe.Reader.AsStream())
+        {
+            ReadCancellation = cancellationToken,
+            // Whole once every event was written; cut short, the prompt and the searches ran, the output is estimated.
+            ReportedUsage = searchesUnreported ? () => whole.Value ? answer.Usage : null : null,
+            PartialUsage = searchesUnreported ? () => answer.Usage with { OutputTokens = 0, ReasoningTokens = 0, AudioOutputTokens = 0 } : null,
+        };
     }
 
-    private async Task WriteEventsAsync(IEnumerable<byte[]> events, PipeWriter writer)
+    /// <summary>
+    /// The answer a model that prices web searches gives a chat request with <c>web_search_options</c>, as Claude or Gemini
+    /// answer it translated: one search (two queries where each is billed, as Gemini 3's are) and the source it cites.
+    /// OpenAI's chat completions answer in usage no search, so <paramref name="unreported"/> says the provider's usage has
+    /// to be handed on (<see cref="UpstreamResponse.ReportedUsage"/>). A search model's one search is the endpoint's to count.
+    /// </summary>
+    private static SimulatedAnswer WithWebSearch(SimulatedAnswer answer, LlmRequest request, ModelDeployment deployment, out bool unreported)
+    {
+        unreported = false;
+        if (request is not { Api: ApiKind.ChatCompletions, WebSearchOptions: true } || answer.ToolCall is not null)
+        {
+            return answer;
+        }
+
+        var citing = answer with { Citations = [SimulatedAnswer.SimulatedSource] };
+        if (deployment.SearchesEveryCall(request.Api))
+        {
+            return citing;
+        }
+
+        if (deployment.Price.WebSearchPrice(request.SearchContextSize) is null)
+        {
+            return answer; // a model that does not search (OpenAI's other models answer such a request with a 400)
+        }
+
+        unreported = true;
+        return citing with { Usage = answer.Usage with { WebSearchRequests = deployment.MostWebSearches(request) ?? 2 } };
+    }
+
+    /// <summary>
+    /// Writes the events with the simulated pace; <paramref name="whole"/> is set once every one was written, before the
+    /// stream ends, so a reader that saw its end sees it set (not when the reader left first).
+    /// </summary>
+    private async Task WriteEventsAsync(IEnumerable<byte[]> events, PipeWriter writer, StrongBox<bool> whole)
     {
         try
         {
@@ -51,11 +95,13 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
                 var flushed = await writer.WriteAsync(sseEvent);
                 if (flushed.IsCompleted)
                 {
-                    break; // the reader went away: the client disconnected
+                    return; // the reader went away: the client disconnected
                 }
 
                 await Task.Delay(latency.PerToken, time);
             }
+
+            whole.Value = true;
         }
         finally
         {
@@ -63,6 +109,6 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
         }
     }
 
-    private static UpstreamResponse Json(byte[] body, CancellationToken cancellationToken) =>
-        new(200, "application/json", new MemoryStream(body, writable: false)) { ReadCancellation = cancellationToken };
+    private static UpstreamResponse Json(byte[] body, CancellationToken cancellationToken, Func<TokenUsage?>? reportedUsage = null) =>
+        new(200, "application/json", new MemoryStream(body, writable: false)) { ReadCancellation = cancellationToken, ReportedUsage = reportedUsage };
 }
