@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Tokenwise.Metering;
+using Tokenwise.Providers.Translation;
 
 namespace Tokenwise.Providers.Simulated;
 
@@ -120,24 +121,8 @@ public static class OpenAIWireWriter
     }
 
     /// <summary>The answer's <c>annotations</c>: a <c>url_citation</c> over the whole text for each source it cites.</summary>
-    private static void WriteAnnotations(Utf8JsonWriter w, SimulatedAnswer answer)
-    {
-        w.WriteStartArray("annotations");
-        foreach (var (url, title) in answer.Citations)
-        {
-            w.WriteStartObject();
-            w.WriteString("type", "url_citation");
-            w.WriteStartObject("url_citation");
-            w.WriteNumber("end_index", answer.Text.Length);
-            w.WriteNumber("start_index", 0);
-            w.WriteString("title", title);
-            w.WriteString("url", url);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
+    private static void WriteAnnotations(Utf8JsonWriter w, SimulatedAnswer answer) =>
+        OpenAIAnswerWriter.WriteAnnotations(w, answer.Citations.Select(c => new UrlCitation(0, answer.Text.Length, c.Url, c.Title)).ToList());
 
     public static byte[] Embeddings(string model, IReadOnlyList<float[]> vectors, long promptTokens, bool base64)
     {
