@@ -100,6 +100,31 @@ public sealed class WrongShapeTranslationTests
     }
 
     [Theory]
+    [InlineData("""{"type":"content_block_start","index":0,"content_block":{"type":"text","text":5,"citations":5}}""",
+        """{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":[1]}}""",
+        """{"type":"content_block_stop","index":0}""")]
+    [InlineData("""{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"a","citations":[5,{"type":"web_search_result_location","url":5}]}}""",
+        """{"type":"content_block_delta","index":"0","delta":{"type":"citations_delta"}}""",
+        """{"type":"content_block_stop","index":0}""")]
+    [InlineData("""{"type":"content_block_start","index":1,"content_block":{"type":"server_tool_use","id":5,"name":[]}}""",
+        """{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"q"}}""",
+        """{"type":"content_block_start","index":2,"content_block":{"type":"web_search_tool_result","content":5}}""")]
+    public void AnAnthropicWebSearchOfTheWrongShapeIsTranslatedWithoutThrowing(string first, string second, string third)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        var chunks = new ChunksFromAnthropicStream("m", 0);
+        foreach (var anthropicEvent in new[] { first, second, third, """{"type":"message_stop"}""" })
+        {
+            chunks.Translate(Encoding.UTF8.GetBytes(anthropicEvent), output);
+        }
+
+        var events = Encoding.UTF8.GetString(output.WrittenSpan);
+        Assert.EndsWith("data: [DONE]\n\n", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("tool_calls", events, StringComparison.Ordinal); // the search is Claude's own tool, never the client's
+        Assert.DoesNotContain("annotations", events, StringComparison.Ordinal); // no citation had a URL
+    }
+
+    [Theory]
     [InlineData("""{"candidates":[5]}""")]
     [InlineData("""{"candidates":[{"content":5}]}""")]
     [InlineData("""{"candidates":[{"content":{"parts":[5,{"text":5},{"functionCall":5}]}}],"usageMetadata":5}""")]
