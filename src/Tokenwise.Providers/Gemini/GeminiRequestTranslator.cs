@@ -125,7 +125,8 @@ internal static class GeminiRequestTranslator
                     toolConfig = ToolChoice(value);
                     break;
                 case "web_search_options":
-                    googleSearch = GoogleSearch(value);
+                    CheckGoogleSearchOptions(value);
+                    googleSearch = true;
                     break;
                 case "parallel_tool_calls":
                     if (value.GetValueKind() == JsonValueKind.False)
@@ -478,11 +479,11 @@ internal static class GeminiRequestTranslator
     }
 
     /// <summary>
-    /// <c>web_search_options</c> → Gemini's Google Search tool, which grounds the answer in search results. Its
+    /// Checks <c>web_search_options</c>, which become Gemini's Google Search tool (grounding the answer in search results). Its
     /// <c>search_context_size</c> has no counterpart (Gemini chooses how much it reads, at one price whatever the size), so
     /// it is dropped; a <c>user_location</c> would change the results and Gemini's tool takes none, so it is refused.
     /// </summary>
-    private static bool GoogleSearch(JsonNode value)
+    private static void CheckGoogleSearchOptions(JsonNode value)
     {
         if (value is not JsonObject options)
         {
@@ -497,8 +498,6 @@ internal static class GeminiRequestTranslator
                     $"'web_search_options.{field}' is not supported for Gemini models: Google Search grounding takes no such option.");
             }
         }
-
-        return true;
     }
 
     private static JsonObject ToolChoice(JsonNode value)

@@ -54,15 +54,16 @@ internal static class GeminiResponseTranslator
             ? "content_filter"
             : FinishReason(Str(Member(candidate, "finishReason")), calls.Count > 0);
 
+        var grounding = Member(candidate, "groundingMetadata");
         var usage = response["usageMetadata"] is JsonObject metadata
-            ? Usage(metadata) with { WebSearchRequests = Searches(candidate, searchesPerQuery) }
+            ? Usage(metadata) with { WebSearchRequests = Searches(grounding, searchesPerQuery) }
             : (TokenUsage?)null;
         var buffer = new ArrayBufferWriter<byte>(512);
         var content = text.ToString();
         OpenAIAnswerWriter.WriteChatCompletion(buffer, CompletionId(response), created, Str(response["modelVersion"]) ?? model,
             text.Length > 0 || calls.Count == 0 && finish != "content_filter" ? content : null,
             calls.Select((call, i) => new OpenAIToolCall(ToolCallId(call, i), Str(call["name"]) ?? "", Arguments(call))).ToList(),
-            finish, usage, Citations(Member(candidate, "groundingMetadata"), content));
+            finish, usage, Citations(grounding, content));
         return (buffer.WrittenSpan.ToArray(), usage);
     }
 }

@@ -30,8 +30,7 @@ internal sealed class GeminiStreamTranslator(string model, long created, bool se
     private bool _finished;
     private bool _failed;
     private TokenUsage? _usage;
-    private long _searches;
-    private JsonNode? _grounding;
+    private JsonNode? _grounding; // the grounding metadata of the whole answer so far; a later event's replaces an earlier one's
 
     /// <summary>Gemini's usage once its stream has finished (each event carries the usage so far; the last one is final).</summary>
     public TokenUsage? ReportedUsage => _finished && !_failed ? UsageSoFar : null;
@@ -39,7 +38,7 @@ internal sealed class GeminiStreamTranslator(string model, long created, bool se
     /// <summary>What Gemini had reported when its stream ended unfinished: the prompt, the output so far, the searches run.</summary>
     public TokenUsage? PartialUsage => _finished && !_failed ? null : UsageSoFar;
 
-    private TokenUsage? UsageSoFar => _usage is { } usage ? usage with { WebSearchRequests = _searches } : null;
+    private TokenUsage? UsageSoFar => _usage is { } usage ? usage with { WebSearchRequests = Searches(_grounding, searchesPerQuery) } : null;
 
     /// <summary>Translates one Gemini event's <c>data</c> payload into zero or more OpenAI events.</summary>
     public void Translate(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
@@ -82,12 +81,7 @@ internal sealed class GeminiStreamTranslator(string model, long created, bool se
         }
 
         var candidate = (response["candidates"] as JsonArray)?.FirstOrDefault();
-        if (Member(candidate, "groundingMetadata") is { } grounding)
-        {
-            // The metadata grounds the whole answer so far; a later event's replaces an earlier one's.
-            _grounding = grounding;
-            _searches = Math.Max(_searches, Searches(candidate, searchesPerQuery));
-        }
+        _grounding = Member(candidate, "groundingMetadata") ?? _grounding;
 
         foreach (var part in AnswerParts(candidate))
         {

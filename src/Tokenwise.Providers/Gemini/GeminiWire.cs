@@ -62,13 +62,13 @@ internal static class GeminiWire
     }
 
     /// <summary>
-    /// The web searches Google bills for a candidate grounded with Google Search (<c>groundingMetadata.webSearchQueries</c>):
-    /// each query where the model is billed per query (<paramref name="perQuery"/>: Gemini 3), else the grounded answer once
-    /// (Gemini 2.x), however many queries it ran. An answer the model chose not to ground ran none.
+    /// The web searches Google bills for an answer grounded with Google Search, from its <paramref name="groundingMetadata"/>
+    /// (<c>webSearchQueries</c>): each query where the model is billed per query (<paramref name="perQuery"/>: Gemini 3), else
+    /// the grounded answer once (Gemini 2.x), however many queries it ran. An answer the model chose not to ground ran none.
     /// </summary>
-    public static long Searches(JsonNode? candidate, bool perQuery)
+    public static long Searches(JsonNode? groundingMetadata, bool perQuery)
     {
-        var queries = (Member(Member(candidate, "groundingMetadata"), "webSearchQueries") as JsonArray)?.Count ?? 0;
+        var queries = (Member(groundingMetadata, "webSearchQueries") as JsonArray)?.Count ?? 0;
         return perQuery ? queries : Math.Min(queries, 1);
     }
 

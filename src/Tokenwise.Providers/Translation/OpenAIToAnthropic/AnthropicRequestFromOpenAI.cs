@@ -419,27 +419,36 @@ internal static class AnthropicRequestFromOpenAI
                 case "search_context_size":
                 case "user_location" when option is null:
                     break;
-                case "user_location" when Member(option, "approximate") is JsonObject approximate && Str(Member(option, "type")) is null or "approximate":
-                    var location = new JsonObject { ["type"] = "approximate" };
-                    foreach (var (part, text) in approximate.Where(p => p.Value is not null))
-                    {
-                        location[part] = part is "city" or "region" or "country" or "timezone" && text is JsonValue
-                            ? text.DeepClone()
-                            : throw new UnsupportedFeature($"web_search_options.user_location.approximate.{part}",
-                                $"'web_search_options.user_location.approximate.{part}' is not supported for Anthropic models: the web search tool takes city, region, country and timezone.");
-                    }
-
-                    tool["user_location"] = location;
-                    break;
                 case "user_location":
-                    throw new UnsupportedFeature("web_search_options.user_location",
-                        "'web_search_options.user_location' must be {\"type\":\"approximate\",\"approximate\":{...}}.", "invalid_value");
+                    tool["user_location"] = UserLocation(option);
+                    break;
                 default:
                     throw new UnsupportedFeature($"web_search_options.{field}", $"'web_search_options.{field}' is not supported for Anthropic models.");
             }
         }
 
         return tool;
+    }
+
+    /// <summary>OpenAI's <c>{type: approximate, approximate: {city, region, country, timezone}}</c> → the web search tool's flat one.</summary>
+    private static JsonObject UserLocation(JsonNode option)
+    {
+        if (Member(option, "approximate") is not JsonObject approximate || Str(Member(option, "type")) is not (null or "approximate"))
+        {
+            throw new UnsupportedFeature("web_search_options.user_location",
+                "'web_search_options.user_location' must be {\"type\":\"approximate\",\"approximate\":{...}}.", "invalid_value");
+        }
+
+        var location = new JsonObject { ["type"] = "approximate" };
+        foreach (var (part, text) in approximate.Where(p => p.Value is not null))
+        {
+            location[part] = part is "city" or "region" or "country" or "timezone" && text is JsonValue
+                ? text.DeepClone()
+                : throw new UnsupportedFeature($"web_search_options.user_location.approximate.{part}",
+                    $"'web_search_options.user_location.approximate.{part}' is not supported for Anthropic models: the web search tool takes city, region, country and timezone.");
+        }
+
+        return location;
     }
 
     private static JsonObject ToolChoice(JsonNode value) => Str(value) switch

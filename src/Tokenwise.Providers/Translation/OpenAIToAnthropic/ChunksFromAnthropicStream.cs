@@ -25,8 +25,10 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
 {
     private readonly AnthropicStreamMeter _meter = new(); // the native usage, read as the native endpoint reads it
     private readonly Dictionary<int, int> _toolCallIndexByBlock = [];
-    private readonly Dictionary<int, (int Start, List<JsonNode?> Citations)> _textBlocks = [];
     private int _textLength;
+    // Anthropic streams one block at a time (start, deltas, stop): the open text block's first character, and its citations.
+    private int _textBlockStart;
+    private List<JsonNode?>? _citations;
     private string _id = "";
     private string _model = model;
 
@@ -71,8 +73,9 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
             case "content_block_delta":
                 BlockDelta(anthropicEvent, output);
                 break;
-            case "content_block_stop" when _textBlocks.Remove(BlockIndex(anthropicEvent), out var block) && block.Citations.Count > 0:
-                var citations = WebCitations(block.Citations, block.Start, _textLength).ToList();
+            case "content_block_stop" when _citations is not null:
+                var citations = WebCitations(_citations, _textBlockStart, _textLength).ToList();
+                _citations = null;
                 if (citations.Count > 0)
                 {
                     Chunk(output, w => WriteAnnotations(w, citations), finishReason: null);
@@ -107,7 +110,8 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
         switch (Str(Member(block, "type")))
         {
             case "text":
-                _textBlocks[BlockIndex(anthropicEvent)] = (_textLength, (Member(block, "citations") as JsonArray ?? []).Select(c => c?.DeepClone()).ToList());
+                _textBlockStart = _textLength;
+                _citations = Member(block, "citations") is JsonArray { Count: > 0 } cited ? [.. cited.Select(c => c?.DeepClone())] : null;
                 if (Str(block!["text"]) is { Length: > 0 } text)
                 {
                     Text(output, text);
@@ -141,8 +145,8 @@ internal sealed class ChunksFromAnthropicStream(string model, long created) : IS
             case "text_delta" when Str(delta!["text"]) is { Length: > 0 } text:
                 Text(output, text);
                 break;
-            case "citations_delta" when _textBlocks.TryGetValue(BlockIndex(anthropicEvent), out var block):
-                block.Citations.Add(Member(delta, "citation")?.DeepClone());
+            case "citations_delta":
+                (_citations ??= []).Add(Member(delta, "citation")?.DeepClone());
                 break;
             case "input_json_delta" when Str(delta!["partial_json"]) is { Length: > 0 } json
                 && _toolCallIndexByBlock.TryGetValue(BlockIndex(anthropicEvent), out var index):
