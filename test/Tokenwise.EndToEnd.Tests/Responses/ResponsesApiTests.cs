@@ -147,11 +147,10 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
     {
         // The shipped catalog prices no search for gpt-4.1 (LiteLLM's file of 2026-07 prices them on the search models only);
         // this override does, as later LiteLLM files do: $25, $27.50 and $30 per 1,000 by size.
-        var prices = Path.Combine(Path.GetTempPath(), "tokenwise-prices-" + Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(prices, """
+        var prices = await PriceFileAsync("""
             {"gpt-4.1": {"litellm_provider": "openai", "mode": "responses", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06,
               "search_context_cost_per_query": {"search_context_size_low": 0.025, "search_context_size_medium": 0.0275, "search_context_size_high": 0.03}}}
-            """, Ct);
+            """);
         await using var gateway = await TestGateway.StartAsync(fixture.Upstream, new Dictionary<string, string?> { ["pricing:overrides_file"] = prices });
         var client = new global::OpenAI.OpenAIClient(new ApiKeyCredential("any"), new global::OpenAI.OpenAIClientOptions { Endpoint = gateway.OpenAIBaseUrl }).GetResponsesClient();
         var options = new CreateResponseOptions
@@ -187,11 +186,10 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
     [Fact]
     public async Task AHardBudgetRefusesAResponseWithAWebSearchToolAndNoMaxToolCallsWhereSearchesArePriced()
     {
-        var prices = Path.Combine(Path.GetTempPath(), "tokenwise-prices-" + Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(prices, """
+        var prices = await PriceFileAsync("""
             {"gpt-4.1": {"litellm_provider": "openai", "mode": "responses", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06,
               "search_context_cost_per_query": {"search_context_size_medium": 0.0275}}}
-            """, Ct);
+            """);
         await using var gateway = await TestGateway.StartAsync(fixture.Upstream, new Dictionary<string, string?>
         {
             ["pricing:overrides_file"] = prices,
@@ -219,6 +217,14 @@ public sealed class ResponsesApiTests(ResponsesFixture fixture) : IClassFixture<
         Assert.Contains("max_tool_calls", body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await Ask(""","max_tool_calls":3""")).Status);
         File.Delete(prices);
+    }
+
+    /// <summary>A price override file (<c>pricing.overrides_file</c>) holding <paramref name="json"/>, in the temp folder.</summary>
+    private static async Task<string> PriceFileAsync(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "tokenwise-prices-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(path, json, Ct);
+        return path;
     }
 
     [Fact]
