@@ -14,12 +14,7 @@ public sealed class DemoModeTests
     [InlineData("openai/gpt-4o")] // a gateway-style name of a provider that is not configured
     public async Task DemoAnswersCatalogModelsPricedAtTheirCatalogPrice(string model)
     {
-        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["demo"] = "true",
-            ["providers:simulated:type"] = "simulated",
-            ["providers:simulated:latency"] = "none",
-        });
+        await using var gateway = await StartDemoAsync();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
         using var response = await http.PostAsync("v1/chat/completions",
             new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hello demo"}]}""", Encoding.UTF8, "application/json"),
@@ -39,12 +34,7 @@ public sealed class DemoModeTests
     [InlineData(true)]
     public async Task DemoServesTheResponsesApiStreamedAndNot(bool stream)
     {
-        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["demo"] = "true",
-            ["providers:simulated:type"] = "simulated",
-            ["providers:simulated:latency"] = "none",
-        });
+        await using var gateway = await StartDemoAsync();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
         using var response = await http.PostAsync("v1/responses",
             new StringContent($$"""{"model":"gpt-4o","input":"hello demo","stream":{{(stream ? "true" : "false")}}}""", Encoding.UTF8, "application/json"),
@@ -71,12 +61,7 @@ public sealed class DemoModeTests
     [InlineData("gpt-4o-mini", false, 0, "0")]                     // no search price: it does not search
     public async Task DemoAnswersWebSearchOptionsWithACitedSearchBilledAsItsProviderBillsIt(string model, bool stream, long searches, string searchCost)
     {
-        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["demo"] = "true",
-            ["providers:simulated:type"] = "simulated",
-            ["providers:simulated:latency"] = "none",
-        });
+        await using var gateway = await StartDemoAsync();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
         using var response = await http.PostAsync("v1/chat/completions", new StringContent($$"""
             {"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"web_search_options":{},"messages":[{"role":"user","content":"news in the demo?"}]}
@@ -91,4 +76,70 @@ public sealed class DemoModeTests
         Assert.Equal(record.Usage.InputTokens * price.InputPerToken + record.Usage.OutputTokens * price.OutputPerToken
             + decimal.Parse(searchCost, System.Globalization.CultureInfo.InvariantCulture), record.CostUsd);
     }
+
+    /// <summary>
+    /// The gateway forwards what it does not read untouched, so the simulated provider gets every shape a client sends:
+    /// it answers them as OpenAI does (a tool's result of any shape is still a conversation to answer), never with a 500.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"role":"tool","tool_call_id":"c1","content":1}""")]
+    [InlineData("""{"role":"tool","tool_call_id":"c1","content":null}""")]
+    [InlineData("""{"role":"tool","tool_call_id":"c1","content":{"a":1}}""")]
+    [InlineData("""{"role":"tool","tool_call_id":"c1","content":[1,null,{"text":5},{"type":"text","text":"ok"}]}""")]
+    [InlineData("""{"role":7,"content":"hi"}""")]
+    [InlineData("""5""")]
+    public async Task DemoAnswersAConversationOfAnyShapeItIsForwarded(string lastMessage)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent($$"""
+            {"model":"gpt-4o-mini","messages":[{"role":"user","content":"call the tool"},{{lastMessage}}]}
+            """, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal((HttpStatusCode.OK, 200), (response.StatusCode, record.Status));
+        Assert.True(record.Usage.OutputTokens > 0);
+    }
+
+    /// <summary>
+    /// <c>dimensions</c> that no embedding model makes get OpenAI's 400, naming the field; a float vector is the answer to any
+    /// <c>encoding_format</c> but <c>base64</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("\"dimensions\":8", 200, 8)]
+    [InlineData("\"dimensions\":8,\"encoding_format\":1", 200, 8)]
+    [InlineData("\"dimensions\":0", 400, 0)]
+    [InlineData("\"dimensions\":-1", 400, 0)]
+    [InlineData("\"dimensions\":3073", 400, 0)]
+    [InlineData("\"dimensions\":\"8\"", 400, 0)]
+    [InlineData("\"dimensions\":null", 400, 0)]
+    public async Task DemoEmbedsAtTheDimensionsAskedAndRefusesThoseNoModelMakes(string options, int status, int dimensions)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/embeddings", new StringContent($$"""
+            {"model":"text-embedding-3-small","input":"hello demo",{{options}}}
+            """, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal((status, status), ((int)response.StatusCode, record.Status));
+        if (status == 200)
+        {
+            Assert.Equal(dimensions, json.RootElement.GetProperty("data")[0].GetProperty("embedding").GetArrayLength());
+        }
+        else
+        {
+            var error = json.RootElement.GetProperty("error");
+            Assert.Equal(("invalid_request_error", "invalid_value", "dimensions"),
+                (error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("param").GetString()));
+        }
+    }
+
+    private static Task<TestGateway> StartDemoAsync() => TestGateway.StartAsync(new Dictionary<string, string?>
+    {
+        ["demo"] = "true",
+        ["providers:simulated:type"] = "simulated",
+        ["providers:simulated:latency"] = "none",
+    });
 }

@@ -259,8 +259,10 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
+        var (status, answer) = SimulatedAnswers.EmbeddingsResponse(request, request.Model, defaultDimensions: 256);
+        http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
-        await http.Response.Body.WriteAsync(SimulatedAnswers.EmbeddingsResponse(request, request.Model, defaultDimensions: 256));
+        await http.Response.Body.WriteAsync(answer);
     }
 
     private async Task<(LlmRequest? Request, string Body)> ReadAsync(HttpContext http, ApiKind api, bool record)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
@@ -86,42 +87,73 @@ public static class SimulatedAnswers
         return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall);
     }
 
-    /// <summary>The content of the last message when it is a tool's result (<c>role: tool</c>).</summary>
+    /// <summary>
+    /// The content of the last message when it is a tool's result (<c>role: tool</c>). The gateway forwards requests it
+    /// does not need to understand, so any part of one may have any shape here: what is not a tool's text is none.
+    /// </summary>
     private static string? LastToolResult(JsonElement root)
     {
-        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("messages", out var messages)
+            || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
         {
             return null;
         }
 
         var last = messages[messages.GetArrayLength() - 1];
-        if (!last.TryGetProperty("role", out var role) || role.GetString() != "tool" || !last.TryGetProperty("content", out var content))
+        if (last.ValueKind != JsonValueKind.Object || !last.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
+            || role.GetString() != "tool" || !last.TryGetProperty("content", out var content))
         {
             return null;
         }
 
-        return content.ValueKind == JsonValueKind.String
-            ? content.GetString()
-            : string.Join(" ", content.EnumerateArray().Where(p => p.TryGetProperty("text", out _)).Select(p => p.GetProperty("text").GetString()));
+        return content.ValueKind switch
+        {
+            JsonValueKind.String => content.GetString(),
+            JsonValueKind.Array => string.Join(" ", content.EnumerateArray()
+                .Where(p => p.ValueKind == JsonValueKind.Object && p.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+                .Select(p => p.GetProperty("text").GetString())),
+            _ => null,
+        };
     }
 
     private static JsonElement? FirstFunction(JsonElement root) =>
-        root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0
-            && tools[0].TryGetProperty("function", out var function) && function.TryGetProperty("name", out _)
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array
+            && tools.GetArrayLength() > 0 && tools[0].ValueKind == JsonValueKind.Object
+            && tools[0].TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object
+            && function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
             ? function
             : null;
+
+    /// <summary>The largest <c>dimensions</c> an embeddings request may ask for: OpenAI's largest model (text-embedding-3-large) has 3072.</summary>
+    public const int MaxEmbeddingDimensions = 3072;
 
     /// <summary>
     /// The whole embeddings answer in OpenAI's wire format: a deterministic vector per input, of the
     /// requested <c>dimensions</c> (else <paramref name="defaultDimensions"/>), float or base64 as asked,
-    /// with the input tokens counted by the model's tokenizer.
+    /// with the input tokens counted by the model's tokenizer; or, for <c>dimensions</c> no model makes, the 400
+    /// OpenAI answers (the gateway forwards the field untouched, so any value may come here).
     /// </summary>
-    public static byte[] EmbeddingsResponse(LlmRequest request, string model, int defaultDimensions)
+    public static (int Status, byte[] Body) EmbeddingsResponse(LlmRequest request, string model, int defaultDimensions)
     {
-        var inputs = EmbeddingInputs(request, out var dimensions, out var base64);
-        var vectors = inputs.Select(i => Embedding(i, dimensions ?? defaultDimensions)).ToList();
+        using var document = JsonDocument.Parse(request.Body);
+        var root = document.RootElement;
+        var dimensions = defaultDimensions;
+        if (root.TryGetProperty("dimensions", out var asked))
+        {
+            if (asked.ValueKind != JsonValueKind.Number || !asked.TryGetInt32(out dimensions) || dimensions is < 1 or > MaxEmbeddingDimensions)
+            {
+                var refusal = new ArrayBufferWriter<byte>(256);
+                OpenAIErrorBody.Write(GatewayError.InvalidRequest(
+                    $"Invalid 'dimensions': {asked.GetRawText()}. Expected a whole number from 1 to {MaxEmbeddingDimensions}.", "invalid_value", "dimensions"), refusal);
+                return (400, refusal.WrittenSpan.ToArray());
+            }
+        }
+
+        var base64 = root.TryGetProperty("encoding_format", out var format) && format.ValueKind == JsonValueKind.String && format.ValueEquals("base64");
+        var inputs = EmbeddingInputs(root);
+        var vectors = inputs.Select(i => Embedding(i, dimensions)).ToList();
         var tokens = inputs.Sum(i => (long)TokenEstimator.Count(model, i));
-        return OpenAIWireWriter.Embeddings(model, vectors, tokens, base64);
+        return (200, OpenAIWireWriter.Embeddings(model, vectors, tokens, base64));
     }
 
     /// <summary>A deterministic unit vector per input text (seeded by its hash).</summary>
@@ -145,13 +177,9 @@ public static class SimulatedAnswers
         return vector;
     }
 
-    /// <summary>The inputs of an embeddings request: a string, or an array of strings.</summary>
-    private static IReadOnlyList<string> EmbeddingInputs(LlmRequest request, out int? dimensions, out bool base64)
+    /// <summary>The inputs of an embeddings request: a string, or an array of strings (anything else is embedded as its JSON text).</summary>
+    private static IReadOnlyList<string> EmbeddingInputs(JsonElement root)
     {
-        using var document = JsonDocument.Parse(request.Body);
-        var root = document.RootElement;
-        dimensions = root.TryGetProperty("dimensions", out var d) && d.TryGetInt32(out var n) ? n : null;
-        base64 = root.TryGetProperty("encoding_format", out var f) && f.ValueEquals("base64");
         if (!root.TryGetProperty("input", out var input))
         {
             return [];

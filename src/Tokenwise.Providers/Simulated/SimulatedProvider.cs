@@ -22,9 +22,9 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
     {
         if (request.Api == ApiKind.Embeddings)
         {
-            var embeddings = SimulatedAnswers.EmbeddingsResponse(request, deployment.UpstreamModel, DefaultEmbeddingDimensions);
+            var (status, embeddings) = SimulatedAnswers.EmbeddingsResponse(request, deployment.UpstreamModel, DefaultEmbeddingDimensions);
             await Task.Delay(latency.FirstToken, time, cancellationToken);
-            return Json(embeddings, cancellationToken);
+            return Json(embeddings, cancellationToken, status: status);
         }
 
         var answer = WithWebSearch(SimulatedAnswers.Answer(request, deployment.UpstreamModel, SimulatedUsageShape.Plain, time.GetUtcNow().ToUnixTimeSeconds()),
@@ -109,6 +109,6 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
         }
     }
 
-    private static UpstreamResponse Json(byte[] body, CancellationToken cancellationToken, Func<TokenUsage?>? reportedUsage = null) =>
-        new(200, "application/json", new MemoryStream(body, writable: false)) { ReadCancellation = cancellationToken, ReportedUsage = reportedUsage };
+    private static UpstreamResponse Json(byte[] body, CancellationToken cancellationToken, Func<TokenUsage?>? reportedUsage = null, int status = 200) =>
+        new(status, "application/json", new MemoryStream(body, writable: false)) { ReadCancellation = cancellationToken, ReportedUsage = reportedUsage };
 }

@@ -18,7 +18,7 @@ public static class SimulatedToolArguments
             {
                 foreach (var property in properties.EnumerateObject())
                 {
-                    switch (property.Value.TryGetProperty("type", out var type) ? type.GetString() : "string")
+                    switch (TypeOf(property.Value))
                     {
                         case "number" or "integer":
                             w.WriteNumber(property.Name, 1);
@@ -37,5 +37,25 @@ public static class SimulatedToolArguments
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// A property schema's type: <c>"type": "number"</c>, or the first that is not null of a list (<c>["number", "null"]</c>, as
+    /// strict schemas declare optional fields); anything else is taken for a string.
+    /// </summary>
+    private static string? TypeOf(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("type", out var type))
+        {
+            return null;
+        }
+
+        return type.ValueKind switch
+        {
+            JsonValueKind.String => type.GetString(),
+            JsonValueKind.Array => type.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String && t.GetString() != "null")
+                .Select(t => t.GetString()).FirstOrDefault(),
+            _ => null,
+        };
     }
 }
