@@ -278,6 +278,47 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal(("invalid_request_error", message), (error!.Error.Type, error.Error.Message));
     }
 
+    /// <summary>
+    /// A request head over the gateway's limits gets a 414 or 431 that says which limit, in the path's dialect, rather than
+    /// Kestrel's empty answer; only past four times the limits, where Kestrel stops reading, is the answer Kestrel's own.
+    /// </summary>
+    [Theory]
+    [InlineData("v1/models/", 9000, 0, 0, 414, "The request's path and query are 9,011 characters long, over the gateway's limit of 8,192.")]
+    [InlineData("v1/chat/completions", 0, 1, 40_000, 431, "The request's headers are over the gateway's limits: at most 100 headers of 32,768 bytes in all (names and values).")]
+    [InlineData("v1/chat/completions", 0, 150, 1, 431, "The request's headers are over the gateway's limits: at most 100 headers of 32,768 bytes in all (names and values).")]
+    [InlineData("v1/messages", 0, 1, 40_000, 431, "The request's headers are over the gateway's limits: at most 100 headers of 32,768 bytes in all (names and values).")]
+    [InlineData("v1/chat/completions", 0, 1, 200_000, 431, null)]
+    [InlineData("v1/chat/completions", 0, 90, 300, 200, null)]
+    public async Task ARequestHeadOverTheLimitsIsRefusedSayingWhich(string path, int pathPadding, int extraHeaders, int headerLength, int status, string? message)
+    {
+        using var http = Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path + new string('a', pathPadding)) { Content = Json("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a big head"}]}""") };
+        for (var i = 0; i < extraHeaders; i++)
+        {
+            request.Headers.TryAddWithoutValidation($"x-extra-{i}", new string('v', headerLength));
+        }
+
+        using var response = await http.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        if (status == 200)
+        {
+            return;
+        }
+
+        if (message is null)
+        {
+            Assert.Equal("", body); // Kestrel's own answer, past the ceiling
+            return;
+        }
+
+        using var json = JsonDocument.Parse(body);
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(message, error.GetProperty("message").GetString());
+        Assert.Equal(path == "v1/messages" ? "error" : null, json.RootElement.TryGetProperty("type", out var type) ? type.GetString() : null);
+    }
+
     [Fact]
     public async Task AWrongMethodOnAnthropicsPathIsAnsweredInAnthropicsDialect()
     {

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,6 +47,12 @@ public static partial class GatewayHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
+            // Kestrel answers a request over its limits with an empty 414 or 431 that no SDK can explain, so the gateway
+            // holds its own (RefuseOversizeHeadAsync) and leaves Kestrel's, at four times them, only to bound what a
+            // connection can make the server hold.
+            kestrel.Limits.MaxRequestLineSize = 4 * MaxRequestTargetLength;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 4 * MaxRequestHeaderBytes;
+            kestrel.Limits.MaxRequestHeaderCount = 4 * MaxRequestHeaderCount;
             if (certificate is not null)
             {
                 kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
@@ -137,6 +145,7 @@ public static partial class GatewayHost
         var app = builder.Build();
         app.UseRequestDecompression();
         app.UseStatusCodePages(AnswerEmptyErrorsAsync);
+        app.Use(RefuseOversizeHeadAsync);
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/admin") || http.Request.Path.StartsWithSegments("/v1/outcomes"),
             branch => branch.Use(AnswerBadRequestsAsync));
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, options, components));
@@ -160,6 +169,49 @@ public static partial class GatewayHost
         app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, branch => branch.Use(RequireMasterKeyAsync), optionsName: null);
         AdminEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>The longest request target (path and query) the gateway takes: Kestrel's default limit on a request line.</summary>
+    public const int MaxRequestTargetLength = 8 * 1024;
+
+    /// <summary>The most header bytes (names and values) a request may carry: Kestrel's default.</summary>
+    public const int MaxRequestHeaderBytes = 32 * 1024;
+
+    /// <summary>The most headers a request may carry: Kestrel's default.</summary>
+    public const int MaxRequestHeaderCount = 100;
+
+    /// <summary>
+    /// A request over the gateway's limits on its target or headers gets 414 or 431 with no body, which
+    /// <see cref="AnswerEmptyErrorsAsync"/> then explains in the path's dialect.
+    /// </summary>
+    private static Task RefuseOversizeHeadAsync(HttpContext http, RequestDelegate next)
+    {
+        if (http.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget.Length > MaxRequestTargetLength)
+        {
+            http.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            return Task.CompletedTask;
+        }
+
+        var headers = http.Request.Headers;
+        var bytes = 0L;
+        if (headers.Count <= MaxRequestHeaderCount)
+        {
+            foreach (var (name, values) in headers)
+            {
+                foreach (var value in values)
+                {
+                    bytes += name.Length + (value?.Length ?? 0);
+                }
+            }
+        }
+
+        if (headers.Count > MaxRequestHeaderCount || bytes > MaxRequestHeaderBytes)
+        {
+            http.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
+            return Task.CompletedTask;
+        }
+
+        return next(http);
     }
 
     /// <summary>The certificate for <c>https://</c> addresses, when <c>server.tls_certificate</c> names one.</summary>
@@ -246,6 +298,10 @@ public static partial class GatewayHost
             404 => $"No such endpoint: {request.Method} {request.Path}.",
             405 => $"{request.Path} does not take {request.Method} requests.",
             415 => $"The body must be JSON (Content-Type: application/json), not '{request.ContentType}'.",
+            414 => string.Create(CultureInfo.InvariantCulture,
+                $"The request's path and query are {http.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget.Length:N0} characters long, over the gateway's limit of {MaxRequestTargetLength:N0}."),
+            431 => string.Create(CultureInfo.InvariantCulture,
+                $"The request's headers are over the gateway's limits: at most {MaxRequestHeaderCount} headers of {MaxRequestHeaderBytes:N0} bytes in all (names and values)."),
             var status => $"{ReasonPhrases.GetReasonPhrase(status)}.",
         };
         var error = GatewayError.InvalidRequest(message, code: null) with { Status = http.Response.StatusCode };
