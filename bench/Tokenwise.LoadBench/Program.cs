@@ -219,15 +219,16 @@ internal static class Program
         GC.Collect();
 
         var latencies = NewLatencyLists(concurrency, duration);
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var allocation = AllocationMeter.Start(() => latencies.Sum(l => (long)l.Count));
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var (errors, elapsed) = await RunWorkersAsync(client, target, concurrency, duration, latencies);
         // The gateway's usage records are written in the background: count that work in its phase.
         await (target.FlushAsync?.Invoke() ?? Task.CompletedTask);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var allocatedPerRequest = await allocation.StopAsync();
 
-        var run = new PhaseRun(name, target.Name, concurrency, [.. latencies.SelectMany(l => l)], errors, elapsed.TotalSeconds, allocated, cpu.TotalMicroseconds);
+        var run = new PhaseRun(name, target.Name, concurrency, [.. latencies.SelectMany(l => l)], errors, elapsed.TotalSeconds, allocatedPerRequest,
+            cpu.TotalMicroseconds);
         Console.WriteLine($"{run.Latencies.Length / run.Seconds,9:N0} req/s");
         return run;
     }
@@ -455,7 +456,7 @@ internal static class Program
 
     /// <summary>One measured run: every successful request's latency (Stopwatch ticks), and the process's allocations and CPU time.</summary>
     private sealed record PhaseRun(string Name, string Target, int Concurrency, long[] Latencies, long Errors, double Seconds,
-        long AllocatedBytes, double CpuMicroseconds);
+        double AllocatedPerRequest, double CpuMicroseconds);
 
     private sealed record PhaseResult(
         string Name,
@@ -493,7 +494,7 @@ internal static class Program
                 Ms(Percentile(all, 0.99)),
                 all.Length == 0 ? 0 : Ms(all[^1]),
                 all.Length == 0 ? 0 : Ms((long)all.Average()),
-                PerRequest(runs.Sum(r => r.AllocatedBytes)),
+                PerRequest(runs.Sum(r => r.AllocatedPerRequest * r.Latencies.Length)),
                 PerRequest(runs.Sum(r => r.CpuMicroseconds)));
         }
     }
