@@ -37,8 +37,7 @@ internal sealed class AllocationMeter
         await _sampling;
         _stop.Dispose();
         EndWindow();
-        var sorted = _perRequest.Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        return Program.Median([.. _perRequest]);
     }
 
     private async Task SampleAsync()

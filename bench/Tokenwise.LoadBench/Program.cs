@@ -237,7 +237,7 @@ internal static class Program
     private static double[] Shares(List<PhaseRun> part, List<PhaseRun> whole) =>
         [.. part.Zip(whole, (p, w) => 100 * (p.Latencies.Length / p.Seconds) / (w.Latencies.Length / w.Seconds))];
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
