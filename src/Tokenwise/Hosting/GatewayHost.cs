@@ -172,13 +172,13 @@ public static partial class GatewayHost
     }
 
     /// <summary>The longest request target (path and query) the gateway takes: Kestrel's default limit on a request line.</summary>
-    public const int MaxRequestTargetLength = 8 * 1024;
+    private const int MaxRequestTargetLength = 8 * 1024;
 
     /// <summary>The most header bytes (names and values) a request may carry: Kestrel's default.</summary>
-    public const int MaxRequestHeaderBytes = 32 * 1024;
+    private const int MaxRequestHeaderBytes = 32 * 1024;
 
     /// <summary>The most headers a request may carry: Kestrel's default.</summary>
-    public const int MaxRequestHeaderCount = 100;
+    private const int MaxRequestHeaderCount = 100;
 
     /// <summary>
     /// A request over the gateway's limits on its target or headers gets 414 or 431 with no body, which
@@ -193,25 +193,27 @@ public static partial class GatewayHost
         }
 
         var headers = http.Request.Headers;
-        var bytes = 0L;
-        if (headers.Count <= MaxRequestHeaderCount)
-        {
-            foreach (var (name, values) in headers)
-            {
-                foreach (var value in values)
-                {
-                    bytes += name.Length + (value?.Length ?? 0);
-                }
-            }
-        }
-
-        if (headers.Count > MaxRequestHeaderCount || bytes > MaxRequestHeaderBytes)
+        if (headers.Count > MaxRequestHeaderCount || HeaderBytes(headers) > MaxRequestHeaderBytes)
         {
             http.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
             return Task.CompletedTask;
         }
 
         return next(http);
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        var bytes = 0L;
+        foreach (var (name, values) in headers)
+        {
+            foreach (var value in values)
+            {
+                bytes += name.Length + (value?.Length ?? 0);
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>The certificate for <c>https://</c> addresses, when <c>server.tls_certificate</c> names one.</summary>
