@@ -136,6 +136,33 @@ public sealed class DemoModeTests
         }
     }
 
+    /// <summary>A repeated search is served from the cache like any other request, and what the hit saves includes the search fee.</summary>
+    [Fact]
+    public async Task ARepeatedSearchIsServedFromTheCacheSavingItsSearchFeeToo()
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        async Task<(string? Cache, Tokenwise.Metering.UsageRecord Record)> SearchAsync()
+        {
+            using var response = await http.PostAsync("v1/chat/completions", new StringContent("""
+                {"model":"gpt-4o-mini-search-preview","messages":[{"role":"user","content":"what changed in the demo today?"}]}
+                """, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (response.Headers.GetValues("x-tokenwise-cache").Single(),
+                await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single()));
+        }
+
+        var (firstCache, first) = await SearchAsync();
+        var (secondCache, second) = await SearchAsync();
+
+        Assert.Equal(("miss", "hit-exact"), (firstCache, secondCache));
+        Assert.Equal((1L, 1L), (first.Usage.WebSearchRequests, second.Usage.WebSearchRequests));
+        var price = PriceCatalog.Embedded.Find("gpt-4o-mini-search-preview", null)!;
+        var searchFee = 0.0275m; // one search at the medium context size
+        Assert.Equal(first.Usage.InputTokens * price.InputPerToken + first.Usage.OutputTokens * price.OutputPerToken + searchFee, first.CostUsd);
+        Assert.Equal((0m, first.CostUsd), (second.CostUsd, second.SavedUsd));
+    }
+
     private static Task<TestGateway> StartDemoAsync() => TestGateway.StartAsync(new Dictionary<string, string?>
     {
         ["demo"] = "true",
