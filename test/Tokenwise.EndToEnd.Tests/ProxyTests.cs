@@ -319,6 +319,33 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal(path == "v1/messages" ? "error" : null, json.RootElement.TryGetProperty("type", out var type) ? type.GetString() : null);
     }
 
+    /// <summary>
+    /// A body that names a property twice in one object is refused before anything reads it: which of the two counts
+    /// differs from reader to reader, so the gateway could bill one model, limit or stream mode while the provider ran
+    /// another, and every translation failed on it.
+    /// </summary>
+    [Theory]
+    [InlineData("v1/chat/completions", """{"model":"gpt-4o","model":"gpt-4o-mini","messages":[{"role":"user","content":"named twice"}]}""")]
+    [InlineData("v1/chat/completions", """{"model":"gpt-4o-mini","mod\u0065l":"gpt-4o","messages":[{"role":"user","content":"named twice"}]}""")]
+    [InlineData("v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"named twice","content":"again"}]}""")]
+    [InlineData("v1/responses", """{"model":"gpt-4o-mini","input":"named twice","max_output_tokens":5,"max_output_tokens":50000}""")]
+    [InlineData("v1/embeddings", """{"model":"text-embedding-3-small","input":"named twice","input":"again"}""")]
+    [InlineData("v1/messages", """{"model":"gpt-4o-mini","max_tokens":5,"max_tokens":50000,"messages":[{"role":"user","content":"named twice"}]}""")]
+    public async Task ABodyThatNamesAPropertyTwiceIsRefusedBeforeAnythingReadsIt(string path, string body)
+    {
+        using var http = Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        using var response = await http.SendAsync(request, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        var record = await _gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("names the same property twice", text, StringComparison.Ordinal);
+        Assert.Equal((400, "invalid_json"), (record.Status, record.ErrorCode));
+        Assert.DoesNotContain(_upstream.Received, r => r.Body.Contains("named twice", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task AWrongMethodOnAnthropicsPathIsAnsweredInAnthropicsDialect()
     {

@@ -90,6 +90,12 @@ public static class AnthropicRequestParser
             return false;
         }
 
+        if (RepeatedProperties.Problem(body) is { } repeated)
+        {
+            error = InvalidJson(repeated);
+            return false;
+        }
+
         if (string.IsNullOrEmpty(model))
         {
             error = GatewayError.InvalidRequest("model: Field required", "missing_required_parameter", "model");

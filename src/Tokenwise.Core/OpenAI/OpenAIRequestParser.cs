@@ -145,6 +145,12 @@ public static class OpenAIRequestParser
             return false;
         }
 
+        if (RepeatedProperties.Problem(body) is { } repeated)
+        {
+            error = InvalidJson(repeated);
+            return false;
+        }
+
         if (string.IsNullOrEmpty(model))
         {
             error = GatewayError.InvalidRequest("You must provide a model parameter.", "missing_required_parameter", "model");
