@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Tokenwise.Json;
 
 /// <summary>Finding one member of a JSON object, with <see cref="Utf8JsonReader"/> or in a <see cref="JsonElement"/>.</summary>
-internal static class JsonMember
+public static class JsonMember
 {
     /// <summary>
     /// Reads a document's top-level object up to its member <paramref name="name"/> and, when that member

@@ -22,6 +22,14 @@ public static class OpenAIErrorBody
         w.WriteEndObject();
     }
 
+    /// <summary>The body as bytes, for an answer made whole in memory (a translated or simulated provider's).</summary>
+    public static byte[] Bytes(GatewayError error)
+    {
+        var body = new ArrayBufferWriter<byte>(256);
+        Write(error, body);
+        return body.WrittenSpan.ToArray();
+    }
+
     /// <summary>
     /// The Responses API's stream <c>error</c> event payload:
     /// <c>{"type":"error","code","message","param","sequence_number"}</c>.

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Tokenwise.Json;
 using Tokenwise.OpenAI;
@@ -78,9 +77,7 @@ public sealed class GeminiProvider(string name, Uri baseUrl, string? apiKey, Htt
             }
 
             var (error, retryAfter) = GeminiErrorTranslator.ToOpenAI(upstream.StatusCode, answer.WrittenSpan);
-            var errorBody = new ArrayBufferWriter<byte>(512);
-            OpenAIErrorBody.Write(error, errorBody);
-            return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(errorBody.WrittenSpan.ToArray(), writable: false))
+            return new UpstreamResponse(upstream.StatusCode, "application/json", new MemoryStream(OpenAIErrorBody.Bytes(error), writable: false))
             {
                 RetryAfter = upstream.RetryAfter ?? retryAfter,
                 ReadCancellation = cancellationToken,

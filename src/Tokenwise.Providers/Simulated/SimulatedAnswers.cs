@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using Tokenwise.Json;
 using Tokenwise.Metering;
 using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
@@ -100,8 +100,7 @@ public static class SimulatedAnswers
         }
 
         var last = messages[messages.GetArrayLength() - 1];
-        if (last.ValueKind != JsonValueKind.Object || !last.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
-            || role.GetString() != "tool" || !last.TryGetProperty("content", out var content))
+        if (JsonMember.String(last, "role") != "tool" || !last.TryGetProperty("content", out var content))
         {
             return null;
         }
@@ -109,9 +108,7 @@ public static class SimulatedAnswers
         return content.ValueKind switch
         {
             JsonValueKind.String => content.GetString(),
-            JsonValueKind.Array => string.Join(" ", content.EnumerateArray()
-                .Where(p => p.ValueKind == JsonValueKind.Object && p.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
-                .Select(p => p.GetProperty("text").GetString())),
+            JsonValueKind.Array => string.Join(" ", content.EnumerateArray().Select(part => JsonMember.String(part, "text")).OfType<string>()),
             _ => null,
         };
     }
@@ -119,8 +116,7 @@ public static class SimulatedAnswers
     private static JsonElement? FirstFunction(JsonElement root) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array
             && tools.GetArrayLength() > 0 && tools[0].ValueKind == JsonValueKind.Object
-            && tools[0].TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object
-            && function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
+            && tools[0].TryGetProperty("function", out var function) && JsonMember.String(function, "name") is not null
             ? function
             : null;
 
@@ -142,10 +138,8 @@ public static class SimulatedAnswers
         {
             if (asked.ValueKind != JsonValueKind.Number || !asked.TryGetInt32(out dimensions) || dimensions is < 1 or > MaxEmbeddingDimensions)
             {
-                var refusal = new ArrayBufferWriter<byte>(256);
-                OpenAIErrorBody.Write(GatewayError.InvalidRequest(
-                    $"Invalid 'dimensions': {asked.GetRawText()}. Expected a whole number from 1 to {MaxEmbeddingDimensions}.", "invalid_value", "dimensions"), refusal);
-                return (400, refusal.WrittenSpan.ToArray());
+                return (400, OpenAIErrorBody.Bytes(GatewayError.InvalidRequest(
+                    $"Invalid 'dimensions': {asked.GetRawText()}. Expected a whole number from 1 to {MaxEmbeddingDimensions}.", "invalid_value", "dimensions")));
             }
         }
 
