@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Tokenwise.Budgets;
 using Tokenwise.Hosting;
@@ -19,6 +20,8 @@ namespace Tokenwise.Benchmarks;
 [Config(typeof(ShortConfig))]
 public class RequestPathBenchmarks
 {
+    private static readonly JsonDocumentOptions s_refuseRepeats = new() { AllowDuplicateProperties = false };
+
     private readonly ReadOnlyMemory<byte> _chatRequest = Payloads.ChatRequest;
     private readonly byte[] _response = Payloads.ChatCompletionResponse;
     private readonly byte[][] _events = Payloads.StreamEvents;
@@ -89,6 +92,18 @@ public class RequestPathBenchmarks
     {
         OpenAIRequestParser.TryParse(_chatRequest, ApiKind.ChatCompletions, out var request, out _);
         return request;
+    }
+
+    /// <summary>(a) Of the parse, the check that no object of the body names a property twice.</summary>
+    [Benchmark]
+    public string? CheckRepeatedProperties() => RepeatedProperties.Problem(_chatRequest);
+
+    /// <summary>(a) The same check made by System.Text.Json's document, for comparison (the parsers used it until 2026-12-03).</summary>
+    [Benchmark]
+    public bool CheckRepeatedPropertiesByDocument()
+    {
+        using var document = JsonDocument.Parse(_chatRequest, s_refuseRepeats);
+        return document.RootElement.ValueKind == JsonValueKind.Object;
     }
 
     /// <summary>(b) Building the upstream body of a streamed request: model renamed, stream_options inserted.</summary>
