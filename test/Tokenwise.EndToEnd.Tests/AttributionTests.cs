@@ -44,6 +44,45 @@ public sealed class AttributionTests : IAsyncLifetime
         Assert.Equal(("run-8f2c", "ticket-4711"), (record.SessionId, record.OutcomeId));
     }
 
+    public static TheoryData<string, string, string?, string, string> BadAttributions()
+    {
+        var manyTags = string.Join(',', Enumerable.Range(0, 33).Select(i => $"t{i}=v"));
+        var sixteenPairs = "{" + string.Join(',', Enumerable.Range(0, 16).Select(i => $"\"m{i}\":\"v\"")) + "}";
+        return new()
+        {
+            { "x-tokenwise-tags", "feature", null, "invalid_tags", "'feature' is not" },
+            { "x-tokenwise-tags", "feature=triage, =prod", null, "invalid_tags", "'=prod' is not" },
+            { "x-tokenwise-tags", "feature=" + new string('x', 513), null, "invalid_tags", "values of at most 512; 'feature=xxxxxxx" },
+            { "x-tokenwise-tags", manyTags, null, "invalid_tags", "at most 32 tags (x-tokenwise-tags and metadata together); this one carries 33" },
+            // Sixteen metadata pairs, as many as OpenAI allows, and seventeen more in the header.
+            { "x-tokenwise-tags", string.Join(',', Enumerable.Range(0, 17).Select(i => $"h{i}=v")), sixteenPairs, "invalid_tags", "this one carries 33" },
+            { "x-tokenwise-tags", "env=prod", $$"""{"{{new string('k', 65)}}":"v"}""", "invalid_tags", "names may have at most 64 characters" },
+            { "x-tokenwise-session", new string('s', 201), null, "invalid_header", "The x-tokenwise-session header is longer than 200 characters." },
+            { "x-tokenwise-outcome", new string('o', 201), null, "invalid_header", "The x-tokenwise-outcome header is longer than 200 characters." },
+        };
+    }
+
+    /// <summary>Attribution the gateway cannot store is refused before the model is called, and the refusal is in the usage log.</summary>
+    [Theory]
+    [MemberData(nameof(BadAttributions))]
+    public async Task AttributionThatCannotBeStoredIsA400InTheClientsDialectAndLogged(string header, string value, string? metadata, string code, string message)
+    {
+        using var http = Client(MasterKey);
+        using var request = Chat(metadata, "badly attributed");
+        request.Headers.TryAddWithoutValidation(header, value);
+        using var response = await http.SendAsync(request, Ct);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        var error = body.RootElement.GetProperty("error");
+        var record = await _gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("invalid_request_error", code), (error.GetProperty("type").GetString(), error.GetProperty("code").GetString()));
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(error.GetProperty("message").GetString()!.Length < 400, "the error quotes the client's text only in part");
+        Assert.Equal((400, code), (record.Status, record.ErrorCode));
+        Assert.DoesNotContain(_upstream.Received, r => r.Body.Contains("badly attributed", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ASessionBudgetStopsARunawayAgentRunButNotTheNextRun()
     {

@@ -26,7 +26,7 @@ internal static class AdminCommands
             {
                 if (!Hosting.Attribution.TryReadPairs(given, pairs ??= new(StringComparer.Ordinal), out var invalid))
                 {
-                    return await CliOutput.FailAsync($"--metadata must be name=value pairs, e.g. owner=ana,env=prod; '{invalid}' is not.");
+                    return await CliOutput.FailAsync($"--metadata must be name=value pairs, e.g. owner=ana,env=prod, with names of at most {Hosting.Attribution.MaxTagNameLength} characters and values of at most {Hosting.Attribution.MaxTagValueLength}; '{invalid}' is not.");
                 }
             }
 

@@ -14,7 +14,17 @@ public static class Attribution
     public const string OutcomeHeader = "x-tokenwise-outcome";
     private const int MaxValueLength = 200;
 
-    /// <returns>An error naming the header when one is malformed.</returns>
+    /// <summary>
+    /// The most tags a request may carry, header and metadata together: each is stored with its usage record and
+    /// checked against every tag budget, so a header of thousands (32 KB allows them) must not pass. OpenAI allows 16
+    /// metadata pairs; the header may add as many again.
+    /// </summary>
+    public const int MaxTags = 32;
+
+    /// <summary>The longest tag name and value: OpenAI's limits on a metadata pair.</summary>
+    public const int MaxTagNameLength = 64, MaxTagValueLength = 512;
+
+    /// <returns>An error naming the header when one is malformed, or the tags when they are too many or too long.</returns>
     public static GatewayError? Read(HttpRequest http, LlmRequest request, UsageRecord record)
     {
         Dictionary<string, string>? tags = request.Metadata is { } metadata ? new(metadata, StringComparer.Ordinal) : null;
@@ -22,7 +32,21 @@ public static class Attribution
         if (header.Length > 0 && !TryReadPairs(header, tags ??= new(StringComparer.Ordinal), out var invalid))
         {
             return GatewayError.InvalidRequest(
-                $"The {TagsHeader} header must be name=value pairs separated by commas, e.g. 'feature=triage,env=prod'; '{invalid}' is not.", "invalid_tags");
+                $"The {TagsHeader} header must be name=value pairs separated by commas, e.g. 'feature=triage,env=prod', "
+                + $"with names of at most {MaxTagNameLength} characters and values of at most {MaxTagValueLength}; '{invalid}' is not.", "invalid_tags");
+        }
+
+        if (tags?.Count > MaxTags)
+        {
+            return GatewayError.InvalidRequest(
+                $"A request may carry at most {MaxTags} tags ({TagsHeader} and metadata together); this one carries {tags.Count}.", "invalid_tags");
+        }
+
+        if (tags?.FirstOrDefault(tag => !IsTag(tag.Key, tag.Value)) is { Key: not null } tooLong)
+        {
+            return GatewayError.InvalidRequest(
+                $"The request's metadata are read as tags, whose names may have at most {MaxTagNameLength} characters and values at most {MaxTagValueLength}; "
+                + $"'{Shortened(tooLong.Key)}' is longer.", "invalid_tags", "metadata");
         }
 
         record.Tags = tags?.Count > 0 ? tags : null;
@@ -41,18 +65,24 @@ public static class Attribution
         foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || equals == pair.Length - 1 || pair.Length > MaxValueLength)
+            var (name, value) = equals < 0 ? ("", "") : (pair[..equals].Trim(), pair[(equals + 1)..].Trim());
+            if (name.Length == 0 || value.Length == 0 || !IsTag(name, value))
             {
-                invalid = pair;
+                invalid = Shortened(pair);
                 return false;
             }
 
-            into[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
+            into[name] = value;
         }
 
         invalid = null;
         return true;
     }
+
+    private static bool IsTag(string name, string value) => name.Length <= MaxTagNameLength && value.Length <= MaxTagValueLength;
+
+    /// <summary>A client's text quoted in an error, cut short: the error must not echo a whole oversize header back.</summary>
+    private static string Shortened(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     private static string? Single(HttpRequest http, string name, out GatewayError? error)
     {
