@@ -429,8 +429,25 @@ public sealed class ProxyTests : IAsyncLifetime
             Assert.True(entry.TryGetProperty(field, out _), field);
         }
 
-        using var bad = await http.GetAsync("admin/requests?limit=0", Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    /// <summary>A count outside 1–1000 or not a number at all is named in the error, never ASP.NET Core's binding message with its C# type.</summary>
+    [Theory]
+    [InlineData("admin/requests?limit=0", "limit must be a whole number from 1 to 1000, got '0'.")]
+    [InlineData("admin/requests?limit=abc", "limit must be a whole number from 1 to 1000, got 'abc'.")]
+    [InlineData("admin/requests?limit=99999999999", "limit must be a whole number from 1 to 1000, got '99999999999'.")]
+    [InlineData("admin/requests?limit=1&limit=2", "limit must be a whole number from 1 to 1000, got '1,2'.")]
+    [InlineData("admin/reports/spend?limit=-1", "limit must be a whole number from 1 to 1000, got '-1'.")]
+    [InlineData("admin/reports/growth?top=2.5", "top must be a whole number from 1 to 1000, got '2.5'.")]
+    [InlineData("admin/reports/prompt-cache?top=1001", "top must be a whole number from 1 to 1000, got '1001'.")]
+    public async Task AnAdminCountThatIsNoWholeNumberInRangeIsA400NamingIt(string path, string message)
+    {
+        using var http = Http();
+        using var response = await http.GetAsync(path, Ct);
+        var error = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal((message, "invalid_parameter"), (error!.Error.Message, error.Error.Code));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
 using Tokenwise.Analysis;
 using Tokenwise.Budgets;
@@ -154,51 +155,67 @@ public static class AdminEndpoints
         return Report(format, rows.ToArray(), AdminJsonContext.Default.WhatIfRowArray, ReportTable.WhatIf);
     }
 
-    private static async Task<IResult> GrowthAsync(string? since, int? top, string? format, IUsageStore store, UsageLogWriter writer, TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> GrowthAsync(string? since, string? top, string? format, IUsageStore store,
+        UsageLogWriter writer, TimeProvider time, CancellationToken cancellationToken)
     {
-        if ((CheckReport(since, "24h", format, time, out var from) ?? OutOfRange("top", top)) is { } problem)
+        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
         {
             return problem;
         }
 
+        if (CheckCount("top", top, out var topCount) is { } badCount)
+        {
+            return badCount;
+        }
+
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(from, cancellationToken), top ?? 10, cancellationToken);
+        var rows = await ContextGrowth.OfAsync(store.SessionStepsSinceAsync(from, cancellationToken), topCount ?? 10, cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.ContextGrowthArray, ReportTable.Growth);
     }
 
-    private static async Task<IResult> PromptCacheAsync(string? since, int? top, string? format, IUsageStore store, UsageLogWriter writer,
-        GatewayComponents components, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> PromptCacheAsync(string? since, string? top, string? format, IUsageStore store,
+        UsageLogWriter writer, GatewayComponents components, TimeProvider time, CancellationToken cancellationToken)
     {
-        if ((CheckReport(since, "7d", format, time, out var from) ?? OutOfRange("top", top)) is { } problem)
+        if (CheckReport(since, "7d", format, time, out var from) is { } problem)
         {
             return problem;
         }
 
+        if (CheckCount("top", top, out var topCount) is { } badCount)
+        {
+            return badCount;
+        }
+
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var rows = await PromptCacheBreakEven.OfAsync(store.LoggedRequestsSinceAsync(from, cancellationToken), components.Catalog, top ?? 10, cancellationToken);
+        var rows = await PromptCacheBreakEven.OfAsync(store.LoggedRequestsSinceAsync(from, cancellationToken), components.Catalog, topCount ?? 10, cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.PromptCacheBreakEvenArray, ReportTable.PromptCache);
     }
 
-    private static async Task<IResult> LatestRequestsAsync(int? limit, IUsageStore store, UsageLogWriter writer, CancellationToken cancellationToken)
+    private static async Task<IResult> LatestRequestsAsync(string? limit, IUsageStore store, UsageLogWriter writer,
+        CancellationToken cancellationToken)
     {
-        if (OutOfRange("limit", limit) is { } problem)
+        if (CheckCount("limit", limit, out var limitCount) is { } problem)
         {
             return problem;
         }
 
         // Requests that finished before this call are shown, even if the batch writer had not stored them yet.
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var records = await store.LatestAsync(limit ?? DefaultLimit, cancellationToken);
+        var records = await store.LatestAsync(limitCount ?? DefaultLimit, cancellationToken);
         return Results.Json(records.Select(RequestLogEntry.From).ToArray(), AdminJsonContext.Default.RequestLogEntryArray);
     }
 
-    private static async Task<IResult> SpendAsync(string? since, string? by, int? limit, string? format, IUsageStore store, UsageLogWriter writer,
-        AdmissionGate gate, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> SpendAsync(string? since, string? by, string? limit, string? format,
+        IUsageStore store, UsageLogWriter writer, AdmissionGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
-        if ((CheckReport(since, "24h", format, time, out var from) ?? OutOfRange("limit", limit)) is { } problem)
+        if (CheckReport(since, "24h", format, time, out var from) is { } problem)
         {
             return problem;
+        }
+
+        if (CheckCount("limit", limit, out var limitCount) is { } badCount)
+        {
+            return badCount;
         }
 
         if (!SpendGroupings.TryParse(by ?? "model", out var grouping, out var tag))
@@ -208,13 +225,31 @@ public static class AdminEndpoints
 
         await writer.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
         // Days are the budgets' days: the same calendar as budgets.time_zone.
-        var rows = await store.SpendAsync(new SpendQuery(from, grouping, tag, limit, gate.Zone), cancellationToken);
+        var rows = await store.SpendAsync(new SpendQuery(from, grouping, tag, limitCount, gate.Zone), cancellationToken);
         return Report(format, rows.ToArray(), AdminJsonContext.Default.SpendRowArray, r => ReportTable.Spend(r, grouping, tag));
     }
 
-    /// <summary>A 400 naming <paramref name="name"/> when a count the client gave is outside 1 to <see cref="MaxLimit"/>; else null.</summary>
-    private static IResult? OutOfRange(string name, int? value) =>
-        value is < 1 or > MaxLimit ? AdminError(400, $"{name} must be between 1 and {MaxLimit}.") : null;
+    /// <summary>
+    /// A count the client gave (<paramref name="value"/>, null when it gave none), or a 400 naming <paramref name="name"/> when
+    /// it is not a whole number from 1 to <see cref="MaxLimit"/>. Read as text so the client gets this rather than ASP.NET
+    /// Core's binding error, which names a C# type.
+    /// </summary>
+    private static IResult? CheckCount(string name, string? given, out int? value)
+    {
+        value = null;
+        if (given is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= MaxLimit)
+        {
+            value = count;
+            return null;
+        }
+
+        return AdminError(400, $"{name} must be a whole number from 1 to {MaxLimit}, got '{(given.Length <= 20 ? given : given[..20] + "...")}'.");
+    }
 
     /// <summary>What every report checks: its window (<paramref name="since"/>, else its default) and its format; a 400 naming the parameter, else null.</summary>
     private static IResult? CheckReport(string? since, string defaultSince, string? format, TimeProvider time, out DateTimeOffset from)
