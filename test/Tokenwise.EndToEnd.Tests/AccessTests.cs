@@ -437,6 +437,26 @@ public sealed class AccessTests : IAsyncLifetime
         return error.Message;
     }
 
+    /// <summary>A body the admin API cannot bind is explained in JSON's terms, never by the C# types it binds to.</summary>
+    [Theory]
+    [InlineData("admin/budgets", "[]", "The request body must be a JSON object.")]
+    [InlineData("admin/budgets", "null", "The request body must be a JSON object; it was empty or null.")]
+    [InlineData("admin/keys", "", "The request body must be a JSON object; it was empty or null.")]
+    [InlineData("admin/budgets", """{"scope":"key","target":"k","amount_usd":1e30,"period":"day"}""", "The request body's value at $.amount_usd is not of the type or in the range it must be.")]
+    [InlineData("admin/keys", """{"team":"a","metadata":{"owner":1}}""", "The request body's value at $.metadata.owner is not of the type or in the range it must be.")]
+    [InlineData("admin/rate-limits", """{"scope":"key","target":"k","requests_per_minute":true}""", "The request body's value at $.requests_per_minute is not of the type or in the range it must be.")]
+    [InlineData("admin/keys", """{"team": """, "The request body is not valid JSON: Expected depth to be zero at the end of the JSON payload.")]
+    public async Task AnAdminBodyThatCannotBeBoundIsA400SayingWhereInJsonsTerms(string path, string body, string message)
+    {
+        using var response = await Admin().PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_body", error.GetProperty("code").GetString());
+        Assert.StartsWith(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Tokenwise.", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     private HttpClient Admin(TestGateway? gateway = null)
     {
         var http = new HttpClient { BaseAddress = (gateway ?? _gateway).BaseUrl };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Diagnostics;
@@ -276,7 +277,7 @@ public static partial class GatewayHost
         {
             // InvalidDataException: a body that does not decompress as its Content-Encoding says (UseRequestDecompression).
             error = e is Microsoft.AspNetCore.Http.BadHttpRequestException bad
-                ? GatewayError.InvalidRequest(bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message, "invalid_body") with { Status = bad.StatusCode }
+                ? GatewayError.InvalidRequest(BindingProblem(bad), "invalid_body") with { Status = bad.StatusCode }
                 : GatewayError.BodyNotDecompressed(e.Message);
         }
 
@@ -286,6 +287,22 @@ public static partial class GatewayHost
         OpenAI.OpenAIErrorBody.Write(error, http.Response.BodyWriter);
         await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
     }
+
+    /// <summary>
+    /// What was wrong with a body a minimal API could not bind, in the client's terms. ASP.NET Core's own messages name the
+    /// C# types and parameters ("Failed to read parameter \"BudgetRequest body\"…", "Implicit body inferred for parameter…"),
+    /// which mean nothing to a client: a syntax error is passed on as System.Text.Json words it, a value of the wrong type
+    /// is named by its JSON path, and an empty or null body is said to be one.
+    /// </summary>
+    private static string BindingProblem(Microsoft.AspNetCore.Http.BadHttpRequestException bad) => bad.InnerException switch
+    {
+        JsonException { Path: { } path } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) =>
+            path == "$" ? "The request body must be a JSON object." : $"The request body's value at {path} is not of the type or in the range it must be.",
+        JsonException json => $"The request body is not valid JSON: {json.Message}",
+        { } inner => $"{bad.Message} {inner.Message}",
+        null when bad.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal) => "The request body must be a JSON object; it was empty or null.",
+        null => bad.Message,
+    };
 
     /// <summary>
     /// An error ASP.NET Core answers without a body (an unknown path, a wrong method, a body that is not JSON where a
