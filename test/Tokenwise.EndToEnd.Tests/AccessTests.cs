@@ -457,6 +457,29 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.DoesNotContain("Tokenwise.", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, string> UnusableKeys() => new()
+    {
+        { """{"team":"a","allowed_models":[null]}""", "allowed_models must be model names of 1 to 200 characters, as clients address them; got null." },
+        { """{"team":"a","allowed_models":["gpt-4o-mini"," "]}""", "allowed_models must be model names of 1 to 200 characters, as clients address them; got ' '." },
+        { $$"""{"team":"{{new string('t', 201)}}"}""", "team and name must be at most 200 characters." },
+        { $$"""{"team":"a","name":"{{new string('n', 201)}}"}""", "team and name must be at most 200 characters." },
+        { """{"team":"a","metadata":{"":"x"}}""", "metadata must be strings with names of 1 to 64 characters and values of at most 512, as tags; '' is not." },
+        { """{"team":"a","metadata":{"owner":null}}""", "metadata must be strings with names of 1 to 64 characters and values of at most 512, as tags; 'owner' is not." },
+        { "{\"team\":\"a\",\"metadata\":{" + string.Join(',', Enumerable.Range(0, 33).Select(i => $"\"m{i}\":\"v\"")) + "}}", "metadata may hold at most 32 pairs, as a request's tags; got 33." },
+    };
+
+    /// <summary>A key that could use no model, or whose fields have no bound, is refused when it is created.</summary>
+    [Theory]
+    [MemberData(nameof(UnusableKeys))]
+    public async Task AKeyThatCouldNotBeUsedOrShownIsRefusedNamingTheField(string body, string message)
+    {
+        using var response = await Admin().PostAsync("admin/keys", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("invalid_parameter", message), (error.GetProperty("code").GetString(), error.GetProperty("message").GetString()));
+    }
+
     private HttpClient Admin(TestGateway? gateway = null)
     {
         var http = new HttpClient { BaseAddress = (gateway ?? _gateway).BaseUrl };

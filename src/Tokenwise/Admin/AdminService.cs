@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Tokenwise.Access;
 using Tokenwise.Budgets;
+using Tokenwise.Hosting;
 using Tokenwise.Storage;
 
 namespace Tokenwise.Admin;
@@ -36,6 +37,7 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException("expires_at must be in the future.");
         }
 
+        CheckKeyFields(request);
         var secret = KeySecret.Generate();
         var key = new VirtualKey
         {
@@ -52,6 +54,43 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
         await store.SaveKeyAsync(key, cancellationToken);
         keys.Put(key);
         return KeyInfo.From(key, now) with { Key = secret };
+    }
+
+    /// <summary>The longest key name, team or allowed model name: they are shown in every report and refusal.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>
+    /// Refuses what would make a key unusable or unbounded: a blank allowed model (the key could use nothing, and its
+    /// refusals would list nothing), names too long to show, and metadata outside the limits tags have.
+    /// </summary>
+    private static void CheckKeyFields(CreateKeyRequest request)
+    {
+        if (request.Team!.Trim().Length > MaxNameLength || request.Name?.Trim().Length > MaxNameLength)
+        {
+            throw new AdminException($"team and name must be at most {MaxNameLength} characters.");
+        }
+
+        foreach (var model in request.AllowedModels ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(model) || model.Length > MaxNameLength)
+            {
+                throw new AdminException($"allowed_models must be model names of 1 to {MaxNameLength} characters, as clients address them; got {(model is null ? "null" : $"'{model[..Math.Min(model.Length, 40)]}'")}.");
+            }
+        }
+
+        if (request.Metadata?.Count > Attribution.MaxTags)
+        {
+            throw new AdminException($"metadata may hold at most {Attribution.MaxTags} pairs, as a request's tags; got {request.Metadata.Count}.");
+        }
+
+        foreach (var (name, value) in request.Metadata ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Length > Attribution.MaxTagNameLength || value is null || value.Length > Attribution.MaxTagValueLength)
+            {
+                throw new AdminException(
+                    $"metadata must be strings with names of 1 to {Attribution.MaxTagNameLength} characters and values of at most {Attribution.MaxTagValueLength}, as tags; '{name[..Math.Min(name.Length, 40)]}' is not.");
+            }
+        }
     }
 
     public IReadOnlyList<KeyInfo> ListKeys()
