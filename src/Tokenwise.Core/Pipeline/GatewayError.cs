@@ -11,6 +11,9 @@ namespace Tokenwise.Pipeline;
 /// <param name="Param">The request field at fault, when there is one.</param>
 public sealed record GatewayError(int Status, string Type, string? Code, string Message, string? Param = null)
 {
+    /// <summary>A client's text as an error message quotes it: cut short, so an oversize value is not echoed back whole.</summary>
+    public static string Excerpt(string text, int maxLength = 80) => text.Length <= maxLength ? text : text[..(maxLength - 3)] + "...";
+
     public static GatewayError InvalidRequest(string message, string? code = null, string? param = null) =>
         new(400, "invalid_request_error", code, message, param);
 

@@ -248,7 +248,7 @@ public static class AdminEndpoints
             return null;
         }
 
-        return AdminError(400, $"{name} must be a whole number from 1 to {MaxLimit}, got '{(given.Length <= 20 ? given : given[..20] + "...")}'.");
+        return AdminError(400, $"{name} must be a whole number from 1 to {MaxLimit}, got '{GatewayError.Excerpt(given)}'.");
     }
 
     /// <summary>What every report checks: its window (<paramref name="since"/>, else its default) and its format; a 400 naming the parameter, else null.</summary>

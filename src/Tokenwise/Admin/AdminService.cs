@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Tokenwise.Access;
 using Tokenwise.Budgets;
 using Tokenwise.Hosting;
+using Tokenwise.Pipeline;
 using Tokenwise.Storage;
 
 namespace Tokenwise.Admin;
@@ -74,7 +75,7 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
         {
             if (string.IsNullOrWhiteSpace(model) || model.Length > MaxNameLength)
             {
-                throw new AdminException($"allowed_models must be model names of 1 to {MaxNameLength} characters, as clients address them; got {(model is null ? "null" : $"'{model[..Math.Min(model.Length, 40)]}'")}.");
+                throw new AdminException($"allowed_models must be model names of 1 to {MaxNameLength} characters, as clients address them; got {(model is null ? "null" : $"'{GatewayError.Excerpt(model)}'")}.");
             }
         }
 
@@ -88,7 +89,7 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             if (string.IsNullOrWhiteSpace(name) || name.Length > Attribution.MaxTagNameLength || value is null || value.Length > Attribution.MaxTagValueLength)
             {
                 throw new AdminException(
-                    $"metadata must be strings with names of 1 to {Attribution.MaxTagNameLength} characters and values of at most {Attribution.MaxTagValueLength}, as tags; '{name[..Math.Min(name.Length, 40)]}' is not.");
+                    $"metadata must be strings with names of 1 to {Attribution.MaxTagNameLength} characters and values of at most {Attribution.MaxTagValueLength}, as tags; '{GatewayError.Excerpt(name)}' is not.");
             }
         }
     }

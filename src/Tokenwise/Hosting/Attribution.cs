@@ -46,7 +46,7 @@ public static class Attribution
         {
             return GatewayError.InvalidRequest(
                 $"The request's metadata are read as tags, whose names may have at most {MaxTagNameLength} characters and values at most {MaxTagValueLength}; "
-                + $"'{Shortened(tooLong.Key)}' is longer.", "invalid_tags", "metadata");
+                + $"'{GatewayError.Excerpt(tooLong.Key)}' is longer.", "invalid_tags", "metadata");
         }
 
         record.Tags = tags?.Count > 0 ? tags : null;
@@ -68,7 +68,7 @@ public static class Attribution
             var (name, value) = equals < 0 ? ("", "") : (pair[..equals].Trim(), pair[(equals + 1)..].Trim());
             if (name.Length == 0 || value.Length == 0 || !IsTag(name, value))
             {
-                invalid = Shortened(pair);
+                invalid = GatewayError.Excerpt(pair);
                 return false;
             }
 
@@ -80,9 +80,6 @@ public static class Attribution
     }
 
     private static bool IsTag(string name, string value) => name.Length <= MaxTagNameLength && value.Length <= MaxTagValueLength;
-
-    /// <summary>A client's text quoted in an error, cut short: the error must not echo a whole oversize header back.</summary>
-    private static string Shortened(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     private static string? Single(HttpRequest http, string name, out GatewayError? error)
     {
