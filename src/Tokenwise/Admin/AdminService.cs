@@ -66,10 +66,8 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
     /// </summary>
     private static void CheckKeyFields(CreateKeyRequest request)
     {
-        if (request.Team!.Trim().Length > MaxNameLength || request.Name?.Trim().Length > MaxNameLength)
-        {
-            throw new AdminException($"team and name must be at most {MaxNameLength} characters.");
-        }
+        CheckLength("team", request.Team!.Trim(), MaxNameLength);
+        CheckLength("name", request.Name?.Trim() ?? "", MaxNameLength);
 
         foreach (var model in request.AllowedModels ?? [])
         {
@@ -140,6 +138,15 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException($"A tag budget's target is name=value, e.g. feature=triage; got '{target}'.");
         }
 
+        // A tag's name and value within the tags' limits; any other target names a key, team or session, as long as a name.
+        if (scope != BudgetScope.Tag)
+        {
+            CheckLength("target", target, MaxNameLength);
+        }
+        else if (target.Split('=', 2) is [var tagName, var tagValue] && (tagName.Length > Attribution.MaxTagNameLength || tagValue.Length > Attribution.MaxTagValueLength))
+        {
+            throw new AdminException($"A tag budget's target is a tag: a name of at most {Attribution.MaxTagNameLength} characters and a value of at most {Attribution.MaxTagValueLength}.");
+        }
         if (target == Budget.EachTarget && scope is not (BudgetScope.Key or BudgetScope.Session))
         {
             throw new AdminException("target * (each separately) is only for key and session budgets.");
@@ -191,6 +198,8 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException("target is required: a key id, team name or model name (or * for each).");
         }
 
+        CheckLength("target", target, MaxNameLength);
+
         if (request.RequestsPerMinute is null && request.TokensPerMinute is null && request.MaxConcurrent is null)
         {
             throw new AdminException("Set at least one of requests_per_minute, tokens_per_minute, max_concurrent.");
@@ -238,6 +247,9 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
         {
             throw new AdminException("outcome_id and workflow are required.");
         }
+
+        CheckLength("outcome_id", request.OutcomeId.Trim(), MaxNameLength);
+        CheckLength("workflow", request.Workflow.Trim(), MaxNameLength);
 
         var status = request.Status?.ToLowerInvariant() switch
         {
@@ -287,5 +299,9 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             : throw new AdminException($"{field} must be one of {string.Join(", ", Enum.GetNames<T>()).ToLowerInvariant()}, got '{value}'.");
 
     private static string NewId(string kind, string? requested) =>
-        string.IsNullOrWhiteSpace(requested) ? $"{kind}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}" : requested.Trim();
+        string.IsNullOrWhiteSpace(requested) ? $"{kind}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}" : CheckLength("id", requested.Trim(), MaxNameLength);
+
+    /// <returns><paramref name="value"/>, when it is at most <paramref name="maxLength"/> characters long.</returns>
+    private static string CheckLength(string field, string value, int maxLength) =>
+        value.Length <= maxLength ? value : throw new AdminException($"{field} must be at most {maxLength} characters.");
 }
