@@ -474,6 +474,8 @@ public sealed class AccessTests : IAsyncLifetime
         { "admin/budgets", $$"""{"scope":"tag","target":"feature={{new string('v', 513)}}","amount_usd":1}""", "A tag budget's target is a tag: a name of at most 64 characters and a value of at most 512." },
         { "admin/budgets", $$"""{"id":"{{new string('i', 201)}}","scope":"team","target":"t","amount_usd":1}""", "id must be at most 200 characters." },
         { "admin/rate-limits", $$"""{"scope":"model","target":"{{new string('m', 201)}}","requests_per_minute":1}""", "target must be at most 200 characters." },
+        { "v1/outcomes", $$"""{"outcome_id":"{{new string('o', 201)}}","workflow":"w","status":"success"}""", "outcome_id must be at most 200 characters." },
+        { "v1/outcomes", $$"""{"outcome_id":"o","workflow":"{{new string('w', 201)}}","status":"success"}""", "workflow must be at most 200 characters." },
     };
 
     /// <summary>A budget or limit is refused when what it names is longer than anything a request could carry.</summary>
