@@ -57,23 +57,20 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
         return KeyInfo.From(key, now) with { Key = secret };
     }
 
-    /// <summary>The longest key name, team or allowed model name: they are shown in every report and refusal.</summary>
-    public const int MaxNameLength = 200;
-
     /// <summary>
     /// Refuses what would make a key unusable or unbounded: a blank allowed model (the key could use nothing, and its
     /// refusals would list nothing), names too long to show, and metadata outside the limits tags have.
     /// </summary>
     private static void CheckKeyFields(CreateKeyRequest request)
     {
-        CheckLength("team", request.Team!.Trim(), MaxNameLength);
-        CheckLength("name", request.Name?.Trim() ?? "", MaxNameLength);
+        CheckLength("team", request.Team!.Trim(), Attribution.MaxIdLength);
+        CheckLength("name", request.Name?.Trim() ?? "", Attribution.MaxIdLength);
 
         foreach (var model in request.AllowedModels ?? [])
         {
-            if (string.IsNullOrWhiteSpace(model) || model.Length > MaxNameLength)
+            if (string.IsNullOrWhiteSpace(model) || model.Length > Attribution.MaxIdLength)
             {
-                throw new AdminException($"allowed_models must be model names of 1 to {MaxNameLength} characters, as clients address them; got {(model is null ? "null" : $"'{GatewayError.Excerpt(model)}'")}.");
+                throw new AdminException($"allowed_models must be model names of 1 to {Attribution.MaxIdLength} characters, as clients address them; got {(model is null ? "null" : $"'{GatewayError.Excerpt(model)}'")}.");
             }
         }
 
@@ -84,7 +81,7 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
 
         foreach (var (name, value) in request.Metadata ?? [])
         {
-            if (string.IsNullOrWhiteSpace(name) || name.Length > Attribution.MaxTagNameLength || value is null || value.Length > Attribution.MaxTagValueLength)
+            if (string.IsNullOrWhiteSpace(name) || value is null || !Attribution.IsTag(name, value))
             {
                 throw new AdminException(
                     $"metadata must be strings with names of 1 to {Attribution.MaxTagNameLength} characters and values of at most {Attribution.MaxTagValueLength}, as tags; '{GatewayError.Excerpt(name)}' is not.");
@@ -141,12 +138,13 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
         // A tag's name and value within the tags' limits; any other target names a key, team or session, as long as a name.
         if (scope != BudgetScope.Tag)
         {
-            CheckLength("target", target, MaxNameLength);
+            CheckLength("target", target, Attribution.MaxIdLength);
         }
-        else if (target.Split('=', 2) is [var tagName, var tagValue] && (tagName.Length > Attribution.MaxTagNameLength || tagValue.Length > Attribution.MaxTagValueLength))
+        else if (target.Split('=', 2) is [var tagName, var tagValue] && !Attribution.IsTag(tagName, tagValue))
         {
             throw new AdminException($"A tag budget's target is a tag: a name of at most {Attribution.MaxTagNameLength} characters and a value of at most {Attribution.MaxTagValueLength}.");
         }
+
         if (target == Budget.EachTarget && scope is not (BudgetScope.Key or BudgetScope.Session))
         {
             throw new AdminException("target * (each separately) is only for key and session budgets.");
@@ -198,7 +196,7 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException("target is required: a key id, team name or model name (or * for each).");
         }
 
-        CheckLength("target", target, MaxNameLength);
+        CheckLength("target", target, Attribution.MaxIdLength);
 
         if (request.RequestsPerMinute is null && request.TokensPerMinute is null && request.MaxConcurrent is null)
         {
@@ -248,8 +246,8 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException("outcome_id and workflow are required.");
         }
 
-        CheckLength("outcome_id", request.OutcomeId.Trim(), MaxNameLength);
-        CheckLength("workflow", request.Workflow.Trim(), MaxNameLength);
+        CheckLength("outcome_id", request.OutcomeId.Trim(), Attribution.MaxIdLength);
+        CheckLength("workflow", request.Workflow.Trim(), Attribution.MaxIdLength);
 
         var status = request.Status?.ToLowerInvariant() switch
         {
@@ -299,7 +297,7 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             : throw new AdminException($"{field} must be one of {string.Join(", ", Enum.GetNames<T>()).ToLowerInvariant()}, got '{value}'.");
 
     private static string NewId(string kind, string? requested) =>
-        string.IsNullOrWhiteSpace(requested) ? $"{kind}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}" : CheckLength("id", requested.Trim(), MaxNameLength);
+        string.IsNullOrWhiteSpace(requested) ? $"{kind}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}" : CheckLength("id", requested.Trim(), Attribution.MaxIdLength);
 
     /// <returns><paramref name="value"/>, when it is at most <paramref name="maxLength"/> characters long.</returns>
     private static string CheckLength(string field, string value, int maxLength) =>

@@ -12,7 +12,11 @@ public static class Attribution
     public const string TagsHeader = "x-tokenwise-tags";
     public const string SessionHeader = "x-tokenwise-session";
     public const string OutcomeHeader = "x-tokenwise-outcome";
-    private const int MaxValueLength = 200;
+    /// <summary>
+    /// The longest session or outcome id a request may carry; the admin API holds the names it stores (key names, teams,
+    /// budget and limit targets, outcome ids) to it too, since they are matched against what requests carry.
+    /// </summary>
+    public const int MaxIdLength = 200;
 
     /// <summary>
     /// The most tags a request may carry, header and metadata together: each is stored with its usage record and
@@ -42,11 +46,12 @@ public static class Attribution
                 $"A request may carry at most {MaxTags} tags ({TagsHeader} and metadata together); this one carries {tags.Count}.", "invalid_tags");
         }
 
-        if (tags?.FirstOrDefault(tag => !IsTag(tag.Key, tag.Value)) is { Key: not null } tooLong)
+        // The header's pairs were held to the limits as they were read: a tag too long here came from the metadata.
+        if (request.Metadata is not null && LongTag(tags!) is { } tooLong)
         {
             return GatewayError.InvalidRequest(
                 $"The request's metadata are read as tags, whose names may have at most {MaxTagNameLength} characters and values at most {MaxTagValueLength}; "
-                + $"'{GatewayError.Excerpt(tooLong.Key)}' is longer.", "invalid_tags", "metadata");
+                + $"'{GatewayError.Excerpt(tooLong)}' is longer.", "invalid_tags", "metadata");
         }
 
         record.Tags = tags?.Count > 0 ? tags : null;
@@ -79,15 +84,30 @@ public static class Attribution
         return true;
     }
 
-    private static bool IsTag(string name, string value) => name.Length <= MaxTagNameLength && value.Length <= MaxTagValueLength;
+    /// <summary>The name of a tag outside the limits, or null; over the dictionary itself, so the enumerator is not boxed.</summary>
+    private static string? LongTag(Dictionary<string, string> tags)
+    {
+        foreach (var (name, value) in tags)
+        {
+            if (!IsTag(name, value))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a name and value are within the tags' limits (key metadata and tag budgets are held to them too).</summary>
+    public static bool IsTag(string name, string value) => name.Length <= MaxTagNameLength && value.Length <= MaxTagValueLength;
 
     private static string? Single(HttpRequest http, string name, out GatewayError? error)
     {
         error = null;
         var value = http.Headers[name].ToString().Trim();
-        if (value.Length > MaxValueLength)
+        if (value.Length > MaxIdLength)
         {
-            error = GatewayError.InvalidRequest($"The {name} header is longer than {MaxValueLength} characters.", "invalid_header");
+            error = GatewayError.InvalidRequest($"The {name} header is longer than {MaxIdLength} characters.", "invalid_header");
         }
 
         return value.Length == 0 ? null : value;
