@@ -79,15 +79,15 @@ public sealed class DemoModeTests
 
     /// <summary>
     /// The gateway forwards what it does not read untouched, so the simulated provider gets every shape a client sends:
-    /// it answers them as OpenAI does (a tool's result of any shape is still a conversation to answer), never with a 500.
+    /// a tool's result of any shape is still a conversation to answer, and so is an assistant's turn of tool calls alone,
+    /// never with a 500.
     /// </summary>
     [Theory]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":1}""")]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":null}""")]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":{"a":1}}""")]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":[1,null,{"text":5},{"type":"text","text":"ok"}]}""")]
-    [InlineData("""{"role":7,"content":"hi"}""")]
-    [InlineData("""5""")]
+    [InlineData("""{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}""")]
     public async Task DemoAnswersAConversationOfAnyShapeItIsForwarded(string lastMessage)
     {
         await using var gateway = await StartDemoAsync();
@@ -99,6 +99,106 @@ public sealed class DemoModeTests
 
         Assert.Equal((HttpStatusCode.OK, 200), (response.StatusCode, record.Status));
         Assert.True(record.Usage.OutputTokens > 0);
+    }
+
+    /// <summary>
+    /// A chat request without what every one needs is refused as OpenAI refuses it, with OpenAI's message, code and param,
+    /// streamed or not: the gateway forwards it untouched, relays the 400 and records it as the failed call it is, at no
+    /// cost, rather than the demo answering what OpenAI never would.
+    /// </summary>
+    [Theory]
+    [InlineData("", "missing_required_parameter", "messages", "Missing required parameter: 'messages'.")]
+    [InlineData(",\"messages\":\"hi\"", "invalid_type", "messages", "Invalid type for 'messages': expected an array of objects, but got a string instead.")]
+    [InlineData(""","messages":null""", "invalid_type", "messages", "Invalid type for 'messages': expected an array of objects, but got null instead.")]
+    [InlineData(""","messages":[]""", "empty_array", "messages",
+        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")]
+    [InlineData(""","messages":[{"role":"user","content":"hi"},5]""", "invalid_type", "messages[1]",
+        "Invalid type for 'messages[1]': expected an object, but got a number instead.")]
+    [InlineData(""","messages":[{"content":"hi"}]""", "missing_required_parameter", "messages[0].role", "Missing required parameter: 'messages[0].role'.")]
+    [InlineData(""","messages":[{"role":"bot","content":"hi"}]""", "invalid_value", "messages[0].role",
+        "Invalid value: 'bot'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.")]
+    [InlineData(""","messages":[{"role":7,"content":"hi"}]""", "invalid_value", "messages[0].role",
+        "Invalid value: '7'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.")]
+    [InlineData(""","messages":[{"role":"user"}]""", "missing_required_parameter", "messages[0].content", "Missing required parameter: 'messages[0].content'.")]
+    [InlineData(""","stream":true,"messages":[]""", "empty_array", "messages",
+        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")]
+    public async Task DemoRefusesAChatRequestWithoutUsableMessagesAsOpenAIDoes(string fields, string code, string param, string message)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions",
+            new StringContent($$"""{"model":"gpt-4o-mini"{{fields}}}""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal((HttpStatusCode.BadRequest, 400, code, 0m), (response.StatusCode, record.Status, record.ErrorCode, record.CostUsd));
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(("invalid_request_error", code, param, message),
+            (error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("param").GetString(), error.GetProperty("message").GetString()));
+    }
+
+    /// <summary>A model called on an endpoint that does not serve it (by its catalog <c>mode</c>) gets what OpenAI answers.</summary>
+    [Theory]
+    [InlineData("v1/chat/completions", "text-embedding-3-small", 404, "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?")]
+    [InlineData("v1/chat/completions", "gpt-3.5-turbo-instruct", 404, "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?")]
+    [InlineData("v1/chat/completions", "o1-pro", 404, "This model is only supported in v1/responses and not in v1/chat/completions.")]
+    [InlineData("v1/embeddings", "gpt-4o-mini", 403, "You are not allowed to generate embeddings from this model")]
+    public async Task DemoRefusesAModelOnAnEndpointThatDoesNotServeItAsOpenAIDoes(string path, string model, int status, string message)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync(path, new StringContent(
+            $$"""{"model":"{{model}}","input":"hello demo","messages":[{"role":"user","content":"hello demo"}]}""", Encoding.UTF8, "application/json"),
+            TestContext.Current.CancellationToken);
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal((status, status, 0m), ((int)response.StatusCode, record.Status, record.CostUsd));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(("invalid_request_error", message, JsonValueKind.Null), (error.GetProperty("type").GetString(), error.GetProperty("message").GetString(),
+            error.GetProperty("code").ValueKind));
+    }
+
+    /// <summary>
+    /// Embeddings take OpenAI's four forms of input (a string, strings, token ids, arrays of token ids), one vector per
+    /// input and token ids counted as the tokens they are; a missing, empty or malformed input gets OpenAI's 400.
+    /// </summary>
+    [Theory]
+    [InlineData("\"input\":\"hello demo\"", 200, 1, 2)]
+    [InlineData("\"input\":[\"hello demo\",\"hello\"]", 200, 2, 3)]
+    [InlineData("\"input\":[15339,17755,7]", 200, 1, 3)]
+    [InlineData("\"input\":[[15339,17755],[7]]", 200, 2, 3)]
+    [InlineData("\"encoding_format\":\"float\"", 400, 0, 0)]
+    [InlineData("\"input\":\"\"", 400, 0, 0)]
+    [InlineData("\"input\":[]", 400, 0, 0)]
+    [InlineData("\"input\":[\"hello\",\"\"]", 400, 0, 0)]
+    [InlineData("\"input\":[\"hello\",5]", 400, 0, 0)]
+    [InlineData("\"input\":[[1,2],[]]", 400, 0, 0)]
+    [InlineData("\"input\":[-1]", 400, 0, 0)]
+    [InlineData("\"input\":{\"text\":\"hello\"}", 400, 0, 0)]
+    [InlineData("\"input\":null", 400, 0, 0)]
+    public async Task DemoEmbedsEachFormOfInputOpenAITakesAndRefusesTheRest(string fields, int status, int vectors, long tokens)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/embeddings",
+            new StringContent($$"""{"model":"text-embedding-3-small",{{fields}}}""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal((status, status), ((int)response.StatusCode, record.Status));
+        if (status == 200)
+        {
+            Assert.Equal((vectors, tokens, tokens), (json.RootElement.GetProperty("data").GetArrayLength(),
+                json.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt64(), record.Usage.InputTokens));
+        }
+        else
+        {
+            var error = json.RootElement.GetProperty("error");
+            Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+            Assert.Equal(fields.Contains("\"input\"", StringComparison.Ordinal) ? null : "input", error.GetProperty("param").GetString());
+        }
     }
 
     /// <summary>

@@ -122,6 +122,12 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
+        if (SimulatedAnswers.ChatRequestProblem(request.Body) is { } problem)
+        {
+            await WriteErrorAsync(http, problem);
+            return;
+        }
+
         var answer = SimulatedAnswers.Answer(request, request.Model, Shape(cue), _time.GetUtcNow().ToUnixTimeSeconds(), callTool: cue == "tool");
         answer = cue switch
         {
@@ -317,11 +323,14 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
     }
 
-    private static async Task WriteErrorAsync(HttpContext http, int status, string type, string? code, string message)
+    private static Task WriteErrorAsync(HttpContext http, int status, string type, string? code, string message) =>
+        WriteErrorAsync(http, new GatewayError(status, type, code, message));
+
+    private static async Task WriteErrorAsync(HttpContext http, GatewayError error)
     {
-        http.Response.StatusCode = status;
+        http.Response.StatusCode = error.Status;
         http.Response.ContentType = "application/json";
-        OpenAIErrorBody.Write(new GatewayError(status, type, code, message), http.Response.BodyWriter);
+        OpenAIErrorBody.Write(error, http.Response.BodyWriter);
         await http.Response.BodyWriter.FlushAsync();
     }
 }

@@ -88,6 +88,99 @@ public static class SimulatedAnswers
     }
 
     /// <summary>
+    /// The roles OpenAI's chat completions take, in the order its error message lists them.
+    /// </summary>
+    private static readonly string[] s_roles = ["system", "assistant", "user", "function", "tool", "developer"];
+
+    /// <summary>
+    /// The 400 OpenAI answers a chat request with instead of a completion when it lacks what every one needs: a non-empty
+    /// array of messages, each an object with a role OpenAI knows and, but for the assistant's (which may carry only tool
+    /// calls), content. The gateway forwards what it does not act on untouched, so such a request reaches the provider,
+    /// and a simulated one refuses it as OpenAI does rather than answer it.
+    /// </summary>
+    public static GatewayError? ChatRequestProblem(ReadOnlyMemory<byte> body)
+    {
+        using var document = JsonDocument.Parse(body);
+        if (!document.RootElement.TryGetProperty("messages", out var messages))
+        {
+            return Missing("messages");
+        }
+
+        if (messages.ValueKind != JsonValueKind.Array)
+        {
+            return WrongType("messages", "an array of objects", messages);
+        }
+
+        if (messages.GetArrayLength() == 0)
+        {
+            return GatewayError.InvalidRequest(
+                "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "empty_array", "messages");
+        }
+
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            var at = $"messages[{index++}]";
+            if (message.ValueKind != JsonValueKind.Object)
+            {
+                return WrongType(at, "an object", message);
+            }
+
+            if (!message.TryGetProperty("role", out var role))
+            {
+                return Missing(at + ".role");
+            }
+
+            if (role.ValueKind != JsonValueKind.String || Array.IndexOf(s_roles, role.GetString()) < 0)
+            {
+                var value = role.ValueKind == JsonValueKind.String ? role.GetString()! : role.GetRawText();
+                return GatewayError.InvalidRequest(
+                    $"Invalid value: '{GatewayError.Excerpt(value)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
+                    "invalid_value", at + ".role");
+            }
+
+            if (!role.ValueEquals("assistant") && !message.TryGetProperty("content", out _))
+            {
+                return Missing(at + ".content");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What OpenAI answers a call of a model on an endpoint it does not serve, from the catalog's <c>mode</c> of the model
+    /// (<c>chat</c>, <c>responses</c>, <c>completion</c>, <c>embedding</c>); null when the endpoint serves it or the mode is unknown.
+    /// </summary>
+    public static GatewayError? WrongKindOfModel(ApiKind api, string? mode) => (api, mode) switch
+    {
+        (ApiKind.ChatCompletions, "embedding" or "completion") => new GatewayError(404, "invalid_request_error", null,
+            "This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?"),
+        (ApiKind.ChatCompletions, "responses") => new GatewayError(404, "invalid_request_error", null,
+            "This model is only supported in v1/responses and not in v1/chat/completions."),
+        (ApiKind.Embeddings, not (null or "embedding")) => new GatewayError(403, "invalid_request_error", null,
+            "You are not allowed to generate embeddings from this model"),
+        _ => null,
+    };
+
+    private static GatewayError Missing(string param) =>
+        GatewayError.InvalidRequest($"Missing required parameter: '{param}'.", "missing_required_parameter", param);
+
+    private static GatewayError WrongType(string param, string expected, JsonElement value) =>
+        GatewayError.InvalidRequest($"Invalid type for '{param}': expected {expected}, but got {JsonTypeName(value.ValueKind)} instead.", "invalid_type", param);
+
+    /// <summary>A JSON value's type as OpenAI's error messages name it.</summary>
+    private static string JsonTypeName(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        _ => "null",
+    };
+
+    /// <summary>
     /// The content of the last message when it is a tool's result (<c>role: tool</c>). The gateway forwards requests it
     /// does not need to understand, so any part of one may have any shape here: what is not a tool's text is none.
     /// </summary>
@@ -126,8 +219,9 @@ public static class SimulatedAnswers
     /// <summary>
     /// The whole embeddings answer in OpenAI's wire format: a deterministic vector per input, of the
     /// requested <c>dimensions</c> (else <paramref name="defaultDimensions"/>), float or base64 as asked,
-    /// with the input tokens counted by the model's tokenizer; or, for <c>dimensions</c> no model makes, the 400
-    /// OpenAI answers (the gateway forwards the field untouched, so any value may come here).
+    /// with the input tokens counted by the model's tokenizer; or, for <c>dimensions</c> no model makes and for an input
+    /// missing, empty or in no form OpenAI takes, the 400 OpenAI answers (the gateway forwards both fields untouched, so any
+    /// value may come here).
     /// </summary>
     public static (int Status, byte[] Body) EmbeddingsResponse(LlmRequest request, string model, int defaultDimensions)
     {
@@ -143,10 +237,17 @@ public static class SimulatedAnswers
             }
         }
 
+        if (EmbeddingInputs(root, model) is not { } inputs)
+        {
+            return root.TryGetProperty("input", out _)
+                ? (400, OpenAIErrorBody.Bytes(new GatewayError(400, "invalid_request_error", null,
+                    "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.")))
+                : (400, OpenAIErrorBody.Bytes(Missing("input")));
+        }
+
         var base64 = root.TryGetProperty("encoding_format", out var format) && format.ValueKind == JsonValueKind.String && format.ValueEquals("base64");
-        var inputs = EmbeddingInputs(root);
-        var vectors = inputs.Select(i => Embedding(i, dimensions)).ToList();
-        var tokens = inputs.Sum(i => (long)TokenEstimator.Count(model, i));
+        var vectors = inputs.Select(i => Embedding(i.Text, dimensions)).ToList();
+        var tokens = inputs.Sum(i => i.Tokens);
         return (200, OpenAIWireWriter.Embeddings(model, vectors, tokens, base64));
     }
 
@@ -171,16 +272,54 @@ public static class SimulatedAnswers
         return vector;
     }
 
-    /// <summary>The inputs of an embeddings request: a string, or an array of strings (anything else is embedded as its JSON text).</summary>
-    private static IReadOnlyList<string> EmbeddingInputs(JsonElement root)
+    /// <summary>
+    /// The inputs of an embeddings request, each with its tokens, in the forms OpenAI takes: a string, an array of strings,
+    /// an array of token ids (one input), or an array of such arrays; null when there is none or it is in no such form
+    /// (an empty string or array included), which OpenAI refuses.
+    /// </summary>
+    private static List<(string Text, long Tokens)>? EmbeddingInputs(JsonElement root, string model)
     {
         if (!root.TryGetProperty("input", out var input))
         {
-            return [];
+            return null;
         }
 
-        return input.ValueKind == JsonValueKind.Array
-            ? input.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToList()
-            : [input.ValueKind == JsonValueKind.String ? input.GetString()! : input.GetRawText()];
+        if (input.ValueKind == JsonValueKind.String)
+        {
+            return Text(input) is { } one ? [one] : null;
+        }
+
+        if (input.ValueKind != JsonValueKind.Array || input.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        if (TokenIds(input) is { } tokenIds)
+        {
+            return [tokenIds];
+        }
+
+        var inputs = new List<(string Text, long Tokens)>(input.GetArrayLength());
+        foreach (var item in input.EnumerateArray())
+        {
+            if ((item.ValueKind == JsonValueKind.String ? Text(item) : TokenIds(item)) is not { } each)
+            {
+                return null;
+            }
+
+            inputs.Add(each);
+        }
+
+        return inputs;
+
+        (string, long)? Text(JsonElement text) =>
+            text.GetString() is { Length: > 0 } value ? (value, TokenEstimator.Count(model, value)) : null;
+
+        // Token ids are embedded by their JSON text: deterministic, as a string's are.
+        static (string, long)? TokenIds(JsonElement array) =>
+            array.ValueKind == JsonValueKind.Array && array.GetArrayLength() > 0
+                && array.EnumerateArray().All(id => id.ValueKind == JsonValueKind.Number && id.TryGetInt32(out var n) && n >= 0)
+                ? (array.GetRawText(), array.GetArrayLength())
+                : null;
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Tokenwise.Metering;
+using Tokenwise.OpenAI;
 using Tokenwise.Pipeline;
 
 namespace Tokenwise.Providers.Simulated;
@@ -20,6 +21,14 @@ public sealed class SimulatedProvider(string name, SimulatedLatency latency, Tim
 
     public async ValueTask<UpstreamResponse> SendAsync(LlmRequest request, ModelDeployment deployment, CancellationToken cancellationToken)
     {
+        // Refused at once, as OpenAI refuses them, before any model would run.
+        var refusal = SimulatedAnswers.WrongKindOfModel(request.Api, deployment.Price.Mode)
+            ?? (request.Api == ApiKind.ChatCompletions ? SimulatedAnswers.ChatRequestProblem(request.Body) : null);
+        if (refusal is not null)
+        {
+            return Json(OpenAIErrorBody.Bytes(refusal), cancellationToken, status: refusal.Status);
+        }
+
         if (request.Api == ApiKind.Embeddings)
         {
             var (status, embeddings) = SimulatedAnswers.EmbeddingsResponse(request, deployment.UpstreamModel, DefaultEmbeddingDimensions);
