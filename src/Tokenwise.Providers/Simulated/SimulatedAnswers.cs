@@ -92,6 +92,9 @@ public static class SimulatedAnswers
     /// </summary>
     private static readonly string[] s_roles = ["system", "assistant", "user", "function", "tool", "developer"];
 
+    private static readonly string s_supportedRoles =
+        string.Join(", ", s_roles[..^1].Select(role => $"'{role}'")) + $", and '{s_roles[^1]}'";
+
     /// <summary>
     /// The 400 OpenAI answers a chat request with instead of a completion when it lacks what every one needs: a non-empty
     /// array of messages, each an object with a role OpenAI knows and, but for the assistant's (which may carry only tool
@@ -135,7 +138,7 @@ public static class SimulatedAnswers
             {
                 var value = role.ValueKind == JsonValueKind.String ? role.GetString()! : role.GetRawText();
                 return GatewayError.InvalidRequest(
-                    $"Invalid value: '{GatewayError.Excerpt(value)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
+                    $"Invalid value: '{GatewayError.Excerpt(value)}'. Supported values are: {s_supportedRoles}.",
                     "invalid_value", at + ".role");
             }
 
