@@ -240,12 +240,15 @@ public static class SimulatedAnswers
             }
         }
 
-        if (EmbeddingInputs(root, model) is not { } inputs)
+        if (!root.TryGetProperty("input", out var input))
         {
-            return root.TryGetProperty("input", out _)
-                ? (400, OpenAIErrorBody.Bytes(new GatewayError(400, "invalid_request_error", null,
-                    "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.")))
-                : (400, OpenAIErrorBody.Bytes(Missing("input")));
+            return (400, OpenAIErrorBody.Bytes(Missing("input")));
+        }
+
+        if (EmbeddingInputs(input, model) is not { } inputs)
+        {
+            return (400, OpenAIErrorBody.Bytes(new GatewayError(400, "invalid_request_error", null,
+                "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.")));
         }
 
         var base64 = root.TryGetProperty("encoding_format", out var format) && format.ValueKind == JsonValueKind.String && format.ValueEquals("base64");
@@ -276,17 +279,12 @@ public static class SimulatedAnswers
     }
 
     /// <summary>
-    /// The inputs of an embeddings request, each with its tokens, in the forms OpenAI takes: a string, an array of strings,
-    /// an array of token ids (one input), or an array of such arrays; null when there is none or it is in no such form
-    /// (an empty string or array included), which OpenAI refuses.
+    /// The inputs of an embeddings request's <c>input</c>, each with its tokens, in the forms OpenAI takes: a string, an array
+    /// of strings, an array of token ids (one input), or an array of such arrays; null when it is in no such form (an empty
+    /// string or array included), which OpenAI refuses.
     /// </summary>
-    private static List<(string Text, long Tokens)>? EmbeddingInputs(JsonElement root, string model)
+    private static List<(string Text, long Tokens)>? EmbeddingInputs(JsonElement input, string model)
     {
-        if (!root.TryGetProperty("input", out var input))
-        {
-            return null;
-        }
-
         if (input.ValueKind == JsonValueKind.String)
         {
             return Text(input) is { } one ? [one] : null;

@@ -130,19 +130,22 @@ public sealed class AdminService(IAdminStore store, IUsageStore usage, KeyRing k
             throw new AdminException("target is required: a key id, team name, tag name=value or session id (or * for each key or session).");
         }
 
-        if (scope == BudgetScope.Tag && (target.IndexOf('=', StringComparison.Ordinal) is <= 0 || target.EndsWith('=')))
-        {
-            throw new AdminException($"A tag budget's target is name=value, e.g. feature=triage; got '{target}'.");
-        }
-
         // A tag's name and value within the tags' limits; any other target names a key, team or session, as long as a name.
-        if (scope != BudgetScope.Tag)
+        if (scope == BudgetScope.Tag)
+        {
+            if (target.Split('=', 2) is not [{ Length: > 0 } tagName, { Length: > 0 } tagValue] || target.EndsWith('='))
+            {
+                throw new AdminException($"A tag budget's target is name=value, e.g. feature=triage; got '{target}'.");
+            }
+
+            if (!Attribution.IsTag(tagName, tagValue))
+            {
+                throw new AdminException($"A tag budget's target is a tag: a name of at most {Attribution.MaxTagNameLength} characters and a value of at most {Attribution.MaxTagValueLength}.");
+            }
+        }
+        else
         {
             CheckLength("target", target, Attribution.MaxIdLength);
-        }
-        else if (target.Split('=', 2) is [var tagName, var tagValue] && !Attribution.IsTag(tagName, tagValue))
-        {
-            throw new AdminException($"A tag budget's target is a tag: a name of at most {Attribution.MaxTagNameLength} characters and a value of at most {Attribution.MaxTagValueLength}.");
         }
 
         if (target == Budget.EachTarget && scope is not (BudgetScope.Key or BudgetScope.Session))
