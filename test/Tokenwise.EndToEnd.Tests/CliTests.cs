@@ -545,4 +545,37 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, result.Exit);
         Assert.Contains("TOKENWISE_MASTER_KEY", result.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AKestrelSectionInTheEnvironmentOrAnAppsettingsFileCannotMoveServeOffLoopback()
+    {
+        // ASP.NET Core binds a "Kestrel" configuration section's endpoints instead of the addresses it was given: a
+        // variable or an appsettings.json in the working directory would have opened a gateway without a key to the network.
+        var fromEnvironment = FreePort();
+        var fromFile = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(_dir, "appsettings.json"),
+            "{\"Kestrel\":{\"Endpoints\":{\"wide\":{\"Url\":\"http://0.0.0.0:" + fromFile + "\"}}}}", TestContext.Current.CancellationToken);
+        var url = TokenwiseCli.FreeLoopbackUrl();
+
+        using var server = await TokenwiseCli.ServeInAsync(_dir, url, new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__wide__Url"] = $"http://0.0.0.0:{fromEnvironment}",
+            ["TOKENWISE_STORAGE__SQLITE_PATH"] = Path.Combine(_dir, "tokenwise.db"),
+        }, "--demo");
+
+        // Ready on the address it was given (ServeInAsync waited for /readyz there), and on no other.
+        foreach (var port in new[] { fromEnvironment, fromFile })
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(
+                () => probe.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken).AsTask());
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

@@ -21,9 +21,15 @@ internal static class TokenwiseCli
     /// Starts <c>tokenwise serve</c> on <paramref name="url"/> and returns once it is ready (<c>/readyz</c>); disposing the
     /// result stops it. For what only a process of its own can have, such as its own trusted certificates.
     /// </summary>
-    public static async Task<ServerProcess> ServeAsync(Uri url, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<ServerProcess> ServeAsync(Uri url, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        ServeInAsync(workingDirectory: null, url, environment, args);
+
+    /// <summary><see cref="ServeAsync"/> started in <paramref name="workingDirectory"/> (the test's own when null).</summary>
+    public static async Task<ServerProcess> ServeInAsync(string? workingDirectory, Uri url, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var process = Process.Start(StartInfo(environment, ["serve", "--urls", url.ToString(), .. args]))!;
+        var start = StartInfo(environment, ["serve", "--urls", url.ToString(), .. args]);
+        start.WorkingDirectory = workingDirectory ?? "";
+        var process = Process.Start(start)!;
         var server = new ServerProcess(process);
         using var http = new HttpClient { BaseAddress = url };
         for (var started = Stopwatch.StartNew(); started.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(100))

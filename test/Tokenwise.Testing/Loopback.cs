@@ -12,7 +12,7 @@ public static class Loopback
 {
     public static WebApplicationBuilder CreateBuilder()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         return builder;
@@ -28,7 +28,7 @@ public static class Loopback
     public static WebApplicationBuilder CreateBuilderWithHttp2(out Func<Uri> http1Address, out Func<Uri> http2Address,
         X509Certificate2? tls, out Func<Uri?> tlsAddress)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SlimBuilder();
         ListenOptions? http1 = null;
         ListenOptions? http2 = null;
         ListenOptions? https = null;
@@ -57,6 +57,13 @@ public static class Loopback
         tlsAddress = () => https is null ? null : new Uri($"https://127.0.0.1:{https.IPEndPoint!.Port}/");
         return builder;
     }
+
+    /// <summary>
+    /// With no config file watched: ASP.NET Core would otherwise watch every folder under the working directory (an inotify
+    /// instance per server, of the 128 a user may have), for an appsettings.json no test has.
+    /// </summary>
+    private static WebApplicationBuilder SlimBuilder() =>
+        WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 
     /// <summary>A self-signed certificate for 127.0.0.1, valid for a day, for a TLS test server (and, as PEM, for the client to trust).</summary>
     public static X509Certificate2 SelfSignedCertificate()

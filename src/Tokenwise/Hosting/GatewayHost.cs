@@ -37,7 +37,14 @@ public static partial class GatewayHost
         var components = new GatewayComponents(options, environment, start.Time, start.Embedder);
 
         var certificate = ServerCertificate(options.Server);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The gateway's settings are its own (SettingsLoader), read once at start. The content root is the install folder,
+        // not the working directory: ASP.NET Core would read an appsettings.json found there, and with reloading on would
+        // watch every folder under it (over a thousand inotify watches when started in a source tree).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.WebHost.UseUrls(options.Server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (certificate is not null)
         {
@@ -46,6 +53,9 @@ public static partial class GatewayHost
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Kestrel would bind the endpoints of a "Kestrel" configuration section (Kestrel__Endpoints__* variables, an
+            // appsettings.json) instead of server.urls, past the check that keeps a gateway without a master key on loopback.
+            kestrel.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
             // Kestrel answers a request over its limits with an empty 414 or 431 that no SDK can explain, so the gateway
