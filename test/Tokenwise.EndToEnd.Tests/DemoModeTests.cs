@@ -9,6 +9,9 @@ namespace Tokenwise.EndToEnd.Tests;
 /// <summary><c>serve --demo</c>: with no key and no config, catalog models answer from the simulated provider.</summary>
 public sealed class DemoModeTests
 {
+    /// <summary>A usable message, for the cases about the request's other fields.</summary>
+    private const string Hi = ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+
     [Theory]
     [InlineData("gpt-4o")]
     [InlineData("openai/gpt-4o")] // a gateway-style name of a provider that is not configured
@@ -102,7 +105,8 @@ public sealed class DemoModeTests
     }
 
     /// <summary>
-    /// A chat request without what every one needs is refused as OpenAI refuses it, with OpenAI's message, code and param,
+    /// A chat request OpenAI refuses (no usable messages; a parameter of the wrong type or out of its range) is refused
+    /// as OpenAI refuses it, with OpenAI's message, code and param,
     /// streamed or not: the gateway forwards it untouched, relays the 400 and records it as the failed call it is, at no
     /// cost, rather than the demo answering what OpenAI never would.
     /// </summary>
@@ -113,7 +117,7 @@ public sealed class DemoModeTests
     [InlineData(""","messages":[]""", "empty_array", "messages",
         "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")]
     [InlineData(""","messages":[{"role":"user","content":"hi"},5]""", "invalid_type", "messages[1]",
-        "Invalid type for 'messages[1]': expected an object, but got a number instead.")]
+        "Invalid type for 'messages[1]': expected an object, but got an integer instead.")]
     [InlineData(""","messages":[{"content":"hi"}]""", "missing_required_parameter", "messages[0].role", "Missing required parameter: 'messages[0].role'.")]
     [InlineData(""","messages":[{"role":"bot","content":"hi"}]""", "invalid_value", "messages[0].role",
         "Invalid value: 'bot'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.")]
@@ -122,7 +126,22 @@ public sealed class DemoModeTests
     [InlineData(""","messages":[{"role":"user"}]""", "missing_required_parameter", "messages[0].content", "Missing required parameter: 'messages[0].content'.")]
     [InlineData(""","stream":true,"messages":[]""", "empty_array", "messages",
         "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")]
-    public async Task DemoRefusesAChatRequestWithoutUsableMessagesAsOpenAIDoes(string fields, string code, string param, string message)
+    [InlineData(Hi + ",\"temperature\":\"hot\"", "invalid_type", "temperature", "Invalid type for 'temperature': expected a decimal, but got a string instead.")]
+    [InlineData(Hi + ",\"temperature\":2.5", "decimal_above_max_value", "temperature",
+        "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 2.5 instead.")]
+    [InlineData(Hi + ",\"top_p\":-0.1", "decimal_below_min_value", "top_p", "Invalid 'top_p': decimal below minimum value. Expected a value >= 0, but got -0.1 instead.")]
+    [InlineData(Hi + ",\"frequency_penalty\":3", "decimal_above_max_value", "frequency_penalty",
+        "Invalid 'frequency_penalty': decimal above maximum value. Expected a value <= 2, but got 3 instead.")]
+    [InlineData(Hi + ",\"n\":0", "integer_below_min_value", "n", "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.")]
+    [InlineData(Hi + ",\"n\":1.5", "invalid_type", "n", "Invalid type for 'n': expected an integer, but got a number instead.")]
+    [InlineData(Hi + ",\"max_tokens\":\"100\"", "invalid_type", "max_tokens", "Invalid type for 'max_tokens': expected an integer, but got a string instead.")]
+    [InlineData(Hi + ",\"max_completion_tokens\":0", "integer_below_min_value", "max_completion_tokens",
+        "Invalid 'max_completion_tokens': integer below minimum value. Expected a value >= 1, but got 0 instead.")]
+    [InlineData(Hi + ",\"top_logprobs\":21", "integer_above_max_value", "top_logprobs",
+        "Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got 21 instead.")]
+    [InlineData(Hi + ",\"stream\":\"yes\"", "invalid_type", "stream", "Invalid type for 'stream': expected a boolean, but got a string instead.")]
+    [InlineData(Hi + ",\"stream\":true,\"logprobs\":1", "invalid_type", "logprobs", "Invalid type for 'logprobs': expected a boolean, but got an integer instead.")]
+    public async Task DemoRefusesAChatRequestOpenAIRefusesWithOpenAIsError(string fields, string code, string param, string message)
     {
         await using var gateway = await StartDemoAsync();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };

@@ -148,8 +148,68 @@ public static class SimulatedAnswers
             }
         }
 
+        return ParameterProblem(document.RootElement);
+    }
+
+    /// <summary>The chat parameters OpenAI holds to a type and a range; each may also be null (left to its default).</summary>
+    private static readonly (string Name, bool Integer, double Min, double Max)[] s_boundedParameters =
+    [
+        ("temperature", false, 0, 2),
+        ("top_p", false, 0, 1),
+        ("presence_penalty", false, -2, 2),
+        ("frequency_penalty", false, -2, 2),
+        ("n", true, 1, 128),
+        ("max_tokens", true, 1, double.PositiveInfinity),
+        ("max_completion_tokens", true, 1, double.PositiveInfinity),
+        ("top_logprobs", true, 0, 20),
+    ];
+
+    /// <summary>The chat parameters OpenAI takes only as booleans (or null).</summary>
+    private static readonly string[] s_booleanParameters = ["stream", "logprobs", "parallel_tool_calls", "store"];
+
+    /// <summary>What OpenAI answers a parameter of the wrong type or out of its range; null when each is usable.</summary>
+    private static GatewayError? ParameterProblem(JsonElement root)
+    {
+        foreach (var (name, integer, min, max) in s_boundedParameters)
+        {
+            if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            var kind = integer ? "integer" : "decimal";
+            if (value.ValueKind != JsonValueKind.Number || (integer && IsFractional(value)))
+            {
+                return WrongType(name, integer ? "an integer" : "a decimal", value);
+            }
+
+            var number = value.GetDouble();
+            if (number < min)
+            {
+                return GatewayError.InvalidRequest(FormattableString.Invariant(
+                    $"Invalid '{name}': {kind} below minimum value. Expected a value >= {min}, but got {value.GetRawText()} instead."), $"{kind}_below_min_value", name);
+            }
+
+            if (number > max)
+            {
+                return GatewayError.InvalidRequest(FormattableString.Invariant(
+                    $"Invalid '{name}': {kind} above maximum value. Expected a value <= {max}, but got {value.GetRawText()} instead."), $"{kind}_above_max_value", name);
+            }
+        }
+
+        foreach (var name in s_booleanParameters)
+        {
+            if (root.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            {
+                return WrongType(name, "a boolean", value);
+            }
+        }
+
         return null;
     }
+
+    /// <summary>Whether a JSON number has a fractional part (1.5, not 2 or 2.0 or 1e3).</summary>
+    private static bool IsFractional(JsonElement number) => number.GetDouble() is var value && value != Math.Floor(value);
 
     /// <summary>
     /// What OpenAI answers a call of a model on an endpoint it does not serve, from the catalog's <c>mode</c> of the model
@@ -170,13 +230,13 @@ public static class SimulatedAnswers
         GatewayError.InvalidRequest($"Missing required parameter: '{param}'.", "missing_required_parameter", param);
 
     private static GatewayError WrongType(string param, string expected, JsonElement value) =>
-        GatewayError.InvalidRequest($"Invalid type for '{param}': expected {expected}, but got {JsonTypeName(value.ValueKind)} instead.", "invalid_type", param);
+        GatewayError.InvalidRequest($"Invalid type for '{param}': expected {expected}, but got {JsonTypeName(value)} instead.", "invalid_type", param);
 
-    /// <summary>A JSON value's type as OpenAI's error messages name it.</summary>
-    private static string JsonTypeName(JsonValueKind kind) => kind switch
+    /// <summary>A JSON value's type as OpenAI's error messages name it: a whole number is an integer, any other a number.</summary>
+    private static string JsonTypeName(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
+        JsonValueKind.Number => IsFractional(value) ? "a number" : "an integer",
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
