@@ -95,11 +95,28 @@ public static class SimulatedAnswers
     private static readonly string s_supportedRoles =
         string.Join(", ", s_roles[..^1].Select(role => $"'{role}'")) + $", and '{s_roles[^1]}'";
 
+    /// <summary>The chat parameters OpenAI holds to a type and a range; each may also be null (left to its default).</summary>
+    private static readonly (string Name, bool Integer, double Min, double Max)[] s_boundedParameters =
+    [
+        ("temperature", false, 0, 2),
+        ("top_p", false, 0, 1),
+        ("presence_penalty", false, -2, 2),
+        ("frequency_penalty", false, -2, 2),
+        ("n", true, 1, 128),
+        ("max_tokens", true, 1, double.PositiveInfinity),
+        ("max_completion_tokens", true, 1, double.PositiveInfinity),
+        ("top_logprobs", true, 0, 20),
+    ];
+
+    /// <summary>The chat parameters OpenAI takes only as booleans (or null).</summary>
+    private static readonly string[] s_booleanParameters = ["stream", "logprobs", "parallel_tool_calls", "store"];
+
     /// <summary>
     /// The 400 OpenAI answers a chat request with instead of a completion when it lacks what every one needs: a non-empty
     /// array of messages, each an object with a role OpenAI knows and, but for the assistant's (which may carry only tool
-    /// calls), content. The gateway forwards what it does not act on untouched, so such a request reaches the provider,
-    /// and a simulated one refuses it as OpenAI does rather than answer it.
+    /// calls), content; or a sampling or length parameter of the wrong type or out of its range. The gateway forwards what
+    /// it does not act on untouched, so such a request reaches the provider, and a simulated one refuses it as OpenAI does
+    /// rather than answer it.
     /// </summary>
     public static GatewayError? ChatRequestProblem(ReadOnlyMemory<byte> body)
     {
@@ -150,22 +167,6 @@ public static class SimulatedAnswers
 
         return ParameterProblem(document.RootElement);
     }
-
-    /// <summary>The chat parameters OpenAI holds to a type and a range; each may also be null (left to its default).</summary>
-    private static readonly (string Name, bool Integer, double Min, double Max)[] s_boundedParameters =
-    [
-        ("temperature", false, 0, 2),
-        ("top_p", false, 0, 1),
-        ("presence_penalty", false, -2, 2),
-        ("frequency_penalty", false, -2, 2),
-        ("n", true, 1, 128),
-        ("max_tokens", true, 1, double.PositiveInfinity),
-        ("max_completion_tokens", true, 1, double.PositiveInfinity),
-        ("top_logprobs", true, 0, 20),
-    ];
-
-    /// <summary>The chat parameters OpenAI takes only as booleans (or null).</summary>
-    private static readonly string[] s_booleanParameters = ["stream", "logprobs", "parallel_tool_calls", "store"];
 
     /// <summary>What OpenAI answers a parameter of the wrong type or out of its range; null when each is usable.</summary>
     private static GatewayError? ParameterProblem(JsonElement root)
