@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Tokenwise.Metering;
 using Tokenwise.Pricing;
 using Tokenwise.Testing;
 
@@ -54,6 +55,53 @@ public sealed class DemoModeTests
         Assert.Equal(("simulated", "responses", stream, false), (record.Provider, record.Endpoint, record.Stream, record.Estimated));
         // gpt-4o: $2.50/M input, $10/M output.
         Assert.Equal(usage.GetProperty("input_tokens").GetInt64() * 0.0000025m + usage.GetProperty("output_tokens").GetInt64() * 0.00001m, record.CostUsd);
+    }
+
+    /// <summary>
+    /// A chat request for n choices gets n, streamed or not (each choice's chunks tagged with its index), and is billed as
+    /// OpenAI bills it: the prompt once, the output of every choice.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DemoAnswersEachOfNChoicesAndBillsTheOutputOfAll(bool stream)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(
+            $$"""{"model":"gpt-4o-mini","n":3,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello demo"}]}""",
+            Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var texts = new SortedDictionary<int, string>();
+        var finishes = new SortedDictionary<int, string>();
+        var payloads = stream
+            ? body.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal)).Select(l => l[6..])
+            : [body];
+        foreach (var payload in payloads)
+        {
+            using var json = JsonDocument.Parse(payload);
+            foreach (var choice in json.RootElement.GetProperty("choices").EnumerateArray())
+            {
+                var index = choice.GetProperty("index").GetInt32();
+                var content = choice.GetProperty(stream ? "delta" : "message").TryGetProperty("content", out var c) ? c.GetString() : null;
+                texts[index] = texts.GetValueOrDefault(index, "") + content;
+                if (choice.GetProperty("finish_reason").GetString() is { } finish)
+                {
+                    finishes[index] = finish;
+                }
+            }
+        }
+
+        Assert.Equal([0, 1, 2], texts.Keys);
+        Assert.Equal(["stop", "stop", "stop"], finishes.Values);
+        Assert.Single(texts.Values.Distinct());
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+        var perChoice = TokenEstimator.Count("gpt-4o-mini", texts[0]);
+        Assert.Equal((false, 3L * perChoice), (record.Estimated, record.Usage.OutputTokens));
+        // gpt-4o-mini: $0.15/M input, $0.60/M output.
+        Assert.Equal(record.Usage.InputTokens * 0.00000015m + 3 * perChoice * 0.0000006m, record.CostUsd);
     }
 
     [Theory]

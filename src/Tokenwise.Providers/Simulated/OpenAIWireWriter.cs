@@ -23,36 +23,11 @@ public static class OpenAIWireWriter
             w.WriteStartObject();
             WriteHeader(w, answer, "chat.completion");
             w.WriteStartArray("choices");
-            w.WriteStartObject();
-            w.WriteNumber("index", 0);
-            w.WriteStartObject("message");
-            w.WriteString("role", "assistant");
-            if (answer.ToolCall is { } call)
+            for (var index = 0; index < answer.Choices; index++)
             {
-                w.WriteNull("content");
-                w.WriteNull("refusal");
-                w.WriteStartArray("tool_calls");
-                w.WriteStartObject();
-                w.WriteString("id", call.Id);
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", call.Name);
-                w.WriteString("arguments", call.Arguments);
-                w.WriteEndObject();
-                w.WriteEndObject();
-                w.WriteEndArray();
-            }
-            else
-            {
-                w.WriteString("content", answer.Text);
-                w.WriteNull("refusal");
+                WriteChoice(w, answer, index);
             }
 
-            WriteAnnotations(w, answer);
-            w.WriteEndObject();
-            w.WriteNull("logprobs");
-            w.WriteString("finish_reason", answer.FinishReason);
-            w.WriteEndObject();
             w.WriteEndArray();
             if (includeUsage)
             {
@@ -67,41 +42,55 @@ public static class OpenAIWireWriter
         return buffer.WrittenSpan.ToArray();
     }
 
+    private static void WriteChoice(Utf8JsonWriter w, SimulatedAnswer answer, int index)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("index", index);
+        w.WriteStartObject("message");
+        w.WriteString("role", "assistant");
+        if (answer.ToolCall is { } call)
+        {
+            w.WriteNull("content");
+            w.WriteNull("refusal");
+            w.WriteStartArray("tool_calls");
+            w.WriteStartObject();
+            w.WriteString("id", call.Id);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", call.Name);
+            w.WriteString("arguments", call.Arguments);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+        else
+        {
+            w.WriteString("content", answer.Text);
+            w.WriteNull("refusal");
+        }
+
+        WriteAnnotations(w, answer);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", answer.FinishReason);
+        w.WriteEndObject();
+    }
+
     /// <summary>
-    /// The events of a streamed answer, in OpenAI's order: a role chunk, one chunk per piece of
-    /// text, a finish chunk, the usage chunk (empty choices) when asked for, then <c>[DONE]</c>.
+    /// The events of a streamed answer, in OpenAI's order: for each choice a role chunk, one chunk per piece of
+    /// text and a finish chunk; then the usage chunk (empty choices) when asked for, and <c>[DONE]</c>.
     /// </summary>
     public static IEnumerable<byte[]> ChatCompletionEvents(SimulatedAnswer answer, bool includeUsage)
     {
-        yield return Event(answer, w =>
+        // Each of n choices streams whole in turn, its chunks tagged with its index, as a client assembles them.
+        for (var index = 0; index < answer.Choices; index++)
         {
-            w.WriteString("role", "assistant");
-            w.WriteString("content", "");
-            w.WriteNull("refusal");
-        }, finishReason: null, includeUsage);
-        foreach (var piece in answer.Pieces)
-        {
-            yield return Event(answer, w => w.WriteString("content", piece), finishReason: null, includeUsage);
-        }
-
-        if (answer.ToolCall is { } call)
-        {
-            // As OpenAI streams a call: id and name first with empty arguments, then the arguments in fragments.
-            yield return Event(answer, w => WriteToolCallDelta(w, call.Id, call.Name, ""), finishReason: null, includeUsage);
-            var half = call.Arguments.Length / 2;
-            foreach (var fragment in (string[])[call.Arguments[..half], call.Arguments[half..]])
+            foreach (var chunk in ChoiceEvents(answer, index, includeUsage))
             {
-                yield return Event(answer, w => WriteToolCallDelta(w, null, null, fragment), finishReason: null, includeUsage);
+                yield return chunk;
             }
         }
 
-        if (answer.Citations.Count > 0)
-        {
-            // As OpenAI's search models stream their citations: one delta of annotations after the text.
-            yield return Event(answer, w => WriteAnnotations(w, answer), finishReason: null, includeUsage);
-        }
-
-        yield return Event(answer, _ => { }, answer.FinishReason, includeUsage);
         if (includeUsage)
         {
             yield return Sse(w =>
@@ -118,6 +107,39 @@ public static class OpenAIWireWriter
         }
 
         yield return "data: [DONE]\n\n"u8.ToArray();
+    }
+
+    private static IEnumerable<byte[]> ChoiceEvents(SimulatedAnswer answer, int index, bool includeUsage)
+    {
+        yield return Event(answer, index, w =>
+        {
+            w.WriteString("role", "assistant");
+            w.WriteString("content", "");
+            w.WriteNull("refusal");
+        }, finishReason: null, includeUsage);
+        foreach (var piece in answer.Pieces)
+        {
+            yield return Event(answer, index, w => w.WriteString("content", piece), finishReason: null, includeUsage);
+        }
+
+        if (answer.ToolCall is { } call)
+        {
+            // As OpenAI streams a call: id and name first with empty arguments, then the arguments in fragments.
+            yield return Event(answer, index, w => WriteToolCallDelta(w, call.Id, call.Name, ""), finishReason: null, includeUsage);
+            var half = call.Arguments.Length / 2;
+            foreach (var fragment in (string[])[call.Arguments[..half], call.Arguments[half..]])
+            {
+                yield return Event(answer, index, w => WriteToolCallDelta(w, null, null, fragment), finishReason: null, includeUsage);
+            }
+        }
+
+        if (answer.Citations.Count > 0)
+        {
+            // As OpenAI's search models stream their citations: one delta of annotations after the text.
+            yield return Event(answer, index, w => WriteAnnotations(w, answer), finishReason: null, includeUsage);
+        }
+
+        yield return Event(answer, index, _ => { }, answer.FinishReason, includeUsage);
     }
 
     /// <summary>The answer's <c>annotations</c>: a <c>url_citation</c> over the whole text for each source it cites.</summary>
@@ -190,7 +212,7 @@ public static class OpenAIWireWriter
         w.WriteEndArray();
     }
 
-    private static byte[] Event(SimulatedAnswer answer, Action<Utf8JsonWriter> writeDelta, string? finishReason, bool includeUsage) => Sse(w =>
+    private static byte[] Event(SimulatedAnswer answer, int index, Action<Utf8JsonWriter> writeDelta, string? finishReason, bool includeUsage) => Sse(w =>
     {
         w.WriteStartObject();
         WriteHeader(w, answer, "chat.completion.chunk");
@@ -198,7 +220,7 @@ public static class OpenAIWireWriter
         w.WriteString("system_fingerprint", Fingerprint);
         w.WriteStartArray("choices");
         w.WriteStartObject();
-        w.WriteNumber("index", 0);
+        w.WriteNumber("index", index);
         w.WriteStartObject("delta");
         writeDelta(w);
         w.WriteEndObject();

@@ -14,5 +14,8 @@ public sealed record SimulatedAnswer(
 
     public IReadOnlyList<(string Url, string Title)> Citations { get; init; } = [];
 
+    /// <summary>How many choices the answer has (a chat request's <c>n</c>), each this same text; <see cref="Usage"/> counts them all.</summary>
+    public int Choices { get; init; } = 1;
+
     public string Text => string.Concat(Pieces);
 }

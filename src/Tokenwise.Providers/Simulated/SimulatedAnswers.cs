@@ -73,18 +73,21 @@ public static class SimulatedAnswers
         }
 
         var prompt = OpenAIPromptEstimator.Estimate(request, model);
-        var completion = tokenizer.CountTokens(toolCall is null ? string.Concat(pieces) : toolCall.Name + toolCall.Arguments) + shape.ReasoningTokens;
+        // As OpenAI bills n choices: the prompt once, each choice's output.
+        var choices = request.Api == ApiKind.ChatCompletions ? Math.Max(1, request.Choices) : 1;
+        var reasoning = choices * shape.ReasoningTokens;
+        var completion = choices * tokenizer.CountTokens(toolCall is null ? string.Concat(pieces) : toolCall.Name + toolCall.Arguments) + reasoning;
         var cached = (long)Math.Floor(prompt * shape.CachedPromptShare);
         // Served at the tier asked for when it is one with prices of its own, as OpenAI answers flex and priority requests.
-        var usage = new TokenUsage(prompt, cached, 0, completion, shape.ReasoningTokens)
+        var usage = new TokenUsage(prompt, cached, 0, completion, reasoning)
         {
             ServiceTier = request.ServiceTier is "flex" or "priority" ? request.ServiceTier : null,
             AudioInputTokens = (long)Math.Floor((prompt - cached) * shape.AudioShare),
-            AudioOutputTokens = (long)Math.Floor((completion - shape.ReasoningTokens) * shape.AudioShare),
+            AudioOutputTokens = (long)Math.Floor((completion - reasoning) * shape.AudioShare),
             // A Responses API request with a web search tool searches twice (as far as its max_tool_calls allows) before answering.
             WebSearchRequests = request.Api == ApiKind.Responses && request.MaxWebSearches != 0 ? Math.Min(2, request.MaxWebSearches ?? 2) : 0,
         };
-        return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall);
+        return new SimulatedAnswer($"chatcmpl-sim{hash:x16}", created, model, pieces, usage, finishReason, toolCall) { Choices = choices };
     }
 
     /// <summary>
