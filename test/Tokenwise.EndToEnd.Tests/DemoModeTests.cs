@@ -130,26 +130,60 @@ public sealed class DemoModeTests
 
     /// <summary>
     /// The gateway forwards what it does not read untouched, so the simulated provider gets every shape a client sends:
-    /// a tool's result of any shape is still a conversation to answer, and so is an assistant's turn of tool calls alone,
-    /// never with a 500.
+    /// a tool's result of any shape, answering the assistant's call, is still a conversation to answer, never with a 500.
     /// </summary>
     [Theory]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":1}""")]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":null}""")]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":{"a":1}}""")]
     [InlineData("""{"role":"tool","tool_call_id":"c1","content":[1,null,{"text":5},{"type":"text","text":"ok"}]}""")]
-    [InlineData("""{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}""")]
     public async Task DemoAnswersAConversationOfAnyShapeItIsForwarded(string lastMessage)
     {
         await using var gateway = await StartDemoAsync();
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
         using var response = await http.PostAsync("v1/chat/completions", new StringContent($$"""
-            {"model":"gpt-4o-mini","messages":[{"role":"user","content":"call the tool"},{{lastMessage}}]}
+            {"model":"gpt-4o-mini","messages":[{"role":"user","content":"call the tool"},{{CallOfF}},{{lastMessage}}]}
             """, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
         var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
 
         Assert.Equal((HttpStatusCode.OK, 200), (response.StatusCode, record.Status));
         Assert.True(record.Usage.OutputTokens > 0);
+    }
+
+    /// <summary>An assistant turn calling the tool <c>f</c> as <c>c1</c>, and, in the refusals below, as <c>c2</c>.</summary>
+    private const string CallOfF = """{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}""";
+
+    private const string CallsOfF = """{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"c2","type":"function","function":{"name":"f","arguments":"{}"}}]}""";
+
+    /// <summary>
+    /// Tool messages out of turn are refused as OpenAI refuses them (the most common 400 of an agent whose history was cut
+    /// short): a tool message with no assistant call before it, an assistant's calls not all answered, a tool message
+    /// without the id of the call it answers.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"role":"tool","tool_call_id":"c1","content":"ok"}""", "messages.[1].role", null,
+        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.")]
+    [InlineData(CallOfF, "messages.[1].role", null, "An assistant message with 'tool_calls' must be followed by tool messages responding to "
+        + "each 'tool_call_id'. The following tool_call_ids did not have response messages: c1")]
+    [InlineData(CallsOfF + """,{"role":"tool","tool_call_id":"c1","content":"ok"},{"role":"user","content":"and?"}""", "messages.[1].role", null,
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+        + "The following tool_call_ids did not have response messages: c2")]
+    [InlineData(CallOfF + """,{"role":"tool","content":"ok"}""", "messages[2].tool_call_id", "missing_required_parameter",
+        "Missing required parameter: 'messages[2].tool_call_id'.")]
+    public async Task DemoRefusesToolMessagesOutOfTurnAsOpenAIDoes(string messages, string param, string? code, string message)
+    {
+        await using var gateway = await StartDemoAsync();
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent($$"""
+            {"model":"gpt-4o-mini","messages":[{"role":"user","content":"call the tool"},{{messages}}]}
+            """, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var record = await gateway.RecordAsync(response.Headers.GetValues("x-tokenwise-request-id").Single());
+
+        Assert.Equal((HttpStatusCode.BadRequest, 400, 0m), (response.StatusCode, record.Status, record.CostUsd));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(("invalid_request_error", code, param, message),
+            (error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("param").GetString(), error.GetProperty("message").GetString()));
     }
 
     /// <summary>

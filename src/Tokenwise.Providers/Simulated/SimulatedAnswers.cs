@@ -140,10 +140,13 @@ public static class SimulatedAnswers
                 "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "empty_array", "messages");
         }
 
-        var index = 0;
+        var index = -1;
+        // The tool calls of the latest assistant turn that no tool message has answered yet, while tool messages may follow it.
+        var unanswered = new List<string>();
+        var toolTurn = -1;
         foreach (var message in messages.EnumerateArray())
         {
-            var at = $"messages[{index++}]";
+            var at = $"messages[{++index}]";
             if (message.ValueKind != JsonValueKind.Object)
             {
                 return WrongType(at, "an object", message);
@@ -166,10 +169,54 @@ public static class SimulatedAnswers
             {
                 return Missing(at + ".content");
             }
+
+            if (role.ValueEquals("tool"))
+            {
+                if (!message.TryGetProperty("tool_call_id", out var callId))
+                {
+                    return Missing(at + ".tool_call_id");
+                }
+
+                if (toolTurn < 0)
+                {
+                    // OpenAI's own spelling.
+                    return GatewayError.InvalidRequest(
+                        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", param: $"messages.[{index}].role");
+                }
+
+                unanswered.Remove(callId.ValueKind == JsonValueKind.String ? callId.GetString()! : callId.GetRawText());
+                continue;
+            }
+
+            if (UnansweredCalls(unanswered, toolTurn) is { } unansweredError)
+            {
+                return unansweredError;
+            }
+
+            toolTurn = -1;
+            if (role.ValueEquals("assistant") && message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array
+                && calls.GetArrayLength() > 0)
+            {
+                toolTurn = index;
+                foreach (var call in calls.EnumerateArray())
+                {
+                    if (call.ValueKind == JsonValueKind.Object && call.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+                    {
+                        unanswered.Add(id.GetString()!);
+                    }
+                }
+            }
         }
 
-        return ParameterProblem(document.RootElement);
+        return UnansweredCalls(unanswered, toolTurn) ?? ParameterProblem(document.RootElement);
     }
+
+    /// <summary>What OpenAI answers an assistant turn of tool calls that the tool messages after it do not all answer.</summary>
+    private static GatewayError? UnansweredCalls(List<string> unanswered, int toolTurn) => toolTurn >= 0 && unanswered.Count > 0
+        ? GatewayError.InvalidRequest("An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+            + $"The following tool_call_ids did not have response messages: {string.Join(", ", unanswered.Select(id => GatewayError.Excerpt(id)))}",
+            param: $"messages.[{toolTurn}].role")
+        : null;
 
     /// <summary>What OpenAI answers a parameter of the wrong type or out of its range; null when each is usable.</summary>
     private static GatewayError? ParameterProblem(JsonElement root)
